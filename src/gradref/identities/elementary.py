@@ -1,0 +1,94 @@
+"""Functions built from elementary functions, differentiated coordinate by coordinate."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradref._validate import vector
+from gradref.catalog import Identity, register
+from gradref.identities.linear import SHEET
+from gradref.identities.losses import sigmoid, softplus
+
+
+def sheet_xyz(v):
+    """The sheet's function ``x^2/2 + y z - log(1 + exp(x^2 y^3 z))`` at ``v = (x, y, z)``.
+
+    Parameters
+    ----------
+    v : ndarray, shape (3,)
+
+    Returns
+    -------
+    scalar
+
+    Examples
+    --------
+    >>> float(sheet_xyz(np.array([0.0, 1.0, 2.0]))) == 2.0 - float(np.log(2.0))
+    True
+    """
+    x, y, z = vector("v", v, 3)
+    return x**2 / 2 + y * z - softplus(x**2 * y**3 * z)
+
+
+def grad_sheet_xyz(v):
+    """Gradient of ``x^2/2 + y z - log(1 + exp(x^2 y^3 z))``.
+
+    With ``u = x^2 y^3 z`` and ``sigma(u) = e^u / (1 + e^u)``::
+
+        (x - 2 x y^3 z sigma(u),  z - 3 x^2 y^2 z sigma(u),  y - x^2 y^3 sigma(u))
+
+    Parameters
+    ----------
+    v : ndarray, shape (3,)
+
+    Returns
+    -------
+    ndarray, shape (3,)
+
+    Examples
+    --------
+    >>> grad_sheet_xyz(np.array([0.0, 1.0, 2.0]))
+    array([0., 2., 1.])
+    """
+    x, y, z = vector("v", v, 3)
+    s = sigmoid(x**2 * y**3 * z)
+    return np.array([x - 2 * x * y**3 * z * s, z - 3 * x**2 * y**2 * z * s, y - x**2 * y**3 * s])
+
+
+def _sample(rng, n):
+    # Fixed dimension 3; the scale keeps x^2 y^3 z moderate so both branches of
+    # the logistic function are exercised without saturating it.
+    return {"v": rng.uniform(-1.5, 1.5, size=3)}
+
+
+def _symbolic(v):
+    import sympy as sp
+
+    x, y, z = v
+    u = x**2 * y**3 * z
+    s = sp.exp(u) / (1 + sp.exp(u))
+    value = x**2 / 2 + y * z - sp.log(1 + sp.exp(u))
+    return value, sp.Matrix(
+        [x - 2 * x * y**3 * z * s, z - 3 * x**2 * y**2 * z * s, y - x**2 * y**3 * s]
+    )
+
+
+register(
+    Identity(
+        id="elementary.sheet-xyz",
+        title="Gradient of a function of (x, y, z) with a softplus term",
+        latex=r"\nabla f(x,y,z) = \begin{pmatrix} x - 2xy^3z\,\sigma(u) \\ "
+        r"z - 3x^2y^2z\,\sigma(u) \\ y - x^2y^3\,\sigma(u) \end{pmatrix},"
+        r"\quad f = \tfrac12 x^2 + yz - \log(1 + e^{u}),\ u = x^2y^3z,\ "
+        r"\sigma(u) = \frac{e^{u}}{1+e^{u}}",
+        wrt="v",
+        kind="gradient",
+        sample=_sample,
+        value=sheet_xyz,
+        derivative=grad_sheet_xyz,
+        symbolic=_symbolic,
+        sources=(f"{SHEET}, exercise 4a (printed answer corrected: see the erratum)",),
+        exercise="4a",
+        fixed_dimension=True,
+    )
+)

@@ -1,0 +1,469 @@
+"""Product and chain rules, instantiated on concrete random smooth functions.
+
+A rule holds for every differentiable function; to check it numerically the
+catalog draws concrete ones (``sample``), and to check it symbolically it uses
+sympy's undefined functions, so the exact check covers *any* smooth f and g at
+the dimension tried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradref._validate import matrix, vector
+from gradref.catalog import Identity, register
+from gradref.identities.linear import SHEET
+
+
+@dataclass(frozen=True, eq=False)
+class TanhMap:
+    """The smooth map ``x -> tanh(W x + b)`` from R^m to R^n, with its Jacobian.
+
+    Parameters
+    ----------
+    W : ndarray, shape (n, m)
+    b : ndarray, shape (n,)
+
+    Examples
+    --------
+    >>> f = TanhMap(np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]), np.zeros(3))
+    >>> f.jacobian(np.zeros(2)).shape
+    (3, 2)
+    """
+
+    W: np.ndarray
+    b: np.ndarray
+
+    def __post_init__(self) -> None:
+        matrix("W", self.W)
+        vector("b", self.b, self.W.shape[0])
+
+    def __call__(self, x):
+        x = vector("x", x, self.W.shape[1])
+        return np.tanh(self.W @ x + self.b)
+
+    def jacobian(self, x):
+        """Jacobian ``diag(1 - tanh(W x + b)^2) W``, shape (n, m)."""
+        t = self(x)
+        return (1 - t**2)[:, None] * self.W
+
+
+@dataclass(frozen=True, eq=False)
+class TanhUnit:
+    """The smooth function ``x -> tanh(w^T x + b)`` from R^m to R, with its gradient.
+
+    Parameters
+    ----------
+    w : ndarray, shape (m,)
+    b : float
+
+    Examples
+    --------
+    >>> TanhUnit(np.array([1.0, -1.0]), 0.0).gradient(np.zeros(2))
+    array([ 1., -1.])
+    """
+
+    w: np.ndarray
+    b: float
+
+    def __post_init__(self) -> None:
+        vector("w", self.w)
+
+    def __call__(self, x):
+        x = vector("x", x, self.w.shape[0])
+        return np.tanh(self.w @ x + self.b)
+
+    def gradient(self, x):
+        """Gradient ``(1 - tanh(w^T x + b)^2) w``, shape (m,)."""
+        return (1 - self(x) ** 2) * self.w
+
+
+@dataclass(frozen=True, eq=False)
+class SineWave:
+    """The univariate function ``t -> sin(a t + b)`` and its derivative.
+
+    Examples
+    --------
+    >>> SineWave(2.0, 0.0).derivative(0.0)
+    np.float64(2.0)
+    """
+
+    a: float
+    b: float
+
+    def __call__(self, t):
+        return np.sin(self.a * t + self.b)
+
+    def derivative(self, t):
+        """``a cos(a t + b)``."""
+        return self.a * np.cos(self.a * t + self.b)
+
+
+def _tanh_map(rng, n_out, n_in):
+    return TanhMap(rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), rng.standard_normal(n_out))
+
+
+def _tanh_unit(rng, n_in):
+    return TanhUnit(rng.standard_normal(n_in) / np.sqrt(n_in), float(rng.standard_normal()))
+
+
+# -- 1a: product rule for an inner product of two vector functions -----------------
+
+
+def inner_of_maps(x, f, g):
+    """``f(x)^T g(x)`` for two maps R^d -> R^n.
+
+    Parameters
+    ----------
+    x : ndarray, shape (d,)
+    f, g : callable
+        Maps R^d -> R^n with a ``jacobian(x)`` method returning (n, d).
+
+    Returns
+    -------
+    scalar
+    """
+    fx, gx = f(x), g(x)
+    if fx.shape != gx.shape:
+        raise ValueError(
+            f"`f(x)` and `g(x)` must have the same shape; got {fx.shape} and {gx.shape}"
+        )
+    return fx @ gx
+
+
+def grad_inner_of_maps(x, f, g):
+    """Product rule: gradient of ``f^T g`` is ``J_f(x)^T g(x) + J_g(x)^T f(x)``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (d,)
+    f, g : callable
+        Maps R^d -> R^n with a ``jacobian(x)`` method returning (n, d).
+
+    Returns
+    -------
+    ndarray, shape (d,)
+
+    Examples
+    --------
+    >>> f = TanhMap(np.eye(2), np.zeros(2))
+    >>> g = TanhMap(np.array([[0.0, 1.0], [1.0, 0.0]]), np.zeros(2))
+    >>> grad_inner_of_maps(np.zeros(2), f, g)
+    array([0., 0.])
+    """
+    return f.jacobian(x).T @ g(x) + g.jacobian(x).T @ f(x)
+
+
+def _sample_product(rng, n):
+    # d = n inputs, n + 1 outputs: a Jacobian used untransposed would not even fit.
+    return {
+        "x": rng.standard_normal(n),
+        "f": _tanh_map(rng, n + 1, n),
+        "g": _tanh_map(rng, n + 1, n),
+    }
+
+
+def _symbolic_product(x):
+    import sympy as sp
+
+    F = sp.Matrix([sp.Function(f"f_{k}")(*x) for k in (1, 2)])
+    G = sp.Matrix([sp.Function(f"g_{k}")(*x) for k in (1, 2)])
+    return (F.T * G)[0, 0], F.jacobian(x).T * G + G.jacobian(x).T * F
+
+
+# -- 1b: product rule for two scalar functions --------------------------------------
+
+
+def product_of_functions(x, f, g):
+    """``f(x) g(x)`` for two scalar functions on R^d."""
+    return f(x) * g(x)
+
+
+def grad_product_of_functions(x, f, g):
+    """Product rule with n = 1: ``grad f(x) g(x) + f(x) grad g(x)``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (d,)
+    f, g : callable
+        Functions R^d -> R with a ``gradient(x)`` method returning (d,).
+
+    Returns
+    -------
+    ndarray, shape (d,)
+
+    Examples
+    --------
+    >>> f = TanhUnit(np.array([1.0, 0.0]), 0.0)
+    >>> g = TanhUnit(np.array([0.0, 1.0]), 1.0)
+    >>> grad_product_of_functions(np.zeros(2), f, g).round(4)
+    array([0.7616, 0.    ])
+    """
+    return f.gradient(x) * g(x) + f(x) * g.gradient(x)
+
+
+def _sample_product_scalar(rng, n):
+    return {"x": rng.standard_normal(n), "f": _tanh_unit(rng, n), "g": _tanh_unit(rng, n)}
+
+
+def _gradient(expr, x):
+    import sympy as sp
+
+    return sp.Matrix([expr.diff(xi) for xi in x])
+
+
+def _symbolic_product_scalar(x):
+    import sympy as sp
+
+    f, g = sp.Function("f")(*x), sp.Function("g")(*x)
+    return f * g, _gradient(f, x) * g + f * _gradient(g, x)
+
+
+# -- 2a: chain rule for a scalar function of a vector function ----------------------
+
+
+def composition(x, f, g):
+    """``g(f(x))`` for f: R^m -> R^k and g: R^k -> R."""
+    return g(f(x))
+
+
+def grad_composition(x, f, g):
+    """Chain rule: gradient of ``g o f`` is ``J_f(x)^T grad g(f(x))``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (m,)
+    f : callable
+        Map R^m -> R^k with a ``jacobian(x)`` method returning (k, m).
+    g : callable
+        Function R^k -> R with a ``gradient(y)`` method returning (k,).
+
+    Returns
+    -------
+    ndarray, shape (m,)
+
+    Examples
+    --------
+    >>> f = TanhMap(np.eye(2), np.zeros(2))
+    >>> g = TanhUnit(np.array([1.0, 2.0]), 0.0)
+    >>> grad_composition(np.zeros(2), f, g)
+    array([1., 2.])
+    """
+    return f.jacobian(x).T @ g.gradient(f(x))
+
+
+def _sample_composition(rng, n):
+    return {"x": rng.standard_normal(n), "f": _tanh_map(rng, n + 1, n), "g": _tanh_unit(rng, n + 1)}
+
+
+def _symbolic_composition(x):
+    import sympy as sp
+
+    F = sp.Matrix([sp.Function(f"f_{k}")(*x) for k in (1, 2)])
+    g = sp.Function("g")
+    y = sp.symbols("y_1:3")
+    grad_g_at_f = _gradient(g(*y), y).subs(dict(zip(y, F, strict=True)), simultaneous=True)
+    return g(*F), F.jacobian(x).T * grad_g_at_f
+
+
+# -- 2b: chain rule through two univariate functions -----------------------------------
+
+
+def scalar_chain(x, f, h1, h2):
+    """``h2(h1(f(x)))`` for f: R^d -> R and h1, h2: R -> R."""
+    return h2(h1(f(x)))
+
+
+def grad_scalar_chain(x, f, h1, h2):
+    """Gradient of ``h2 o h1 o f``: ``grad f(x) h2'(h1(f(x))) h1'(f(x))``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (d,)
+    f : callable
+        Function R^d -> R with a ``gradient(x)`` method.
+    h1, h2 : callable
+        Functions R -> R with a ``derivative(t)`` method.
+
+    Returns
+    -------
+    ndarray, shape (d,)
+
+    Examples
+    --------
+    >>> f = TanhUnit(np.array([1.0, 3.0]), 0.0)
+    >>> grad_scalar_chain(np.zeros(2), f, SineWave(1.0, 0.0), SineWave(2.0, 0.0))
+    array([2., 6.])
+    """
+    t = f(x)
+    return f.gradient(x) * h2.derivative(h1(t)) * h1.derivative(t)
+
+
+def _sample_scalar_chain(rng, n):
+    h1 = SineWave(*rng.uniform(0.5, 2.0, size=2))
+    h2 = SineWave(*rng.uniform(0.5, 2.0, size=2))
+    return {"x": rng.standard_normal(n), "f": _tanh_unit(rng, n), "h1": h1, "h2": h2}
+
+
+def _symbolic_scalar_chain(x):
+    import sympy as sp
+
+    f = sp.Function("f")(*x)
+    h1, h2 = sp.Function("h_1"), sp.Function("h_2")
+    s = sp.Symbol("s")
+    dh1 = h1(s).diff(s).subs(s, f)
+    dh2 = h2(s).diff(s).subs(s, h1(f))
+    return h2(h1(f)), _gradient(f, x) * dh2 * dh1
+
+
+# -- 2c: chain rule for a loss of three parametrised quantities ---------------------
+
+
+def loss_of_parametrization(w, phi, loss):
+    """``L(x(w), y(w), z(w))`` with ``(x, y, z) = phi(w)``."""
+    return loss(phi(w))
+
+
+def grad_loss_of_parametrization(w, phi, loss):
+    """Gradient in ``w`` of ``L(x(w), y(w), z(w))``.
+
+    ``dL/dx grad x(w) + dL/dy grad y(w) + dL/dz grad z(w)``: the partial
+    derivatives of L at ``(x, y, z) = phi(w)`` weight the gradients of the
+    three coordinates (the rows of ``J_phi(w)``).
+
+    Parameters
+    ----------
+    w : ndarray, shape (p,)
+    phi : callable
+        Map R^p -> R^3 with a ``jacobian(w)`` method returning (3, p).
+    loss : callable
+        Function R^3 -> R with a ``gradient(v)`` method returning (3,).
+
+    Returns
+    -------
+    ndarray, shape (p,)
+
+    Examples
+    --------
+    >>> phi = TanhMap(np.eye(3), np.zeros(3))
+    >>> grad_loss_of_parametrization(np.zeros(3), phi, TanhUnit(np.array([1.0, 2.0, 3.0]), 0.0))
+    array([1., 2., 3.])
+    """
+    dL_dx, dL_dy, dL_dz = loss.gradient(phi(w))
+    grad_x, grad_y, grad_z = phi.jacobian(w)
+    return dL_dx * grad_x + dL_dy * grad_y + dL_dz * grad_z
+
+
+def _sample_parametrization(rng, n):
+    return {"w": rng.standard_normal(n), "phi": _tanh_map(rng, 3, n), "loss": _tanh_unit(rng, 3)}
+
+
+def _symbolic_parametrization(w):
+    import sympy as sp
+
+    coords = [sp.Function(name)(*w) for name in ("x", "y", "z")]
+    L = sp.Function("L")
+    a = sp.symbols("a b c")
+    at_point = dict(zip(a, coords, strict=True))
+    partials = [L(*a).diff(ai).subs(at_point, simultaneous=True) for ai in a]
+    claimed = sum(
+        (p * _gradient(c, w) for p, c in zip(partials, coords, strict=True)),
+        sp.zeros(len(w), 1),
+    )
+    return L(*coords), claimed
+
+
+register(
+    Identity(
+        id="rules.product",
+        title="Product rule for an inner product of two vector functions",
+        latex=r"\nabla (f^\top g)(x) = J_f(x)^\top g(x) + J_g(x)^\top f(x),"
+        r"\qquad f, g : \mathbb{R}^d \to \mathbb{R}^n,\ J_f, J_g \in \mathbb{R}^{n \times d}",
+        wrt="x",
+        kind="gradient",
+        sample=_sample_product,
+        value=inner_of_maps,
+        derivative=grad_inner_of_maps,
+        symbolic=_symbolic_product,
+        assumptions="f and g differentiable at x",
+        sources=(f"{SHEET}, exercise 1a",),
+        exercise="1a",
+    )
+)
+
+register(
+    Identity(
+        id="rules.product-scalar",
+        title="Product rule for two scalar functions",
+        latex=r"\nabla (fg)(x) = \nabla f(x)\, g(x) + f(x)\, \nabla g(x),"
+        r"\qquad f, g : \mathbb{R}^d \to \mathbb{R}",
+        wrt="x",
+        kind="gradient",
+        sample=_sample_product_scalar,
+        value=product_of_functions,
+        derivative=grad_product_of_functions,
+        symbolic=_symbolic_product_scalar,
+        assumptions="f and g differentiable at x",
+        sources=(f"{SHEET}, exercise 1b",),
+        exercise="1b",
+    )
+)
+
+register(
+    Identity(
+        id="rules.chain",
+        title="Chain rule for a scalar function of a vector function",
+        latex=r"\nabla (g \circ f)(x) = J_f(x)^\top\, \nabla g(f(x)),"
+        r"\qquad f : \mathbb{R}^m \to \mathbb{R}^k,\ g : \mathbb{R}^k \to \mathbb{R},\ "
+        r"J_f \in \mathbb{R}^{k \times m}",
+        wrt="x",
+        kind="gradient",
+        sample=_sample_composition,
+        value=composition,
+        derivative=grad_composition,
+        symbolic=_symbolic_composition,
+        assumptions="f differentiable at x, g differentiable at f(x)",
+        sources=(f"{SHEET}, exercise 2a",),
+        exercise="2a",
+    )
+)
+
+register(
+    Identity(
+        id="rules.chain-univariate",
+        title="Chain rule through two univariate functions",
+        latex=r"\nabla (h_2 \circ h_1 \circ f)(x) = \nabla f(x)\, h_2'\big(h_1(f(x))\big)\, "
+        r"h_1'\big(f(x)\big),\qquad f : \mathbb{R}^d \to \mathbb{R},\ h_1, h_2 : \mathbb{R} \to \mathbb{R}",
+        wrt="x",
+        kind="gradient",
+        sample=_sample_scalar_chain,
+        value=scalar_chain,
+        derivative=grad_scalar_chain,
+        symbolic=_symbolic_scalar_chain,
+        assumptions="f, h1, h2 differentiable where evaluated",
+        sources=(f"{SHEET}, exercise 2b",),
+        exercise="2b",
+    )
+)
+
+register(
+    Identity(
+        id="rules.chain-parametrized",
+        title="Chain rule for a loss of parametrised quantities",
+        latex=r"\nabla_w \mathcal{L}\big(x(w), y(w), z(w)\big) = "
+        r"\partial_x \mathcal{L}\, \nabla x(w) + \partial_y \mathcal{L}\, \nabla y(w) + "
+        r"\partial_z \mathcal{L}\, \nabla z(w),\qquad w \in \mathbb{R}^p,\ "
+        r"\mathcal{L} : \mathbb{R}^3 \to \mathbb{R}",
+        wrt="w",
+        kind="gradient",
+        sample=_sample_parametrization,
+        value=loss_of_parametrization,
+        derivative=grad_loss_of_parametrization,
+        symbolic=_symbolic_parametrization,
+        assumptions="x, y, z differentiable at w; L differentiable at (x(w), y(w), z(w))",
+        sources=(f"{SHEET}, exercise 2c",),
+        exercise="2c",
+    )
+)

@@ -1,0 +1,337 @@
+"""Exact verification of catalog identities with sympy.
+
+For each identity, at a few small concrete dimensions:
+
+1. every array input becomes a matrix of real symbols (vectors are columns);
+2. the identity's ``symbolic`` builder gives the value and the claimed
+   derivative as sympy expressions;
+3. the value is differentiated by sympy *entry by entry*, arranged in this
+   reference's layout (a gradient has the shape of its variable, a Jacobian
+   is outputs x inputs) and compared exactly with the claim;
+4. where the inputs are all arrays, the sympy formulas are evaluated at a
+   random point and compared with the numpy reference implementation, so the
+   code and the formula cannot drift apart.
+
+Rules (product, chain) are built by their ``symbolic`` builders from sympy's
+undefined functions, so step 3 holds for *any* differentiable functions.
+
+Optionally, sympy's matrix calculus (``MatrixSymbol``, symbolic dimension n)
+derives the general-dimension result.  It is shown, never trusted alone:
+sympy silently returns 0 for some expressions (for instance a scalar function
+such as ``log(1 + exp(-w^T x))``), so such a result is reported as untrusted
+and the componentwise check above is what passes or fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from gradref.catalog import Identity
+
+__all__ = [
+    "GeneralResult",
+    "SymbolicResult",
+    "assert_symbolic",
+    "general_derivation",
+    "verify_symbolic",
+]
+
+#: Dimensions of the exact componentwise check.
+SYMBOLIC_DIMENSIONS = (1, 2, 3)
+
+
+class SymbolicVerificationError(AssertionError):
+    """An identity failed the symbolic check; the message names it."""
+
+
+@dataclass(frozen=True)
+class GeneralResult:
+    """Sympy's general-dimension derivation of an identity.
+
+    Attributes
+    ----------
+    status : {"agrees", "disagrees", "untrusted"}
+        ``"untrusted"`` when sympy returned zero, which it does silently for
+        expressions it cannot differentiate.
+    latex : str
+        Sympy's derivative, converted to this reference's layout.
+    sympy_layout_note : str
+        How sympy's own layout relates to this reference's.
+    """
+
+    status: str
+    latex: str
+    sympy_layout_note: str = ""
+
+
+@dataclass(frozen=True)
+class SymbolicResult:
+    """Outcome of :func:`verify_symbolic`.
+
+    Attributes
+    ----------
+    id : str
+    passed : bool
+        The componentwise exact check (and, where it applies, the agreement
+        with the numpy implementation) passed at every dimension.
+    dims : tuple of int
+        Dimensions checked.
+    entries : int
+        Number of derivative entries compared exactly.
+    implementation_checked : bool
+        Whether the numpy implementation was compared with the sympy formula.
+    problems : tuple of str
+        What went wrong, if anything.
+    general : GeneralResult or None
+    """
+
+    id: str
+    passed: bool
+    dims: tuple[int, ...]
+    entries: int
+    implementation_checked: bool
+    problems: tuple[str, ...]
+    general: GeneralResult | None
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def report(self) -> str:
+        """A short summary, listing the problems on failure."""
+        verdict = "passed" if self.passed else "FAILED"
+        lines = [
+            f"identity {self.id!r} {verdict} symbolic verification: {self.entries} entries "
+            f"compared exactly at n = {', '.join(map(str, self.dims))}"
+        ]
+        lines.extend(f"  {problem}" for problem in self.problems)
+        return "\n".join(lines)
+
+
+def _symbols_for(name: str, value) -> sp.Basic | None:
+    """A sympy stand-in for one input: symbols for arrays and numbers, None otherwise."""
+    if isinstance(value, np.ndarray):
+        if value.ndim == 1:
+            return sp.Matrix(
+                value.shape[0], 1, lambda i, _: sp.Symbol(f"{name}_{i + 1}", real=True)
+            )
+        if value.ndim == 2:
+            rows, cols = value.shape
+            return sp.Matrix(
+                rows, cols, lambda i, j: sp.Symbol(f"{name}_{i + 1}{j + 1}", real=True)
+            )
+        raise ValueError(f"input `{name}` has unsupported shape {value.shape}")
+    if isinstance(value, (int, float, np.floating)):
+        return sp.Symbol(name, real=True)
+    return None
+
+
+def _is_zero(expression: sp.Basic) -> bool:
+    difference = sp.simplify(sp.expand(expression.doit()))
+    if difference == 0:
+        return True
+    verdict = difference.equals(0)
+    return bool(verdict)
+
+
+def _exact_derivative(identity: Identity, value, variable):
+    if identity.kind == "jacobian":
+        value = sp.Matrix(value)
+        return value.jacobian(list(variable))
+    if isinstance(variable, sp.MatrixBase):
+        return variable.applyfunc(lambda entry: sp.diff(value, entry))
+    return sp.diff(value, variable)
+
+
+def _check_dimension(identity: Identity, n: int, rng: np.random.Generator):
+    """Return (entries compared, implementation compared, problems) at dimension n."""
+    inputs = identity.sample(rng, n)
+    symbols = {name: _symbols_for(name, value) for name, value in inputs.items()}
+    arrays = {name: s for name, s in symbols.items() if s is not None}
+    variable = arrays[identity.wrt]
+    value, claimed = identity.symbolic(**arrays)
+    exact = _exact_derivative(identity, value, variable)
+    claimed = sp.Matrix(claimed) if isinstance(exact, sp.MatrixBase) else sp.sympify(claimed)
+    problems: list[str] = []
+    if isinstance(exact, sp.MatrixBase) and claimed.shape != exact.shape:
+        problems.append(
+            f"n={n}: the symbolic derivative has shape {claimed.shape}, the convention "
+            f"requires {exact.shape}"
+        )
+        return 0, False, problems
+    pairs = (
+        list(zip(exact, claimed, strict=True))
+        if isinstance(exact, sp.MatrixBase)
+        else [(exact, claimed)]
+    )
+    for index, (true_entry, claimed_entry) in enumerate(pairs):
+        if not _is_zero(true_entry - claimed_entry):
+            problems.append(
+                f"n={n}: entry {index} differs: sympy gives {sp.sstr(true_entry)}, the formula "
+                f"gives {sp.sstr(claimed_entry)}"
+            )
+    implementation = len(arrays) == len(symbols)
+    if implementation:
+        problems.extend(_compare_implementation(identity, n, inputs, arrays, value, claimed))
+    return len(pairs), implementation, problems
+
+
+def _compare_implementation(identity, n, inputs, arrays, value, claimed):
+    """Evaluate the sympy formulas at the sample and compare with the numpy code."""
+    substitution = {}
+    for name, stand_in in arrays.items():
+        number = np.asarray(inputs[name], dtype=float)
+        if isinstance(stand_in, sp.MatrixBase):
+            column = number.reshape(stand_in.shape)
+            substitution.update(
+                {
+                    stand_in[i, j]: column[i, j]
+                    for i in range(stand_in.rows)
+                    for j in range(stand_in.cols)
+                }
+            )
+        else:
+            substitution[stand_in] = float(number)
+
+    def evaluate(expression) -> np.ndarray:
+        expression = (
+            sp.Matrix(expression)
+            if isinstance(expression, sp.MatrixBase)
+            else (sp.Matrix([expression]))
+        )
+        return np.array(expression.subs(substitution).evalf(20), dtype=complex).real
+
+    symbolic_value = evaluate(value).reshape(-1)
+    symbolic_derivative = evaluate(claimed)
+    numeric_value = np.asarray(identity.value(**inputs)).real.reshape(-1)
+    numeric_derivative = np.asarray(identity.derivative(**inputs), dtype=float)
+    problems = []
+    if symbolic_value.shape != numeric_value.shape or not np.allclose(
+        symbolic_value, numeric_value, rtol=1e-9, atol=1e-12
+    ):
+        problems.append(
+            f"n={n}: the numpy value {numeric_value} disagrees with the symbolic value "
+            f"{symbolic_value}"
+        )
+    if symbolic_derivative.size != numeric_derivative.size:
+        problems.append(
+            f"n={n}: the numpy derivative has shape {numeric_derivative.shape}, the symbolic "
+            f"one {symbolic_derivative.shape}"
+        )
+    else:
+        expected_shape = (
+            np.asarray(inputs[identity.wrt]).shape
+            if identity.kind == "gradient"
+            else symbolic_derivative.shape
+        )
+        if numeric_derivative.shape != expected_shape:
+            problems.append(
+                f"n={n}: the numpy derivative has shape {numeric_derivative.shape}, "
+                f"the convention requires {expected_shape}"
+            )
+        elif not np.allclose(
+            symbolic_derivative.reshape(expected_shape), numeric_derivative, rtol=1e-9, atol=1e-12
+        ):
+            gap = np.max(np.abs(symbolic_derivative.reshape(expected_shape) - numeric_derivative))
+            problems.append(
+                f"n={n}: the numpy derivative disagrees with the symbolic formula "
+                f"(largest difference {gap:.3g})"
+            )
+    return problems
+
+
+def general_derivation(identity: Identity) -> GeneralResult | None:
+    """Sympy's general-dimension derivative of `identity`, if the identity provides one.
+
+    Returns
+    -------
+    GeneralResult or None
+        ``None`` when the identity has no ``general`` builder.
+
+    Examples
+    --------
+    >>> import gradref
+    >>> general_derivation(gradref.get("quadratic.grad-x")).status
+    'agrees'
+    >>> general_derivation(gradref.get("losses.logistic-w")).status
+    'untrusted'
+    """
+    if identity.general is None:
+        return None
+    expression, variable, expected = identity.general()
+    derived = expression.diff(variable)
+    note = ""
+    if identity.kind == "jacobian":
+        derived = derived.T
+        note = (
+            "sympy differentiates a vector by a vector in denominator layout (inputs x "
+            "outputs); its result is transposed here"
+        )
+    if (
+        derived == 0
+        or isinstance(derived, sp.ZeroMatrix)
+        or getattr(derived, "is_ZeroMatrix", False)
+    ):
+        return GeneralResult("untrusted", sp.latex(derived), "sympy returned zero")
+    matrices = sp.sympify(expression).atoms(sp.MatrixSymbol) | expected.atoms(sp.MatrixSymbol)
+    dimensions = {size: 3 for m in matrices for size in m.shape if isinstance(size, sp.Symbol)}
+    derived_3 = sp.Matrix(derived.subs(dimensions).as_explicit())
+    expected_3 = sp.Matrix(expected.subs(dimensions).as_explicit())
+    same = derived_3.shape == expected_3.shape and all(
+        _is_zero(a - b) for a, b in zip(derived_3, expected_3, strict=True)
+    )
+    return GeneralResult("agrees" if same else "disagrees", sp.latex(derived), note)
+
+
+def verify_symbolic(
+    identity: Identity, dims: tuple[int, ...] = SYMBOLIC_DIMENSIONS, rng: int = 0
+) -> SymbolicResult:
+    """Verify `identity` exactly with sympy, entry by entry.
+
+    Parameters
+    ----------
+    identity : Identity
+    dims : tuple of int, optional
+        Concrete dimensions to check (fixed-dimension identities are checked
+        at their own dimension once).
+    rng : int, optional
+        Seed for the sample used to compare with the numpy implementation.
+
+    Returns
+    -------
+    SymbolicResult
+
+    Examples
+    --------
+    >>> import dataclasses, gradref
+    >>> identity = gradref.get("quadratic.grad-x")
+    >>> verify_symbolic(identity).passed
+    True
+    >>> wrong = dataclasses.replace(identity, symbolic=lambda A, x: ((x.T * A * x)[0, 0], 2 * A * x))
+    >>> verify_symbolic(wrong).passed
+    False
+    """
+    generator = np.random.default_rng(rng)
+    dims = dims[:1] if identity.fixed_dimension else dims
+    entries, implementation, problems = 0, True, []
+    for n in dims:
+        count, compared, found = _check_dimension(identity, n, generator)
+        entries += count
+        implementation = implementation and compared
+        problems.extend(found)
+    general = general_derivation(identity)
+    if general is not None and general.status == "disagrees":
+        problems.append(f"sympy's general-dimension derivative {general.latex} disagrees")
+    return SymbolicResult(
+        identity.id, not problems, tuple(dims), entries, implementation, tuple(problems), general
+    )
+
+
+def assert_symbolic(identity: Identity, **options) -> SymbolicResult:
+    """Like :func:`verify_symbolic`, but raise naming the identity on failure."""
+    result = verify_symbolic(identity, **options)
+    if not result.passed:
+        raise SymbolicVerificationError(result.report())
+    return result

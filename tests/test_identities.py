@@ -1,0 +1,169 @@
+"""Every catalog identity, checked numerically over dimensions and random inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import gradref
+from gradref.identities import elementary, linear, losses, norms, quadratic, rules
+
+IDENTITIES = gradref.catalog()
+IDS = [identity.id for identity in IDENTITIES]
+
+
+def test_catalog_ids_are_unique_and_stable():
+    assert len(set(IDS)) == len(IDS)
+    assert gradref.get("quadratic.grad-x").derivative is quadratic.grad_quadratic_form
+    with pytest.raises(KeyError, match=r"no identity 'nope\.nothing'; known ids: "):
+        gradref.get("nope.nothing")
+
+
+def test_every_sheet_exercise_has_an_identity():
+    exercises = sorted(identity.exercise for identity in IDENTITIES if identity.exercise)
+    expected = ["1a", "1b", "2a", "2b", "2c", "3a", "3b", "3c", "3d", "4a", "4b", "4c"]
+    assert exercises == expected
+
+
+@pytest.mark.parametrize("identity", IDENTITIES, ids=IDS)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 12))
+def test_identity_verifies(identity, seed, n):
+    result = gradref.verify(identity, rng=seed, dims=(n,))
+    assert result.passed, result.report()
+
+
+@pytest.mark.parametrize("identity", IDENTITIES, ids=IDS)
+@pytest.mark.parametrize("mistake", ["sign-flipped", "scaled by 1.001", "one entry off by 1e-6"])
+def test_mutated_derivative_is_rejected(identity, mistake):
+    def mutated(**inputs):
+        g = np.array(identity.derivative(**inputs), dtype=float)
+        if mistake == "sign-flipped":
+            return -g
+        if mistake == "scaled by 1.001":
+            return 1.001 * g
+        g.flat[int(np.argmax(np.abs(g)))] *= 1 + 1e-6
+        return g
+
+    for seed in range(20):
+        result = gradref.verify(dataclasses.replace(identity, derivative=mutated), rng=seed)
+        assert not result.passed, f"{identity.id}: {mistake} derivative passed (seed {seed})"
+
+
+def _sigmoid_of(x, w):
+    return losses.sigmoid(-(w @ x))
+
+
+# A plausible wrong formula for each identity: the mistakes people make.
+WRONG = {
+    "rules.product": lambda x, f, g: f.jacobian(x).T @ g(x),
+    "rules.product-scalar": lambda x, f, g: f.gradient(x) * g(x) - f(x) * g.gradient(x),
+    "rules.chain": lambda x, f, g: f.W.T @ g.gradient(f(x)),  # forgets tanh' inside J_f
+    "rules.chain-univariate": lambda x, f, h1, h2: f.gradient(x) * h2.derivative(h1(f(x))),
+    "rules.chain-parametrized": lambda w, phi, loss: (
+        loss.gradient(phi(w))[[1, 0, 2]] @ phi.jacobian(w)
+    ),
+    "linear.inner": lambda a, x: x,
+    "linear.matvec": lambda A, x: A.T,  # transposed Jacobian
+    "quadratic.grad-x": lambda A, x: 2 * A @ x,  # only right for symmetric A
+    "quadratic.grad-A": lambda A, x: A @ np.outer(x, x),
+    "norms.half-squared": lambda x: 2 * x,
+    "losses.logistic-w": lambda x, w: _sigmoid_of(x, w) * x,  # lost the minus sign
+    "elementary.sheet-xyz": lambda v: np.array(
+        [
+            v[0] - 2 * v[0] * v[1] ** 3 * v[2] / (1 + np.exp(v[0] ** 2 * v[1] ** 3 * v[2])),
+            v[2] - 3 * v[1] ** 2 * v[0] ** 2 * v[2] / (1 + np.exp(v[0] ** 2 * v[1] ** 3 * v[2])),
+            v[1] - v[0] ** 2 * v[1] ** 3 / (1 + np.exp(v[0] ** 2 * v[1] ** 3 * v[2])),
+        ]
+    ),
+}
+
+
+def test_every_identity_has_a_plausible_wrong_formula():
+    assert sorted(WRONG) == sorted(IDS)
+
+
+@pytest.mark.parametrize("identity_id", sorted(WRONG))
+def test_plausible_wrong_formula_is_rejected(identity_id):
+    wrong = dataclasses.replace(gradref.get(identity_id), derivative=WRONG[identity_id])
+    for seed in range(10):
+        result = gradref.verify(wrong, rng=seed)
+        assert not result.passed, f"{identity_id}: wrong formula passed (seed {seed})"
+        assert identity_id in result.report()
+
+
+def test_assert_verified_names_the_identity():
+    wrong = dataclasses.replace(gradref.get("linear.inner"), derivative=WRONG["linear.inner"])
+    with pytest.raises(gradref.VerificationError, match=r"identity 'linear.inner' FAILED"):
+        gradref.assert_verified(wrong, rng=0)
+    with pytest.raises(TypeError, match="`identity` must be an Identity"):
+        gradref.verify("linear.inner")
+
+
+def test_transposed_jacobian_is_reported_as_a_shape_error():
+    wrong = dataclasses.replace(gradref.get("linear.matvec"), derivative=WRONG["linear.matvec"])
+    report = gradref.verify(wrong, rng=0).report()
+    assert "wrong shape" in report
+    assert "outputs x inputs" in report
+
+
+# -- bad input gets a clear error -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: quadratic.grad_quadratic_form(np.ones((2, 3)), np.ones(2)),
+            r"`A` must be square; got shape \(2, 3\)",
+        ),
+        (
+            lambda: quadratic.grad_quadratic_form(np.eye(3), np.ones(2)),
+            r"`A` must have shape \(2, 2\); got shape \(3, 3\)",
+        ),
+        (
+            lambda: quadratic.quadratic_form(np.eye(2), np.ones((2, 1))),
+            r"`x` must be a vector of shape \(n,\); got shape \(2, 1\)",
+        ),
+        (
+            lambda: linear.grad_inner(np.ones(3), np.ones(2)),
+            r"`a` must be a vector of shape \(2,\); got shape \(3,\)",
+        ),
+        (
+            lambda: linear.jac_matvec(np.ones((2, 3)), np.ones(2)),
+            r"`A` must be a matrix of shape \(m, 2\); got shape \(2, 3\)",
+        ),
+        (lambda: norms.grad_half_squared_norm(np.ones((2, 2))), r"`x` must be a vector"),
+        (
+            lambda: losses.grad_logistic_loss(np.ones(2), np.ones(3)),
+            r"`w` must be a vector of shape \(2,\)",
+        ),
+        (
+            lambda: elementary.grad_sheet_xyz(np.ones(4)),
+            r"`v` must be a vector of shape \(3,\); got shape \(4,\)",
+        ),
+        (
+            lambda: rules.TanhMap(np.ones((2, 3)), np.ones(3)),
+            r"`b` must be a vector of shape \(2,\)",
+        ),
+        (
+            lambda: linear.inner(np.array(["a", "b"]), np.ones(2)),
+            r"`a` must be an array of numbers",
+        ),
+    ],
+)
+def test_bad_input_names_argument_and_shape(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
+
+
+def test_logistic_helpers_do_not_overflow():
+    assert losses.softplus(-800.0) == pytest.approx(np.exp(-800.0), abs=1e-300)
+    assert losses.softplus(800.0) == 800.0
+    assert losses.sigmoid(800.0) == 1.0
+    np.testing.assert_allclose(
+        losses.grad_logistic_loss(np.ones(2), -400 * np.ones(2)), -np.ones(2)
+    )
