@@ -34,6 +34,7 @@ extensions = [
     "sphinx_proof",
     "sphinx_exercise",
     "sphinx_copybutton",
+    "sphinx_togglebutton",  # hides solutions (class dropdown) until the reader opens them
     "sphinx_design",
     "sphinxcontrib.bibtex",
     "sphinx-mathjax-offline",  # serves MathJax 3 from _static: nothing is fetched from a CDN
@@ -80,6 +81,8 @@ html_theme = "sphinx_book_theme"
 html_title = "gradref — verified gradient identities"
 html_static_path = ["docs/_static"]
 html_css_files = ["gradref.css"]
+html_favicon = "docs/_static/favicon.svg"
+html_context = {"default_mode": "auto"}
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": True,

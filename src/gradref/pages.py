@@ -22,7 +22,7 @@ from typing import Any
 from gradref.catalog import Identity, get
 from gradref.verify import VerificationError, VerifyResult, verify
 
-__all__ = ["PrintedAnswerError", "check_printed", "identity_table", "verification_badge"]
+__all__ = ["PrintedAnswerError", "check_printed", "identity_list", "verification_badge"]
 
 
 class PrintedAnswerError(AssertionError):
@@ -38,8 +38,11 @@ def _glue(name: str, value: Any) -> None:
 
 
 def _markdown(text: str):
-    from IPython.display import Markdown
-
+    """Markdown for a notebook output (rendered by myst-nb); the plain text elsewhere."""
+    try:
+        from IPython.display import Markdown
+    except ImportError:
+        return text
     return Markdown(text)
 
 
@@ -74,12 +77,15 @@ def verification_badge(identity: Identity | str, rng: int = 0):
         if symbolic.implementation_checked
         else " for arbitrary differentiable functions (sympy's undefined functions)"
     )
+    formula, _, shapes = identity.latex.partition(r"\qquad")
+    formula = formula.strip().rstrip(",")
     lines = [
         f":::{{admonition}} ✔ Verified: `{identity.id}`",
         ":class: tip verified",
         "",
-        f"$${identity.latex}$$",
+        f"$${formula}$$",
         "",
+        *([f"with ${shapes.strip().lstrip(',').strip()}$", ""] if shapes.strip() else []),
         f"- **Numerically**: {method}-step directional derivatives at "
         f"{'dimension' if identity.fixed_dimension else 'n ='} "
         f"{'3' if identity.fixed_dimension else dims}: largest relative error "
@@ -168,8 +174,8 @@ def check_printed(
     return result
 
 
-def identity_table(identities: tuple[Identity, ...] | None = None):
-    """A Markdown table of identities (id, statement, conditions), each verified numerically.
+def identity_list(identities: tuple[Identity, ...] | None = None):
+    """A Markdown list of identities (statement, shapes, conditions), each verified numerically.
 
     Raises
     ------
@@ -178,17 +184,26 @@ def identity_table(identities: tuple[Identity, ...] | None = None):
     """
     from gradref.catalog import catalog
 
-    rows = [
-        "| id | statement | holds when | exercise | numerical error |",
-        "|---|---|---|---|---|",
-    ]
+    entries = []
     for identity in catalog() if identities is None else identities:
         result = verify(identity, rng=0)
         if not result.passed:
             raise VerificationError(result.report())
-        rows.append(
-            f"| `{identity.id}` | ${identity.latex}$ | "
-            f"{identity.assumptions or '—'} | {identity.exercise or '—'} | "
-            f"{result.max_rel_error:.0e} |"
+        formula, _, shapes = identity.latex.partition(r"\qquad")
+        formula = formula.strip().rstrip(",")
+        exercise = (
+            f" · sheet 01, {{ref}}`{identity.exercise} <ex-{identity.exercise}>`"
+            if identity.exercise
+            else ""
         )
-    return _markdown("\n".join(rows))
+        details = []
+        if shapes.strip():
+            details.append(f"with ${shapes.strip()}$.")
+        if identity.assumptions:
+            details.append(f"Holds when: {identity.assumptions}.")
+        entries.append(
+            f"`{identity.id}` — {identity.title}{exercise} · "
+            f"✔ verified, relative error {result.max_rel_error:.0e}\n"
+            f": $${formula}$$\n\n  {' '.join(details)}\n"
+        )
+    return _markdown("\n".join(entries))

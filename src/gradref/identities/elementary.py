@@ -79,7 +79,7 @@ register(
         title="Gradient of a function of (x, y, z) with a softplus term",
         latex=r"\nabla f(x,y,z) = \begin{pmatrix} x - 2xy^3z\,\sigma(u) \\ "
         r"z - 3x^2y^2z\,\sigma(u) \\ y - x^2y^3\,\sigma(u) \end{pmatrix},"
-        r"\quad f = \tfrac12 x^2 + yz - \log(1 + e^{u}),\ u = x^2y^3z,\ "
+        r"\qquad f = \tfrac12 x^2 + yz - \log(1 + e^{u}),\ u = x^2y^3z,\ "
         r"\sigma(u) = \frac{e^{u}}{1+e^{u}}",
         wrt="v",
         kind="gradient",
