@@ -31,13 +31,12 @@ extensions = [
     "sphinx.ext.autodoc",
     "numpydoc",
     "sphinx.ext.mathjax",
-    "sphinx_proof",
     "sphinx_exercise",
     "sphinx_copybutton",
     "sphinx_togglebutton",  # hides solutions (class dropdown) until the reader opens them
     "sphinx_design",
     "sphinxcontrib.bibtex",
-    "sphinx-mathjax-offline",  # serves MathJax 3 from _static: nothing is fetched from a CDN
+    # MathJax 3 is served from _static (see setup() below): nothing is fetched from a CDN.
 ]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
@@ -67,6 +66,7 @@ if _CACHE_ROOT.is_dir():
 autodoc_default_options = {"members": True, "show-inheritance": False}
 autodoc_typehints = "none"
 autodoc_member_order = "bysource"
+autosummary_generate = False  # numpydoc turns autosummary on; nothing here uses it
 numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
 numpydoc_class_members_toctree = False
@@ -91,13 +91,41 @@ html_theme_options = {
     "home_page_in_toc": True,
 }
 html_last_updated_fmt = None
+html_use_index = False  # the API page and the search cover it; saves a second per build
+html_domain_indices = False
 html_copy_source = True
 html_sourcelink_suffix = ""
 copybutton_prompt_text = r">>> |\.\.\. "
 copybutton_prompt_is_regexp = True
 
 
+# -- Offline MathJax ------------------------------------------------------------------------------
+# The MathJax 3 distribution comes from the PyPI package sphinx-mathjax-offline (installed by the
+# docs dependency group, never committed here); it is copied into the output once.
+mathjax_path = "mathjax/tex-chtml.js"
+
+
+def _mathjax_source() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("install the docs dependency group: sphinx-mathjax-offline is missing")
+    return Path(spec.origin).parent / "static" / "mathjax"
+
+
+def _copy_mathjax(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / "mathjax"
+    if (target / "tex-chtml.js").is_file():
+        return  # already there from an earlier build of this output
+    shutil.copytree(_mathjax_source(), target, dirs_exist_ok=True)
+
+
 def setup(app):
+    app.connect("build-finished", _copy_mathjax)
     # A changed src/ changes this value, which Sphinx treats as a configuration change
     # that invalidates every page: all pages are re-read and re-executed.
     app.add_config_value("gradref_source_hash", "", "env")
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

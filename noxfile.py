@@ -41,7 +41,7 @@ def docs(session: nox.Session) -> None:
         shutil.rmtree(ROOT / "_build" / "html", ignore_errors=True)
         shutil.rmtree(ROOT / "_build" / "doctrees", ignore_errors=True)
     session.run(
-        "sphinx-build", "-W", "--keep-going", "-n", "-c", ".", "-d", "_build/doctrees",
+        "sphinx-build", "-j", "2", "-W", "--keep-going", "-n", "-c", ".", "-d", "_build/doctrees",
         "-b", "html", "docs", "_build/html",
     )  # fmt: skip
     session.log(f"site built: open {ROOT / '_build' / 'html' / 'index.html'}")

@@ -129,7 +129,10 @@ def _symbols_for(name: str, value) -> sp.Basic | None:
 
 
 def _is_zero(expression: sp.Basic) -> bool:
-    difference = sp.simplify(sp.expand(expression.doit()))
+    difference = sp.expand(expression.doit())
+    if difference == 0:  # the common case, and far cheaper than simplify
+        return True
+    difference = sp.simplify(difference)
     if difference == 0:
         return True
     verdict = difference.equals(0)
