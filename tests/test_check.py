@@ -225,5 +225,22 @@ def test_misuse_errors_name_the_argument():
         check_jacobian(lambda x: x @ x, lambda x: x, x)
     with pytest.raises(ValueError, match=r"`method` must be"):
         check_gradient(lambda x: x @ x, lambda x: 2 * x, x, method="forward")
+    with pytest.raises(ValueError, match=r"`f` returned a non-finite value"):
+        check_gradient(lambda x: x[0] * np.nan, lambda x: x, x)
+    with pytest.raises(ValueError, match=r"`f` returned a non-finite value"):
+        check_gradient(lambda x: np.sum(x) * np.inf, lambda x: x, x, method="central")
+    with pytest.raises(TypeError, match=r"`f` must return numbers"):
+        check_gradient(lambda x: "1.0", lambda x: x, x)
     with pytest.raises(ValueError, match=r"method='complex' needs"):
         check_gradient(lambda x: np.sum(np.abs(x)), np.sign, x, method="complex")
+
+
+def test_failure_without_diagnosis_costs_no_more_than_a_pass():
+    rng = np.random.default_rng(5)
+    f, grad, _ = quadratic_case(rng, 50)
+    x = rng.standard_normal(50)
+    result = check_gradient(f, lambda x: -grad(x), x, rng=rng, diagnose=False)
+    assert not result.passed
+    assert result.evaluations == 2
+    assert result.worst == ()
+    assert result.numerical is None
