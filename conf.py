@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -19,6 +20,12 @@ def _source_hash() -> str:
 
 
 SOURCE_HASH = _source_hash()
+
+# The reference chapters are generated from the catalog, so they cannot drift from it.
+sys.path.insert(0, str(ROOT / "docs"))
+from _chapters import write_chapters  # noqa: E402
+
+CHAPTERS = write_chapters(ROOT / "docs")
 gradref_source_hash = SOURCE_HASH  # registered in setup(): see there
 
 project = "gradref"
@@ -30,13 +37,12 @@ extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
     "numpydoc",
-    "sphinx.ext.mathjax",
+    "sphinxcontrib.katex",  # math is rendered to HTML at build time (see "Math" below)
     "sphinx_exercise",
     "sphinx_copybutton",
     "sphinx_togglebutton",  # hides solutions (class dropdown) until the reader opens them
     "sphinx_design",
     "sphinxcontrib.bibtex",
-    # MathJax 3 is served from _static (see setup() below): nothing is fetched from a CDN.
 ]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
@@ -48,7 +54,8 @@ myst_enable_extensions = ["amsmath", "colon_fence", "dollarmath", "deflist", "su
 myst_heading_anchors = 3
 nb_render_markdown_format = "myst"
 nb_execution_mode = "cache"
-nb_execution_raise_on_error = True
+nb_execution_raise_on_error = False  # a failing cell is a warning, and -W makes it fail the build;
+# unlike an exception, the warning (with the traceback naming the identity) survives -j 2.
 nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True
@@ -91,6 +98,7 @@ html_theme_options = {
     "home_page_in_toc": True,
 }
 html_last_updated_fmt = None
+html_show_search_summary = False  # results show at once, without fetching each page
 html_use_index = False  # the API page and the search cover it; saves a second per build
 html_domain_indices = False
 html_copy_source = True
@@ -99,32 +107,74 @@ copybutton_prompt_text = r">>> |\.\.\. "
 copybutton_prompt_is_regexp = True
 
 
-# -- Offline MathJax ------------------------------------------------------------------------------
-# The MathJax 3 distribution comes from the PyPI package sphinx-mathjax-offline (installed by the
-# docs dependency group, never committed here); it is copied into the output once.
-mathjax_path = "mathjax/tex-chtml.js"
+# -- Math ------------------------------------------------------------------------------------------
+# KaTeX renders every formula to HTML while the site is built (node runs the katex.min.js
+# that ships in the PyPI package sphinxcontrib-katex), so a page shows its math as soon as it
+# loads, with no script and no network. Its stylesheet and fonts come from the npm package of
+# the same version, installed by `nox -s docs` into _build/npm (never committed) and copied
+# into the output. A formula KaTeX cannot parse fails the build.
+katex_prerender = True
+katex_css_path = "katex/katex.min.css"
+KATEX_DIST = ROOT / "_build" / "npm" / "node_modules" / "katex" / "dist"
 
 
-def _mathjax_source() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("sphinx-mathjax-offline")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("install the docs dependency group: sphinx-mathjax-offline is missing")
-    return Path(spec.origin).parent / "static" / "mathjax"
-
-
-def _copy_mathjax(app, exception) -> None:
+def _copy_katex_assets(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    target = Path(app.outdir) / "_static" / "mathjax"
-    if (target / "tex-chtml.js").is_file():
+    if not (KATEX_DIST / "katex.min.css").is_file():
+        raise RuntimeError(
+            f"KaTeX's stylesheet is missing from {KATEX_DIST}: build with `nox -s docs`, "
+            "which installs it from npm"
+        )
+    target = Path(app.outdir) / "_static" / "katex"
+    if (target / "katex.min.css").is_file():
         return  # already there from an earlier build of this output
-    shutil.copytree(_mathjax_source(), target, dirs_exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(KATEX_DIST / "katex.min.css", target / "katex.min.css")
+    shutil.copytree(KATEX_DIST / "fonts", target / "fonts", dirs_exist_ok=True)
+
+
+def _parallel_read_only(app) -> None:
+    # Pages are read (and executed) in parallel with -j; writing stays serial because
+    # sphinxcontrib-katex's prerender server does not survive the fork of a parallel write.
+    # (Declaring the extension write-unsafe would print a warning, which -W turns into an error.)
+    allowed = app.is_parallel_allowed
+    app.is_parallel_allowed = lambda kind: kind == "read" and allowed(kind)
+
+
+def _offer_notebook_download(app, pagename, templatename, context, doctree) -> None:
+    # Each executed page can be downloaded as the notebook that was run for it (with its
+    # outputs), beside its MyST source: the theme's download menu lists `ipynb_source`.
+    notebook = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not notebook.is_file():
+        return
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(notebook, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _reexecute_failed_pages(app, env, added, changed, removed) -> list[str]:
+    # A page whose execution failed is read again on the next build, so that its failure
+    # (a warning, an error under -W) is reported again instead of being forgotten.
+    from myst_nb.sphinx_ import NbMetadataCollector
+
+    failed = []
+    for docname in env.found_docs:
+        try:
+            data = NbMetadataCollector.get_exec_data(env, docname)
+        except KeyError:
+            continue
+        if data is not None and not data.get("succeeded", True):
+            failed.append(docname)
+    return failed
 
 
 def setup(app):
-    app.connect("build-finished", _copy_mathjax)
+    _parallel_read_only(app)
+    app.connect("env-get-outdated", _reexecute_failed_pages)
+    app.connect("html-page-context", _offer_notebook_download, priority=400)
+    app.connect("build-finished", _copy_katex_assets)
     # A changed src/ changes this value, which Sphinx treats as a configuration change
     # that invalidates every page: all pages are re-read and re-executed.
     app.add_config_value("gradref_source_hash", "", "env")

@@ -9,10 +9,11 @@ import nox
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["lint", "tests", "docs"]
+nox.options.sessions = ["lint", "tests", "docs", "site"]
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+KATEX_VERSION = "0.16.22"  # the katex.min.js inside sphinxcontrib-katex 0.9.11
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -27,7 +28,7 @@ def install(session: nox.Session, *groups: str) -> None:
 def tests(session: nox.Session) -> None:
     """Unit, property (Hypothesis), symbolic and doctests."""
     install(session, "test")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-m", "not browser", *session.posargs)
 
 
 @nox.session(python="3.11")
@@ -37,6 +38,12 @@ def docs(session: nox.Session) -> None:
     ``nox -s docs -- clean`` removes the HTML output first (the execution cache is kept).
     """
     install(session, "docs")
+    # KaTeX's stylesheet and fonts, from npm, at the version that sphinxcontrib-katex bundles.
+    if not (ROOT / "_build" / "npm" / "node_modules" / "katex" / "package.json").is_file():
+        session.run(
+            "npm", "install", "--prefix", "_build/npm", "--no-save", "--no-audit", "--no-fund",
+            f"katex@{KATEX_VERSION}", external=True,
+        )  # fmt: skip
     if "clean" in session.posargs:
         shutil.rmtree(ROOT / "_build" / "html", ignore_errors=True)
         shutil.rmtree(ROOT / "_build" / "doctrees", ignore_errors=True)
@@ -45,6 +52,38 @@ def docs(session: nox.Session) -> None:
         "-b", "html", "docs", "_build/html",
     )  # fmt: skip
     session.log(f"site built: open {ROOT / '_build' / 'html' / 'index.html'}")
+
+
+@nox.session(python="3.11")
+def site(session: nox.Session) -> None:
+    """Test the built site (run `nox -s docs` first) in headless Chromium from Debian.
+
+    Needs /usr/bin/chromium (Debian package `chromium`); Playwright drives it, never
+    downloading a browser of its own.
+    """
+    install(session, "test", "site")
+    session.run(
+        "pytest", "-m", "browser", "-p", "no:doctest", "tests/test_site.py", *session.posargs
+    )
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Benchmark the derivative checker against scipy, torch, jax and numdifftools.
+
+    Writes docs/_static/bench/checkers.{csv,md} and machine.json; ``-- --quick`` for a smoke run.
+    """
+    install(session, "bench")
+    session.run("python", "benchmarks/bench_checkers.py", *session.posargs)
+
+
+@nox.session(python="3.11", venv_backend="none")
+def buildtime(session: nox.Session) -> None:
+    """Time cold, no-change and one-page-edit docs builds (run `nox -s docs` once first)."""
+    python = ROOT / ".nox" / "docs" / "bin" / "python"
+    if not python.is_file():
+        session.error("run `nox -s docs` first: this session reuses its environment")
+    session.run(str(python), "benchmarks/build_times.py", external=True)
 
 
 @nox.session(python="3.11")

@@ -77,4 +77,4 @@ def test_badge_fails_naming_a_symbolically_wrong_identity():
 def test_identity_list_has_every_identity():
     text = _text(identity_list())
     for identity in gradref.catalog():
-        assert f"`{identity.id}`" in text
+        assert f"{{ref}}`{identity.id} <{identity.id}>`" in text

@@ -8,8 +8,8 @@ in :mod:`gradref.identities`, checking in :mod:`gradref.check`.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 __all__ = ["Identity", "catalog", "get", "register"]
@@ -55,6 +55,9 @@ class Identity:
         general-dimension derivation.
     exercise : str
         The exercise of a course sheet this identity answers, if any.
+    keywords : tuple of str
+        Lower-case terms a reader would search for; they become index entries of
+        the identity's section, which the site's search ranks first.
     """
 
     id: str
@@ -71,7 +74,7 @@ class Identity:
     general: Callable[[], tuple[Any, Any, Any]] | None = None
     exercise: str = ""
     fixed_dimension: bool = False
-    notes: Mapping[str, str] = field(default_factory=dict)
+    keywords: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         family, _, name = self.id.partition(".")
@@ -86,8 +89,16 @@ class Identity:
         return self.id.partition(".")[0]
 
 
-#: Modules of :mod:`gradref.identities`, in the reference's reading order.
-FAMILIES = ("rules", "linear", "quadratic", "norms", "losses", "elementary")
+#: Modules of :mod:`gradref.identities`, in the reference's reading order, with chapter titles.
+FAMILY_TITLES = {
+    "rules": "Product and chain rules",
+    "linear": "Linear maps",
+    "quadratic": "Quadratic forms",
+    "norms": "Norms",
+    "losses": "Losses",
+    "elementary": "Explicit functions",
+}
+FAMILIES = tuple(FAMILY_TITLES)
 
 _REGISTRY: dict[str, Identity] = {}
 

@@ -202,7 +202,7 @@ def identity_list(identities: tuple[Identity, ...] | None = None):
         if identity.assumptions:
             details.append(f"Holds when: {identity.assumptions}.")
         entries.append(
-            f"`{identity.id}` — {identity.title}{exercise} · "
+            f"{{ref}}`{identity.id} <{identity.id}>` — {identity.title}{exercise} · "
             f"✔ verified, relative error {result.max_rel_error:.0e}\n"
             f": $${formula}$$\n\n  {' '.join(details)}\n"
         )

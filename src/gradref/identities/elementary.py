@@ -90,5 +90,6 @@ register(
         sources=(f"{SHEET}, exercise 4a (printed answer corrected: see the erratum)",),
         exercise="4a",
         fixed_dimension=True,
+        keywords=("softplus", "partial derivatives"),
     )
 )

@@ -149,6 +149,7 @@ register(
         general=_general_inner,
         sources=(f"{SHEET}, exercise 3a", f"{COOKBOOK}, eq. (69)"),
         exercise="3a",
+        keywords=("inner product", "linear form"),
     )
 )
 
@@ -167,5 +168,6 @@ register(
         general=_general_matvec,
         sources=(f"{SHEET}, exercise 3b",),
         exercise="3b",
+        keywords=("jacobian", "matrix-vector product", "linear map"),
     )
 )

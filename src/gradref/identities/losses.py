@@ -131,5 +131,6 @@ register(
         assumptions="sigma(s) = 1 / (1 + exp(-s)) is the logistic function",
         sources=(f"{SHEET}, exercise 4c",),
         exercise="4c",
+        keywords=("logistic loss", "logistic regression", "sigmoid"),
     )
 )

@@ -84,5 +84,6 @@ register(
         general=_general,
         sources=(f"{SHEET}, exercise 4b", f"{COOKBOOK}, eq. (81), with B = I/2"),
         exercise="4b",
+        keywords=("norm", "squared norm", "euclidean norm"),
     )
 )

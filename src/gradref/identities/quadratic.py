@@ -134,6 +134,7 @@ register(
             f"{MML}, eq. (5.107), stated there as the row vector x^T (B + B^T)",
         ),
         exercise="3c",
+        keywords=("quadratic form",),
     )
 )
 
@@ -154,5 +155,6 @@ register(
         assumptions="A square; the gradient does not depend on A",
         sources=(f"{SHEET}, exercise 3d", f"{COOKBOOK}, eq. (72), with a = x"),
         exercise="3d",
+        keywords=("quadratic form", "gradient with respect to a matrix"),
     )
 )

@@ -390,6 +390,7 @@ register(
         assumptions="f and g differentiable at x",
         sources=(f"{SHEET}, exercise 1a",),
         exercise="1a",
+        keywords=("product rule", "inner product of two functions"),
     )
 )
 
@@ -408,6 +409,7 @@ register(
         assumptions="f and g differentiable at x",
         sources=(f"{SHEET}, exercise 1b",),
         exercise="1b",
+        keywords=("product rule",),
     )
 )
 
@@ -427,6 +429,7 @@ register(
         assumptions="f differentiable at x, g differentiable at f(x)",
         sources=(f"{SHEET}, exercise 2a",),
         exercise="2a",
+        keywords=("chain rule", "composition"),
     )
 )
 
@@ -445,6 +448,7 @@ register(
         assumptions="f, h1, h2 differentiable where evaluated",
         sources=(f"{SHEET}, exercise 2b",),
         exercise="2b",
+        keywords=("chain rule",),
     )
 )
 
@@ -465,5 +469,6 @@ register(
         assumptions="x, y, z differentiable at w; L differentiable at (x(w), y(w), z(w))",
         sources=(f"{SHEET}, exercise 2c",),
         exercise="2c",
+        keywords=("chain rule", "parametrization"),
     )
 )

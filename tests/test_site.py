@@ -1,0 +1,288 @@
+"""The built site in a real browser (headless Chromium driven by Playwright).
+
+Run by ``nox -s site`` after ``nox -s docs`` (and by ``.ci/run``); marked ``browser``
+so that ``nox -s tests`` does not need a browser. The site is served on 127.0.0.1;
+every request elsewhere is blocked and recorded. Screenshots go to
+``_build/screenshots/`` (test artifacts, not committed); the measured timings and
+page weights are printed and written to ``_build/screenshots/measurements.json``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = Path(os.environ.get("GRADREF_SITE", ROOT / "_build" / "html"))
+ARTIFACTS = ROOT / "_build" / "screenshots"
+CHROMIUM = os.environ.get("GRADREF_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+MEASUREMENTS: dict[str, object] = {}
+
+# Targets from the issue: math rendered within 0.5 s, search results within 0.3 s.
+MATH_TARGET_S = 0.5
+SEARCH_TARGET_S = 0.3
+
+
+def _pages() -> list[str]:
+    pages = sorted(
+        p.relative_to(SITE).as_posix()
+        for p in SITE.rglob("*.html")
+        if not p.relative_to(SITE).parts[0].startswith("_")
+    )
+    return [p for p in pages if p not in ("genindex.html", "py-modindex.html")]
+
+
+@pytest.fixture(scope="session")
+def server():
+    if not (SITE / "index.html").is_file():
+        pytest.fail(f"no built site at {SITE}: run `nox -s docs` first")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", str(SITE)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            urllib.request.urlopen(base + "/index.html", timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("the static server did not start")
+            time.sleep(0.05)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "measurements.json").write_text(json.dumps(MEASUREMENTS, indent=2) + "\n")
+    print("\nbrowser measurements:", json.dumps(MEASUREMENTS, indent=2))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+class Visit:
+    """A page with every non-local request blocked and recorded, and console errors kept."""
+
+    def __init__(self, browser, base, **context):
+        self.context = browser.new_context(**context)
+        self.page = self.context.new_page()
+        self.base = base
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.bytes = 0
+        self.context.route("**/*", self._route)
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("response", self._count)
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith((self.base, "data:", "blob:")):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def _count(self, response):
+        with contextlib.suppress(Exception):  # redirects and aborted requests have no body
+            self.bytes += len(response.body())
+
+    def goto(self, path: str) -> None:
+        self.page.goto(f"{self.base}/{path}", wait_until="domcontentloaded")
+
+    def close(self):
+        self.context.close()
+
+
+def _math_rendered_at(page) -> float:
+    """Seconds from navigation start until the page's math is on screen.
+
+    Math is rendered to HTML at build time (KaTeX), so it is shown once the document is
+    parsed and KaTeX's fonts are loaded.
+    """
+    return page.evaluate(
+        """async () => {
+            if (document.readyState === "loading") {
+                await new Promise((done) => document.addEventListener("DOMContentLoaded", done));
+            }
+            await document.fonts.ready;
+            return performance.now() / 1000;
+        }"""
+    )
+
+
+@pytest.mark.parametrize("path", _pages() if SITE.is_dir() else ["index.html"])
+def test_page_renders_offline_without_errors(server, browser, path):
+    visit = Visit(browser, server, viewport={"width": 1280, "height": 900})
+    try:
+        visit.goto(path)
+        if _has_math(path):
+            elapsed = _math_rendered_at(visit.page)
+            assert visit.page.locator(".katex").count() > 0, "math was not rendered"
+            assert visit.page.locator(".katex-error").count() == 0, "KaTeX reported a math error"
+            assert "$$" not in visit.page.inner_text("article"), "unrendered display math"
+            fonts = visit.page.evaluate(
+                "() => [...document.fonts].filter(f => f.family.startsWith('KaTeX'))"
+                ".map(f => f.status)"
+            )
+            assert "error" not in fonts, f"a KaTeX font failed to load: {fonts}"
+            MEASUREMENTS.setdefault("math_rendered_s", {})[path] = round(elapsed, 3)
+        visit.page.wait_for_load_state("networkidle")
+        MEASUREMENTS.setdefault("page_weight_kB", {})[path] = round(visit.bytes / 1024, 1)
+        assert visit.blocked == [], f"requests left 127.0.0.1: {visit.blocked}"
+        assert visit.errors == [], f"console errors: {visit.errors}"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        visit.page.screenshot(
+            path=str(ARTIFACTS / (path.replace("/", "_") + ".png")), full_page=True
+        )
+    finally:
+        visit.close()
+
+
+def _has_math(path: str) -> bool:
+    return 'class="katex"' in (SITE / path).read_text(encoding="utf-8")
+
+
+def test_math_renders_fast_on_the_largest_page(server, browser):
+    largest = max((p for p in _pages() if _has_math(p)), key=lambda p: (SITE / p).stat().st_size)
+    timings = []
+    for _ in range(3):
+        visit = Visit(browser, server)
+        try:
+            visit.goto(largest)
+            timings.append(_math_rendered_at(visit.page))
+        finally:
+            visit.close()
+    best = min(timings)
+    MEASUREMENTS["largest_page"] = largest
+    MEASUREMENTS["largest_page_math_s"] = [round(t, 3) for t in timings]
+    assert best <= MATH_TARGET_S, f"math on {largest} took {best:.3f} s (target {MATH_TARGET_S} s)"
+
+
+SEARCHES = {
+    "quadratic form": "quadratic",
+    "Jacobian": "linear",
+    "chain rule": "rules",
+    "product rule": "rules",
+    "logistic": "losses",
+    "norm": "norms",
+}
+
+
+@pytest.mark.parametrize(("query", "expected"), SEARCHES.items())
+def test_search_lists_the_right_identity_first(server, browser, query, expected):
+    visit = Visit(browser, server)
+    try:
+        # A reader on a page of the site (its scripts and styles cached) types a query
+        # into the search box and presses Enter; time from Enter to the first result.
+        visit.goto("index.html")
+        visit.page.wait_for_load_state("networkidle")
+        visit.page.locator("button.search-button__button, .search-button-field").first.click()
+        box = visit.page.locator("input[name='q']:visible").first
+        box.fill(query)
+        start = time.perf_counter()
+        box.press("Enter")
+        first = visit.page.locator("#search-results li a").first
+        first.wait_for(timeout=10_000)
+        elapsed = time.perf_counter() - start
+        MEASUREMENTS.setdefault("search_results_s", {})[query] = round(elapsed, 3)
+        href = first.get_attribute("href")
+        assert "reference/" in href, f"first result for {query!r}: {href}"
+        assert expected in href, f"first result for {query!r}: {href}"
+        assert elapsed <= SEARCH_TARGET_S, f"results took {elapsed:.3f} s"
+    finally:
+        visit.close()
+
+
+def test_solutions_are_hidden_until_opened(server, browser):
+    visit = Visit(browser, server, viewport={"width": 1280, "height": 900})
+    try:
+        visit.goto("exercises/sheet01.html")
+        visit.page.wait_for_load_state("networkidle")
+        solutions = visit.page.locator("div.solution.dropdown")
+        assert solutions.count() == 12
+        first_body = solutions.first.locator("p:not(.admonition-title)").first
+        assert not first_body.is_visible(), "a solution is visible before it is opened"
+        solutions.first.locator("button.toggle-button").click()
+        first_body.wait_for(state="visible", timeout=5_000)
+        assert solutions.nth(1).locator("p:not(.admonition-title)").first.is_hidden(), (
+            "opening one solution opened another"
+        )
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_both_colour_modes_are_readable(server, browser, mode):
+    visit = Visit(browser, server, color_scheme=mode)
+    try:
+        visit.goto("exercises/sheet01.html")
+        visit.page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
+        visit.page.wait_for_timeout(200)
+        contrast = visit.page.evaluate(
+            """() => {
+              const lum = (c) => { const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(Number)
+                .map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+              const p = document.querySelector('article p');
+              const fg = getComputedStyle(p).color;
+              let el = p, bg = 'rgba(0, 0, 0, 0)';
+              while (el && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) {
+                bg = getComputedStyle(el).backgroundColor; el = el.parentElement; }
+              if (bg === 'rgba(0, 0, 0, 0)') bg = 'rgb(255, 255, 255)';
+              const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+              return (a + 0.05) / (b + 0.05);
+            }"""
+        )
+        MEASUREMENTS.setdefault("text_contrast", {})[mode] = round(contrast, 1)
+        assert contrast >= 7, f"{mode} mode text contrast {contrast:.1f} < 7 (WCAG AAA)"
+        visit.page.screenshot(path=str(ARTIFACTS / f"sheet01-{mode}.png"))
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("path", ["index.html", "exercises/sheet01.html", "guide.html"])
+def test_phone_width_has_no_horizontal_scrolling(server, browser, path):
+    visit = Visit(browser, server, viewport={"width": 375, "height": 740}, is_mobile=True)
+    try:
+        visit.goto(path)
+        visit.page.wait_for_load_state("networkidle")
+        overflow = visit.page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, f"{path} scrolls horizontally by {overflow} px at 375 px wide"
+        visit.page.screenshot(path=str(ARTIFACTS / ("phone-" + path.replace("/", "_") + ".png")))
+    finally:
+        visit.close()
