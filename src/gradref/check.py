@@ -387,11 +387,11 @@ def _diagnose(claimed: np.ndarray, numerical: np.ndarray, kind: str, used: str):
         if not hint:
             count = int(np.sum(gap > 1e-6 * scale))
             hint = f"{count} of {gap.size} entries differ"
-    if used == "complex":
-        hint += (
-            "; the complex step assumes `f` is complex-analytic: if `f` uses abs, conj, "
-            "comparisons or np.real, check again with method='central'"
-        )
+            if used == "complex":
+                hint += (
+                    "; the complex step assumes `f` is complex-analytic: if `f` uses abs, "
+                    "conj, comparisons or np.real, check again with method='central'"
+                )
     return worst, hint
 
 

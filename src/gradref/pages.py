@@ -46,6 +46,12 @@ def _markdown(text: str):
     return Markdown(text)
 
 
+def _statement(identity: Identity) -> tuple[str, str]:
+    """The formula of an identity's statement and its shapes (what follows ``\\qquad``)."""
+    formula, _, shapes = identity.latex.partition(r"\qquad")
+    return formula.strip().rstrip(","), shapes.strip().lstrip(",").strip()
+
+
 def _resolve(identity: Identity | str) -> Identity:
     return get(identity) if isinstance(identity, str) else identity
 
@@ -77,15 +83,14 @@ def verification_badge(identity: Identity | str, rng: int = 0):
         if symbolic.implementation_checked
         else " for arbitrary differentiable functions (sympy's undefined functions)"
     )
-    formula, _, shapes = identity.latex.partition(r"\qquad")
-    formula = formula.strip().rstrip(",")
+    formula, shapes = _statement(identity)
     lines = [
         f":::{{admonition}} ✔ Verified: `{identity.id}`",
         ":class: tip verified",
         "",
         f"$${formula}$$",
         "",
-        *([f"with ${shapes.strip().lstrip(',').strip()}$", ""] if shapes.strip() else []),
+        *([f"with ${shapes}$", ""] if shapes else []),
         f"- **Numerically**: {method}-step directional derivatives at "
         f"{'dimension' if identity.fixed_dimension else 'n ='} "
         f"{'3' if identity.fixed_dimension else dims}: largest relative error "
@@ -108,6 +113,7 @@ def verification_badge(identity: Identity | str, rng: int = 0):
     if identity.assumptions:
         lines.append(f"- **Holds when**: {identity.assumptions}.")
     lines.append(f"- **Source**: {'; '.join(identity.sources)}.")
+    lines.append("- **Notation and layout**: {ref}`conventions <conventions>`.")
     lines.append(":::")
     return _markdown("\n".join(lines))
 
@@ -189,16 +195,15 @@ def identity_list(identities: tuple[Identity, ...] | None = None):
         result = verify(identity, rng=0)
         if not result.passed:
             raise VerificationError(result.report())
-        formula, _, shapes = identity.latex.partition(r"\qquad")
-        formula = formula.strip().rstrip(",")
+        formula, shapes = _statement(identity)
         exercise = (
             f" · sheet 01, {{ref}}`{identity.exercise} <ex-{identity.exercise}>`"
             if identity.exercise
             else ""
         )
         details = []
-        if shapes.strip():
-            details.append(f"with ${shapes.strip()}$.")
+        if shapes:
+            details.append(f"with ${shapes}$.")
         if identity.assumptions:
             details.append(f"Holds when: {identity.assumptions}.")
         entries.append(
