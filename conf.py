@@ -115,6 +115,11 @@ copybutton_prompt_is_regexp = True
 # into the output. A formula KaTeX cannot parse fails the build.
 katex_prerender = True
 katex_css_path = "katex/katex.min.css"
+# sphinxcontrib-katex prerenders with throwOnError=False, which would publish a formula it
+# cannot parse as red source text; it has no setting for that, so set its default here.
+import sphinxcontrib.katex as _katex  # noqa: E402
+
+_katex.KATEX_DEFAULT_OPTIONS = {**_katex.KATEX_DEFAULT_OPTIONS, "throwOnError": True}
 KATEX_DIST = ROOT / "_build" / "npm" / "node_modules" / "katex" / "dist"
 
 
@@ -170,8 +175,24 @@ def _reexecute_failed_pages(app, env, added, changed, removed) -> list[str]:
     return failed
 
 
+def _always_write_chapters(app) -> None:
+    # Sphinx records index entries for the search (the identities' keywords) while writing a
+    # page, after it has saved the environment, so an incremental build forgets the entries
+    # of pages it does not rewrite. Rewriting the chapters (not re-reading them: nothing is
+    # executed again) keeps them in every build's search index.
+    builder = app.builder
+    outdated = builder.get_outdated_docs
+
+    def with_chapters():
+        yield from outdated()
+        yield from (name for name in CHAPTERS if name in app.env.found_docs)
+
+    builder.get_outdated_docs = with_chapters
+
+
 def setup(app):
     _parallel_read_only(app)
+    app.connect("builder-inited", _always_write_chapters)
     app.connect("env-get-outdated", _reexecute_failed_pages)
     app.connect("html-page-context", _offer_notebook_download, priority=400)
     app.connect("build-finished", _copy_katex_assets)
