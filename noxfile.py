@@ -62,9 +62,7 @@ def site(session: nox.Session) -> None:
     downloading a browser of its own.
     """
     install(session, "test", "site")
-    session.run(
-        "pytest", "-m", "browser", "-p", "no:doctest", "tests/test_site.py", *session.posargs
-    )
+    session.run("pytest", "-m", "browser", "tests/test_site.py", *session.posargs)
 
 
 @nox.session(python="3.11")
