@@ -11,9 +11,10 @@ ROOT = Path(__file__).resolve().parent
 
 
 def _source_hash() -> str:
-    """Hash of everything the executed pages depend on besides themselves: src/."""
+    """Hash of what the executed pages read besides themselves: src/ and the benchmark data."""
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "src").rglob("*.py")):
+    inputs = [*(ROOT / "src").rglob("*.py"), *(ROOT / "docs" / "_static" / "bench").glob("*.csv")]
+    for path in sorted(inputs):
         digest.update(path.relative_to(ROOT).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -60,7 +61,7 @@ nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True
 # The execution cache is keyed by page content only; keying its folder by a hash of src/
-# means a changed package can never be served an old verification.  It lives outside
+# (and of the benchmark data) means a changed package can never be served an old verification.  It lives outside
 # _build/html, so cleaning the HTML output keeps it.
 _CACHE_ROOT = ROOT / "_build" / "jupyter_cache"
 nb_execution_cache_path = str(_CACHE_ROOT / SOURCE_HASH)
