@@ -61,8 +61,8 @@ nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True
 # The execution cache is keyed by page content only; keying its folder by a hash of src/
-# (and of the benchmark data) means a changed package can never be served an old verification.  It lives outside
-# _build/html, so cleaning the HTML output keeps it.
+# (and of the benchmark data) means a changed package can never be served an old
+# verification. It lives outside _build/html, so cleaning the HTML output keeps it.
 _CACHE_ROOT = ROOT / "_build" / "jupyter_cache"
 nb_execution_cache_path = str(_CACHE_ROOT / SOURCE_HASH)
 if _CACHE_ROOT.is_dir():
