@@ -318,3 +318,23 @@ def test_phone_width_has_no_horizontal_scrolling(server, browser, path):
         visit.page.screenshot(path=str(ARTIFACTS / ("phone-" + path.replace("/", "_") + ".png")))
     finally:
         visit.close()
+
+
+def test_the_offline_and_console_checks_can_fail(server, browser):
+    # The checks above would catch a page that fetched a CDN script or logged an error.
+    visit = Visit(browser, server)
+    try:
+        visit.goto("index.html")
+        visit.page.evaluate(
+            """() => {
+                const script = document.createElement("script");
+                script.src = "https://cdn.example.invalid/mathjax/tex-chtml.js";
+                document.head.appendChild(script);
+                console.error("deliberate error");
+            }"""
+        )
+        visit.page.wait_for_timeout(300)
+        assert visit.blocked == ["https://cdn.example.invalid/mathjax/tex-chtml.js"]
+        assert "deliberate error" in visit.errors
+    finally:
+        visit.close()
