@@ -32,7 +32,7 @@ def test_every_sheet_exercise_has_an_identity():
 @pytest.mark.parametrize("identity", IDENTITIES, ids=IDS)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 12))
 def test_identity_verifies(identity, seed, n):
-    result = gradref.verify(identity, rng=seed, dims=(n,))
+    result = gradref.verify(identity, rng=seed, dims=(n, n + 1))
     assert result.passed, result.report()
 
 

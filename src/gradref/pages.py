@@ -69,14 +69,14 @@ def verification_badge(identity: Identity | str, rng: int = 0):
     identity = _resolve(identity)
     numeric = verify(identity, rng=rng)
     if not numeric.passed:
-        raise VerificationError(numeric.report())
+        raise VerificationError(numeric.report()) from numeric.error
     symbolic = verify_symbolic(identity)
     if not symbolic.passed:
         raise SymbolicVerificationError(symbolic.report())
     _glue(f"{identity.id}:num-error", numeric.max_rel_error)
     _glue(f"{identity.id}:num-evals", numeric.evaluations)
     _glue(f"{identity.id}:sym-entries", symbolic.entries)
-    dims = ", ".join(str(n) for n, _ in numeric.checks)
+    dims = ", ".join(map(str, numeric.sizes))
     method = numeric.checks[0][1].method
     implementation = (
         " and the numpy code agrees with the formula"
@@ -167,10 +167,11 @@ def check_printed(
             f"recorded:\n{result.report()}"
         )
     if erratum:
-        if result.passed:
+        if result.verdict != "failed":
             raise PrintedAnswerError(
-                f"an erratum is recorded for {identity.id!r} but the printed answer passes "
-                f"verification: remove the erratum"
+                f"an erratum is recorded for {identity.id!r} but the printed answer does not "
+                f"fail verification ({result.verdict}): remove the erratum or check the "
+                f"transcription"
             )
         corrected = verify(identity, rng=rng)
         if not corrected.passed:
@@ -194,7 +195,7 @@ def identity_list(identities: tuple[Identity, ...] | None = None):
     for identity in catalog() if identities is None else identities:
         result = verify(identity, rng=0)
         if not result.passed:
-            raise VerificationError(result.report())
+            raise VerificationError(result.report()) from result.error
         formula, shapes = _statement(identity)
         exercise = (
             f" · sheet 01, {{ref}}`{identity.exercise} <ex-{identity.exercise}>`"
