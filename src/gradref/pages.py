@@ -91,7 +91,9 @@ def verification_badge(identity: Identity | str, rng: int = 0):
         f"$${formula}$$",
         "",
         *([f"with ${shapes}$", ""] if shapes else []),
-        f"- **Numerically**: {method}-step directional derivatives at "
+        f"- **Numerically**: "
+        f"{'complex-step' if method == 'complex' else 'central-difference'} directional "
+        f"derivatives at "
         f"{'dimension' if identity.fixed_dimension else 'n ='} "
         f"{'3' if identity.fixed_dimension else dims}: largest relative error "
         f"**{numeric.max_rel_error:.1e}**, {numeric.evaluations} function evaluations.",
