@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import gradref
+from gradref import _validate
 from gradref.identities import elementary, linear, losses, norms, quadratic, rules
 
 IDENTITIES = gradref.catalog()
@@ -167,3 +168,71 @@ def test_logistic_helpers_do_not_overflow():
     np.testing.assert_allclose(
         losses.grad_logistic_loss(np.ones(2), -400 * np.ones(2)), -np.ones(2)
     )
+
+
+# -- non-finite input is rejected, naming the argument -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad", [np.nan, np.inf, -np.inf, complex(np.nan, 0.0), complex(0.0, np.inf)]
+)
+@pytest.mark.parametrize(
+    "validate",
+    [
+        lambda value: _validate.vector("x", [1.0, value]),
+        lambda value: _validate.matrix("x", [[1.0, value]]),
+        lambda value: _validate.square("x", [[1.0, value], [0.0, 1.0]]),
+        lambda value: _validate.scalar("x", value),
+        lambda value: _validate.array("x", [[value]]),
+    ],
+    ids=["vector", "matrix", "square", "scalar", "array"],
+)
+def test_validation_rejects_non_finite_values(validate, bad):
+    with pytest.raises(ValueError, match=r"^`x` must be finite; it contains NaN or infinity$"):
+        validate(bad)
+
+
+def test_validation_accepts_finite_complex_input():
+    # The complex-step check evaluates every reference implementation at x + i h u.
+    point = np.array([1.0, 2.0]) + 1e-20j * np.array([1.0, -1.0])
+    assert _validate.vector("x", point, 2) is not None
+    assert _validate.matrix("A", np.outer(point, point), 2, 2).dtype == complex
+    assert _validate.square("A", np.outer(point, point), 2).shape == (2, 2)
+    assert _validate.scalar("t", 1.0 + 1e-20j) == 1.0 + 1e-20j
+    assert _validate.array("s", point).shape == (2,)
+
+
+def test_scalar_validation_names_argument_and_shape():
+    with pytest.raises(ValueError, match=r"^`b` must be a scalar; got shape \(2,\)$"):
+        _validate.scalar("b", [1.0, 2.0])
+    with pytest.raises(TypeError, match=r"^`b` must be an array of numbers; got dtype <U1$"):
+        _validate.scalar("b", "x")
+
+
+def _array_inputs(identity):
+    inputs = identity.sample(np.random.default_rng(0), 3)
+    return [name for name, value in inputs.items() if isinstance(value, np.ndarray)]
+
+
+NON_FINITE_CASES = [
+    (identity, function, name, bad)
+    for identity in IDENTITIES
+    for function in ("value", "derivative")
+    for name in _array_inputs(identity)
+    for bad in (np.nan, np.inf)
+]
+
+
+@pytest.mark.parametrize(
+    ("identity", "function", "name", "bad"),
+    NON_FINITE_CASES,
+    ids=[f"{i.id}-{function}-{name}-{bad}" for i, function, name, bad in NON_FINITE_CASES],
+)
+def test_reference_implementations_reject_non_finite_input(identity, function, name, bad):
+    inputs = identity.sample(np.random.default_rng(0), 3)
+    inputs[name] = inputs[name].copy()
+    inputs[name].flat[-1] = bad
+    with pytest.raises(
+        ValueError, match=rf"^`{name}` must be finite; it contains NaN or infinity$"
+    ):
+        getattr(identity, function)(**inputs)

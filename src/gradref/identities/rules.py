@@ -323,6 +323,7 @@ def _symbolic_scalar_chain(x):
 
 def loss_of_parametrization(w, phi, loss):
     """``L(x(w), y(w), z(w))`` with ``(x, y, z) = phi(w)``."""
+    w = vector("w", w)
     return loss(phi(w))
 
 
@@ -351,6 +352,7 @@ def grad_loss_of_parametrization(w, phi, loss):
     >>> grad_loss_of_parametrization(np.zeros(3), phi, TanhUnit(np.array([1.0, 2.0, 3.0]), 0.0))
     array([1., 2., 3.])
     """
+    w = vector("w", w)
     dL_dx, dL_dy, dL_dz = loss.gradient(phi(w))
     grad_x, grad_y, grad_z = phi.jacobian(w)
     return dL_dx * grad_x + dL_dy * grad_y + dL_dz * grad_z
