@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
@@ -236,3 +237,70 @@ def test_reference_implementations_reject_non_finite_input(identity, function, n
         ValueError, match=rf"^`{name}` must be finite; it contains NaN or infinity$"
     ):
         getattr(identity, function)(**inputs)
+
+
+# -- softplus and sigmoid: elementwise, overflow-free, complex-step ready -------------------
+
+LARGE = [-1e300, -1e5, -800.0, -40.0, -1.0, 0.0, 1.0, 40.0, 800.0, 1e5, 1e300]
+
+
+def _softplus_reference(s):
+    return np.logaddexp(0.0, s)  # log(e^0 + e^s), computed by numpy without overflow
+
+
+def _sigmoid_reference(s):
+    return np.exp(-np.logaddexp(0.0, -s))
+
+
+@pytest.mark.parametrize("shape", [(11,), (11, 1), (1, 11, 1)])
+def test_softplus_and_sigmoid_are_elementwise_on_arrays(shape):
+    s = np.array(LARGE).reshape(shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        softplus, sigmoid = losses.softplus(s), losses.sigmoid(s)
+    assert softplus.shape == sigmoid.shape == shape
+    np.testing.assert_allclose(softplus, _softplus_reference(s), rtol=1e-15, atol=0)
+    np.testing.assert_allclose(sigmoid, _sigmoid_reference(s), rtol=1e-15, atol=0)
+    for index, entry in np.ndenumerate(s):
+        assert losses.softplus(entry) == softplus[index]
+        assert losses.sigmoid(entry) == sigmoid[index]
+
+
+@pytest.mark.parametrize("s", LARGE)
+@pytest.mark.parametrize("function", [losses.softplus, losses.sigmoid], ids=lambda f: f.__name__)
+def test_softplus_and_sigmoid_of_large_complex_input_do_not_warn(function, s):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        array = function(np.array([s, -s]) + 1e-20j)
+        assert np.isfinite(function(s + 1e-20j))
+    assert np.all(np.isfinite(array))
+
+
+@pytest.mark.parametrize("s", LARGE)
+def test_complex_step_through_softplus_and_sigmoid_gives_their_derivatives(s):
+    h = 1e-20
+    sigma = _sigmoid_reference(s)
+    assert losses.softplus(s + 1j * h).imag / h == pytest.approx(sigma, rel=1e-14, abs=1e-300)
+    assert losses.sigmoid(s + 1j * h).imag / h == pytest.approx(
+        sigma * _sigmoid_reference(-s), rel=1e-12, abs=1e-300
+    )
+    # The real part stays accurate too (numpy's complex log1p loses it for tiny arguments).
+    assert losses.softplus(s + 1j * h).real == pytest.approx(
+        _softplus_reference(s), rel=1e-15, abs=0
+    )
+    assert losses.sigmoid(s + 1j * h).real == pytest.approx(_sigmoid_reference(s), rel=1e-15)
+
+
+def test_softplus_and_sigmoid_return_scalars_for_scalars():
+    assert isinstance(losses.softplus(1.0), np.float64)
+    assert isinstance(losses.sigmoid(np.float64(-1.0)), np.float64)
+    assert isinstance(losses.softplus(1 + 1e-20j), np.complex128)
+    assert losses.sigmoid(3) == pytest.approx(_sigmoid_reference(3.0), rel=1e-15)
+
+
+@pytest.mark.parametrize("function", [losses.softplus, losses.sigmoid], ids=lambda f: f.__name__)
+def test_softplus_and_sigmoid_reject_bad_input(function):
+    with pytest.raises(ValueError, match=r"^`s` must be finite; it contains NaN or infinity$"):
+        function(np.array([0.0, np.nan]))
+    with pytest.raises(TypeError, match=r"^`s` must be an array of numbers; got dtype <U1$"):
+        function(np.array(["a"]))
