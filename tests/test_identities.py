@@ -304,3 +304,50 @@ def test_softplus_and_sigmoid_reject_bad_input(function):
         function(np.array([0.0, np.nan]))
     with pytest.raises(TypeError, match=r"^`s` must be an array of numbers; got dtype <U1$"):
         function(np.array(["a"]))
+
+
+# -- the rules' concrete functions take array-likes and validate their parameters ---------
+
+
+def test_rule_functions_accept_array_likes():
+    f = rules.TanhMap([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]], [0.0, 0.0, 0.0])
+    assert isinstance(f.W, np.ndarray)
+    assert isinstance(f.b, np.ndarray)
+    np.testing.assert_allclose(f([1.0, 0.0]), np.tanh([1.0, 0.0, 1.0]))
+    assert f.jacobian([0.0, 0.0]).shape == (3, 2)
+    g = rules.TanhUnit([1.0, -1.0], 0)
+    assert isinstance(g.w, np.ndarray)
+    np.testing.assert_allclose(g.gradient([0.0, 0.0]), [1.0, -1.0])
+    h = rules.SineWave(np.float32(2.0), 1)
+    assert h(0.0) == pytest.approx(np.sin(1.0))
+    assert h.derivative(0.0) == pytest.approx(2 * np.cos(1.0))
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: rules.TanhMap(np.ones(3), np.ones(3)), ValueError, r"`W` must be a matrix"),
+        (lambda: rules.TanhMap([["a"]], [0.0]), TypeError, r"`W` must be an array of numbers"),
+        (lambda: rules.TanhMap([[np.nan]], [0.0]), ValueError, r"`W` must be finite"),
+        (lambda: rules.TanhMap([[1.0]], [np.inf]), ValueError, r"`b` must be finite"),
+        (lambda: rules.TanhMap([[1.0]], 0.0), ValueError, r"`b` must be a vector of shape \(1,\)"),
+        (lambda: rules.TanhUnit([[1.0]], 0.0), ValueError, r"`w` must be a vector"),
+        (lambda: rules.TanhUnit([np.nan], 0.0), ValueError, r"`w` must be finite"),
+        (lambda: rules.TanhUnit([1.0], np.nan), ValueError, r"`b` must be finite"),
+        (lambda: rules.TanhUnit([1.0], [0.0, 1.0]), ValueError, r"`b` must be a scalar"),
+        (lambda: rules.SineWave(np.inf, 0.0), ValueError, r"`a` must be finite"),
+        (lambda: rules.SineWave([1.0], 0.0), ValueError, r"`a` must be a scalar"),
+        (lambda: rules.SineWave(1.0, "b"), TypeError, r"`b` must be an array of numbers"),
+        (lambda: rules.SineWave(1.0, np.nan), ValueError, r"`b` must be finite"),
+        (lambda: rules.SineWave(1.0, 0.0)(np.inf), ValueError, r"`t` must be finite"),
+        (lambda: rules.SineWave(1.0, 0.0)(np.ones(2)), ValueError, r"`t` must be a scalar"),
+        (
+            lambda: rules.SineWave(1.0, 0.0).derivative(np.ones(2)),
+            ValueError,
+            r"`t` must be a scalar; got shape \(2,\)",
+        ),
+    ],
+)
+def test_rule_functions_reject_bad_parameters_naming_them(make, error, message):
+    with pytest.raises(error, match=message):
+        make()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradref._validate import matrix, vector
+from gradref._validate import matrix, scalar, vector
 from gradref.catalog import Identity, register
 from gradref.identities.linear import SHEET
 
@@ -23,8 +23,9 @@ class TanhMap:
 
     Parameters
     ----------
-    W : ndarray, shape (n, m)
-    b : ndarray, shape (n,)
+    W : array_like, shape (n, m)
+    b : array_like, shape (n,)
+        Converted to arrays once, and validated (finite, matching shapes).
 
     Examples
     --------
@@ -37,8 +38,9 @@ class TanhMap:
     b: np.ndarray
 
     def __post_init__(self) -> None:
-        matrix("W", self.W)
-        vector("b", self.b, self.W.shape[0])
+        W = matrix("W", self.W)
+        object.__setattr__(self, "W", W)
+        object.__setattr__(self, "b", vector("b", self.b, W.shape[0]))
 
     def __call__(self, x):
         x = vector("x", x, self.W.shape[1])
@@ -56,8 +58,9 @@ class TanhUnit:
 
     Parameters
     ----------
-    w : ndarray, shape (m,)
-    b : float
+    w : array_like, shape (m,)
+    b : scalar
+        Converted and validated once (finite, `w` a vector).
 
     Examples
     --------
@@ -69,7 +72,8 @@ class TanhUnit:
     b: float
 
     def __post_init__(self) -> None:
-        vector("w", self.w)
+        object.__setattr__(self, "w", vector("w", self.w))
+        object.__setattr__(self, "b", scalar("b", self.b))
 
     def __call__(self, x):
         x = vector("x", x, self.w.shape[0])
@@ -84,6 +88,11 @@ class TanhUnit:
 class SineWave:
     """The univariate function ``t -> sin(a t + b)`` and its derivative.
 
+    Parameters
+    ----------
+    a, b : scalar
+        Validated once (finite scalars).
+
     Examples
     --------
     >>> SineWave(2.0, 0.0).derivative(0.0)
@@ -93,11 +102,17 @@ class SineWave:
     a: float
     b: float
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "a", scalar("a", self.a))
+        object.__setattr__(self, "b", scalar("b", self.b))
+
     def __call__(self, t):
+        t = scalar("t", t)
         return np.sin(self.a * t + self.b)
 
     def derivative(self, t):
         """``a cos(a t + b)``."""
+        t = scalar("t", t)
         return self.a * np.cos(self.a * t + self.b)
 
 
