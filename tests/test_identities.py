@@ -351,3 +351,202 @@ def test_rule_functions_accept_array_likes():
 def test_rule_functions_reject_bad_parameters_naming_them(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+# -- the rules validate what they pass between the functions -------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Stub:
+    """A function returning fixed values: the shape mistakes a user's function can make."""
+
+    out: object
+    slope: object = None
+
+    def __call__(self, x):
+        return self.out
+
+    def jacobian(self, x):
+        return self.slope
+
+    gradient = derivative = jacobian
+
+
+F23 = rules.TanhMap(np.ones((3, 2)), np.zeros(3))  # R^2 -> R^3
+F24 = rules.TanhMap(np.ones((4, 2)), np.zeros(4))  # R^2 -> R^4
+G3, G4 = rules.TanhUnit(np.ones(3), 0.0), rules.TanhUnit(np.ones(4), 0.0)
+WAVE = rules.SineWave(1.0, 0.0)
+COLUMN = np.ones((2, 1))  # a column where a vector (2,) belongs
+X = np.ones(2)
+MAP = Stub(np.ones(3), np.ones((3, 2)))  # R^2 -> R^3, right shapes
+UNIT = Stub(1.0, np.ones(2))  # R^2 -> R, right shapes
+SCALAR_STUB = Stub(1.0, 1.0)  # R -> R
+
+RULES_BAD_INPUT = [
+    # product rule, inner product of two maps
+    (rules.inner_of_maps, (COLUMN, MAP, MAP), r"`x` must be a vector of shape \(n,\)"),
+    (rules.grad_inner_of_maps, (COLUMN, MAP, MAP), r"`x` must be a vector of shape \(n,\)"),
+    (rules.inner_of_maps, (X, Stub(np.ones((3, 1))), MAP), r"`f\(x\)` must be a vector"),
+    (rules.grad_inner_of_maps, (X, Stub(np.ones((3, 1))), MAP), r"`f\(x\)` must be a vector"),
+    (
+        rules.inner_of_maps,
+        (X, F23, F24),
+        r"^`g\(x\)` must be a vector of shape \(3,\); got shape \(4,\)$",
+    ),
+    (
+        rules.grad_inner_of_maps,
+        (X, F23, F24),
+        r"^`g\(x\)` must be a vector of shape \(3,\); got shape \(4,\)$",
+    ),
+    (
+        rules.grad_inner_of_maps,
+        (X, Stub(np.ones(3), np.ones((2, 3))), MAP),
+        r"^`f\.jacobian\(x\)` must be a matrix of shape \(3, 2\); got shape \(2, 3\)$",
+    ),
+    (
+        rules.grad_inner_of_maps,
+        (X, MAP, Stub(np.ones(3), np.ones(3))),
+        r"^`g\.jacobian\(x\)` must be a matrix of shape \(3, 2\); got shape \(3,\)$",
+    ),
+    # product rule, two scalar functions
+    (rules.product_of_functions, (COLUMN, UNIT, UNIT), r"`x` must be a vector of shape \(n,\)"),
+    (
+        rules.grad_product_of_functions,
+        (COLUMN, UNIT, UNIT),
+        r"`x` must be a vector of shape \(n,\)",
+    ),
+    (rules.product_of_functions, (X, Stub(X), UNIT), r"^`f\(x\)` must be a scalar; got shape"),
+    (rules.grad_product_of_functions, (X, Stub(X), UNIT), r"^`f\(x\)` must be a scalar"),
+    (rules.product_of_functions, (X, UNIT, Stub(X)), r"^`g\(x\)` must be a scalar"),
+    (rules.grad_product_of_functions, (X, UNIT, Stub(X)), r"^`g\(x\)` must be a scalar"),
+    (
+        rules.grad_product_of_functions,
+        (X, Stub(1.0, np.ones(3)), UNIT),
+        r"^`f\.gradient\(x\)` must be a vector of shape \(2,\); got shape \(3,\)$",
+    ),
+    (
+        rules.grad_product_of_functions,
+        (X, UNIT, Stub(1.0, np.ones(3))),
+        r"^`g\.gradient\(x\)` must be a vector of shape \(2,\); got shape \(3,\)$",
+    ),
+    # chain rule, scalar function of a map
+    (rules.composition, (COLUMN, MAP, UNIT), r"`x` must be a vector of shape \(n,\)"),
+    (rules.grad_composition, (COLUMN, MAP, UNIT), r"`x` must be a vector of shape \(n,\)"),
+    (rules.composition, (X, Stub(np.ones((3, 1))), G3), r"^`f\(x\)` must be a vector"),
+    (rules.grad_composition, (X, Stub(np.ones((3, 1))), G3), r"^`f\(x\)` must be a vector"),
+    (
+        rules.composition,
+        (X, F23, G4),
+        r"^`g` must take vectors of shape \(3,\), the shape of `f\(x\)`; it takes shape \(4,\)$",
+    ),
+    (
+        rules.grad_composition,
+        (X, F23, G4),
+        r"^`g` must take vectors of shape \(3,\), the shape of `f\(x\)`; it takes shape \(4,\)$",
+    ),
+    (
+        rules.grad_composition,
+        (X, Stub(np.ones(3), np.ones((3, 3))), G3),
+        r"^`f\.jacobian\(x\)` must be a matrix of shape \(3, 2\); got shape \(3, 3\)$",
+    ),
+    (
+        rules.grad_composition,
+        (X, F23, Stub(1.0, np.ones(4))),
+        r"^`g\.gradient\(f\(x\)\)` must be a vector of shape \(3,\); got shape \(4,\)$",
+    ),
+    # chain rule through two univariate functions
+    (rules.scalar_chain, (COLUMN, UNIT, WAVE, WAVE), r"`x` must be a vector of shape \(n,\)"),
+    (
+        rules.grad_scalar_chain,
+        (COLUMN, UNIT, WAVE, WAVE),
+        r"`x` must be a vector of shape \(n,\)",
+    ),
+    (rules.scalar_chain, (X, Stub(X, X), WAVE, WAVE), r"^`f\(x\)` must be a scalar"),
+    (rules.grad_scalar_chain, (X, Stub(X, X), WAVE, WAVE), r"^`f\(x\)` must be a scalar"),
+    (rules.scalar_chain, (X, UNIT, Stub(X), WAVE), r"^`h1\(f\(x\)\)` must be a scalar"),
+    (rules.grad_scalar_chain, (X, UNIT, Stub(X, 1.0), WAVE), r"^`h1\(f\(x\)\)` must be a scalar"),
+    (
+        rules.grad_scalar_chain,
+        (X, Stub(1.0, np.ones(3)), WAVE, WAVE),
+        r"^`f\.gradient\(x\)` must be a vector of shape \(2,\); got shape \(3,\)$",
+    ),
+    (
+        rules.grad_scalar_chain,
+        (X, UNIT, Stub(1.0, X), WAVE),
+        r"^`h1\.derivative\(f\(x\)\)` must be a scalar; got shape \(2,\)$",
+    ),
+    (
+        rules.grad_scalar_chain,
+        (X, UNIT, SCALAR_STUB, Stub(1.0, X)),
+        r"^`h2\.derivative\(h1\(f\(x\)\)\)` must be a scalar; got shape \(2,\)$",
+    ),
+    # chain rule, loss of three parametrised quantities
+    (rules.loss_of_parametrization, (COLUMN, MAP, G3), r"`w` must be a vector of shape \(n,\)"),
+    (
+        rules.grad_loss_of_parametrization,
+        (COLUMN, MAP, G3),
+        r"`w` must be a vector of shape \(n,\)",
+    ),
+    (
+        rules.loss_of_parametrization,
+        (X, F24, G4),
+        r"^`phi\(w\)` must be a vector of shape \(3,\); got shape \(4,\)$",
+    ),
+    (
+        rules.grad_loss_of_parametrization,
+        (X, F24, G4),
+        r"^`phi\(w\)` must be a vector of shape \(3,\); got shape \(4,\)$",
+    ),
+    (
+        rules.loss_of_parametrization,
+        (X, F23, G4),
+        r"^`loss` must take vectors of shape \(3,\), the shape of `phi\(w\)`; it takes shape \(4,\)$",
+    ),
+    (
+        rules.grad_loss_of_parametrization,
+        (X, F23, G4),
+        r"^`loss` must take vectors of shape \(3,\), the shape of `phi\(w\)`; it takes shape \(4,\)$",
+    ),
+    (
+        rules.grad_loss_of_parametrization,
+        (X, F23, Stub(1.0, np.ones(4))),
+        r"^`loss\.gradient\(phi\(w\)\)` must be a vector of shape \(3,\); got shape \(4,\)$",
+    ),
+    (
+        rules.grad_loss_of_parametrization,
+        (X, Stub(np.ones(3), np.ones((2, 3))), G3),
+        r"^`phi\.jacobian\(w\)` must be a matrix of shape \(3, 2\); got shape \(2, 3\)$",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("function", "args", "message"),
+    RULES_BAD_INPUT,
+    ids=[f"{function.__name__}-{index}" for index, (function, _, _) in enumerate(RULES_BAD_INPUT)],
+)
+def test_rules_validate_what_passes_between_the_functions(function, args, message):
+    with pytest.raises(ValueError, match=message):
+        function(*args)
+
+
+@pytest.mark.parametrize(
+    ("function", "args"),
+    [
+        (rules.inner_of_maps, (X, MAP, MAP)),
+        (rules.grad_inner_of_maps, (X, MAP, MAP)),
+        (rules.product_of_functions, (X, UNIT, UNIT)),
+        (rules.grad_product_of_functions, (X, UNIT, UNIT)),
+        (rules.composition, (X, MAP, Stub(1.0, np.ones(3)))),
+        (rules.grad_composition, (X, MAP, Stub(1.0, np.ones(3)))),
+        (rules.scalar_chain, (X, UNIT, SCALAR_STUB, SCALAR_STUB)),
+        (rules.grad_scalar_chain, (X, UNIT, SCALAR_STUB, SCALAR_STUB)),
+        (rules.loss_of_parametrization, (X, MAP, Stub(1.0, np.ones(3)))),
+        (rules.grad_loss_of_parametrization, (X, MAP, Stub(1.0, np.ones(3)))),
+    ],
+    ids=lambda value: getattr(value, "__name__", ""),
+)
+def test_rules_accept_any_functions_of_the_right_shapes(function, args):
+    # The stubs declare no input dimension and validate nothing: the rules' own checks
+    # are what the table above exercises, and they pass shapes that fit.
+    assert np.all(np.isfinite(function(*args)))

@@ -4,6 +4,12 @@ A rule holds for every differentiable function; to check it numerically the
 catalog draws concrete ones (``sample``), and to check it symbolically it uses
 sympy's undefined functions, so the exact check covers *any* smooth f and g at
 the dimension tried.
+
+The rules take any callables with the derivative methods they name. They
+validate what passes between those functions (``f(x)``, ``f.jacobian(x)``, ...)
+and name it in the error; a function that declares its input dimension as
+``inputs`` (as :class:`TanhMap` and :class:`TanhUnit` do) is checked against the
+vector it is given.
 """
 
 from __future__ import annotations
@@ -42,6 +48,11 @@ class TanhMap:
         object.__setattr__(self, "W", W)
         object.__setattr__(self, "b", vector("b", self.b, W.shape[0]))
 
+    @property
+    def inputs(self) -> int:
+        """The dimension m of the domain."""
+        return self.W.shape[1]
+
     def __call__(self, x):
         x = vector("x", x, self.W.shape[1])
         return np.tanh(self.W @ x + self.b)
@@ -74,6 +85,11 @@ class TanhUnit:
     def __post_init__(self) -> None:
         object.__setattr__(self, "w", vector("w", self.w))
         object.__setattr__(self, "b", scalar("b", self.b))
+
+    @property
+    def inputs(self) -> int:
+        """The dimension m of the domain."""
+        return self.w.shape[0]
 
     def __call__(self, x):
         x = vector("x", x, self.w.shape[0])
@@ -124,7 +140,24 @@ def _tanh_unit(rng, n_in):
     return TanhUnit(rng.standard_normal(n_in) / np.sqrt(n_in), float(rng.standard_normal()))
 
 
+def _takes(name, function, size, argument):
+    """Raise unless ``function`` takes vectors of shape (size,), if it declares ``inputs``."""
+    inputs = getattr(function, "inputs", None)
+    if inputs is not None and inputs != size:
+        raise ValueError(
+            f"`{name}` must take vectors of shape ({size},), the shape of `{argument}`; "
+            f"it takes shape ({inputs},)"
+        )
+
+
 # -- 1a: product rule for an inner product of two vector functions -----------------
+
+
+def _maps_at(x, f, g):
+    """``x, f(x), g(x)``, validated: three vectors, ``f(x)`` and ``g(x)`` of one shape."""
+    x = vector("x", x)
+    fx = vector("f(x)", f(x))
+    return x, fx, vector("g(x)", g(x), fx.shape[0])
 
 
 def inner_of_maps(x, f, g):
@@ -140,11 +173,7 @@ def inner_of_maps(x, f, g):
     -------
     scalar
     """
-    fx, gx = f(x), g(x)
-    if fx.shape != gx.shape:
-        raise ValueError(
-            f"`f(x)` and `g(x)` must have the same shape; got {fx.shape} and {gx.shape}"
-        )
+    _, fx, gx = _maps_at(x, f, g)
     return fx @ gx
 
 
@@ -168,7 +197,10 @@ def grad_inner_of_maps(x, f, g):
     >>> grad_inner_of_maps(np.zeros(2), f, g)
     array([0., 0.])
     """
-    return f.jacobian(x).T @ g(x) + g.jacobian(x).T @ f(x)
+    x, fx, gx = _maps_at(x, f, g)
+    J_f = matrix("f.jacobian(x)", f.jacobian(x), fx.shape[0], x.shape[0])
+    J_g = matrix("g.jacobian(x)", g.jacobian(x), gx.shape[0], x.shape[0])
+    return J_f.T @ gx + J_g.T @ fx
 
 
 def _sample_product(rng, n):
@@ -191,9 +223,15 @@ def _symbolic_product(x):
 # -- 1b: product rule for two scalar functions --------------------------------------
 
 
+def _functions_at(x, f, g):
+    """``x, f(x), g(x)``, validated: a vector and two scalars."""
+    return vector("x", x), scalar("f(x)", f(x)), scalar("g(x)", g(x))
+
+
 def product_of_functions(x, f, g):
     """``f(x) g(x)`` for two scalar functions on R^d."""
-    return f(x) * g(x)
+    _, fx, gx = _functions_at(x, f, g)
+    return fx * gx
 
 
 def grad_product_of_functions(x, f, g):
@@ -216,7 +254,10 @@ def grad_product_of_functions(x, f, g):
     >>> grad_product_of_functions(np.zeros(2), f, g).round(4)
     array([0.7616, 0.    ])
     """
-    return f.gradient(x) * g(x) + f(x) * g.gradient(x)
+    x, fx, gx = _functions_at(x, f, g)
+    grad_f = vector("f.gradient(x)", f.gradient(x), x.shape[0])
+    grad_g = vector("g.gradient(x)", g.gradient(x), x.shape[0])
+    return grad_f * gx + fx * grad_g
 
 
 def _sample_product_scalar(rng, n):
@@ -239,9 +280,18 @@ def _symbolic_product_scalar(x):
 # -- 2a: chain rule for a scalar function of a vector function ----------------------
 
 
+def _inner_map_at(x, f, g):
+    """``x, f(x)``, validated: two vectors, ``f(x)`` of the shape ``g`` takes."""
+    x = vector("x", x)
+    y = vector("f(x)", f(x))
+    _takes("g", g, y.shape[0], "f(x)")
+    return x, y
+
+
 def composition(x, f, g):
     """``g(f(x))`` for f: R^m -> R^k and g: R^k -> R."""
-    return g(f(x))
+    _, y = _inner_map_at(x, f, g)
+    return g(y)
 
 
 def grad_composition(x, f, g):
@@ -266,7 +316,10 @@ def grad_composition(x, f, g):
     >>> grad_composition(np.zeros(2), f, g)
     array([1., 2.])
     """
-    return f.jacobian(x).T @ g.gradient(f(x))
+    x, y = _inner_map_at(x, f, g)
+    J_f = matrix("f.jacobian(x)", f.jacobian(x), y.shape[0], x.shape[0])
+    grad_g = vector("g.gradient(f(x))", g.gradient(y), y.shape[0])
+    return J_f.T @ grad_g
 
 
 def _sample_composition(rng, n):
@@ -286,9 +339,17 @@ def _symbolic_composition(x):
 # -- 2b: chain rule through two univariate functions -----------------------------------
 
 
+def _chain_at(x, f, h1):
+    """``x, f(x), h1(f(x))``, validated: a vector and two scalars."""
+    x = vector("x", x)
+    t = scalar("f(x)", f(x))
+    return x, t, scalar("h1(f(x))", h1(t))
+
+
 def scalar_chain(x, f, h1, h2):
     """``h2(h1(f(x)))`` for f: R^d -> R and h1, h2: R -> R."""
-    return h2(h1(f(x)))
+    _, _, u = _chain_at(x, f, h1)
+    return h2(u)
 
 
 def grad_scalar_chain(x, f, h1, h2):
@@ -312,8 +373,11 @@ def grad_scalar_chain(x, f, h1, h2):
     >>> grad_scalar_chain(np.zeros(2), f, SineWave(1.0, 0.0), SineWave(2.0, 0.0))
     array([2., 6.])
     """
-    t = f(x)
-    return f.gradient(x) * h2.derivative(h1(t)) * h1.derivative(t)
+    x, t, u = _chain_at(x, f, h1)
+    grad_f = vector("f.gradient(x)", f.gradient(x), x.shape[0])
+    dh2 = scalar("h2.derivative(h1(f(x)))", h2.derivative(u))
+    dh1 = scalar("h1.derivative(f(x))", h1.derivative(t))
+    return grad_f * dh2 * dh1
 
 
 def _sample_scalar_chain(rng, n):
@@ -336,10 +400,18 @@ def _symbolic_scalar_chain(x):
 # -- 2c: chain rule for a loss of three parametrised quantities ---------------------
 
 
+def _parametrization_at(w, phi, loss):
+    """``w, phi(w)``, validated: ``phi(w)`` of shape (3,), which ``loss`` takes."""
+    w = vector("w", w)
+    xyz = vector("phi(w)", phi(w), 3)
+    _takes("loss", loss, 3, "phi(w)")
+    return w, xyz
+
+
 def loss_of_parametrization(w, phi, loss):
     """``L(x(w), y(w), z(w))`` with ``(x, y, z) = phi(w)``."""
-    w = vector("w", w)
-    return loss(phi(w))
+    _, xyz = _parametrization_at(w, phi, loss)
+    return loss(xyz)
 
 
 def grad_loss_of_parametrization(w, phi, loss):
@@ -367,9 +439,9 @@ def grad_loss_of_parametrization(w, phi, loss):
     >>> grad_loss_of_parametrization(np.zeros(3), phi, TanhUnit(np.array([1.0, 2.0, 3.0]), 0.0))
     array([1., 2., 3.])
     """
-    w = vector("w", w)
-    dL_dx, dL_dy, dL_dz = loss.gradient(phi(w))
-    grad_x, grad_y, grad_z = phi.jacobian(w)
+    w, xyz = _parametrization_at(w, phi, loss)
+    dL_dx, dL_dy, dL_dz = vector("loss.gradient(phi(w))", loss.gradient(xyz), 3)
+    grad_x, grad_y, grad_z = matrix("phi.jacobian(w)", phi.jacobian(w), 3, w.shape[0])
     return dL_dx * grad_x + dL_dy * grad_y + dL_dz * grad_z
 
 
