@@ -550,3 +550,54 @@ def test_rules_accept_any_functions_of_the_right_shapes(function, args):
     # The stubs declare no input dimension and validate nothing: the rules' own checks
     # are what the table above exercises, and they pass shapes that fit.
     assert np.all(np.isfinite(function(*args)))
+
+
+# -- large inputs: finite or correctly saturated values, and no warnings --------------------
+
+
+def _scaled(inputs, scale):
+    return {
+        name: scale * value if isinstance(value, np.ndarray) else value
+        for name, value in inputs.items()
+    }
+
+
+@pytest.mark.parametrize("scale", [1e3, 1e6, 1e12])
+@pytest.mark.parametrize("identity", IDENTITIES, ids=IDS)
+def test_large_inputs_give_finite_values_without_warnings(identity, scale):
+    rng = np.random.default_rng(1)
+    inputs = _scaled(identity.sample(rng, 4), scale)
+    # The complex step evaluates the value at wrt + i h u.
+    stepped = {**inputs, identity.wrt: inputs[identity.wrt] + 1e-20j}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results = [
+            identity.value(**inputs),
+            identity.derivative(**inputs),
+            identity.value(**stepped),
+        ]
+    for result in results:
+        assert np.all(np.isfinite(result)), f"{identity.id}: {result}"
+
+
+def test_logistic_loss_saturates_when_the_score_overflows():
+    huge = np.full(2, 1e200)  # w^T x = 2e400 overflows; the loss saturates
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert losses.logistic_loss(huge, huge) == 0.0
+        assert losses.logistic_loss(huge, -huge) == np.inf
+        np.testing.assert_array_equal(losses.grad_logistic_loss(huge, huge), [0.0, 0.0])
+        np.testing.assert_array_equal(losses.grad_logistic_loss(huge, -huge), -huge)
+        assert losses.logistic_loss(huge, huge + 1e-20j) == 0.0
+
+
+def test_tanh_functions_saturate_when_the_pre_activation_overflows():
+    huge = np.full(2, 1e200)
+    f = rules.TanhMap(np.array([[1e200, 1e200], [-1e200, -1e200]]), np.zeros(2))
+    g = rules.TanhUnit(huge, 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(f(huge), [1.0, -1.0])
+        np.testing.assert_array_equal(f.jacobian(huge), np.zeros((2, 2)))
+        assert g(-huge) == -1.0
+        np.testing.assert_array_equal(g.gradient(huge), [0.0, 0.0])

@@ -64,6 +64,12 @@ def sigmoid(s):
     return _sigmoid(array("s", s))
 
 
+def _score(x, w):
+    # An overflowing score is +-inf, where the loss and its gradient saturate correctly.
+    with np.errstate(over="ignore"):
+        return w @ x
+
+
 def logistic_loss(x, w):
     """Logistic loss of the linear score ``w^T x``: ``log(1 + exp(-w^T x))``.
 
@@ -85,7 +91,7 @@ def logistic_loss(x, w):
     """
     x = vector("x", x)
     w = vector("w", w, x.shape[0])
-    return _softplus(-(w @ x))
+    return _softplus(-_score(x, w))
 
 
 def grad_logistic_loss(x, w):
@@ -110,7 +116,7 @@ def grad_logistic_loss(x, w):
     """
     x = vector("x", x)
     w = vector("w", w, x.shape[0])
-    return -_sigmoid(-(w @ x)) * x
+    return -_sigmoid(-_score(x, w)) * x
 
 
 def _sample(rng, n):

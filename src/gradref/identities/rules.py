@@ -55,7 +55,8 @@ class TanhMap:
 
     def __call__(self, x):
         x = vector("x", x, self.W.shape[1])
-        return np.tanh(self.W @ x + self.b)
+        with np.errstate(over="ignore"):  # tanh saturates: an overflowing W x gives +-1
+            return np.tanh(self.W @ x + self.b)
 
     def jacobian(self, x):
         """Jacobian ``diag(1 - tanh(W x + b)^2) W``, shape (n, m)."""
@@ -93,7 +94,8 @@ class TanhUnit:
 
     def __call__(self, x):
         x = vector("x", x, self.w.shape[0])
-        return np.tanh(self.w @ x + self.b)
+        with np.errstate(over="ignore"):  # tanh saturates: an overflowing w^T x gives +-1
+            return np.tanh(self.w @ x + self.b)
 
     def gradient(self, x):
         """Gradient ``(1 - tanh(w^T x + b)^2) w``, shape (m,)."""
