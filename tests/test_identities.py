@@ -114,52 +114,210 @@ def test_transposed_jacobian_is_reported_as_a_shape_error():
 
 # -- bad input gets a clear error -------------------------------------------------------
 
+M23 = rules.TanhMap(np.ones((3, 2)), np.zeros(3))  # R^2 -> R^3
+U2 = rules.TanhUnit(np.ones(2), 0.0)  # R^2 -> R
+SINE = rules.SineWave(1.0, 0.0)
+
+# One row per validation call in gradref.identities (besides the rules' own table below):
+# deleting any one of those calls makes its row fail.
+SHAPE_ERRORS = [
+    # linear
+    (
+        linear.inner,
+        (np.ones(2), np.ones((2, 1))),
+        r"^`x` must be a vector of shape \(n,\); got shape \(2, 1\)$",
+    ),
+    (
+        linear.inner,
+        (np.ones(3), np.ones(2)),
+        r"^`a` must be a vector of shape \(2,\); got shape \(3,\)$",
+    ),
+    (
+        linear.grad_inner,
+        (np.ones(2), np.ones((2, 1))),
+        r"^`x` must be a vector of shape \(n,\); got shape \(2, 1\)$",
+    ),
+    (
+        linear.grad_inner,
+        (np.ones(3), np.ones(2)),
+        r"^`a` must be a vector of shape \(2,\); got shape \(3,\)$",
+    ),
+    (
+        linear.matvec,
+        (np.ones((3, 2)), np.ones((2, 1))),
+        r"^`x` must be a vector of shape \(n,\); got shape \(2, 1\)$",
+    ),
+    (
+        linear.matvec,
+        (np.ones((2, 3)), np.ones(2)),
+        r"^`A` must be a matrix of shape \(m, 2\); got shape \(2, 3\)$",
+    ),
+    (
+        linear.jac_matvec,
+        (np.ones((3, 2)), np.ones((2, 1))),
+        r"^`x` must be a vector of shape \(n,\); got shape \(2, 1\)$",
+    ),
+    (
+        linear.jac_matvec,
+        (np.ones((2, 3)), np.ones(2)),
+        r"^`A` must be a matrix of shape \(m, 2\); got shape \(2, 3\)$",
+    ),
+    # quadratic
+    (
+        quadratic.quadratic_form,
+        (np.eye(2), np.ones((2, 1))),
+        r"^`x` must be a vector of shape \(n,\); got shape \(2, 1\)$",
+    ),
+    (
+        quadratic.quadratic_form,
+        (np.ones((2, 3)), np.ones(2)),
+        r"^`A` must be square; got shape \(2, 3\)$",
+    ),
+    (
+        quadratic.grad_quadratic_form,
+        (np.eye(2), np.ones((2, 1))),
+        r"^`x` must be a vector of shape \(n,\); got shape \(2, 1\)$",
+    ),
+    (
+        quadratic.grad_quadratic_form,
+        (np.ones((2, 3)), np.ones(2)),
+        r"^`A` must be square; got shape \(2, 3\)$",
+    ),
+    (
+        quadratic.grad_quadratic_form,
+        (np.eye(3), np.ones(2)),
+        r"^`A` must have shape \(2, 2\); got shape \(3, 3\)$",
+    ),
+    (
+        quadratic.grad_quadratic_form_wrt_matrix,
+        (np.eye(2), np.ones((2, 1))),
+        r"^`x` must be a vector of shape \(n,\); got shape \(2, 1\)$",
+    ),
+    # The gradient x x^T does not use A, so only the validation notices a bad A.
+    (
+        quadratic.grad_quadratic_form_wrt_matrix,
+        (np.ones((2, 3)), np.ones(2)),
+        r"^`A` must be square; got shape \(2, 3\)$",
+    ),
+    (
+        quadratic.grad_quadratic_form_wrt_matrix,
+        (np.eye(3), np.ones(2)),
+        r"^`A` must have shape \(2, 2\); got shape \(3, 3\)$",
+    ),
+    # norms
+    (
+        norms.half_squared_norm,
+        (np.ones((2, 2)),),
+        r"^`x` must be a vector of shape \(n,\); got shape \(2, 2\)$",
+    ),
+    (
+        norms.grad_half_squared_norm,
+        (np.ones((2, 2)),),
+        r"^`x` must be a vector of shape \(n,\); got shape \(2, 2\)$",
+    ),
+    # losses (softplus and sigmoid take any shape: their one check is for finite numbers)
+    (
+        losses.softplus,
+        (np.array([0.0, np.inf]),),
+        r"^`s` must be finite; it contains NaN or infinity$",
+    ),
+    (
+        losses.sigmoid,
+        (np.array([np.nan, 0.0]),),
+        r"^`s` must be finite; it contains NaN or infinity$",
+    ),
+    (
+        losses.logistic_loss,
+        (np.ones((2, 1)), np.ones(2)),
+        r"^`x` must be a vector of shape \(n,\); got shape \(2, 1\)$",
+    ),
+    (
+        losses.logistic_loss,
+        (np.ones(2), np.ones(3)),
+        r"^`w` must be a vector of shape \(2,\); got shape \(3,\)$",
+    ),
+    (
+        losses.grad_logistic_loss,
+        (np.ones((2, 1)), np.ones(2)),
+        r"^`x` must be a vector of shape \(n,\); got shape \(2, 1\)$",
+    ),
+    (
+        losses.grad_logistic_loss,
+        (np.ones(2), np.ones(3)),
+        r"^`w` must be a vector of shape \(2,\); got shape \(3,\)$",
+    ),
+    # elementary
+    (
+        elementary.sheet_xyz,
+        (np.ones(4),),
+        r"^`v` must be a vector of shape \(3,\); got shape \(4,\)$",
+    ),
+    (
+        elementary.grad_sheet_xyz,
+        (np.ones(4),),
+        r"^`v` must be a vector of shape \(3,\); got shape \(4,\)$",
+    ),
+    # the concrete functions the rules are instantiated on
+    (
+        rules.TanhMap,
+        (np.ones(3), np.ones(3)),
+        r"^`W` must be a matrix of shape \(m, n\); got shape \(3,\)$",
+    ),
+    (
+        rules.TanhMap,
+        (np.ones((2, 3)), np.ones(3)),
+        r"^`b` must be a vector of shape \(2,\); got shape \(3,\)$",
+    ),
+    (
+        rules.TanhMap.__call__,
+        (M23, np.ones(3)),
+        r"^`x` must be a vector of shape \(2,\); got shape \(3,\)$",
+    ),
+    (
+        rules.TanhMap.jacobian,
+        (M23, np.ones((2, 1))),
+        r"^`x` must be a vector of shape \(2,\); got shape \(2, 1\)$",
+    ),
+    (
+        rules.TanhUnit,
+        (np.ones((2, 2)), 0.0),
+        r"^`w` must be a vector of shape \(n,\); got shape \(2, 2\)$",
+    ),
+    (rules.TanhUnit, (np.ones(2), np.zeros(2)), r"^`b` must be a scalar; got shape \(2,\)$"),
+    (
+        rules.TanhUnit.__call__,
+        (U2, np.ones(3)),
+        r"^`x` must be a vector of shape \(2,\); got shape \(3,\)$",
+    ),
+    (
+        rules.TanhUnit.gradient,
+        (U2, np.ones(3)),
+        r"^`x` must be a vector of shape \(2,\); got shape \(3,\)$",
+    ),
+    (rules.SineWave, (np.ones(2), 0.0), r"^`a` must be a scalar; got shape \(2,\)$"),
+    (rules.SineWave, (1.0, np.ones(2)), r"^`b` must be a scalar; got shape \(2,\)$"),
+    (rules.SineWave.__call__, (SINE, np.ones(2)), r"^`t` must be a scalar; got shape \(2,\)$"),
+    (rules.SineWave.derivative, (SINE, np.ones(2)), r"^`t` must be a scalar; got shape \(2,\)$"),
+]
+
+
+def _label(function):
+    return function.__qualname__.replace(".__call__", "")
+
 
 @pytest.mark.parametrize(
-    ("call", "message"),
-    [
-        (
-            lambda: quadratic.grad_quadratic_form(np.ones((2, 3)), np.ones(2)),
-            r"`A` must be square; got shape \(2, 3\)",
-        ),
-        (
-            lambda: quadratic.grad_quadratic_form(np.eye(3), np.ones(2)),
-            r"`A` must have shape \(2, 2\); got shape \(3, 3\)",
-        ),
-        (
-            lambda: quadratic.quadratic_form(np.eye(2), np.ones((2, 1))),
-            r"`x` must be a vector of shape \(n,\); got shape \(2, 1\)",
-        ),
-        (
-            lambda: linear.grad_inner(np.ones(3), np.ones(2)),
-            r"`a` must be a vector of shape \(2,\); got shape \(3,\)",
-        ),
-        (
-            lambda: linear.jac_matvec(np.ones((2, 3)), np.ones(2)),
-            r"`A` must be a matrix of shape \(m, 2\); got shape \(2, 3\)",
-        ),
-        (lambda: norms.grad_half_squared_norm(np.ones((2, 2))), r"`x` must be a vector"),
-        (
-            lambda: losses.grad_logistic_loss(np.ones(2), np.ones(3)),
-            r"`w` must be a vector of shape \(2,\)",
-        ),
-        (
-            lambda: elementary.grad_sheet_xyz(np.ones(4)),
-            r"`v` must be a vector of shape \(3,\); got shape \(4,\)",
-        ),
-        (
-            lambda: rules.TanhMap(np.ones((2, 3)), np.ones(3)),
-            r"`b` must be a vector of shape \(2,\)",
-        ),
-        (
-            lambda: linear.inner(np.array(["a", "b"]), np.ones(2)),
-            r"`a` must be an array of numbers",
-        ),
-    ],
+    ("function", "args", "message"),
+    SHAPE_ERRORS,
+    ids=[f"{_label(function)}-{index}" for index, (function, _, _) in enumerate(SHAPE_ERRORS)],
 )
-def test_bad_input_names_argument_and_shape(call, message):
-    with pytest.raises((ValueError, TypeError), match=message):
-        call()
+def test_bad_input_names_argument_and_shape(function, args, message):
+    with pytest.raises(ValueError, match=message):
+        function(*args)
+
+
+def test_non_numbers_are_refused_naming_the_argument():
+    with pytest.raises(TypeError, match=r"^`a` must be an array of numbers; got dtype <U1$"):
+        linear.inner(np.array(["a", "b"]), np.ones(2))
 
 
 def test_logistic_helpers_do_not_overflow():
@@ -601,3 +759,24 @@ def test_tanh_functions_saturate_when_the_pre_activation_overflows():
         np.testing.assert_array_equal(f.jacobian(huge), np.zeros((2, 2)))
         assert g(-huge) == -1.0
         np.testing.assert_array_equal(g.gradient(huge), [0.0, 0.0])
+
+
+def _public_functions():
+    """Every public function and class (with its public methods) of gradref.identities."""
+    for module in (rules, linear, quadratic, norms, losses, elementary):
+        for name, member in vars(module).items():
+            if name.startswith("_") or getattr(member, "__module__", None) != module.__name__:
+                continue
+            yield member
+            if isinstance(member, type):
+                yield from (
+                    method
+                    for attribute, method in vars(member).items()
+                    if callable(method) and (attribute == "__call__" or attribute[0] != "_")
+                )
+
+
+def test_every_public_function_has_a_bad_input_case():
+    covered = {function for function, _, _ in SHAPE_ERRORS + RULES_BAD_INPUT}
+    missing = [function.__qualname__ for function in _public_functions() if function not in covered]
+    assert not missing, f"add a row to SHAPE_ERRORS or RULES_BAD_INPUT for {missing}"
