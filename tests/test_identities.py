@@ -780,3 +780,59 @@ def test_every_public_function_has_a_bad_input_case():
     covered = {function for function, _, _ in SHAPE_ERRORS + RULES_BAD_INPUT}
     missing = [function.__qualname__ for function in _public_functions() if function not in covered]
     assert not missing, f"add a row to SHAPE_ERRORS or RULES_BAD_INPUT for {missing}"
+
+
+# -- samplers: distinct dimensions get distinct sizes, at every n --------------------------
+
+# The dimensions of each identity's inputs, by name, as its statement declares them: a
+# TanhMap R^m -> R^n is (n, m), a TanhUnit R^m -> R is (m,); an int is a fixed size.
+DIMENSIONS = {
+    "rules.product": {"x": ("d",), "f": ("n", "d"), "g": ("n", "d")},
+    "rules.product-scalar": {"x": ("d",), "f": ("d",), "g": ("d",)},
+    "rules.chain": {"x": ("m",), "f": ("k", "m"), "g": ("k",)},
+    "rules.chain-univariate": {"x": ("d",), "f": ("d",), "h1": (), "h2": ()},
+    "rules.chain-parametrized": {"w": ("p",), "phi": (3, "p"), "loss": (3,)},
+    "linear.inner": {"a": ("n",), "x": ("n",)},
+    "linear.matvec": {"A": ("n", "m"), "x": ("m",)},
+    "quadratic.grad-x": {"A": ("n", "n"), "x": ("n",)},
+    "quadratic.grad-A": {"A": ("n", "n"), "x": ("n",)},
+    "norms.half-squared": {"x": ("n",)},
+    "losses.logistic-w": {"x": ("d",), "w": ("d",)},
+    "elementary.sheet-xyz": {"v": (3,)},
+}
+
+
+def _shape(value):
+    if isinstance(value, rules.TanhMap):
+        return value.W.shape
+    if isinstance(value, rules.TanhUnit):
+        return value.w.shape
+    return np.shape(value.a) if isinstance(value, rules.SineWave) else np.shape(value)
+
+
+def test_every_identity_declares_its_dimensions():
+    assert sorted(DIMENSIONS) == sorted(IDS)
+
+
+@pytest.mark.parametrize("n", range(1, 7))
+@pytest.mark.parametrize("identity", IDENTITIES, ids=IDS)
+def test_sampled_dimensions_are_distinct_where_the_statement_distinguishes_them(identity, n):
+    # Equal sizes for different dimensions (a square Jacobian where the statement has a
+    # rectangular one) would let a missing transpose pass.
+    inputs = identity.sample(np.random.default_rng(n), n)
+    declared = DIMENSIONS[identity.id]
+    assert sorted(inputs) == sorted(declared)
+    sizes: dict[object, int] = {}
+    for name, dimensions in declared.items():
+        shape = _shape(inputs[name])
+        assert len(shape) == len(dimensions), f"{name} has shape {shape}, declared {dimensions}"
+        for dimension, size in zip(dimensions, shape, strict=True):
+            assert sizes.setdefault(dimension, size) == size, f"{dimension} of {name} at n={n}"
+    for dimension, size in sizes.items():
+        if isinstance(dimension, int):
+            assert size == dimension, f"{identity.id}: fixed size {dimension} sampled as {size}"
+    named = sorted(sizes.items(), key=str)
+    assert len(set(sizes.values())) == len(sizes), f"{identity.id} at n={n}: {named}"
+    if identity.kind == "jacobian":
+        rows, cols = np.shape(identity.derivative(**inputs))
+        assert rows != cols, f"{identity.id}: square Jacobian ({rows}, {cols}) at n={n}"

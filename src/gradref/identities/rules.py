@@ -448,7 +448,10 @@ def grad_loss_of_parametrization(w, phi, loss):
 
 
 def _sample_parametrization(rng, n):
-    return {"w": rng.standard_normal(n), "phi": _tanh_map(rng, 3, n), "loss": _tanh_unit(rng, 3)}
+    # The statement fixes 3 quantities; p skips 3 (p = 1, 2, 4, 5, ...) so that the 3 x p
+    # Jacobian of phi is never square and a transposed one cannot fit.
+    p = n if n < 3 else n + 1
+    return {"w": rng.standard_normal(p), "phi": _tanh_map(rng, 3, p), "loss": _tanh_unit(rng, 3)}
 
 
 def _symbolic_parametrization(w):
