@@ -7,7 +7,7 @@ import numpy as np
 from gradref._validate import vector
 from gradref.catalog import Identity, register
 from gradref.identities.linear import SHEET
-from gradref.identities.losses import sigmoid, softplus
+from gradref.identities.losses import _sigmoid, _softplus  # v is validated here, not u(v)
 
 
 def sheet_xyz(v):
@@ -27,7 +27,7 @@ def sheet_xyz(v):
     True
     """
     x, y, z = vector("v", v, 3)
-    return x**2 / 2 + y * z - softplus(x**2 * y**3 * z)
+    return x**2 / 2 + y * z - _softplus(x**2 * y**3 * z)
 
 
 def grad_sheet_xyz(v):
@@ -51,7 +51,7 @@ def grad_sheet_xyz(v):
     array([0., 2., 1.])
     """
     x, y, z = vector("v", v, 3)
-    s = sigmoid(x**2 * y**3 * z)
+    s = _sigmoid(x**2 * y**3 * z)
     return np.array([x - 2 * x * y**3 * z * s, z - 3 * x**2 * y**2 * z * s, y - x**2 * y**3 * s])
 
 

@@ -4,45 +4,70 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradref._validate import vector
+from gradref._validate import array, vector
 from gradref.catalog import Identity, register
 from gradref.identities.linear import SHEET
 
 
-def softplus(s):
-    """``log(1 + exp(s))`` for a scalar ``s``, without overflow.
+def _log1p(z):
+    """``log(1 + z)``, with the real part accurate for tiny complex ``z`` too.
 
-    Uses ``s + log(1 + exp(-s))`` when the real part of ``s`` is positive.
-    Complex input is accepted (for the complex-step check).
+    numpy's complex ``log1p`` takes the real part as ``log|1 + z|``, which rounds
+    to 0 for ``|z| < 1e-16``; ``|1 + z| = (1 + x) sqrt(1 + (y / (1 + x))^2)`` keeps it.
+    """
+    if not np.iscomplexobj(z):
+        return np.log1p(z)
+    x, y = z.real, z.imag
+    return np.log1p(x) + 0.5 * np.log1p((y / (1 + x)) ** 2) + 1j * np.arctan2(y, 1 + x)
+
+
+def _softplus(s):
+    # log(1 + e^s) = max(s, 0) + log(1 + e^-|s|): the exponent has a real part <= 0.
+    positive = np.real(s) > 0
+    return (np.where(positive, s, 0) + _log1p(np.exp(np.where(positive, -s, s))))[()]
+
+
+def _sigmoid(s):
+    # 1 / (1 + e^-s) for Re s >= 0, e^s / (1 + e^s) otherwise: the exponent has a real part <= 0.
+    nonnegative = np.real(s) >= 0
+    e = np.exp(np.where(nonnegative, -s, s))
+    return (np.where(nonnegative, 1, e) / (1 + e))[()]
+
+
+def softplus(s):
+    """``log(1 + exp(s))``, elementwise, without overflow.
+
+    Scalars give scalars. Complex input is accepted (for the complex-step check).
 
     Examples
     --------
     >>> float(softplus(0.0)) == float(np.log(2.0))
     True
-    >>> softplus(1000.0)
-    np.float64(1000.0)
+    >>> softplus(np.array([-1000.0, 0.0, 1000.0])).round(4).tolist()
+    [0.0, 0.6931, 1000.0]
+    >>> softplus(1.0 + 1e-20j).imag / 1e-20  # the complex step gives softplus' = sigmoid
+    np.float64(0.7311)
     """
-    s = np.asarray(s)[()]
-    if np.real(s) > 0:
-        return s + np.log1p(np.exp(-s))
-    return np.log1p(np.exp(s))
+    return _softplus(array("s", s))
 
 
 def sigmoid(s):
-    """The logistic function ``1 / (1 + exp(-s))`` for a scalar ``s``, without overflow.
+    """The logistic function ``1 / (1 + exp(-s))``, elementwise, without overflow.
 
     Examples
     --------
     >>> sigmoid(0.0)
     np.float64(0.5)
-    >>> sigmoid(-1000.0)
-    np.float64(0.0)
+    >>> sigmoid(np.array([-1000.0, 1000.0]))
+    array([0., 1.])
     """
-    s = np.asarray(s)[()]
-    if np.real(s) >= 0:
-        return 1.0 / (1.0 + np.exp(-s))
-    e = np.exp(s)
-    return e / (1.0 + e)
+    return _sigmoid(array("s", s))
+
+
+def _score(x, w):
+    # An overflowing score is +-inf, where the loss and its gradient saturate correctly.
+    with np.errstate(over="ignore"):
+        return w @ x
 
 
 def logistic_loss(x, w):
@@ -66,7 +91,7 @@ def logistic_loss(x, w):
     """
     x = vector("x", x)
     w = vector("w", w, x.shape[0])
-    return softplus(-(w @ x))
+    return _softplus(-_score(x, w))
 
 
 def grad_logistic_loss(x, w):
@@ -91,7 +116,7 @@ def grad_logistic_loss(x, w):
     """
     x = vector("x", x)
     w = vector("w", w, x.shape[0])
-    return -sigmoid(-(w @ x)) * x
+    return -_sigmoid(-_score(x, w)) * x
 
 
 def _sample(rng, n):

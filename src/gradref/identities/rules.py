@@ -4,6 +4,12 @@ A rule holds for every differentiable function; to check it numerically the
 catalog draws concrete ones (``sample``), and to check it symbolically it uses
 sympy's undefined functions, so the exact check covers *any* smooth f and g at
 the dimension tried.
+
+The rules take any callables with the derivative methods they name. They
+validate what passes between those functions (``f(x)``, ``f.jacobian(x)``, ...)
+and name it in the error; a function that declares its input dimension as
+``inputs`` (as :class:`TanhMap` and :class:`TanhUnit` do) is checked against the
+vector it is given.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradref._validate import matrix, vector
+from gradref._validate import matrix, scalar, vector
 from gradref.catalog import Identity, register
 from gradref.identities.linear import SHEET
 
@@ -23,8 +29,9 @@ class TanhMap:
 
     Parameters
     ----------
-    W : ndarray, shape (n, m)
-    b : ndarray, shape (n,)
+    W : array_like, shape (n, m)
+    b : array_like, shape (n,)
+        Converted to arrays once, and validated (finite, matching shapes).
 
     Examples
     --------
@@ -37,12 +44,19 @@ class TanhMap:
     b: np.ndarray
 
     def __post_init__(self) -> None:
-        matrix("W", self.W)
-        vector("b", self.b, self.W.shape[0])
+        W = matrix("W", self.W)
+        object.__setattr__(self, "W", W)
+        object.__setattr__(self, "b", vector("b", self.b, W.shape[0]))
+
+    @property
+    def inputs(self) -> int:
+        """The dimension m of the domain."""
+        return self.W.shape[1]
 
     def __call__(self, x):
         x = vector("x", x, self.W.shape[1])
-        return np.tanh(self.W @ x + self.b)
+        with np.errstate(over="ignore"):  # tanh saturates: an overflowing W x gives +-1
+            return np.tanh(self.W @ x + self.b)
 
     def jacobian(self, x):
         """Jacobian ``diag(1 - tanh(W x + b)^2) W``, shape (n, m)."""
@@ -56,8 +70,9 @@ class TanhUnit:
 
     Parameters
     ----------
-    w : ndarray, shape (m,)
-    b : float
+    w : array_like, shape (m,)
+    b : scalar
+        Converted and validated once (finite, `w` a vector).
 
     Examples
     --------
@@ -69,11 +84,18 @@ class TanhUnit:
     b: float
 
     def __post_init__(self) -> None:
-        vector("w", self.w)
+        object.__setattr__(self, "w", vector("w", self.w))
+        object.__setattr__(self, "b", scalar("b", self.b))
+
+    @property
+    def inputs(self) -> int:
+        """The dimension m of the domain."""
+        return self.w.shape[0]
 
     def __call__(self, x):
         x = vector("x", x, self.w.shape[0])
-        return np.tanh(self.w @ x + self.b)
+        with np.errstate(over="ignore"):  # tanh saturates: an overflowing w^T x gives +-1
+            return np.tanh(self.w @ x + self.b)
 
     def gradient(self, x):
         """Gradient ``(1 - tanh(w^T x + b)^2) w``, shape (m,)."""
@@ -84,6 +106,11 @@ class TanhUnit:
 class SineWave:
     """The univariate function ``t -> sin(a t + b)`` and its derivative.
 
+    Parameters
+    ----------
+    a, b : scalar
+        Validated once (finite scalars).
+
     Examples
     --------
     >>> SineWave(2.0, 0.0).derivative(0.0)
@@ -93,11 +120,17 @@ class SineWave:
     a: float
     b: float
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "a", scalar("a", self.a))
+        object.__setattr__(self, "b", scalar("b", self.b))
+
     def __call__(self, t):
+        t = scalar("t", t)
         return np.sin(self.a * t + self.b)
 
     def derivative(self, t):
         """``a cos(a t + b)``."""
+        t = scalar("t", t)
         return self.a * np.cos(self.a * t + self.b)
 
 
@@ -109,7 +142,24 @@ def _tanh_unit(rng, n_in):
     return TanhUnit(rng.standard_normal(n_in) / np.sqrt(n_in), float(rng.standard_normal()))
 
 
+def _takes(name, function, size, argument):
+    """Raise unless ``function`` takes vectors of shape (size,), if it declares ``inputs``."""
+    inputs = getattr(function, "inputs", None)
+    if inputs is not None and inputs != size:
+        raise ValueError(
+            f"`{name}` must take vectors of shape ({size},), the shape of `{argument}`; "
+            f"it takes shape ({inputs},)"
+        )
+
+
 # -- 1a: product rule for an inner product of two vector functions -----------------
+
+
+def _maps_at(x, f, g):
+    """``x, f(x), g(x)``, validated: three vectors, ``f(x)`` and ``g(x)`` of one shape."""
+    x = vector("x", x)
+    fx = vector("f(x)", f(x))
+    return x, fx, vector("g(x)", g(x), fx.shape[0])
 
 
 def inner_of_maps(x, f, g):
@@ -125,11 +175,7 @@ def inner_of_maps(x, f, g):
     -------
     scalar
     """
-    fx, gx = f(x), g(x)
-    if fx.shape != gx.shape:
-        raise ValueError(
-            f"`f(x)` and `g(x)` must have the same shape; got {fx.shape} and {gx.shape}"
-        )
+    _, fx, gx = _maps_at(x, f, g)
     return fx @ gx
 
 
@@ -153,7 +199,10 @@ def grad_inner_of_maps(x, f, g):
     >>> grad_inner_of_maps(np.zeros(2), f, g)
     array([0., 0.])
     """
-    return f.jacobian(x).T @ g(x) + g.jacobian(x).T @ f(x)
+    x, fx, gx = _maps_at(x, f, g)
+    J_f = matrix("f.jacobian(x)", f.jacobian(x), fx.shape[0], x.shape[0])
+    J_g = matrix("g.jacobian(x)", g.jacobian(x), gx.shape[0], x.shape[0])
+    return J_f.T @ gx + J_g.T @ fx
 
 
 def _sample_product(rng, n):
@@ -176,9 +225,15 @@ def _symbolic_product(x):
 # -- 1b: product rule for two scalar functions --------------------------------------
 
 
+def _functions_at(x, f, g):
+    """``x, f(x), g(x)``, validated: a vector and two scalars."""
+    return vector("x", x), scalar("f(x)", f(x)), scalar("g(x)", g(x))
+
+
 def product_of_functions(x, f, g):
     """``f(x) g(x)`` for two scalar functions on R^d."""
-    return f(x) * g(x)
+    _, fx, gx = _functions_at(x, f, g)
+    return fx * gx
 
 
 def grad_product_of_functions(x, f, g):
@@ -201,7 +256,10 @@ def grad_product_of_functions(x, f, g):
     >>> grad_product_of_functions(np.zeros(2), f, g).round(4)
     array([0.7616, 0.    ])
     """
-    return f.gradient(x) * g(x) + f(x) * g.gradient(x)
+    x, fx, gx = _functions_at(x, f, g)
+    grad_f = vector("f.gradient(x)", f.gradient(x), x.shape[0])
+    grad_g = vector("g.gradient(x)", g.gradient(x), x.shape[0])
+    return grad_f * gx + fx * grad_g
 
 
 def _sample_product_scalar(rng, n):
@@ -224,9 +282,18 @@ def _symbolic_product_scalar(x):
 # -- 2a: chain rule for a scalar function of a vector function ----------------------
 
 
+def _inner_map_at(x, f, g):
+    """``x, f(x)``, validated: two vectors, ``f(x)`` of the shape ``g`` takes."""
+    x = vector("x", x)
+    y = vector("f(x)", f(x))
+    _takes("g", g, y.shape[0], "f(x)")
+    return x, y
+
+
 def composition(x, f, g):
     """``g(f(x))`` for f: R^m -> R^k and g: R^k -> R."""
-    return g(f(x))
+    _, y = _inner_map_at(x, f, g)
+    return g(y)
 
 
 def grad_composition(x, f, g):
@@ -251,7 +318,10 @@ def grad_composition(x, f, g):
     >>> grad_composition(np.zeros(2), f, g)
     array([1., 2.])
     """
-    return f.jacobian(x).T @ g.gradient(f(x))
+    x, y = _inner_map_at(x, f, g)
+    J_f = matrix("f.jacobian(x)", f.jacobian(x), y.shape[0], x.shape[0])
+    grad_g = vector("g.gradient(f(x))", g.gradient(y), y.shape[0])
+    return J_f.T @ grad_g
 
 
 def _sample_composition(rng, n):
@@ -271,9 +341,17 @@ def _symbolic_composition(x):
 # -- 2b: chain rule through two univariate functions -----------------------------------
 
 
+def _chain_at(x, f, h1):
+    """``x, f(x), h1(f(x))``, validated: a vector and two scalars."""
+    x = vector("x", x)
+    t = scalar("f(x)", f(x))
+    return x, t, scalar("h1(f(x))", h1(t))
+
+
 def scalar_chain(x, f, h1, h2):
     """``h2(h1(f(x)))`` for f: R^d -> R and h1, h2: R -> R."""
-    return h2(h1(f(x)))
+    _, _, u = _chain_at(x, f, h1)
+    return h2(u)
 
 
 def grad_scalar_chain(x, f, h1, h2):
@@ -297,8 +375,11 @@ def grad_scalar_chain(x, f, h1, h2):
     >>> grad_scalar_chain(np.zeros(2), f, SineWave(1.0, 0.0), SineWave(2.0, 0.0))
     array([2., 6.])
     """
-    t = f(x)
-    return f.gradient(x) * h2.derivative(h1(t)) * h1.derivative(t)
+    x, t, u = _chain_at(x, f, h1)
+    grad_f = vector("f.gradient(x)", f.gradient(x), x.shape[0])
+    dh2 = scalar("h2.derivative(h1(f(x)))", h2.derivative(u))
+    dh1 = scalar("h1.derivative(f(x))", h1.derivative(t))
+    return grad_f * dh2 * dh1
 
 
 def _sample_scalar_chain(rng, n):
@@ -321,9 +402,18 @@ def _symbolic_scalar_chain(x):
 # -- 2c: chain rule for a loss of three parametrised quantities ---------------------
 
 
+def _parametrization_at(w, phi, loss):
+    """``w, phi(w)``, validated: ``phi(w)`` of shape (3,), which ``loss`` takes."""
+    w = vector("w", w)
+    xyz = vector("phi(w)", phi(w), 3)
+    _takes("loss", loss, 3, "phi(w)")
+    return w, xyz
+
+
 def loss_of_parametrization(w, phi, loss):
     """``L(x(w), y(w), z(w))`` with ``(x, y, z) = phi(w)``."""
-    return loss(phi(w))
+    _, xyz = _parametrization_at(w, phi, loss)
+    return loss(xyz)
 
 
 def grad_loss_of_parametrization(w, phi, loss):
@@ -351,13 +441,17 @@ def grad_loss_of_parametrization(w, phi, loss):
     >>> grad_loss_of_parametrization(np.zeros(3), phi, TanhUnit(np.array([1.0, 2.0, 3.0]), 0.0))
     array([1., 2., 3.])
     """
-    dL_dx, dL_dy, dL_dz = loss.gradient(phi(w))
-    grad_x, grad_y, grad_z = phi.jacobian(w)
+    w, xyz = _parametrization_at(w, phi, loss)
+    dL_dx, dL_dy, dL_dz = vector("loss.gradient(phi(w))", loss.gradient(xyz), 3)
+    grad_x, grad_y, grad_z = matrix("phi.jacobian(w)", phi.jacobian(w), 3, w.shape[0])
     return dL_dx * grad_x + dL_dy * grad_y + dL_dz * grad_z
 
 
 def _sample_parametrization(rng, n):
-    return {"w": rng.standard_normal(n), "phi": _tanh_map(rng, 3, n), "loss": _tanh_unit(rng, 3)}
+    # The statement fixes 3 quantities; p skips 3 (p = 1, 2, 4, 5, ...) so that the 3 x p
+    # Jacobian of phi is never square and a transposed one cannot fit.
+    p = n if n < 3 else n + 1
+    return {"w": rng.standard_normal(p), "phi": _tanh_map(rng, 3, p), "loss": _tanh_unit(rng, 3)}
 
 
 def _symbolic_parametrization(w):
