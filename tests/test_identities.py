@@ -130,7 +130,7 @@ SHAPE_ERRORS = [
     (
         linear.inner,
         (np.ones(3), np.ones(2)),
-        r"^`a` must be a vector of shape \(2,\); got shape \(3,\)$",
+        r"^`x` must have shape \(n,\) = \(3,\), as n = 3 from `a`; got shape \(2,\)$",
     ),
     (
         linear.grad_inner,
@@ -140,27 +140,27 @@ SHAPE_ERRORS = [
     (
         linear.grad_inner,
         (np.ones(3), np.ones(2)),
-        r"^`a` must be a vector of shape \(2,\); got shape \(3,\)$",
+        r"^`x` must have shape \(n,\) = \(3,\), as n = 3 from `a`; got shape \(2,\)$",
     ),
     (
         linear.matvec,
         (np.ones((3, 2)), np.ones((2, 1))),
-        r"^`x` must be a vector of shape \(n,\); got shape \(2, 1\)$",
+        r"^`x` must be a vector of shape \(m,\); got shape \(2, 1\)$",
     ),
     (
         linear.matvec,
         (np.ones((2, 3)), np.ones(2)),
-        r"^`A` must be a matrix of shape \(m, 2\); got shape \(2, 3\)$",
+        r"^`x` must have shape \(m,\) = \(3,\), as m = 3 from `A`; got shape \(2,\)$",
     ),
     (
         linear.jac_matvec,
         (np.ones((3, 2)), np.ones((2, 1))),
-        r"^`x` must be a vector of shape \(n,\); got shape \(2, 1\)$",
+        r"^`x` must be a vector of shape \(m,\); got shape \(2, 1\)$",
     ),
     (
         linear.jac_matvec,
         (np.ones((2, 3)), np.ones(2)),
-        r"^`A` must be a matrix of shape \(m, 2\); got shape \(2, 3\)$",
+        r"^`x` must have shape \(m,\) = \(3,\), as m = 3 from `A`; got shape \(2,\)$",
     ),
     # quadratic
     (
@@ -171,7 +171,7 @@ SHAPE_ERRORS = [
     (
         quadratic.quadratic_form,
         (np.ones((2, 3)), np.ones(2)),
-        r"^`A` must be square; got shape \(2, 3\)$",
+        r"^`A` must be square, of shape \(n, n\); got shape \(2, 3\)$",
     ),
     (
         quadratic.grad_quadratic_form,
@@ -181,12 +181,12 @@ SHAPE_ERRORS = [
     (
         quadratic.grad_quadratic_form,
         (np.ones((2, 3)), np.ones(2)),
-        r"^`A` must be square; got shape \(2, 3\)$",
+        r"^`A` must be square, of shape \(n, n\); got shape \(2, 3\)$",
     ),
     (
         quadratic.grad_quadratic_form,
         (np.eye(3), np.ones(2)),
-        r"^`A` must have shape \(2, 2\); got shape \(3, 3\)$",
+        r"^`x` must have shape \(n,\) = \(3,\), as n = 3 from `A`; got shape \(2,\)$",
     ),
     (
         quadratic.grad_quadratic_form_wrt_matrix,
@@ -197,12 +197,12 @@ SHAPE_ERRORS = [
     (
         quadratic.grad_quadratic_form_wrt_matrix,
         (np.ones((2, 3)), np.ones(2)),
-        r"^`A` must be square; got shape \(2, 3\)$",
+        r"^`A` must be square, of shape \(n, n\); got shape \(2, 3\)$",
     ),
     (
         quadratic.grad_quadratic_form_wrt_matrix,
         (np.eye(3), np.ones(2)),
-        r"^`A` must have shape \(2, 2\); got shape \(3, 3\)$",
+        r"^`x` must have shape \(n,\) = \(3,\), as n = 3 from `A`; got shape \(2,\)$",
     ),
     # norms
     (
@@ -229,33 +229,33 @@ SHAPE_ERRORS = [
     (
         losses.logistic_loss,
         (np.ones((2, 1)), np.ones(2)),
-        r"^`x` must be a vector of shape \(n,\); got shape \(2, 1\)$",
+        r"^`x` must be a vector of shape \(d,\); got shape \(2, 1\)$",
     ),
     (
         losses.logistic_loss,
         (np.ones(2), np.ones(3)),
-        r"^`w` must be a vector of shape \(2,\); got shape \(3,\)$",
+        r"^`w` must have shape \(d,\) = \(2,\), as d = 2 from `x`; got shape \(3,\)$",
     ),
     (
         losses.grad_logistic_loss,
         (np.ones((2, 1)), np.ones(2)),
-        r"^`x` must be a vector of shape \(n,\); got shape \(2, 1\)$",
+        r"^`x` must be a vector of shape \(d,\); got shape \(2, 1\)$",
     ),
     (
         losses.grad_logistic_loss,
         (np.ones(2), np.ones(3)),
-        r"^`w` must be a vector of shape \(2,\); got shape \(3,\)$",
+        r"^`w` must have shape \(d,\) = \(2,\), as d = 2 from `x`; got shape \(3,\)$",
     ),
     # elementary
     (
         elementary.sheet_xyz,
         (np.ones(4),),
-        r"^`v` must be a vector of shape \(3,\); got shape \(4,\)$",
+        r"^`v` must have shape \(3,\); got shape \(4,\)$",
     ),
     (
         elementary.grad_sheet_xyz,
         (np.ones(4),),
-        r"^`v` must be a vector of shape \(3,\); got shape \(4,\)$",
+        r"^`v` must have shape \(3,\); got shape \(4,\)$",
     ),
     # the concrete functions the rules are instantiated on
     (

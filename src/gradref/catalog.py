@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = ["Identity", "catalog", "get", "register"]
@@ -26,18 +26,17 @@ class Identity:
         label, test id and export key.
     title : str
         Short human title.
-    latex : str
-        The statement in LaTeX, with the shapes of every symbol.
+    formula : str
+        The statement in LaTeX, without shapes: they are derived from the value
+        function's annotations (``Arr["m n"]``) and ``structure``.
     wrt : str
-        Name of the input that is differentiated (a key of ``sample``'s dict).
+        Name of the argument that is differentiated.
     kind : {"gradient", "jacobian"}
         A gradient has the shape of ``wrt``; a Jacobian of f: R^m -> R^n is
         n x m.
-    sample : callable
-        ``sample(rng, n) -> dict`` of valid random inputs at dimension ``n``
-        (identities of fixed dimension ignore ``n``).
     value : callable
-        ``value(**inputs)``: the function being differentiated.
+        ``value(**inputs)``: the function being differentiated, its array
+        arguments annotated with named dimensions (see :mod:`gradref.shapes`).
     derivative : callable
         ``derivative(**inputs)``: the claimed gradient or Jacobian.
     symbolic : callable
@@ -47,6 +46,16 @@ class Identity:
         exactly, entry by entry.
     sources : tuple of str
         Citations, with equation numbers.
+    structure : dict of str to str
+        Structure tag of an input beyond its shape (``"spd"``, ``"symmetric"``,
+        ``"invertible"``, ...; see :data:`gradref.shapes.STRUCTURES`).
+    sample : callable or None
+        ``sample(rng, n) -> dict`` of valid random inputs at base size ``n``; by
+        default drawn from the annotations and ``structure``, with distinct sizes
+        for distinct dimension names. Needed only for inputs that are not arrays
+        (the rules' functions).
+    latex : str
+        The full statement, ``formula`` followed by the shapes; derived unless given.
     assumptions : str
         When the identity holds (e.g. "A square").
     general : callable or None
@@ -55,6 +64,9 @@ class Identity:
         general-dimension derivation.
     exercise : str
         The exercise of a course sheet this identity answers, if any.
+    fixed_dimension : bool
+        Whether every dimension is a literal size (derived from the annotations
+        when the sampler is derived).
     keywords : tuple of str
         Lower-case terms a reader would search for; they become index entries of
         the identity's section, which the site's search ranks first.
@@ -62,14 +74,16 @@ class Identity:
 
     id: str
     title: str
-    latex: str
     wrt: str
     kind: Literal["gradient", "jacobian"]
-    sample: Callable[..., dict[str, Any]]
     value: Callable[..., Any]
     derivative: Callable[..., Any]
     symbolic: Callable[..., tuple[Any, Any]]
     sources: tuple[str, ...]
+    formula: str = ""
+    structure: dict[str, str] = field(default_factory=dict, hash=False)
+    sample: Callable[..., dict[str, Any]] | None = None
+    latex: str = ""
     assumptions: str = ""
     general: Callable[[], tuple[Any, Any, Any]] | None = None
     exercise: str = ""
@@ -77,11 +91,40 @@ class Identity:
     keywords: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        from gradref import shapes
+
         family, _, name = self.id.partition(".")
         if not family or not name:
             raise ValueError(f"`id` must look like 'family.name'; got {self.id!r}")
         if self.kind not in ("gradient", "jacobian"):
             raise ValueError(f"`kind` must be 'gradient' or 'jacobian'; got {self.kind!r}")
+        if not (self.formula or self.latex):
+            raise ValueError(f"identity {self.id!r}: give its `formula`")
+        spec = shapes.dims_of(self.value)
+        for tag_of, tag in self.structure.items():
+            if tag not in shapes.STRUCTURES:
+                raise ValueError(
+                    f"identity {self.id!r}: unknown structure {tag!r} for `{tag_of}`; known: "
+                    f"{', '.join(shapes.STRUCTURES)}"
+                )
+        if self.sample is None:
+            if self.wrt not in spec:
+                raise ValueError(
+                    f"identity {self.id!r}: `wrt` is {self.wrt!r}, which is not an annotated "
+                    f"argument of `value` ({', '.join(spec) or 'none'})"
+                )
+            structure = dict(self.structure)
+
+            def sample(rng, n, spec=spec, structure=structure):
+                return shapes.sample(spec, structure, rng, n)
+
+            object.__setattr__(self, "sample", sample)
+            fixed = all(isinstance(d, int) for dims in spec.values() for d in dims)
+            object.__setattr__(self, "fixed_dimension", self.fixed_dimension or fixed)
+        if not self.latex:
+            with_line = shapes.latex_shapes(spec, self.structure)
+            latex = self.formula + (rf",\qquad {with_line}" if with_line else "")
+            object.__setattr__(self, "latex", latex)
 
     @property
     def family(self) -> str:

@@ -1,56 +1,34 @@
 """Functions built from elementary functions, differentiated coordinate by coordinate."""
 
-from __future__ import annotations
-
 import numpy as np
 
-from gradref._validate import vector
 from gradref.catalog import Identity, register
 from gradref.identities.linear import SHEET
 from gradref.identities.losses import _sigmoid, _softplus  # v is validated here, not u(v)
+from gradref.shapes import Arr, shaped, shaped_like
 
 
-def sheet_xyz(v):
+@shaped
+def sheet_xyz(v: Arr["3"]):
     """The sheet's function ``x^2/2 + y z - log(1 + exp(x^2 y^3 z))`` at ``v = (x, y, z)``.
 
-    Parameters
-    ----------
-    v : ndarray, shape (3,)
-
-    Returns
-    -------
-    scalar
-
-    Examples
-    --------
     >>> float(sheet_xyz(np.array([0.0, 1.0, 2.0]))) == 2.0 - float(np.log(2.0))
     True
     """
-    x, y, z = vector("v", v, 3)
+    x, y, z = v
     return x**2 / 2 + y * z - _softplus(x**2 * y**3 * z)
 
 
+@shaped_like(sheet_xyz)
 def grad_sheet_xyz(v):
-    """Gradient of ``x^2/2 + y z - log(1 + exp(x^2 y^3 z))``.
+    """Its gradient, with ``u = x^2 y^3 z`` and ``sigma(u) = e^u / (1 + e^u)``.
 
-    With ``u = x^2 y^3 z`` and ``sigma(u) = e^u / (1 + e^u)``::
+    ``(x - 2 x y^3 z sigma(u),  z - 3 x^2 y^2 z sigma(u),  y - x^2 y^3 sigma(u))``
 
-        (x - 2 x y^3 z sigma(u),  z - 3 x^2 y^2 z sigma(u),  y - x^2 y^3 sigma(u))
-
-    Parameters
-    ----------
-    v : ndarray, shape (3,)
-
-    Returns
-    -------
-    ndarray, shape (3,)
-
-    Examples
-    --------
     >>> grad_sheet_xyz(np.array([0.0, 1.0, 2.0]))
     array([0., 2., 1.])
     """
-    x, y, z = vector("v", v, 3)
+    x, y, z = v
     s = _sigmoid(x**2 * y**3 * z)
     return np.array([x - 2 * x * y**3 * z * s, z - 3 * x**2 * y**2 * z * s, y - x**2 * y**3 * s])
 

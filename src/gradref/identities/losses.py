@@ -1,12 +1,11 @@
 """Losses: the logistic loss of a linear model."""
 
-from __future__ import annotations
-
 import numpy as np
 
-from gradref._validate import array, vector
+from gradref._validate import array
 from gradref.catalog import Identity, register
 from gradref.identities.linear import SHEET
+from gradref.shapes import Arr, shaped, shaped_like
 
 
 def _log1p(z):
@@ -70,57 +69,26 @@ def _score(x, w):
         return w @ x
 
 
-def logistic_loss(x, w):
+@shaped
+def logistic_loss(x: Arr["d"], w: Arr["d"]):
     """Logistic loss of the linear score ``w^T x``: ``log(1 + exp(-w^T x))``.
 
-    Parameters
-    ----------
-    x : ndarray, shape (d,)
-        A sample (features multiplied by a label in {-1, +1}).
-    w : ndarray, shape (d,)
-        The weights.
+    ``x`` is a sample (features multiplied by a label in {-1, +1}), ``w`` the weights.
 
-    Returns
-    -------
-    scalar
-
-    Examples
-    --------
     >>> float(logistic_loss(np.array([1.0, 2.0]), np.zeros(2))) == float(np.log(2.0))
     True
     """
-    x = vector("x", x)
-    w = vector("w", w, x.shape[0])
     return _softplus(-_score(x, w))
 
 
+@shaped_like(logistic_loss)
 def grad_logistic_loss(x, w):
-    """Gradient of ``log(1 + exp(-w^T x))`` with respect to ``w``.
+    """Gradient of ``log(1 + exp(-w^T x))`` with respect to ``w``: ``-sigmoid(-w^T x) x``.
 
-    Equal to ``-exp(-w^T x) / (1 + exp(-w^T x)) x = -sigmoid(-w^T x) x``.
-
-    Parameters
-    ----------
-    x : ndarray, shape (d,)
-    w : ndarray, shape (d,)
-
-    Returns
-    -------
-    ndarray, shape (d,)
-        Same shape as `w`.
-
-    Examples
-    --------
     >>> grad_logistic_loss(np.array([1.0, 2.0]), np.zeros(2))
     array([-0.5, -1. ])
     """
-    x = vector("x", x)
-    w = vector("w", w, x.shape[0])
     return -_sigmoid(-_score(x, w)) * x
-
-
-def _sample(rng, n):
-    return {"x": rng.standard_normal(n), "w": rng.standard_normal(n)}
 
 
 def _symbolic(x, w):
@@ -143,12 +111,10 @@ register(
     Identity(
         id="losses.logistic-w",
         title="Gradient of the logistic loss with respect to the weights",
-        latex=r"\nabla_w \log\!\left(1 + e^{-w^\top x}\right) = "
-        r"-\frac{e^{-w^\top x}}{1 + e^{-w^\top x}}\, x = -\sigma(-w^\top x)\, x,"
-        r"\qquad x, w \in \mathbb{R}^{d}",
+        formula=r"\nabla_w \log\!\left(1 + e^{-w^\top x}\right) = "
+        r"-\frac{e^{-w^\top x}}{1 + e^{-w^\top x}}\, x = -\sigma(-w^\top x)\, x",
         wrt="w",
         kind="gradient",
-        sample=_sample,
         value=logistic_loss,
         derivative=grad_logistic_loss,
         symbolic=_symbolic,

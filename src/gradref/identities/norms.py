@@ -1,64 +1,30 @@
 """Norms: the half squared Euclidean norm."""
 
-from __future__ import annotations
+import numpy as np  # noqa: F401  (the doctests use it)
 
-import numpy as np
-
-from gradref._validate import vector
 from gradref.catalog import Identity, register
 from gradref.identities.linear import COOKBOOK, SHEET
+from gradref.shapes import Arr, shaped, shaped_like
 
 
-def half_squared_norm(x):
+@shaped
+def half_squared_norm(x: Arr["n"]):
     """Half the squared Euclidean norm, ``||x||^2 / 2 = x^T x / 2``.
 
-    Parameters
-    ----------
-    x : ndarray, shape (n,)
-
-    Returns
-    -------
-    scalar
-
-    Notes
-    -----
-    Computed as ``x @ x`` (no complex conjugate), so that the complex-step
-    derivative check applies.
-
-    Examples
-    --------
     >>> half_squared_norm(np.array([3.0, 4.0]))
     np.float64(12.5)
     """
-    x = vector("x", x)
-    return 0.5 * (x @ x)
+    return x @ x / 2
 
 
+@shaped_like(half_squared_norm)
 def grad_half_squared_norm(x):
     """Gradient of ``||x||^2 / 2``: ``x`` itself.
 
-    Parameters
-    ----------
-    x : ndarray, shape (n,)
-
-    Returns
-    -------
-    ndarray, shape (n,)
-
-    Examples
-    --------
     >>> grad_half_squared_norm(np.array([3.0, 4.0]))
     array([3., 4.])
     """
-    return np.array(vector("x", x), dtype=float, copy=True)
-
-
-def _sample(rng, n):
-    return {"x": rng.standard_normal(n)}
-
-
-def _symbolic(x):
-    return (x.T * x)[0, 0] / 2, x
+    return x.copy()
 
 
 def _general():
@@ -73,14 +39,12 @@ register(
     Identity(
         id="norms.half-squared",
         title="Gradient of half the squared Euclidean norm",
-        latex=r"\nabla_x\, \tfrac12 \|x\|_2^2 = \nabla_x\, \tfrac12 x^\top x = x,"
-        r"\qquad x \in \mathbb{R}^{n}",
+        formula=r"\nabla_x\, \tfrac12 \|x\|_2^2 = \nabla_x\, \tfrac12 x^\top x = x",
         wrt="x",
         kind="gradient",
-        sample=_sample,
         value=half_squared_norm,
         derivative=grad_half_squared_norm,
-        symbolic=_symbolic,
+        symbolic=lambda x: ((x.T * x)[0, 0] / 2, x),
         general=_general,
         sources=(f"{SHEET}, exercise 4b", f"{COOKBOOK}, eq. (81), with B = I/2"),
         exercise="4b",

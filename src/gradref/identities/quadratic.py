@@ -1,100 +1,43 @@
 """Quadratic forms ``x^T A x``, differentiated with respect to ``x`` and to ``A``."""
 
-from __future__ import annotations
-
 import numpy as np
 
-from gradref._validate import square, vector
 from gradref.catalog import Identity, register
 from gradref.identities.linear import COOKBOOK, SHEET
+from gradref.shapes import Arr, shaped, shaped_like
 
 MML = "Deisenroth, Faisal & Ong, *Mathematics for Machine Learning* (2020)"
 
 
-def quadratic_form(A, x):
-    """The quadratic form ``<x, A x> = x^T A x``.
+@shaped
+def quadratic_form(A: Arr["n n"], x: Arr["n"]):
+    """The quadratic form ``x^T A x``.
 
-    Parameters
-    ----------
-    A : ndarray, shape (n, n)
-    x : ndarray, shape (n,)
-
-    Returns
-    -------
-    scalar
-
-    Examples
-    --------
     >>> quadratic_form(np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([1.0, 1.0]))
     np.float64(4.0)
     """
-    x = vector("x", x)
-    A = square("A", A, x.shape[0])
     return x @ (A @ x)
 
 
+@shaped_like(quadratic_form)
 def grad_quadratic_form(A, x):
-    """Gradient of ``x^T A x`` with respect to ``x``: ``(A + A^T) x``.
+    """Gradient of ``x^T A x`` with respect to ``x``: ``(A + A^T) x`` (not ``2 A x``).
 
-    Parameters
-    ----------
-    A : ndarray, shape (n, n)
-    x : ndarray, shape (n,)
-
-    Returns
-    -------
-    ndarray, shape (n,)
-        Same shape as `x` (gradients have the shape of the variable).
-
-    Notes
-    -----
-    Not ``2 A x`` unless `A` is symmetric.
-
-    Examples
-    --------
     >>> grad_quadratic_form(np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([1.0, 1.0]))
     array([4., 4.])
     """
-    x = vector("x", x)
-    A = square("A", A, x.shape[0])
     return (A + A.T) @ x
 
 
+@shaped_like(quadratic_form)
 def grad_quadratic_form_wrt_matrix(A, x):
     """Gradient of ``x^T A x`` with respect to ``A``: the outer product ``x x^T``.
 
-    Parameters
-    ----------
-    A : ndarray, shape (n, n)
-    x : ndarray, shape (n,)
-
-    Returns
-    -------
-    ndarray, shape (n, n)
-        Same shape as `A`; entry (i, j) is ``x_i x_j``.
-
-    Examples
-    --------
     >>> grad_quadratic_form_wrt_matrix(np.eye(2), np.array([1.0, 2.0]))
     array([[1., 2.],
            [2., 4.]])
     """
-    x = vector("x", x)
-    square("A", A, x.shape[0])
     return np.outer(x, x)
-
-
-def _sample(rng, n):
-    # A generic, non-symmetric A: the symmetric case would hide a missing transpose.
-    return {"A": rng.standard_normal((n, n)), "x": rng.standard_normal(n)}
-
-
-def _symbolic_wrt_x(A, x):
-    return (x.T * A * x)[0, 0], (A + A.T) * x
-
-
-def _symbolic_wrt_A(A, x):
-    return (x.T * A * x)[0, 0], x * x.T
 
 
 def _general_symbols():
@@ -118,14 +61,12 @@ register(
     Identity(
         id="quadratic.grad-x",
         title="Gradient of a quadratic form with respect to the vector",
-        latex=r"\nabla_x\, x^\top A x = (A + A^\top)\,x,"
-        r"\qquad A \in \mathbb{R}^{n\times n},\ x \in \mathbb{R}^{n}",
+        formula=r"\nabla_x\, x^\top A x = (A + A^\top)\,x",
         wrt="x",
         kind="gradient",
-        sample=_sample,
         value=quadratic_form,
         derivative=grad_quadratic_form,
-        symbolic=_symbolic_wrt_x,
+        symbolic=lambda A, x: ((x.T * A * x)[0, 0], (A + A.T) * x),
         general=_general_wrt_x,
         assumptions="A square; not necessarily symmetric (for symmetric A it is 2Ax)",
         sources=(
@@ -142,15 +83,12 @@ register(
     Identity(
         id="quadratic.grad-A",
         title="Gradient of a quadratic form with respect to the matrix",
-        latex=r"\nabla_A\, x^\top A x = x x^\top,"
-        r"\qquad A \in \mathbb{R}^{n\times n},\ x \in \mathbb{R}^{n},\ "
-        r"\nabla_A \in \mathbb{R}^{n\times n}",
+        formula=r"\nabla_A\, x^\top A x = x x^\top",
         wrt="A",
         kind="gradient",
-        sample=_sample,
         value=quadratic_form,
         derivative=grad_quadratic_form_wrt_matrix,
-        symbolic=_symbolic_wrt_A,
+        symbolic=lambda A, x: ((x.T * A * x)[0, 0], x * x.T),
         general=_general_wrt_A,
         assumptions="A square; the gradient does not depend on A",
         sources=(f"{SHEET}, exercise 3d", f"{COOKBOOK}, eq. (72), with a = x"),
