@@ -69,6 +69,16 @@ if _CACHE_ROOT.is_dir():
     for stale in _CACHE_ROOT.iterdir():
         if stale.name != SOURCE_HASH:
             shutil.rmtree(stale, ignore_errors=True)
+# ipykernel (7.4+) warns, once per executed page, that its kernel "is running over TCP
+# without encryption" unless the kernel manager gives it CurveZMQ keys. myst-nb starts
+# kernels through nbclient without passing any kernel-manager configuration, so set the
+# manager's default instead: provision keys whenever the kernelspec says it supports them
+# (ipykernel's does). The kernel then talks to the build encrypted, and the warning has no
+# cause left; remove this when myst-nb can configure the kernel manager.
+from jupyter_client.manager import KernelManager  # noqa: E402
+
+if KernelManager.class_traits().get("transport_encryption") is not None:  # jupyter_client 8.9+
+    KernelManager.transport_encryption.default_value = "auto"
 
 # -- API reference ----------------------------------------------------------------------------
 autodoc_default_options = {"members": True, "show-inheritance": False}

@@ -338,3 +338,191 @@ def test_the_offline_and_console_checks_can_fail(server, browser):
         assert "deliberate error" in visit.errors
     finally:
         visit.close()
+
+
+# -- No formula is ever cut ------------------------------------------------------------------
+# A display formula wider than its column must scroll inside its own box, starting at its
+# start: a box that clips it (the theme's `div.math` is a right-aligned flex row with
+# `overflow: hidden`, written for MathJax) silently removes its first terms, which changes
+# what the formula says. And no page may scroll sideways at any width.
+
+WIDTHS = (375, 768, 1280)
+SCREENSHOTS = ("reference/05-losses.html", "exercises/sheet01.html")  # with solutions open
+
+# Returns the display formulas that are cut, for the page as it is now (hidden ones skipped).
+FIND_CUT_FORMULAS = """() => {
+  const style = (el) => getComputedStyle(el);
+  const scrolls = (el) => ["auto", "scroll"].includes(style(el).overflowX);
+  // The horizontal span in which el's content can be seen: its own box (if it clips) and
+  // every clipping ancestor's, within the window (nothing left of 0 can be scrolled to).
+  const visibleSpan = (el, includeSelf) => {
+    let left = 0, right = window.innerWidth;
+    for (let a = includeSelf ? el : el.parentElement; a && a !== document.body;
+         a = a.parentElement) {
+      if (style(a).overflowX === "visible") continue;
+      const r = a.getBoundingClientRect();
+      left = Math.max(left, r.left + a.clientLeft);
+      right = Math.min(right, r.left + a.clientLeft + a.clientWidth);
+    }
+    return { left, right };
+  };
+  const inkOf = (el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return range.getBoundingClientRect();
+  };
+  const texStart = (box) => {
+    const tex = box.querySelector('annotation[encoding="application/x-tex"]');
+    return (tex ? tex.textContent : box.textContent).trim().replace(/\\s+/g, " ").slice(0, 60);
+  };
+  for (const el of document.querySelectorAll("*")) {
+    if (el.scrollLeft) el.scrollLeft = 0;  // every formula as a reader first sees it
+  }
+  // Every display formula, as KaTeX renders it, and any div.math without one.
+  const boxes = [...document.querySelectorAll(".katex-display")];
+  for (const div of document.querySelectorAll("div.math")) {
+    if (!div.querySelector(".katex-display")) boxes.push(div);
+  }
+  const cut = [];
+  boxes.forEach((box, index) => {
+    // not shown: inside a closed dropdown (display: none, or visibility: hidden)
+    if (!box.checkVisibility({ visibilityProperty: true })) return;
+    const content = box.querySelector(".katex-html") || box;
+    const ink = inkOf(content);
+    const seen = visibleSpan(content, content !== box);
+    const problems = [];
+    if (ink.left < seen.left - 1) {
+      problems.push(`its start is hidden (${Math.round(seen.left - ink.left)} px cut off)`);
+    }
+    if (ink.right > seen.right + 1) {
+      // The rest must be reachable by scrolling a box of the formula's own (from its
+      // content up to its div.math), which itself lies in view.
+      const own = [];
+      const top = box.closest("div.math") || box;
+      for (let a = content; a; a = a.parentElement) { own.push(a); if (a === top) break; }
+      const scroller = own.find((s) => scrolls(s) && s.scrollWidth > s.clientWidth);
+      let reachable = false;
+      if (scroller) {
+        const r = scroller.getBoundingClientRect(), around = visibleSpan(scroller, false);
+        reachable = r.left >= around.left - 1 && r.right <= around.right + 1
+          && r.left + scroller.clientLeft + scroller.scrollWidth >= ink.right - 1;
+      }
+      if (!reachable) {
+        problems.push(`its end is cut (${Math.round(ink.right - seen.right)} px) ` +
+                      "and no box of its own scrolls to it");
+      }
+    }
+    if (problems.length) cut.push({ index, text: `${texStart(box)}…: ${problems.join("; ")}` });
+  });
+  return { total: boxes.length, cut };
+}"""
+
+# What makes the page wider than the window: the innermost elements that stick out.
+FIND_PAGE_OVERFLOW = """() => {
+  const width = window.innerWidth;
+  const scrollWidth = document.documentElement.scrollWidth;
+  if (scrollWidth <= width) return null;
+  const within = (el) => { for (let a = el.parentElement; a; a = a.parentElement) {
+    if (a !== document.documentElement && a !== document.body
+        && getComputedStyle(a).overflowX !== "visible") return true; } return false; };
+  const out = [...document.querySelectorAll("body *")].filter((el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.right > width + 1 && !within(el)
+      && ![...el.children].some((c) => c.getBoundingClientRect().right > width + 1);
+  });
+  const describe = (el) => `<${el.tagName.toLowerCase()} class="${el.className}"> ` +
+    `${(el.textContent || "").trim().replace(/\\s+/g, " ").slice(0, 50)}`;
+  return { scrollWidth, culprits: out.slice(0, 3).map(describe) };
+}"""
+
+# Opens every solution and hidden block: sphinx-togglebutton admonitions (sheet 01's
+# sphinx-exercise solutions) by clicking their buttons as a reader would, and <details>.
+CLOSED = ".toggle-hidden > .admonition-title .toggle-button, details:not([open])"
+OPEN_EVERYTHING = f"""() => {{
+  for (const closed of document.querySelectorAll('{CLOSED}')) {{
+    if (closed.tagName === "DETAILS") closed.open = true;
+    else closed.click();
+  }}
+}}"""
+
+
+def _wait_for_layout(page) -> None:
+    # KaTeX's widths depend on its fonts: measure once they are in.
+    page.evaluate("async () => { await document.fonts.ready; }")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_formula_is_cut_and_no_page_scrolls_sideways(server, browser, width):
+    # One context for the width, one tab for every page; each page is checked with its
+    # solutions closed, then (if it has any) with all of them open.
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith(server) else route.abort(),
+    )
+    page = context.new_page()
+    failures: list[str] = []
+    formulas, cut = 0, set()
+    try:
+        for path in _pages():
+            page.goto(f"{server}/{path}", wait_until="load")
+            _wait_for_layout(page)
+            states = ["solutions closed"]
+            if page.locator(CLOSED).count():
+                states.append("solutions open")
+            for state in states:
+                if state == "solutions open":
+                    page.evaluate(OPEN_EVERYTHING)
+                    assert page.locator(CLOSED).count() == 0, f"{path}: a solution stayed closed"
+                    _wait_for_layout(page)
+                found = page.evaluate(FIND_CUT_FORMULAS)
+                if state == "solutions closed":
+                    formulas += found["total"]
+                cut |= {(path, c["index"]) for c in found["cut"]}
+                failures += [f"{path} at {width} px, {state}: {c['text']}" for c in found["cut"]]
+                overflow = page.evaluate(FIND_PAGE_OVERFLOW)
+                if overflow:
+                    failures.append(
+                        f"{path} at {width} px, {state}: the page scrolls sideways "
+                        f"({overflow['scrollWidth']} px wide); sticking out: "
+                        + "; ".join(overflow["culprits"])
+                    )
+            if path in SCREENSHOTS:
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                name = f"formulas-{path.replace('/', '_').removesuffix('.html')}-{width}.png"
+                page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    finally:
+        context.close()
+    MEASUREMENTS.setdefault("cut_formulas", {})[str(width)] = {
+        "formulas": formulas,
+        "cut": len(cut),
+    }
+    assert formulas > 0, "no display formula was found: the selectors are out of date"
+    assert not failures, (
+        f"{len(cut)} of {formulas} display formulas cut at {width} px:" + "\n".join(["", *failures])
+    )
+
+
+def test_a_wide_formula_scrolls_from_the_keyboard(server, browser):
+    # The rest of a formula that scrolls in its own box is reachable without a mouse: Tab
+    # reaches its scrolling box (browsers make a scrolling box focusable) and the arrow keys
+    # scroll it.
+    visit = Visit(browser, server, viewport={"width": 375, "height": 900})
+    try:
+        visit.goto("reference/05-losses.html")
+        _wait_for_layout(visit.page)
+        wide = visit.page.evaluate(
+            """() => [...document.querySelectorAll(".katex-display .katex-html")]
+                 .filter((box) => box.scrollWidth > box.clientWidth).length"""
+        )
+        assert wide > 0, "no formula is wider than a phone: this test tests nothing"
+        for _ in range(40):
+            visit.page.keyboard.press("Tab")
+            if visit.page.evaluate("() => document.activeElement.matches('.katex-html')"):
+                break
+        else:
+            pytest.fail("Tab never reached the scrolling box of a wide formula")
+        visit.page.keyboard.press("ArrowRight")
+        visit.page.wait_for_function("() => document.activeElement.scrollLeft > 0", timeout=5_000)
+    finally:
+        visit.close()
