@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import warnings
 
 import numpy as np
@@ -11,8 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import gradref
-from gradref import _validate
-from gradref.identities import elementary, linear, losses, norms, quadratic, rules
+from gradref import _validate, shapes
+from gradref.catalog import FAMILIES
+from gradref.identities import elementary, linear, losses, norms, quadratic, rules, traces
 
 IDENTITIES = gradref.catalog()
 IDS = [identity.id for identity in IDENTITIES]
@@ -72,6 +74,7 @@ WRONG = {
     "linear.matvec": lambda A, x: A.T,  # transposed Jacobian
     "quadratic.grad-x": lambda A, x: 2 * A @ x,  # only right for symmetric A
     "quadratic.grad-A": lambda A, x: A @ np.outer(x, x),
+    "traces.axb": lambda A, X, B: B @ A,  # numerator layout: the transpose of the gradient
     "norms.half-squared": lambda x: 2 * x,
     "losses.logistic-w": lambda x, w: _sigmoid_of(x, w) * x,  # lost the minus sign
     "elementary.sheet-xyz": lambda v: np.array(
@@ -121,6 +124,22 @@ SINE = rules.SineWave(1.0, 0.0)
 # One row per validation call in gradref.identities (besides the rules' own table below):
 # deleting any one of those calls makes its row fail.
 SHAPE_ERRORS = [
+    # traces
+    (
+        traces.trace_axb,
+        (np.ones((2, 3)), np.ones((3, 4)), np.ones((4, 3))),
+        r"^`B` must have shape \(n, p\) = \(4, 2\), as p = 2 from `A`; got shape \(4, 3\)$",
+    ),
+    (
+        traces.grad_trace_axb,
+        (np.ones((2, 3)), np.ones((4, 4)), np.ones((4, 2))),
+        r"^`X` must have shape \(m, n\) = \(3, n\), as m = 3 from `A`; got shape \(4, 4\)$",
+    ),
+    (
+        traces.grad_trace_axb,
+        (np.ones((2, 3)), np.ones(3), np.ones((4, 2))),
+        r"^`X` must be a matrix of shape \(m, n\); got shape \(3,\)$",
+    ),
     # linear
     (
         linear.inner,
@@ -763,7 +782,8 @@ def test_tanh_functions_saturate_when_the_pre_activation_overflows():
 
 def _public_functions():
     """Every public function and class (with its public methods) of gradref.identities."""
-    for module in (rules, linear, quadratic, norms, losses, elementary):
+    for family in FAMILIES:
+        module = importlib.import_module(f"gradref.identities.{family}")
         for name, member in vars(module).items():
             if name.startswith("_") or getattr(member, "__module__", None) != module.__name__:
                 continue
@@ -784,21 +804,19 @@ def test_every_public_function_has_a_bad_input_case():
 
 # -- samplers: distinct dimensions get distinct sizes, at every n --------------------------
 
-# The dimensions of each identity's inputs, by name, as its statement declares them: a
-# TanhMap R^m -> R^n is (n, m), a TanhUnit R^m -> R is (m,); an int is a fixed size.
-DIMENSIONS = {
+# The dimensions of each identity's inputs, by name: declared in the value function's
+# signature (Arr["m n"]), or for the rules, whose inputs are functions, as their statements
+# say (a TanhMap R^m -> R^n is (n, m), a TanhUnit R^m -> R is (m,)); an int is a fixed size.
+RULE_DIMENSIONS = {
     "rules.product": {"x": ("d",), "f": ("n", "d"), "g": ("n", "d")},
     "rules.product-scalar": {"x": ("d",), "f": ("d",), "g": ("d",)},
     "rules.chain": {"x": ("m",), "f": ("k", "m"), "g": ("k",)},
     "rules.chain-univariate": {"x": ("d",), "f": ("d",), "h1": (), "h2": ()},
     "rules.chain-parametrized": {"w": ("p",), "phi": (3, "p"), "loss": (3,)},
-    "linear.inner": {"a": ("n",), "x": ("n",)},
-    "linear.matvec": {"A": ("n", "m"), "x": ("m",)},
-    "quadratic.grad-x": {"A": ("n", "n"), "x": ("n",)},
-    "quadratic.grad-A": {"A": ("n", "n"), "x": ("n",)},
-    "norms.half-squared": {"x": ("n",)},
-    "losses.logistic-w": {"x": ("d",), "w": ("d",)},
-    "elementary.sheet-xyz": {"v": (3,)},
+}
+DIMENSIONS = {
+    **RULE_DIMENSIONS,
+    **{i.id: shapes.dims_of(i.value) for i in IDENTITIES if shapes.dims_of(i.value)},
 }
 
 

@@ -137,6 +137,7 @@ FAMILY_TITLES = {
     "rules": "Product and chain rules",
     "linear": "Linear maps",
     "quadratic": "Quadratic forms",
+    "traces": "Traces",
     "norms": "Norms",
     "losses": "Losses",
     "elementary": "Explicit functions",
