@@ -94,8 +94,10 @@ def verification_badge(identity: Identity | str, rng: int = 0):
         f"- **Numerically**: "
         f"{'complex-step' if method == 'complex' else 'central-difference'} directional "
         f"derivatives at "
-        f"{'dimension' if identity.fixed_dimension else 'n ='} "
-        f"{'3' if identity.fixed_dimension else dims}: largest relative error "
+        f"{'dimension' if identity.fixed_dimension else 'base sizes n ='} "
+        f"{'3' if identity.fixed_dimension else dims}"
+        f"{'' if identity.fixed_dimension else ' (distinct dimensions get distinct sizes)'}"
+        f": largest relative error "
         f"**{numeric.max_rel_error:.1e}**, {numeric.evaluations} function evaluations.",
         f"- **Symbolically** (sympy): {symbolic.entries} entries equal exactly at "
         f"n = {', '.join(map(str, symbolic.dims))}{implementation}.",
