@@ -94,6 +94,8 @@ VALUE_ROUNDING = 16 * EPS
 GUARD_RESOLUTION = 1e-6
 #: A failing check's diagnosis costs at most this many times the evaluations of the check.
 DIAGNOSIS_FACTOR = 4
+#: Safety factor on the estimate of the truncation left after Richardson extrapolation.
+TRUNCATION_SAFETY = 100.0
 #: Central-difference step, relative to ``max(1, max |x_i|)``.
 CENTRAL_STEP = 1e-3
 
@@ -301,6 +303,7 @@ class _Estimate:
     noise: np.ndarray  # rounding and truncation error of d
     curvature: np.ndarray | None = None  # d^2 f / du^2, from central differences
     magnitude: np.ndarray | None = None  # max |f| over the points evaluated
+    truncation: np.ndarray | None = None  # the part of ``noise`` due to the step
 
 
 def _complex_estimate(fn: _Function, point: np.ndarray, u: np.ndarray) -> _Estimate | str:
@@ -316,7 +319,10 @@ def _central_estimate(fn: _Function, point: np.ndarray, u: np.ndarray, h: float)
     The error estimate adds the rounding of ``f``'s values (``VALUE_ROUNDING * |f|`` each,
     which propagates to ``3 VALUE_ROUNDING max|f| / h``) and the truncation left after
     extrapolation, estimated from the two levels as ``min(|D(h) - D(h/2)|,
-    |D(h) - D(h/2)|^2 / |R|)``.
+    TRUNCATION_SAFETY |D(h) - D(h/2)|^2 / |R|)``: the leading error terms of ``D`` scale
+    like ``(h / l)^2`` and those of ``R`` like ``(h / l)^4`` for a function varying on a
+    length ``l``, and the safety factor covers functions whose higher derivatives grow
+    faster than that.
     """
     far = fn.real(point + h * u), fn.real(point - h * u)
     near = fn.real(point + (h / 2) * u), fn.real(point - (h / 2) * u)
@@ -326,11 +332,11 @@ def _central_estimate(fn: _Function, point: np.ndarray, u: np.ndarray, h: float)
     top = np.max(np.abs(np.stack([*far, *near])), axis=0)
     gap = np.abs(coarse - fine)
     with np.errstate(divide="ignore", invalid="ignore"):
-        truncation = np.where(np.abs(value) > gap, gap * gap / np.abs(value), gap)
+        truncation = np.fmin(gap, TRUNCATION_SAFETY * gap * gap / np.abs(value))
     rounding = 3 * VALUE_ROUNDING * top / h
     # (f(x+h) + f(x-h)) - (f(x+h/2) + f(x-h/2)) = (3/4) h^2 f_uu + O(h^4).
     curvature = ((far[0] + far[1]) - (near[0] + near[1])) / (0.75 * h * h)
-    return _Estimate(value, rounding + truncation, curvature, top)
+    return _Estimate(value, rounding + truncation, curvature, top, truncation)
 
 
 def _as_point(x: Any) -> np.ndarray:
@@ -553,7 +559,7 @@ def _check(
     lost_below = VALUE_ROUNDING * first_central.magnitude
     rtol_used = DEFAULT_RTOL[used] if rtol is None else float(rtol)
     max_rel = worst_tol = 0.0
-    failed = weak = stationary = False
+    failed = weak = stationary = truncation_bound = False
     for comparison in comparisons:
         a, d = comparison.claimed, comparison.estimate.value
         scale = np.maximum(row_norms, np.maximum(np.abs(a), np.abs(d)))
@@ -577,6 +583,11 @@ def _check(
         # lost in f's rounding too, whatever the method.
         too_coarse = (noise > MAX_TOLERANCE * np.max(scale)) | (scale * size <= lost_below)
         weak |= bool(np.any(too_coarse))
+        step_error = comparison.estimate.truncation
+        if step_error is not None:
+            truncation_bound |= bool(
+                np.any(too_coarse & (step_error > comparison.estimate.noise - step_error))
+            )
         stationary |= bool(
             np.any(too_coarse & (DERIVATIVE_ROUNDING * term_scale >= MAX_TOLERANCE * np.max(scale)))
         )
@@ -594,10 +605,19 @@ def _check(
         )
     elif weak:
         verdict = "inconclusive"
+        if truncation_bound:
+            what = (
+                "central differences cannot resolve the derivative finely enough here: f "
+                "curves too fast for their step"
+            )
+        else:
+            what = (
+                "the derivative is lost in f's own rounding at `x` (f's values are much "
+                "larger than their variation)"
+            )
         reason = (
-            "the derivative is lost in f's own rounding at `x` (f's values are much larger "
-            f"than their variation): the comparison resolves only {worst_tol:.1e} relative "
-            f"(a pass needs {MAX_TOLERANCE:.0e}). Try another point"
+            f"{what}; the comparison resolves only {worst_tol:.1e} relative (a pass needs "
+            f"{MAX_TOLERANCE:.0e}). Try another point"
             + ("" if used == "complex" else ", or method='complex' if f is complex-analytic")
         )
         if note:
