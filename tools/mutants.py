@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "_build" / "mutants"
 WORK = OUT / "work"
+EQUIVALENT = Path(__file__).with_name("mutants-equivalent.toml")
 MUTMUT = [str(Path(sys.executable).with_name("mutmut"))]
 DETECTED = ("killed", "timeout")  # a timeout is a mutant the tests noticed (an endless loop)
 
@@ -129,6 +130,26 @@ def diff_of(mutant: str) -> str:
     return get_diff_for_mutant(mutant, path=source.relative_to(ROOT)) + "\n"
 
 
+def changed_lines(diff: str) -> tuple[str, str]:
+    """The removed and the added lines of a mutant's diff, stripped."""
+    lines = diff.splitlines()
+    removed = [line[1:].strip() for line in lines if line[:1] == "-" and line[:3] != "---"]
+    added = [line[1:].strip() for line in lines if line[:1] == "+" and line[:3] != "+++"]
+    return "\n".join(removed), "\n".join(added)
+
+
+def load_equivalent() -> dict[tuple[str, str, str], str]:
+    """(function, removed, added) -> why, from the reviewed list of equivalent mutants."""
+    if not EQUIVALENT.is_file():
+        return {}
+    entries = tomllib.loads(EQUIVALENT.read_text())["equivalent"]
+    return {
+        (entry["function"], entry["removed"], added): entry["why"]
+        for entry in entries
+        for added in ([entry["added"]] if isinstance(entry["added"], str) else entry["added"])
+    }
+
+
 def seconds_by_module() -> dict[str, float]:
     """Time spent running tests against each module's mutants (from mutmut's .meta files)."""
     seconds: dict[str, float] = defaultdict(float)
@@ -142,23 +163,37 @@ def report(results: dict[str, str], wall: float) -> None:
     for old in OUT.iterdir():  # the diffs of an earlier report
         if old.is_dir() and old != WORK:
             shutil.rmtree(old)
+    equivalent, used = load_equivalent(), set()
+    diffs, why = {}, {}
+    for name, verdict in results.items():
+        if verdict == "killed":
+            continue
+        diffs[name] = diff_of(name)
+        key = (name.rsplit("__mutmut_", 1)[0], *changed_lines(diffs[name]))
+        if verdict == "survived" and key in equivalent:
+            results[name], why[name] = "equivalent", equivalent[key]
+            used.add(key)
+
     by_module: dict[str, Counter[str]] = defaultdict(Counter)
     for name, verdict in results.items():
         by_module[module_of(name)][verdict] += 1
     seconds = seconds_by_module()
-    columns = ["killed", "survived", "timeout", "no tests", "suspicious", "segfault"]
-    rows, total = [], Counter()
-    for module, counts in sorted(by_module.items()):
-        total += counts
-        rows.append((module, counts))
-    rows.append(("total", total))
+    columns = ["killed", "timeout", "survived", "equivalent", "no tests", "suspicious"]
+    rows = sorted(by_module.items())
+    rows.append(("total", sum((counts for _, counts in rows), Counter())))
 
     def rate(counts: Counter[str]) -> float:
-        return sum(counts[v] for v in DETECTED) / max(1, sum(counts.values()))
+        """Detected over the mutants that are not equivalent."""
+        relevant = sum(counts.values()) - counts["equivalent"]
+        return sum(counts[v] for v in DETECTED) / max(1, relevant)
 
+    total = rows[-1][1]
     lines = [
         f"# Mutation testing (mutmut): {rate(total):.1%} of {sum(total.values())} mutants "
         f"killed; {wall:.0f} s wall time",
+        "",
+        "Kill rate: (killed + timeout) / (mutants - equivalent). Equivalent: reviewed, listed",
+        f"with the reason in {EQUIVALENT.relative_to(ROOT)}.",
         "",
         "| module | mutants | " + " | ".join(columns) + " | kill rate | test time (s) |",
         "|---" * (len(columns) + 4) + "|",
@@ -172,24 +207,32 @@ def report(results: dict[str, str], wall: float) -> None:
             f"| {module} | {sum(counts.values())}{extra} | " + " | ".join(cells)
             + f" | {rate(counts):.1%} | {test_time:.0f} |"
         )  # fmt: skip
-    lines += ["", "Kill rate: (killed + timeout) / mutants. Not killed, with the changed lines:"]
-    module = None
-    for name, verdict in sorted(results.items(), key=lambda item: natural_key(item[0])):
-        if verdict == "killed":
-            continue
-        if module_of(name) != module:
-            module = module_of(name)
-            lines += ["", f"## {module}", ""]
-        diff = diff_of(name)
-        target = OUT / verdict.replace(" ", "-") / f"{name}.diff"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(diff)
-        changed = [
-            line for line in diff.splitlines()
-            if line[:1] in "-+" and not line.startswith(("---", "+++"))
-        ]  # fmt: skip
-        lines.append(f"- {verdict} `{name.rsplit('.', 1)[1]}`")
-        lines += ["  ```diff", *(f"  {line}" for line in changed), "  ```"]
+    for title, selected in (
+        ("Not killed, not explained", lambda v: v != "equivalent"),
+        ("Equivalent", lambda v: v == "equivalent"),
+    ):
+        lines += ["", f"# {title}"]
+        module = None
+        for name, diff in sorted(diffs.items(), key=lambda item: natural_key(item[0])):
+            verdict = results[name]
+            if not selected(verdict):
+                continue
+            if module_of(name) != module:
+                module = module_of(name)
+                lines += ["", f"## {module}", ""]
+            target = OUT / verdict.replace(" ", "-") / f"{name}.diff"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(diff)
+            removed, added = changed_lines(diff)
+            reason = f": {why[name]}" if name in why else ""
+            lines.append(f"- {verdict} `{name.rsplit('.', 1)[1]}`{reason}")
+            lines += ["  ```diff", *(f"  - {r}" for r in removed.split("\n"))]
+            lines += [*(f"  + {a}" for a in added.split("\n")), "  ```"]
+    modules = {module for module, _ in rows}
+    stale = [k for k in equivalent if k not in used and k[0].rsplit(".", 1)[0] in modules]
+    if stale:
+        lines += ["", f"# {len(stale)} entries of {EQUIVALENT.name} matched no survivor", ""]
+        lines += [f"- `{function}`: `{removed}` -> `{added}`" for function, removed, added in stale]
     text = "\n".join(lines) + "\n"
     (OUT / "summary.md").write_text(text)
     summary = {
