@@ -86,6 +86,21 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_checkers.py", *session.posargs)
 
 
+@nox.session
+def mutants(session: nox.Session) -> None:
+    """Mutation testing (mutmut) of check.py, verify.py and identities/; slow, so not in CI.
+
+    Writes _build/mutants/summary.md and a diff per surviving mutant. ``-- FILE ...`` mutates
+    only those files; ``-- --max-children 2`` runs two workers (one by default).
+    """
+    # Not the package itself: the tests must import mutmut's mutated copy, and only that.
+    session.install(
+        *PYPROJECT["project"]["dependencies"],
+        *nox.project.dependency_groups(PYPROJECT, "test", "mutants"),
+    )
+    session.run("python", "tools/mutants.py", *session.posargs)
+
+
 @nox.session(venv_backend="none")
 def buildtime(session: nox.Session) -> None:
     """Time cold, no-change and one-page-edit docs builds (run `nox -s docs` once first)."""

@@ -14,6 +14,16 @@ settings.register_profile(
 settings.register_profile(
     "intense", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+# "mutants" for `nox -s mutants`: every mutant reruns the tests that reach it, so few
+# examples, in a fixed order (a mutant's verdict must not depend on luck), and no database.
+settings.register_profile(
+    "mutants",
+    max_examples=10,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
