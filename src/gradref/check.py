@@ -120,7 +120,7 @@ class CheckResult:
         ``"inconclusive"`` when the point says nothing about the derivative:
         a stationary point, a derivative lost in ``f``'s rounding, non-finite
         values nearby, or a complex step that central differences contradict
-        under ``method="complex"``. :attr:`reason` says which.
+        under ``method="complex"``. ``reason`` says which.
     kind : {"gradient", "jacobian"}
     method : {"complex", "central"}
         How the numerical directional derivatives were computed.
