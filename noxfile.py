@@ -65,14 +65,22 @@ def site(session: nox.Session) -> None:
     session.run("pytest", "-m", "browser", "tests/test_site.py", *session.posargs)
 
 
+# One thread for BLAS and the frameworks: on a small shared machine, a multithreaded BLAS
+# spends most of a small product waiting for a busy core, and every tool pays it unevenly.
+BENCH_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
     """Benchmark the derivative checker against scipy, torch, jax and numdifftools.
 
-    Writes docs/_static/bench/checkers.{csv,md} and machine.json; ``-- --quick`` for a smoke run.
+    Writes docs/_static/bench/checkers.{csv,md}, detection.csv and machine.json;
+    ``-- --quick`` for a smoke run (other options go to benchmarks/bench_checkers.py).
     """
     install(session, "bench")
-    session.run("python", "benchmarks/bench_checkers.py", *session.posargs)
+    session.run("python", "benchmarks/bench_checkers.py", *session.posargs, env=BENCH_ENV)
+    quick = ["--quick"] if "--quick" in session.posargs else []
+    session.run("python", "benchmarks/detection_power.py", *quick, env=BENCH_ENV)
 
 
 @nox.session(python="3.11", venv_backend="none")
