@@ -73,6 +73,11 @@ def site(session: nox.Session) -> None:
     session.run("pytest", "-m", "browser", "tests/test_site.py", *session.posargs)
 
 
+# One thread for BLAS and the frameworks: on a small shared machine, a multithreaded BLAS
+# spends most of a small product waiting for a busy core, and every tool pays it unevenly.
+BENCH_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 # The one session tied to a version: torch 2.13.0 is pinned to the CPU wheel for Python 3.11
 # that lies on these machines' disk (for another Python, pip downloads a multi-GB CUDA
 # build). Without a Python 3.11 this session fails (see error_on_missing_interpreters).
@@ -80,10 +85,13 @@ def site(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmark the derivative checker against scipy, torch, jax and numdifftools.
 
-    Writes docs/_static/bench/checkers.{csv,md} and machine.json; ``-- --quick`` for a smoke run.
+    Writes docs/_static/bench/checkers.{csv,md}, detection.csv and machine.json;
+    ``-- --quick`` for a smoke run (other options go to benchmarks/bench_checkers.py).
     """
     install(session, "bench")
-    session.run("python", "benchmarks/bench_checkers.py", *session.posargs)
+    session.run("python", "benchmarks/bench_checkers.py", *session.posargs, env=BENCH_ENV)
+    quick = ["--quick"] if "--quick" in session.posargs else []
+    session.run("python", "benchmarks/detection_power.py", *quick, env=BENCH_ENV)
 
 
 @nox.session
