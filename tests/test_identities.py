@@ -787,12 +787,16 @@ def _public_functions():
         for name, member in vars(module).items():
             if name.startswith("_") or getattr(member, "__module__", None) != module.__name__:
                 continue
+            if "mutmut" in name or name.startswith("x_"):  # mutation testing's copies
+                continue
             yield member
             if isinstance(member, type):
                 yield from (
                     method
                     for attribute, method in vars(member).items()
-                    if callable(method) and (attribute == "__call__" or attribute[0] != "_")
+                    if callable(method)
+                    and (attribute == "__call__" or attribute[0] != "_")
+                    and "mutmut" not in attribute
                 )
 
 
