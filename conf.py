@@ -46,7 +46,8 @@ extensions = [
     "sphinxcontrib.bibtex",
 ]
 
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
+# _static holds data, not pages: its .md files (the benchmark table) are included by pages.
+exclude_patterns = ["_build", "_static", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 nitpicky = True
 nitpick_ignore_regex = [(r"py:.*", r"(np\.|numpy\.|optional|callable|scalar|ndarray|array_like).*")]
 

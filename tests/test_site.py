@@ -258,6 +258,33 @@ def test_search_lists_the_right_identity_first(server, browser, query, expected)
         visit.close()
 
 
+def test_every_published_page_has_a_title():
+    # A page of the site (one with Sphinx's content root) has a title, a heading, and is a
+    # page someone wrote: nothing built from a data folder such as _static/bench/.
+    pages = [
+        p for p in SITE.rglob("*.html") if 'data-content_root="' in p.read_text(encoding="utf-8")
+    ]
+    assert len(pages) > 5, f"only {len(pages)} pages in {SITE}"
+    untitled, private = [], []
+    for page in pages:
+        name = page.relative_to(SITE).as_posix()
+        html = page.read_text(encoding="utf-8")
+        title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+        if title.startswith("&lt;no title&gt;") or "<h1" not in html:
+            untitled.append(name)
+        if any(part.startswith("_") for part in page.relative_to(SITE).parts):
+            private.append(name)
+    index = (SITE / "searchindex.js").read_text(encoding="utf-8")
+    data = json.loads(index[index.index("(") + 1 : index.rindex(")")])
+    untitled += [
+        d
+        for d, t in zip(data["docnames"], data["titles"], strict=True)
+        if not t or t == "<no title>"
+    ]
+    assert not untitled, f"pages without a title: {sorted(set(untitled))}"
+    assert not private, f"pages published from a private folder: {private}"
+
+
 def test_solutions_are_hidden_until_opened(server, browser):
     visit = Visit(browser, server, viewport={"width": 1280, "height": 900})
     try:
