@@ -24,6 +24,7 @@ SOURCE_HASH = _source_hash()
 
 # The reference chapters are generated from the catalog, so they cannot drift from it.
 sys.path.insert(0, str(ROOT / "docs"))
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # the site's own extensions
 from _chapters import write_chapters  # noqa: E402
 
 CHAPTERS = write_chapters(ROOT / "docs")
@@ -44,6 +45,7 @@ extensions = [
     "sphinx_togglebutton",  # hides solutions (class dropdown) until the reader opens them
     "sphinx_design",
     "sphinxcontrib.bibtex",
+    "gradref_search",  # docs/_ext: results that land on an identity's section
 ]
 
 # _static holds data, not pages: its .md files (the benchmark table) are included by pages.
@@ -110,7 +112,9 @@ html_theme_options = {
     "home_page_in_toc": True,
 }
 html_last_updated_fmt = None
-html_show_search_summary = False  # results show at once, without fetching each page
+# Results show at once; then each one's snippet is read from its page, on this site.
+html_show_search_summary = True
+html_search_scorer = "docs/_ext/gradref_search.js"  # identities first, ranked by relevance
 html_use_index = False  # the API page and the search cover it; saves a second per build
 html_domain_indices = False
 html_copy_source = True
