@@ -40,6 +40,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "numpydoc",
     "sphinxcontrib.katex",  # math is rendered to HTML at build time (see "Math" below)
+    "katex_startup",  # docs/_ext: retries the KaTeX server's connection (upstream race)
     "sphinx_exercise",
     "sphinx_copybutton",
     "sphinx_togglebutton",  # hides solutions (class dropdown) until the reader opens them
