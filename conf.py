@@ -47,6 +47,7 @@ extensions = [
     "sphinx_design",
     "sphinxcontrib.bibtex",
     "gradref_search",  # docs/_ext: results that land on an identity's section
+    "gradref_reproducible",  # docs/_ext: two builds of a commit are byte-identical
 ]
 
 # _static holds data, not pages: its .md files (the benchmark table) are included by pages.
