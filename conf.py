@@ -24,6 +24,7 @@ SOURCE_HASH = _source_hash()
 
 # The reference chapters are generated from the catalog, so they cannot drift from it.
 sys.path.insert(0, str(ROOT / "docs"))
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # the site's own extensions
 from _chapters import write_chapters  # noqa: E402
 
 CHAPTERS = write_chapters(ROOT / "docs")
@@ -39,14 +40,18 @@ extensions = [
     "sphinx.ext.autodoc",
     "numpydoc",
     "sphinxcontrib.katex",  # math is rendered to HTML at build time (see "Math" below)
+    "katex_startup",  # docs/_ext: retries the KaTeX server's connection (upstream race)
     "sphinx_exercise",
     "sphinx_copybutton",
     "sphinx_togglebutton",  # hides solutions (class dropdown) until the reader opens them
     "sphinx_design",
     "sphinxcontrib.bibtex",
+    "gradref_search",  # docs/_ext: results that land on an identity's section
+    "gradref_reproducible",  # docs/_ext: two builds of a commit are byte-identical
 ]
 
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
+# _static holds data, not pages: its .md files (the benchmark table) are included by pages.
+exclude_patterns = ["_build", "_static", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 nitpicky = True
 nitpick_ignore_regex = [(r"py:.*", r"(np\.|numpy\.|optional|callable|scalar|ndarray|array_like).*")]
 
@@ -109,7 +114,9 @@ html_theme_options = {
     "home_page_in_toc": True,
 }
 html_last_updated_fmt = None
-html_show_search_summary = False  # results show at once, without fetching each page
+# Results show at once; then each one's snippet is read from its page, on this site.
+html_show_search_summary = True
+html_search_scorer = "docs/_ext/gradref_search.js"  # identities first, ranked by relevance
 html_use_index = False  # the API page and the search cover it; saves a second per build
 html_domain_indices = False
 html_copy_source = True

@@ -8,6 +8,8 @@ older than the package's ``requires-python`` fails at the install step, pip sayi
 from __future__ import annotations
 
 import shutil
+import tempfile
+import time
 from pathlib import Path
 
 import nox
@@ -39,6 +41,34 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", "-m", "not browser", *session.posargs)
 
 
+def install_katex(session: nox.Session) -> None:
+    """KaTeX's stylesheet and fonts, from npm, at the version that sphinxcontrib-katex bundles."""
+    if not (ROOT / "_build" / "npm" / "node_modules" / "katex" / "package.json").is_file():
+        session.run(
+            "npm", "install", "--prefix", "_build/npm", "--no-save", "--no-audit", "--no-fund",
+            f"katex@{KATEX_VERSION}", external=True,
+        )  # fmt: skip
+
+
+def sphinx_build(session: nox.Session, html: str, doctrees: str, *options: str) -> None:
+    """The site's build: every page executed, any warning an error.
+
+    SOURCE_DATE_EPOCH is the time of the commit, so that whatever would write the time of
+    the build (Sphinx's copyright year, matplotlib's SVG and PDF dates) writes that instead.
+    """
+    env = {}
+    if shutil.which("git"):  # and a checkout: outside one, git exits with 128
+        commit_time = session.run(
+            "git", "log", "-1", "--format=%ct", external=True, silent=True, success_codes=[0, 128]
+        )  # fmt: skip
+        if str(commit_time).strip().isdigit():
+            env["SOURCE_DATE_EPOCH"] = str(commit_time).strip()
+    session.run(
+        "sphinx-build", "-j", "2", "-W", "--keep-going", "-n", "-c", ".", "-d", doctrees,
+        *options, "-b", "html", "docs", html, env=env,
+    )  # fmt: skip
+
+
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the site into _build/html, executing every page; any warning fails the build.
@@ -46,20 +76,89 @@ def docs(session: nox.Session) -> None:
     ``nox -s docs -- clean`` removes the HTML output first (the execution cache is kept).
     """
     install(session, "docs")
-    # KaTeX's stylesheet and fonts, from npm, at the version that sphinxcontrib-katex bundles.
-    if not (ROOT / "_build" / "npm" / "node_modules" / "katex" / "package.json").is_file():
-        session.run(
-            "npm", "install", "--prefix", "_build/npm", "--no-save", "--no-audit", "--no-fund",
-            f"katex@{KATEX_VERSION}", external=True,
-        )  # fmt: skip
+    install_katex(session)
     if "clean" in session.posargs:
         shutil.rmtree(ROOT / "_build" / "html", ignore_errors=True)
         shutil.rmtree(ROOT / "_build" / "doctrees", ignore_errors=True)
-    session.run(
-        "sphinx-build", "-j", "2", "-W", "--keep-going", "-n", "-c", ".", "-d", "_build/doctrees",
-        "-b", "html", "docs", "_build/html",
-    )  # fmt: skip
+    sphinx_build(session, "_build/html", "_build/doctrees")
     session.log(f"site built: open {ROOT / '_build' / 'html' / 'index.html'}")
+
+
+@nox.session
+def reproducible(session: nox.Session) -> None:
+    """Build the site twice from scratch and fail unless both outputs are byte-identical.
+
+    Each build starts from nothing (its own output folder, doctrees and environment) and
+    builds as `nox -s docs` does. The pages are executed once, by the first build, and the second
+    takes their outputs from that build's execution cache, as `nox -s docs` mostly does:
+    docs/guide.md runs the checker with fresh random directions, whose printed errors
+    differ from one execution to the next. ``-- --reexecute`` executes every page in both
+    builds. Takes about twice `nox -s docs -- clean` with an empty cache; not part of the
+    default sessions nor of .ci/run. Also fails if an output file contains the checkout's
+    or the output folder's absolute path.
+    """
+    install(session, "docs")
+    install_katex(session)
+    with tempfile.TemporaryDirectory(prefix="gradref-reproducible-") as scratch:
+        builds = [Path(scratch) / "first", Path(scratch) / "second"]
+        for build in builds:
+            cache = build if "--reexecute" in session.posargs else builds[0]
+            start = time.perf_counter()
+            sphinx_build(
+                session, str(build / "html"), str(build / "doctrees"), "-E", "-q",
+                "-D", f"nb_execution_cache_path={cache / 'jupyter_cache'}",
+            )  # fmt: skip
+            session.log(f"{build.name} build: {time.perf_counter() - start:.0f} s")
+        problems = compare_builds(*(build / "html" for build in builds))
+        problems += absolute_paths(builds[0] / "html", [str(ROOT), scratch])
+    if problems:
+        session.error("the two builds differ:\n" + "\n".join(problems))
+    session.log("the two builds are byte-identical")
+
+
+def compare_builds(first: Path, second: Path, excerpts: int = 5) -> list[str]:
+    """What differs between two output folders: files, then an excerpt of the first changes."""
+
+    def files(folder: Path) -> set[str]:
+        return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+    ours, theirs = files(first), files(second)
+    problems = [f"only in the first build: {name}" for name in sorted(ours - theirs)]
+    problems += [f"only in the second build: {name}" for name in sorted(theirs - ours)]
+    differing = [
+        name
+        for name in sorted(ours & theirs)
+        if (first / name).read_bytes() != (second / name).read_bytes()
+    ]
+    problems += [f"differs: {name}" for name in differing]
+    for name in differing[:excerpts]:
+        a, b = (first / name).read_bytes(), (second / name).read_bytes()
+        at = first_difference(a, b)
+        line = a.count(b"\n", 0, at) + 1
+        problems.append(f"  {name}, line {line}, byte {at}:")
+        problems += [
+            f"    - {a[max(at - 60, 0) : at + 60]!r}",
+            f"    + {b[max(at - 60, 0) : at + 60]!r}",
+        ]
+    return problems
+
+
+def first_difference(a: bytes, b: bytes) -> int:
+    """The offset of the first byte where ``a`` and ``b`` differ."""
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+
+
+def absolute_paths(folder: Path, paths: list[str]) -> list[str]:
+    """Files of ``folder`` that contain one of ``paths`` (a build on another machine differs)."""
+    return [
+        f"contains the absolute path {path}: {file.relative_to(folder).as_posix()}"
+        for file in sorted(folder.rglob("*"))
+        if file.is_file()
+        for path in paths
+        if path.encode() in file.read_bytes()
+    ]
 
 
 @nox.session

@@ -27,6 +27,13 @@ def test_catalog_ids_are_unique_and_stable():
         gradref.get("nope.nothing")
 
 
+@pytest.mark.parametrize("keyword", ["a, b", "a; b", " "])
+def test_a_keyword_that_would_split_into_index_entries_is_refused(keyword):
+    identity = gradref.get("linear.inner")
+    with pytest.raises(ValueError, match=r"^identity 'linear\.inner': a keyword must be non-empty"):
+        dataclasses.replace(identity, keywords=(keyword,))
+
+
 def test_every_sheet_exercise_has_an_identity():
     exercises = sorted(identity.exercise for identity in IDENTITIES if identity.exercise)
     expected = ["1a", "1b", "2a", "2b", "2c", "3a", "3b", "3c", "3d", "4a", "4b", "4c"]

@@ -68,8 +68,13 @@ class Identity:
         Whether every dimension is a literal size (derived from the annotations
         when the sampler is derived).
     keywords : tuple of str
-        Lower-case terms a reader would search for; they become index entries of
-        the identity's section, which the site's search ranks first.
+        What a reader would type into the site's search to find this identity, the
+        most specific first: its names, their synonyms and spellings of its formula
+        (``"x^T A x"``, ``"xAx"``). They become index entries of the identity's
+        section, matched case-insensitively; the search lists identities above prose
+        pages, and of two identities that match a query equally well, the one that
+        lists it earlier first. A keyword cannot contain "," or ";" (they separate
+        index entries).
     """
 
     id: str
@@ -100,6 +105,12 @@ class Identity:
             raise ValueError(f"`kind` must be 'gradient' or 'jacobian'; got {self.kind!r}")
         if not (self.formula or self.latex):
             raise ValueError(f"identity {self.id!r}: give its `formula`")
+        for keyword in self.keywords:
+            if not keyword.strip() or any(mark in keyword for mark in ",;"):
+                raise ValueError(
+                    f"identity {self.id!r}: a keyword must be non-empty, without ',' or ';'; "
+                    f"got {keyword!r}"
+                )
         spec = shapes.dims_of(self.value)
         for tag_of, tag in self.structure.items():
             if tag not in shapes.STRUCTURES:

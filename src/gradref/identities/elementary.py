@@ -68,6 +68,12 @@ register(
         sources=(f"{SHEET}, exercise 4a (printed answer corrected: see the erratum)",),
         exercise="4a",
         fixed_dimension=True,
-        keywords=("softplus", "partial derivatives"),
+        keywords=(
+            "softplus",
+            "partial derivatives",
+            "function of three variables",
+            "log(1 + e^u)",
+            "log(1+e^u)",
+        ),
     )
 )

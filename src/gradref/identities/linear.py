@@ -78,7 +78,16 @@ register(
         general=_general_inner,
         sources=(f"{SHEET}, exercise 3a", f"{COOKBOOK}, eq. (69)"),
         exercise="3a",
-        keywords=("inner product", "linear form"),
+        keywords=(
+            "inner product",
+            "dot product",
+            "scalar product",
+            "linear form",
+            "linear function",
+            "a^T x",
+            "a^Tx",
+            "aᵀx",
+        ),
     )
 )
 
@@ -95,6 +104,13 @@ register(
         general=_general_matvec,
         sources=(f"{SHEET}, exercise 3b",),
         exercise="3b",
-        keywords=("jacobian", "matrix-vector product", "linear map"),
+        keywords=(
+            "jacobian",
+            "matrix-vector product",
+            "matrix vector product",
+            "linear map",
+            "Ax",
+            "jacobian of a linear map",
+        ),
     )
 )

@@ -122,6 +122,18 @@ register(
         assumptions="sigma(s) = 1 / (1 + exp(-s)) is the logistic function",
         sources=(f"{SHEET}, exercise 4c",),
         exercise="4c",
-        keywords=("logistic loss", "logistic regression", "sigmoid"),
+        keywords=(
+            "logistic loss",
+            "logistic regression",
+            "cross entropy",
+            "cross-entropy",
+            "binary cross entropy",
+            "binary cross-entropy",
+            "log loss",
+            "logistic",
+            "sigmoid",
+            "logistic function",
+            "softplus",
+        ),
     )
 )

@@ -48,6 +48,17 @@ register(
         general=_general,
         sources=(f"{SHEET}, exercise 4b", f"{COOKBOOK}, eq. (81), with B = I/2"),
         exercise="4b",
-        keywords=("norm", "squared norm", "euclidean norm"),
+        keywords=(
+            "norm",
+            "squared norm",
+            "euclidean norm",
+            "l2 norm",
+            "2-norm",
+            "||x||^2",
+            "x^T x",
+            "sum of squares",
+            "l2 regularization",
+            "weight decay",
+        ),
     )
 )

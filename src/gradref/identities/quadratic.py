@@ -75,7 +75,18 @@ register(
             f"{MML}, eq. (5.107), stated there as the row vector x^T (B + B^T)",
         ),
         exercise="3c",
-        keywords=("quadratic form",),
+        keywords=(
+            "quadratic form",
+            "x^T A x",
+            "x^TAx",
+            "xAx",
+            "xᵀAx",
+            "x'Ax",
+            "x^\\top A x",
+            "transpose",
+            "A + A^T",
+            "gradient of a quadratic form",
+        ),
     )
 )
 
@@ -93,6 +104,18 @@ register(
         assumptions="A square; the gradient does not depend on A",
         sources=(f"{SHEET}, exercise 3d", f"{COOKBOOK}, eq. (72), with a = x"),
         exercise="3d",
-        keywords=("quadratic form", "gradient with respect to a matrix"),
+        keywords=(
+            "outer product",
+            "x x^T",
+            "xx^T",
+            "xxᵀ",
+            "gradient with respect to a matrix",
+            "gradient of a matrix",
+            "matrix gradient",
+            "derivative with respect to a matrix",
+            "quadratic form",
+            "x^T A x",
+            "xAx",
+        ),
     )
 )

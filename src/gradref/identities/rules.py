@@ -484,7 +484,14 @@ register(
         assumptions="f and g differentiable at x",
         sources=(f"{SHEET}, exercise 1a",),
         exercise="1a",
-        keywords=("product rule", "inner product of two functions"),
+        keywords=(
+            "product rule for vector functions",
+            "inner product of two functions",
+            "f^T g",
+            "f^Tg",
+            "product rule",
+            "jacobian transpose",
+        ),
     )
 )
 
@@ -503,7 +510,12 @@ register(
         assumptions="f and g differentiable at x",
         sources=(f"{SHEET}, exercise 1b",),
         exercise="1b",
-        keywords=("product rule",),
+        keywords=(
+            "product rule",
+            "leibniz rule",
+            "derivative of a product",
+            "product of two functions",
+        ),
     )
 )
 
@@ -523,7 +535,15 @@ register(
         assumptions="f differentiable at x, g differentiable at f(x)",
         sources=(f"{SHEET}, exercise 2a",),
         exercise="2a",
-        keywords=("chain rule", "composition"),
+        keywords=(
+            "chain rule",
+            "composition",
+            "composite function",
+            "g(f(x))",
+            "backpropagation",
+            "jacobian transpose",
+            "jacobian",
+        ),
     )
 )
 
@@ -542,7 +562,13 @@ register(
         assumptions="f, h1, h2 differentiable where evaluated",
         sources=(f"{SHEET}, exercise 2b",),
         exercise="2b",
-        keywords=("chain rule",),
+        keywords=(
+            "chain rule through univariate functions",
+            "univariate chain rule",
+            "scalar chain rule",
+            "chain rule",
+            "composition",
+        ),
     )
 )
 
@@ -563,6 +589,13 @@ register(
         assumptions="x, y, z differentiable at w; L differentiable at (x(w), y(w), z(w))",
         sources=(f"{SHEET}, exercise 2c",),
         exercise="2c",
-        keywords=("chain rule", "parametrization"),
+        keywords=(
+            "chain rule for a parametrised loss",
+            "parametrization",
+            "parametrisation",
+            "multivariable chain rule",
+            "total derivative",
+            "chain rule",
+        ),
     )
 )

@@ -1,0 +1,62 @@
+"""Build hooks that make two builds of the same commit byte-identical (``nox -s reproducible``).
+
+- ``_reproducible_notebooks``: each page's downloadable notebook (``_sources/<page>.ipynb``,
+  the notebook that was run for the page) is the same whether this build executed the
+  page or took its outputs from the execution cache, and from one build to the next.
+  Without it:
+
+  - a page taken from the cache was published *without its outputs*, execution counts
+    and ``language_info``: myst-nb (1.4) merges the cached outputs into a copy of the
+    notebook, renders the copy, and writes the original to ``jupyter_execute/``. The
+    outputs are merged again here, from the same cache, without the records of myst-nb's
+    ``glue`` (outputs that Jupyter cannot show, which myst-nb takes out of an executed
+    notebook).
+  - every cell had a *random* id: myst-nb turns a MyST page into a notebook with
+    nbformat's ``new_code_cell``/``new_markdown_cell``, which draw one. Each cell now gets
+    an id derived from its place and its text.
+
+Remove a step when myst-nb writes the notebook it rendered, or gives its cells stable ids.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from pathlib import Path
+
+
+def stable_cell_id(index: int, source: str) -> str:
+    """An id for the ``index``-th cell that depends only on its place and its text."""
+    return hashlib.sha256(f"{index}\n{source}".encode()).hexdigest()[:16]
+
+
+def _reproducible_notebooks(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    import nbformat
+    from jupyter_cache import get_cache
+    from myst_nb.ext.glue import extract_glue_data_cell
+
+    cache = None
+    if app.config.nb_execution_mode == "cache" and app.config.nb_execution_cache_path:
+        cache = get_cache(app.config.nb_execution_cache_path)
+    for path in sorted((Path(app.outdir) / "_sources").rglob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        # (a page whose execution failed is not in the cache: published as it was run)
+        with contextlib.suppress(KeyError):
+            if cache is not None:
+                _, notebook = cache.merge_match_into_notebook(notebook)
+                for cell in notebook.cells:  # glue's records out, as myst-nb takes them
+                    if cell.cell_type == "code":
+                        extract_glue_data_cell(cell)
+        for index, cell in enumerate(notebook.cells):
+            if "id" in cell:  # notebook format 4.5 and later
+                cell["id"] = stable_cell_id(index, cell.source)
+        text = nbformat.writes(notebook)
+        if path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+
+
+def setup(app):
+    app.connect("build-finished", _reproducible_notebooks)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
