@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def _pages() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def server():
+def server(request):
     if not (SITE / "index.html").is_file():
         pytest.fail(f"no built site at {SITE}: run `nox -s docs` first")
     with socket.socket() as probe:
@@ -85,7 +86,13 @@ def server():
     process.wait(timeout=10)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "measurements.json").write_text(json.dumps(MEASUREMENTS, indent=2) + "\n")
-    print("\nbrowser measurements:", json.dumps(MEASUREMENTS, indent=2))
+    # Printed past pytest's output capture, so that every run shows them; axe-core's
+    # findings page by page are in the file.
+    shown = {key: value for key, value in MEASUREMENTS.items() if key != "axe"}
+    for mode, found in MEASUREMENTS.get("axe", {}).items():
+        shown[f"axe_{mode}_elements_in_violation"] = found["elements_in_violation"]
+    with request.config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():
+        print("\nbrowser measurements:", json.dumps(shown, indent=2))
 
 
 @pytest.fixture(scope="session")
@@ -526,3 +533,177 @@ def test_a_wide_formula_scrolls_from_the_keyboard(server, browser):
         visit.page.wait_for_function("() => document.activeElement.scrollLeft > 0", timeout=5_000)
     finally:
         visit.close()
+
+
+# -- Accessibility -----------------------------------------------------------------------------
+# axe-core (from npm, installed by `nox -s site` into _build/npm/site) runs on every page, in
+# both colour modes, with the solutions closed and open. No critical or serious violation is
+# allowed; the moderate and minor ones are counted in measurements.json.
+
+AXE = ROOT / "_build" / "npm" / "site" / "node_modules" / "axe-core" / "axe.min.js"
+IMPACTS = ("critical", "serious", "moderate", "minor")
+RUN_AXE = """async () => {
+  const results = await axe.run(document, { resultTypes: ["violations"] });
+  return results.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.map((n) => n.target.join(" ")),
+  }));
+}"""
+
+
+def _axe_source() -> str:
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is missing at {AXE}: run `nox -s site`, which installs it")
+    return AXE.read_text(encoding="utf-8")
+
+
+def _axe(page, source: str) -> list[dict]:
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.add_script_tag(content=source)
+    return page.evaluate(RUN_AXE)
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_no_serious_accessibility_violations(server, browser, mode):
+    source = _axe_source()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=mode)
+    context.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith(server) else route.abort(),
+    )
+    page = context.new_page()
+    failures: list[str] = []
+    counts: dict[str, dict] = {}
+    try:
+        for path in _pages():
+            page.goto(f"{server}/{path}", wait_until="load")
+            _wait_for_layout(page)
+            assert page.evaluate("() => document.documentElement.dataset.theme") == mode
+            states = ["solutions closed"]
+            if page.locator(CLOSED).count():
+                states.append("solutions open")
+            for state in states:
+                if state == "solutions open":
+                    page.evaluate(OPEN_EVERYTHING)
+                    _wait_for_layout(page)
+                found = _axe(page, source)
+                tally: dict = dict.fromkeys(IMPACTS, 0)
+                for violation in found:
+                    tally[violation["impact"]] += len(violation["targets"])
+                    if violation["impact"] in ("critical", "serious"):
+                        failures.append(
+                            f"{path} ({mode}, {state}): {violation['impact']} "
+                            f"{violation['id']} ({violation['help']}) on "
+                            f"{len(violation['targets'])} elements, e.g. "
+                            + "; ".join(violation["targets"][:3])
+                        )
+                tally["rules"] = sorted({f"{v['impact']}:{v['id']}" for v in found})
+                counts[f"{path} ({state})"] = tally
+    finally:
+        context.close()
+    totals = {impact: sum(c[impact] for c in counts.values()) for impact in IMPACTS}
+    MEASUREMENTS.setdefault("axe", {})[mode] = {
+        "version": json.loads((AXE.parent / "package.json").read_text())["version"],
+        "elements_in_violation": totals,
+        "pages": counts,
+    }
+    assert not failures, f"{len(failures)} critical or serious violations:" + "\n".join(
+        ["", *failures]
+    )
+
+
+def test_the_accessibility_check_can_fail(server, browser):
+    # The check above would catch what it is for: an image without a text alternative
+    # (critical) and grey text that cannot be read (serious).
+    source = _axe_source()
+    visit = Visit(browser, server)
+    try:
+        visit.goto("index.html")
+        visit.page.evaluate(
+            """() => {
+                const main = document.querySelector("article");
+                main.insertAdjacentHTML("afterbegin",
+                    '<img src="_static/favicon.svg"><p style="color:#bbb">unreadable</p>');
+            }"""
+        )
+        found = {v["id"]: v["impact"] for v in _axe(visit.page, source)}
+        assert found.get("image-alt") == "critical", found
+        assert found.get("color-contrast") == "serious", found
+    finally:
+        visit.close()
+
+
+def test_no_id_is_repeated(server, browser):
+    # Every id names one element on its page (links and labels point at ids), with the
+    # page's scripts run and its solutions open.
+    visit = Visit(browser, server)
+    repeated = {}
+    try:
+        for path in _pages():
+            visit.goto(path)
+            visit.page.wait_for_load_state("load")
+            visit.page.evaluate(OPEN_EVERYTHING)
+            ids = visit.page.evaluate(
+                """() => { const seen = {};
+                    for (const el of document.querySelectorAll("[id]")) seen[el.id] = (seen[el.id] || 0) + 1;
+                    return Object.entries(seen).filter(([, n]) => n > 1); }"""
+            )
+            if ids:
+                repeated[path] = dict(ids)
+    finally:
+        visit.close()
+    assert not repeated, f"ids repeated on a page: {repeated}"
+
+
+def test_solution_buttons_and_references_name_their_exercise(server, browser):
+    visit = Visit(browser, server, viewport={"width": 1280, "height": 900})
+    try:
+        visit.goto("exercises/sheet01.html")
+        visit.page.wait_for_load_state("load")
+        exercises = visit.page.evaluate(
+            "() => [...document.querySelectorAll('div.exercise[id^=ex-]')].map(e => e.id)"
+        )
+        assert len(exercises) == 12
+        # Each solution's button says whose solution it shows, and whether it is open.
+        buttons = visit.page.get_by_role("button", name=re.compile(r"^Solution to exercise "))
+        names = [buttons.nth(i).get_attribute("aria-label") for i in range(buttons.count())]
+        expected = [f"Solution to exercise {label.removeprefix('ex-')}" for label in exercises]
+        assert names == expected
+        assert visit.page.locator("button.toggle-button[aria-label^='Toggle']").count() == 0
+        # A reference to an exercise says which one: "Exercise 3c", never just "Exercise".
+        links = visit.page.evaluate(
+            """() => [...document.querySelectorAll("article a[href*='#ex-']")]
+                 .map((a) => [a.getAttribute("href").split("#")[1], a.textContent.trim()])"""
+        )
+        assert len(links) >= 20
+        vague = [
+            (href, text)
+            for href, text in links
+            if f"Exercise {href.removeprefix('ex-')}" not in text
+            and f"Exercise ({href.removeprefix('ex-')} " not in text
+        ]
+        assert not vague, f"references that do not name their exercise: {vague}"
+    finally:
+        visit.close()
+
+
+def test_figures_have_real_text_alternatives(server, browser):
+    # An image's alt text describes it: never empty, never a file name or a hash.
+    visit = Visit(browser, server)
+    bad = []
+    try:
+        for path in _pages():
+            visit.goto(path)
+            for src, alt in visit.page.evaluate(
+                "() => [...document.querySelectorAll('article img')]"
+                ".map(i => [i.getAttribute('src'), i.getAttribute('alt')])"
+            ):
+                if (
+                    not alt
+                    or len(alt) < 20
+                    or re.fullmatch(r"[\w./-]*\.(png|svg|jpe?g)|[0-9a-f]{16,}", alt)
+                ):
+                    bad.append(f"{path}: {src} has alt {alt!r}")
+    finally:
+        visit.close()
+    assert not bad, "\n".join(bad)
