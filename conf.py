@@ -24,6 +24,8 @@ SOURCE_HASH = _source_hash()
 
 # The reference chapters are generated from the catalog, so they cannot drift from it.
 sys.path.insert(0, str(ROOT / "docs"))
+# The site's own extension (accessibility and light pages): docs/_ext/gradref_site.
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 from _chapters import write_chapters  # noqa: E402
 
 CHAPTERS = write_chapters(ROOT / "docs")
@@ -44,6 +46,7 @@ extensions = [
     "sphinx_togglebutton",  # hides solutions (class dropdown) until the reader opens them
     "sphinx_design",
     "sphinxcontrib.bibtex",
+    "gradref_site",
 ]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]

@@ -1,0 +1,49 @@
+"""Accessibility, fixed where the markup is made (issue "readers", item A).
+
+Each hook fixes one finding of axe-core, or of a reader, at its source; the theme's
+components are in ``templates/`` (search button, site title). ``tests/test_site.py`` runs
+axe-core on every page and checks each of these.
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
+from sphinx.util.docutils import SphinxTranslator
+
+
+# -- The bibliography: a list of entries ---------------------------------------------------
+# docutils writes consecutive citations as `<div role="list">` around
+# `<div role="doc-biblioentry">` entries. DPUB-ARIA 1.1 deprecates doc-biblioentry, and a
+# list whose items are not `listitem`s is an error for assistive technology (axe-core:
+# aria-required-children, critical; aria-deprecated-role and aria-allowed-role, minor).
+# The entries are written as list items instead, the rest as docutils writes it
+# (docutils 0.22, writers/_html_base.py); remove this when docutils does the same.
+def visit_citation(self: SphinxTranslator, node: nodes.citation) -> None:
+    if not isinstance(node.previous_sibling(), nodes.citation):
+        self.body.append('<div role="list" class="citation-list">\n')
+    self.body.append(self.starttag(node, "div", classes=["citation"], role="listitem"))
+
+
+def depart_citation(self: SphinxTranslator, node: nodes.citation) -> None:
+    self.body.append("</div>\n")
+    if not isinstance(node.next_node(descend=False, siblings=True), nodes.citation):
+        self.body.append("</div>\n")
+
+
+# -- "Show code cell source": the name a reader sees ----------------------------------------
+# myst-nb writes a hidden cell's `<summary>` with aria-label="Toggle hidden content" while it
+# shows "Show code cell source" (axe-core: label-content-name-mismatch, serious). Without
+# the label, the summary is named by what it shows. Otherwise as myst-nb writes it
+# (myst_nb/sphinx_.py, visit_HideCellInput); remove this when myst-nb drops the label.
+def visit_hidden_cell(self: SphinxTranslator, node: HideCodeCellNode) -> None:
+    classes = " ".join(node["classes"])
+    self.body.append(f'<details class="admonition hide {classes}">\n<summary>\n')
+    for state, prompt in (("collapsed", node["prompt_show"]), ("expanded", node["prompt_hide"])):
+        self.body.append(f'<p class="{state} admonition-title">{self.encode(prompt)}</p>\n')
+    self.body.append("</summary>\n")
+
+
+def setup(app) -> None:
+    app.add_node(nodes.citation, override=True, html=(visit_citation, depart_citation))
+    app.add_node(HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_HideCellInput))
