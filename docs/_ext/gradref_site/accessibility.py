@@ -10,6 +10,7 @@ from __future__ import annotations
 from docutils import nodes
 from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
 from sphinx.util.docutils import SphinxTranslator
+from sphinx_exercise.nodes import exercise_node, exercise_subtitle, solution_node
 
 
 # -- The bibliography: a list of entries ---------------------------------------------------
@@ -44,6 +45,42 @@ def visit_hidden_cell(self: SphinxTranslator, node: HideCodeCellNode) -> None:
     self.body.append("</summary>\n")
 
 
+# -- Exercises: unique ids, and references that say which exercise -------------------------
+def _exercise_number(node: exercise_node) -> str | None:
+    """What a reader calls an unnumbered exercise: "3c" for "3c — a quadratic form"."""
+    subtitle = next(iter(node.findall(exercise_subtitle)), None)
+    if subtitle is None:
+        return None
+    return subtitle.astext().split("—")[0].strip() or None
+
+
+def fix_exercises(app, doctree: nodes.document) -> None:
+    """Run after sphinx-exercise's own doctree-read (it registers the labels there).
+
+    - sphinx-exercise gives every exercise's body the id "exercise-content" and every
+      solution's "solution-content": sheet 01 repeated each twelve times. Each body's id
+      is made from its exercise's or solution's own label instead.
+    - A reference to an unnumbered exercise reads the exercise's title, which
+      sphinx-exercise registers as plain "Exercise" (eight links on sheet 01 read just
+      "Exercise"). They read "Exercise 3c" instead, the number from the exercise's title.
+    """
+    std = app.env.get_domain("std")
+    for node in doctree.findall(lambda n: isinstance(n, (exercise_node, solution_node))):
+        for section in node.children:
+            if isinstance(section, nodes.section) and section["ids"] in (
+                ["exercise-content"],
+                ["solution-content"],
+            ):
+                section["ids"] = [nodes.make_id(f"{node['label']}-content")]
+        if type(node) is exercise_node and node.get("names"):
+            number = _exercise_number(node)
+            name = node["names"][0]
+            if number and name in std.labels:
+                docname, labelid, _title = std.labels[name]
+                std.labels[name] = (docname, labelid, f"Exercise {number}")
+
+
 def setup(app) -> None:
     app.add_node(nodes.citation, override=True, html=(visit_citation, depart_citation))
     app.add_node(HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_HideCellInput))
+    app.connect("doctree-read", fix_exercises, priority=600)
