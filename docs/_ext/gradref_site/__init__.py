@@ -1,6 +1,7 @@
 """The site's local Sphinx extension: how its pages are made accessible and light.
 
-- ``accessibility``: fixes for axe-core's and readers' findings, made in the markup.
+- ``accessibility``: fixes for axe-core's and readers' findings, made in the markup
+  (with ``static/gradref-a11y.js`` for the two that only the browser can make).
 - ``templates/``: the theme's components this site changes, each saying why.
 """
 
@@ -18,6 +19,8 @@ def _add_paths(app, config) -> None:
     # component folders to templates_path after this).
     if str(HERE / "templates") not in config.templates_path:
         config.templates_path.insert(0, str(HERE / "templates"))
+    if str(HERE / "static") not in config.html_static_path:
+        config.html_static_path.append(str(HERE / "static"))
 
 
 def setup(app):

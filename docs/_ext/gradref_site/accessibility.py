@@ -1,8 +1,9 @@
 """Accessibility, fixed where the markup is made (issue "readers", item A).
 
-Each hook fixes one finding of axe-core, or of a reader, at its source; the theme's
-components are in ``templates/`` (search button, site title). ``tests/test_site.py`` runs
-axe-core on every page and checks each of these.
+Each hook fixes one finding of axe-core, or of a reader, at its source; what can only be
+fixed in the browser is in ``static/gradref-a11y.js``, and the theme's components in
+``templates/`` (search button, site title). ``tests/test_site.py`` runs axe-core on every
+page and checks each of these.
 """
 
 from __future__ import annotations
@@ -84,3 +85,5 @@ def setup(app) -> None:
     app.add_node(nodes.citation, override=True, html=(visit_citation, depart_citation))
     app.add_node(HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_HideCellInput))
     app.connect("doctree-read", fix_exercises, priority=600)
+    # After sphinx-togglebutton's script, whose buttons it names.
+    app.add_js_file("gradref-a11y.js", priority=800, loading_method="defer")
