@@ -2,6 +2,7 @@
 
 - ``accessibility``: fixes for axe-core's and readers' findings, made in the markup
   (with ``static/gradref-a11y.js`` for the two that only the browser can make).
+- ``light``: what a page loads and when it can paint (with ``templates/layout.html``).
 - ``templates/``: the theme's components this site changes, each saying why.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import accessibility
+from . import accessibility, light
 
 HERE = Path(__file__).parent
 
@@ -26,4 +27,5 @@ def _add_paths(app, config) -> None:
 def setup(app):
     app.connect("config-inited", _add_paths)
     accessibility.setup(app)
+    light.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
