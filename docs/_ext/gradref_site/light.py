@@ -8,6 +8,13 @@ this module and ``templates/layout.html`` change, each hook with its reason:
   than the search page (``templates/layout.html``). The theme's stylesheet draws the
   icons from Font Awesome's web font; :func:`inline_stylesheets` cuts that font down to
   the glyphs the site uses (120 kB to a few kB).
+- Scripts do not hold up the page (:func:`defer_scripts`): Sphinx puts its scripts in the
+  head as blocking scripts, each a round trip (562 ms on Slow 4G) before the page can
+  paint. They are deferred, which runs them in the same order once the page is parsed,
+  and documentation_options.js, which inline scripts use at once, is inlined. The
+  layout moves them to the end of the body, so that they are not fetched while the page
+  itself is still coming in. The search page keeps Sphinx's arrangement: the theme
+  loads the search code right after them, and it needs them at once.
 - Stylesheets come with the page (:func:`inline_stylesheets`). A stylesheet must arrive
   before a page can paint, and on a slow connection a separate one arrives late twice
   over: one more round trip, then its bytes shared with the page's own, which keeps
@@ -30,6 +37,34 @@ from sphinx.util import logging
 from . import css as _css
 
 logger = logging.getLogger(__name__)
+
+# -- Scripts ---------------------------------------------------------------------------------
+UNUSED_UNLESS = {"_static/design-tabs.js": "sd-tab-set"}  # sphinx-design's, for its tabs only
+
+
+def defer_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Defer every script of the page; inline documentation_options.js; drop unused ones."""
+    if app.builder.format != "html" or "script_files" not in context:
+        return
+    if pagename == "search":  # its search code, which runs at once, needs them at once
+        return
+    body = context.get("body", "")
+    scripts = []
+    for js in context["script_files"]:
+        name = os.fspath(js.filename) if getattr(js, "filename", None) else ""
+        attributes = dict(js.attributes)
+        if name in UNUSED_UNLESS and UNUSED_UNLESS[name] not in body:
+            continue
+        if name == "_static/documentation_options.js":
+            # `DOCUMENTATION_OPTIONS.pagename = ...` follows it inline: it cannot wait.
+            source = Path(app.outdir, name).read_text(encoding="utf-8")
+            scripts.append(type(js)("", priority=js.priority, body=source))
+            continue
+        if name and "async" not in attributes:
+            attributes["defer"] = "defer"
+        scripts.append(type(js)(js.filename, priority=js.priority, **attributes))
+    context["script_files"] = scripts
+
 
 # -- Stylesheets -------------------------------------------------------------------------------
 STYLE = re.compile(r'<style data-gradref-sheets="([^"]*)">.*?</style>\n?', re.S)
@@ -186,4 +221,5 @@ def inline_stylesheets(app, exception) -> None:
 
 
 def setup(app) -> None:
+    app.connect("html-page-context", defer_scripts, priority=900)
     app.connect("build-finished", inline_stylesheets, priority=900)
