@@ -24,7 +24,8 @@ SOURCE_HASH = _source_hash()
 
 # The reference chapters are generated from the catalog, so they cannot drift from it.
 sys.path.insert(0, str(ROOT / "docs"))
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # the site's own extensions
+# The site's own extensions: docs/_ext (search, reproducibility, accessibility and light pages).
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 from _chapters import write_chapters  # noqa: E402
 
 CHAPTERS = write_chapters(ROOT / "docs")
@@ -48,6 +49,7 @@ extensions = [
     "sphinxcontrib.bibtex",
     "gradref_search",  # docs/_ext: results that land on an identity's section
     "gradref_reproducible",  # docs/_ext: two builds of a commit are byte-identical
+    "gradref_site",  # docs/_ext: accessibility and light pages
 ]
 
 # _static holds data, not pages: its .md files (the benchmark table) are included by pages.

@@ -7,6 +7,7 @@ older than the package's ``requires-python`` fails at the install step, pip sayi
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
@@ -24,6 +25,7 @@ nox.options.error_on_missing_interpreters = True
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 KATEX_VERSION = "0.16.22"  # the katex.min.js inside sphinxcontrib-katex 0.9.11
+AXE_VERSION = "4.14.1"  # axe-core, the accessibility checker that `nox -s site` runs on every page
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -169,6 +171,16 @@ def site(session: nox.Session) -> None:
     downloading a browser of its own.
     """
     install(session, "test", "site")
+    # axe-core, from npm, into a prefix of its own under _build/npm: npm removes from a
+    # prefix every package that one install does not name, so sharing the docs session's
+    # prefix would uninstall KaTeX (and the next docs build would uninstall axe-core).
+    axe = ROOT / "_build" / "npm" / "site"
+    installed = axe / "node_modules" / "axe-core" / "package.json"
+    if not installed.is_file() or json.loads(installed.read_text())["version"] != AXE_VERSION:
+        session.run(
+            "npm", "install", "--prefix", str(axe), "--no-save", "--no-audit", "--no-fund",
+            f"axe-core@{AXE_VERSION}", external=True,
+        )  # fmt: skip
     session.run("pytest", "-m", "browser", "tests/test_site.py", *session.posargs)
 
 

@@ -1,0 +1,225 @@
+"""Light pages (issue "readers", item B): what a page loads, and when it can paint.
+
+A cold visit used to transfer 2.4-2.9 MB (1.5 MB of it fontawesome.js) and the largest
+page, exercise sheet 01, first painted after 7-8 s on Chrome's "Slow 4G" profile. What
+this module and ``templates/layout.html`` change, each hook with its reason:
+
+- The theme's fontawesome.js is not loaded, nor the search index and code on pages other
+  than the search page (``templates/layout.html``). The theme's stylesheet draws the
+  icons from Font Awesome's web font; :func:`inline_stylesheets` cuts that font down to
+  the glyphs the site uses (120 kB to a few kB).
+- Scripts do not hold up the page (:func:`defer_scripts`): Sphinx puts its scripts in the
+  head as blocking scripts, each a round trip (562 ms on Slow 4G) before the page can
+  paint. They are deferred, which runs them in the same order once the page is parsed,
+  and documentation_options.js, which inline scripts use at once, is inlined. The
+  layout moves them to the end of the body, so that they are not fetched while the page
+  itself is still coming in. The search page keeps Sphinx's arrangement: the theme
+  loads the search code right after them, and it needs them at once.
+- Stylesheets come with the page (:func:`inline_stylesheets`). A stylesheet must arrive
+  before a page can paint, and on a slow connection a separate one arrives late twice
+  over: one more round trip, then its bytes shared with the page's own, which keeps
+  downloading meanwhile (sheet 01's HTML alone is 0.5 MB). The site's stylesheets, less
+  the rules no page can match (``css.py``; 550 kB become 150 kB), are written into each
+  page's head instead: the page paints as soon as its head and first screen are in.
+  The price is that they are not cached from page to page; 150 kB is a twentieth of what
+  every page used to load.
+"""
+
+from __future__ import annotations
+
+import logging as logging_module
+import os
+import re
+from pathlib import Path
+
+from sphinx.util import logging
+
+from . import css as _css
+
+logger = logging.getLogger(__name__)
+
+# -- Scripts ---------------------------------------------------------------------------------
+UNUSED_UNLESS = {"_static/design-tabs.js": "sd-tab-set"}  # sphinx-design's, for its tabs only
+
+
+def defer_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Defer every script of the page; inline documentation_options.js; drop unused ones."""
+    if app.builder.format != "html" or "script_files" not in context:
+        return
+    if pagename == "search":  # its search code, which runs at once, needs them at once
+        return
+    body = context.get("body", "")
+    scripts = []
+    for js in context["script_files"]:
+        name = os.fspath(js.filename) if getattr(js, "filename", None) else ""
+        attributes = dict(js.attributes)
+        if name in UNUSED_UNLESS and UNUSED_UNLESS[name] not in body:
+            continue
+        if name == "_static/documentation_options.js":
+            # `DOCUMENTATION_OPTIONS.pagename = ...` follows it inline: it cannot wait.
+            source = Path(app.outdir, name).read_text(encoding="utf-8")
+            scripts.append(type(js)("", priority=js.priority, body=source))
+            continue
+        if name and "async" not in attributes:
+            attributes["defer"] = "defer"
+        scripts.append(type(js)(js.filename, priority=js.priority, **attributes))
+    context["script_files"] = scripts
+
+
+# -- Stylesheets -------------------------------------------------------------------------------
+STYLE = re.compile(r'<style data-gradref-sheets="([^"]*)">.*?</style>\n?', re.S)
+LINK = re.compile(r"<link\b[^>]*>\n?")
+ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
+SCRIPT_SRC = re.compile(r'<script\b[^>]*\bsrc="([^"]+)"')
+URL = re.compile(r"""url\(\s*(["']?)([^)"']+)\1\s*\)""")
+IMPORT = re.compile(r"""@import\s+(?:url\()?["']?([^"')\s]+)["']?\)?\s*([^;]*);""")
+FONT_AWESOME = re.compile(r"vendor/fontawesome/webfonts/(fa-[\w-]+\.woff2)$")
+PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]|\\([0-9a-fA-F]{4,6})")
+
+
+def _pages(outdir: Path) -> list[Path]:
+    return sorted(
+        p for p in outdir.rglob("*.html") if not p.relative_to(outdir).parts[0].startswith("_")
+    )
+
+
+def _local(page: Path, outdir: Path, ref: str) -> Path | None:
+    """The output file a page's relative reference (`../_static/x.css?v=1`) points to."""
+    ref = ref.split("?")[0].split("#")[0]
+    if not ref or re.match(r"^[a-z][a-z0-9+.-]*:|^/", ref, re.I):
+        return None
+    path = (page.parent / ref).resolve()
+    return path if path.is_file() and path.is_relative_to(outdir.resolve()) else None
+
+
+def _stylesheets(page: Path, html: str, outdir: Path) -> tuple[list[str], list[str]]:
+    """The page's stylesheets (relative to the output root), and the markup loading them."""
+    found = STYLE.search(html)
+    if found:  # inlined by an earlier build, which noted what it inlined
+        return found.group(1).split(), [found.group(0)]
+    sheets, markup = [], []
+    head = html[: html.find("</head>")]
+    for link in LINK.findall(head):
+        attributes = dict(ATTRIBUTE.findall(link))
+        if "stylesheet" not in attributes.get("rel", "").split():
+            continue
+        if attributes.get("media", "all") not in ("all", "screen"):
+            continue  # print (or other media) stylesheets do not hold up the first paint
+        path = _local(page, outdir, attributes.get("href", ""))
+        if path is None:
+            continue
+        sheets.append(path.relative_to(outdir.resolve()).as_posix())
+        markup.append(link)
+    return sheets, markup
+
+
+def _read_stylesheet(path: Path, outdir: Path) -> str:
+    """A stylesheet with its @imports in place and its url()s relative to the output root."""
+    text = path.read_text(encoding="utf-8")
+
+    def imported(match: re.Match) -> str:
+        inner = _read_stylesheet((path.parent / match.group(1)).resolve(), outdir)
+        media = match.group(2).strip()
+        return f"@media {media}{{{inner}}}" if media else inner
+
+    def rooted(match: re.Match) -> str:
+        ref = match.group(2)
+        if re.match(r"^([a-z][a-z0-9+.-]*:|#|/)", ref, re.I):
+            return match.group(0)
+        target = (path.parent / ref.split("?")[0].split("#")[0]).resolve()
+        return f'url("\0{target.relative_to(outdir.resolve()).as_posix()}")'
+
+    text = re.sub(r"@charset[^;]*;", "", text)
+    return URL.sub(rooted, IMPORT.sub(imported, text))
+
+
+def _subset_icon_fonts(bundle: str, outdir: Path) -> str:
+    """Font Awesome's web fonts cut down to the glyphs the stylesheets use.
+
+    The glyphs are the private-use characters the kept rules name (`--fa:"\\f185"` for
+    `.fa-sun`, the admonition icons...). The subsets are new files under _static/gradref/,
+    so that the theme's fonts, copied afresh by every build, stay whole to cut from.
+    """
+    from fontTools import subset
+
+    logging_module.getLogger("fontTools").setLevel(logging_module.WARNING)
+
+    codepoints = {
+        ord(m.group(0)) if not m.group(1) else int(m.group(1), 16)
+        for m in PRIVATE_USE.finditer(bundle)
+    }
+    codepoints = {c for c in codepoints if 0xE000 <= c <= 0xF8FF}
+    replaced = {}
+    for ref in set(re.findall(r'url\("\0([^"]+)"\)', bundle)):
+        found = FONT_AWESOME.search(ref)
+        if not found:
+            continue
+        target = Path("_static", "gradref", found.group(1))
+        options = subset.Options(flavor="woff2", layout_features=["*"], notdef_outline=True)
+        font = subset.load_font(str(outdir / ref), options)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=codepoints)
+        subsetter.subset(font)
+        (outdir / target).parent.mkdir(parents=True, exist_ok=True)
+        subset.save_font(font, str(outdir / target), options)
+        replaced[ref] = target.as_posix()
+    for old, new in replaced.items():
+        bundle = bundle.replace(f'url("\0{old}")', f'url("\0{new}")')
+    return bundle
+
+
+def inline_stylesheets(app, exception) -> None:
+    """Write the site's stylesheets, pruned, into every page's head (see the module's doc).
+
+    Runs on every page, every build, from the stylesheets as Sphinx has just copied them,
+    so an incremental build (which rewrites only some pages) leaves no page behind.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir).resolve()
+    pages = {page: page.read_text(encoding="utf-8") for page in _pages(outdir)}
+    vocabulary = _css.Vocabulary()
+    scripts: set[Path] = set()
+    sheets_of: dict[Path, tuple[list[str], list[str]]] = {}
+    for page, html in pages.items():
+        sheets_of[page] = _stylesheets(page, html, outdir)
+        vocabulary.add_page(STYLE.sub("", html))
+        scripts.update(
+            path for ref in SCRIPT_SRC.findall(html) if (path := _local(page, outdir, ref))
+        )
+    for script in scripts:
+        vocabulary.add_script(script.read_text(encoding="utf-8", errors="replace"))
+
+    bundles: dict[tuple[str, ...], str] = {}
+    for page, (sheets, markup) in sheets_of.items():
+        if not sheets:
+            continue
+        key = tuple(sheets)
+        if key not in bundles:
+            text = "".join(_read_stylesheet(outdir / name, outdir) for name in key)
+            bundles[key] = _subset_icon_fonts(_css.purge(text, vocabulary), outdir)
+            if "</style" in bundles[key].lower():
+                raise RuntimeError("a stylesheet contains '</style': it cannot be inlined")
+        root = os.path.relpath(outdir, page.parent).replace(os.sep, "/") + "/"
+        root = "" if root == "./" else root
+        style = (
+            f'<style data-gradref-sheets="{" ".join(key)}">'
+            + bundles[key].replace('url("\0', f'url("{root}')
+            + "</style>\n"
+        )
+        html = pages[page]
+        first = html.find(markup[0])
+        html = html[:first] + style + html[first + len(markup[0]) :]
+        for other in markup[1:]:
+            html = html.replace(other, "", 1)
+        page.write_text(html, encoding="utf-8")
+    logger.info(
+        "gradref: styles inlined into %d pages (%s kB)",
+        len(pages),
+        ", ".join(f"{len(b) / 1024:.0f}" for b in bundles.values()),
+    )
+
+
+def setup(app) -> None:
+    app.connect("html-page-context", defer_scripts, priority=900)
+    app.connect("build-finished", inline_stylesheets, priority=900)
