@@ -186,8 +186,8 @@ def _spd(rng, shape):
 
 
 def _invertible(rng, shape):
-    n = shape[0]
-    return _square(rng, shape) / (2 * np.sqrt(n)) + np.eye(n)  # eigenvalues near 1
+    # U diag(s) V^T with U, V orthogonal and s in [1, 2]: not symmetric, condition <= 2.
+    return _orthogonal(rng, shape) * rng.uniform(1.0, 2.0, shape[0]) @ _orthogonal(rng, shape).T
 
 
 def _orthogonal(rng, shape):
