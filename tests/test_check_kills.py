@@ -1,0 +1,178 @@
+"""Exact behaviour that mutation testing (``nox -s mutants``) found unpinned in check.py and
+verify.py: report wording, options passed through, the diagnosis's ordering, redraws."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import gradref
+from gradref import (
+    DerivativeCheckError,
+    assert_gradient,
+    assert_jacobian,
+    check_gradient,
+    check_jacobian,
+    verify,
+)
+from gradref.verify import REDRAWS
+
+A = np.array([[2.0, 1.0], [0.0, 3.0]])
+
+
+def quad(x):
+    return x @ A @ x
+
+
+def grad(x):
+    return (A + A.T) @ x
+
+
+X0 = np.array([1.0, -2.0])
+
+
+def test_report_words_for_each_verdict_and_method():
+    passed = check_gradient(quad, grad, X0, rng=0)
+    assert passed.report("q").startswith("gradient check of q passed: max relative error ")
+    assert ", complex step, 6 function evaluations" in passed.report("q")
+    central = check_gradient(quad, grad, X0, method="central", rng=0)
+    assert ", central differences, 8 function evaluations" in central.report("q")
+    at_zero = check_gradient(quad, grad, np.zeros(2), method="complex", rng=0)
+    assert at_zero.report("q").startswith("gradient check of q INCONCLUSIVE: ")
+    assert "(no tolerance)" in at_zero.report("q")
+    assert "\nreason: `x` is (near) a stationary point" in at_zero.report("q")
+    failed = check_gradient(quad, lambda x: -grad(x), X0, rng=0)
+    assert failed.report("q").startswith("gradient check of q FAILED: ")
+    assert "\nhint: the claimed derivative has the wrong sign" in failed.report("q")
+    assert "\nlargest differences found (index: claimed vs numerical):\n  (" in failed.report()
+
+
+def test_asserting_forms_pass_options_through_and_raise_unless_passed():
+    result = assert_gradient(quad, grad, X0, method="central", directions=3, rng=0)
+    assert (result.method, result.directions) == ("central", 3)
+    with pytest.raises(DerivativeCheckError, match=r"^gradient check of g FAILED"):
+        assert_gradient(quad, lambda x: 2 * A @ x, X0, label="g", rng=0)
+    M = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0]])
+    ok = assert_jacobian(lambda x: np.tanh(M @ x), lambda x: (1 - np.tanh(M @ x) ** 2)[:, None] * M,
+                         np.ones(3), method="central", directions=3, rng=0)  # fmt: skip
+    assert (ok.kind, ok.method, ok.directions, ok.shape) == ("jacobian", "central", 3, (2, 3))
+    with pytest.raises(DerivativeCheckError, match=r"^jacobian check of Jacobian FAILED"):
+        assert_jacobian(lambda x: M @ x, lambda x: -M, np.ones(3), rng=0)
+    with pytest.raises(DerivativeCheckError, match=r"^jacobian check of J INCONCLUSIVE"):
+        assert_jacobian(lambda x: np.array([x @ x, x[0] ** 2]),
+                        lambda x: np.array([2 * x, [2 * x[0], 0.0]]), np.zeros(2), label="J")  # fmt: skip
+
+
+def test_check_jacobian_defaults_and_options():
+    M = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0]])
+    result = check_jacobian(lambda x: M @ x, lambda x: M, np.ones(3))
+    assert (result.directions, result.rtol, result.evaluations) == (2, 1e-10, 6)
+    tight = check_jacobian(lambda x: M @ x, lambda x: M, np.ones(3), rtol=1e-12, rng=0)
+    assert tight.rtol == 1e-12
+    one = check_jacobian(lambda x: M @ x, lambda x: M, np.ones(3), rng=1)
+    two = check_jacobian(lambda x: M @ x, lambda x: M, np.ones(3), rng=1)
+    assert one.max_rel_error == two.max_rel_error
+    wrong = check_jacobian(lambda x: M @ x, lambda x: M + 1, np.ones(3), rng=0, diagnose=False)
+    assert wrong.verdict == "failed"
+    assert wrong.worst == ()
+    assert wrong.evaluations == 6
+
+
+@pytest.mark.parametrize("method", ["complex", "central"])
+def test_full_diagnosis_lists_the_worst_entries_largest_first(method):
+    X = np.arange(6.0).reshape(2, 3) / 7 + 0.3
+    B = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+
+    def f(X):
+        return np.sum(B * X)  # gradient B
+
+    claimed = B.copy()
+    claimed[1, 2] += 3.0
+    claimed[0, 1] -= 2.0
+    claimed[1, 0] += 1.0
+    result = check_gradient(f, lambda X: claimed, X, method=method, diagnose="full", rng=0)
+    assert [index for index, _, _ in result.worst[:3]] == [(1, 2), (0, 1), (1, 0)]
+    np.testing.assert_allclose(result.numerical, B, rtol=1e-7)
+    _, got, numerical = result.worst[0]
+    assert (got, numerical) == pytest.approx((9.0, 6.0), rel=1e-7)
+
+
+def test_a_callable_that_cannot_be_remembered_is_still_checked():
+    class Unhashable:
+        __hash__ = None
+
+        def __call__(self, x):
+            return float(np.sum(np.logaddexp(0.0, x)))  # refuses complex input
+
+    f = Unhashable()
+
+    def g(x):
+        return 1 / (1 + np.exp(-x))
+
+    first = check_gradient(f, g, X0, rng=0)
+    second = check_gradient(f, g, X0, rng=0)
+    assert (first.verdict, first.evaluations) == ("passed", 9)
+    assert second.evaluations == 9  # nothing remembered, nothing broken
+
+
+# -- verify -------------------------------------------------------------------------------
+
+
+def test_verify_reports_inconclusive_after_exactly_the_redraws():
+    # A sampler that always draws the stationary point x = 0.
+    identity = dataclasses.replace(
+        gradref.get("quadratic.grad-x"),
+        sample=lambda rng, n: {"A": rng.standard_normal((n, n)), "x": np.zeros(n)},
+    )
+    result = verify(identity, rng=0, dims=(2, 3))
+    assert result.verdict == "inconclusive"
+    assert [n for n, _ in result.checks] == [2] * (1 + REDRAWS) + [3] * (1 + REDRAWS)
+    assert result.report().startswith("identity 'quadratic.grad-x' INCONCLUSIVE numerical ")
+    assert result.max_rel_error == 0.0
+
+
+def test_verify_records_a_sampler_that_raises():
+    def broken(rng, n):
+        raise RuntimeError("no sample")
+
+    identity = dataclasses.replace(gradref.get("quadratic.grad-x"), sample=broken)
+    result = verify(identity, rng=0, dims=(2, 3))
+    assert result.verdict == "failed"
+    assert result.checks == ((2, "the sampler raised RuntimeError: no sample"),
+                             (3, "the sampler raised RuntimeError: no sample"))  # fmt: skip
+    assert isinstance(result.error, RuntimeError)
+    assert not result.passed
+
+
+def test_verify_names_the_inputs_when_wrt_is_unknown():
+    identity = dataclasses.replace(
+        gradref.get("quadratic.grad-x"),
+        sample=lambda rng, n: {"A": np.eye(n), "x": np.ones(n)},
+        wrt="y",
+    )
+    with pytest.raises(ValueError, match=r"its inputs \(A, x\)$"):
+        verify(identity, rng=0)
+
+
+def test_verify_rejects_dims_that_are_not_a_tuple_of_sizes():
+    identity = gradref.get("quadratic.grad-x")
+    with pytest.raises(TypeError, match=r"^`dims` must be a tuple of sizes; got 3$"):
+        verify(identity, dims=3)
+    with pytest.raises(ValueError, match=r"^`dims` must hold positive integers; got True$"):
+        verify(identity, dims=(True, 2))
+    with pytest.raises(ValueError, match=r"^`dims` must hold positive integers; got 2.0$"):
+        verify(identity, dims=(2.0, 3))
+    fixed = gradref.get("elementary.sheet-xyz")
+    with pytest.raises(ValueError, match=r"^`dims` must give at least two samples, so that"):
+        verify(fixed, dims=(3,))
+    assert verify(fixed, rng=0, dims=(3, 3)).passed  # a fixed dimension: two samples suffice
+
+
+def test_a_wrong_shape_is_a_failure_with_an_infinite_error():
+    wrong = dataclasses.replace(gradref.get("linear.matvec"), derivative=lambda A, x: A.T)
+    result = verify(wrong, rng=0, dims=(2, 3))
+    assert result.verdict == "failed"
+    assert result.max_rel_error == float("inf")
+    assert "wrong shape" in result.checks[0][1]
