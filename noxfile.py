@@ -1,4 +1,4 @@
-"""The one entry point: ``nox -s tests``, ``nox -s docs``, ``nox -s lint``.
+"""The one entry point: ``nox -s tests``, ``nox -s docs``, ``nox -s lint``, ``nox -s pdf``.
 
 Every session but ``bench`` runs on the Python that runs nox (it names no version), so a
 machine with only Python 3.12, say, runs them on 3.12 instead of skipping them. A Python
@@ -22,6 +22,11 @@ nox.options.error_on_missing_interpreters = True
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 KATEX_VERSION = "0.16.22"  # the katex.min.js inside sphinxcontrib-katex 0.9.11
+# Warnings are errors; -j 2 reads (and executes) pages in parallel. `nox -s pdf` runs it too.
+SPHINX_BUILD = (
+    "sphinx-build", "-j", "2", "-W", "--keep-going", "-n", "-c", ".", "-d", "_build/doctrees",
+    "-b", "html", "docs", "_build/html",
+)  # fmt: skip
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -55,10 +60,7 @@ def docs(session: nox.Session) -> None:
     if "clean" in session.posargs:
         shutil.rmtree(ROOT / "_build" / "html", ignore_errors=True)
         shutil.rmtree(ROOT / "_build" / "doctrees", ignore_errors=True)
-    session.run(
-        "sphinx-build", "-j", "2", "-W", "--keep-going", "-n", "-c", ".", "-d", "_build/doctrees",
-        "-b", "html", "docs", "_build/html",
-    )  # fmt: skip
+    session.run(*SPHINX_BUILD)
     session.log(f"site built: open {ROOT / '_build' / 'html' / 'index.html'}")
 
 
@@ -71,6 +73,26 @@ def site(session: nox.Session) -> None:
     """
     install(session, "test", "site")
     session.run("pytest", "-m", "browser", "tests/test_site.py", *session.posargs)
+
+
+@nox.session
+def pdf(session: nox.Session) -> None:
+    """Print the whole reference to one PDF, _build/pdf/gradref.pdf (run `nox -s docs` first).
+
+    Chromium (Debian's, as in `nox -s site`) prints every page of the built site with its
+    print stylesheet; tools/pdf.py merges them behind a table of contents, with bookmarks
+    and page numbers. ``-- --solutions hidden`` leaves the exercises' solutions out.
+
+    The PDF is then published with the site: copied to _build/html/gradref.pdf, and the
+    site rebuilt with the tag ``pdf`` (no page is executed again; every page is rewritten),
+    which is what makes the home page link to it. A site built by `nox -s docs` alone has no
+    link, so it never points to a PDF that is not there. Last, tests/test_pdf.py checks it.
+    """
+    install(session, "docs", "pdf", "test")
+    session.run("python", "tools/pdf.py", *session.posargs)
+    shutil.copy2(ROOT / "_build" / "pdf" / "gradref.pdf", ROOT / "_build" / "html" / "gradref.pdf")
+    session.run(*SPHINX_BUILD, "-t", "pdf")
+    session.run("pytest", "-m", "browser", "tests/test_pdf.py")
 
 
 # The one session tied to a version: torch 2.13.0 is pinned to the CPU wheel for Python 3.11
