@@ -139,3 +139,13 @@ def test_the_solutions_are_printed_or_left_out_as_asked(pdf, texts):
     else:
         assert printed == [], f"solutions printed although hidden: {printed}"
     assert "Exercise (1a" in everything, "the exercises themselves are always printed"
+
+
+def test_the_home_page_links_to_the_published_pdf():
+    # `nox -s pdf` publishes the PDF beside the site and rebuilds the home page with its link
+    # (a site built by `nox -s docs` alone has none: see docs/index.md).
+    published = SITE / "gradref.pdf"
+    assert published.is_file(), "the PDF was not published with the site"
+    assert published.read_bytes() == PDF.read_bytes(), "the site publishes another PDF"
+    home = (SITE / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<a href="gradref\.pdf">', home), "the home page does not link to the PDF"
