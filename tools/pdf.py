@@ -425,8 +425,6 @@ def merge(contents: PdfReader, printed: list[Printed], footers: PdfReader, base:
     for page, footer in zip(writer.pages, footers.pages, strict=True):
         page.merge_page(footer)
         page.compress_content_streams()
-    if "/Dests" in writer.root_object:
-        del writer.root_object["/Dests"]
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     return writer
 
