@@ -1,4 +1,4 @@
-"""The one entry point: ``nox -s tests``, ``nox -s docs``, ``nox -s lint``.
+"""The one entry point: ``nox -s tests``, ``nox -s docs``, ``nox -s lint``, ``nox -s pdf``.
 
 Every session but ``bench`` runs on the Python that runs nox (it names no version), so a
 machine with only Python 3.12, say, runs them on 3.12 instead of skipping them. A Python
@@ -182,6 +182,26 @@ def site(session: nox.Session) -> None:
             f"axe-core@{AXE_VERSION}", external=True,
         )  # fmt: skip
     session.run("pytest", "-m", "browser", "tests/test_site.py", *session.posargs)
+
+
+@nox.session
+def pdf(session: nox.Session) -> None:
+    """Print the whole reference to one PDF, _build/pdf/gradref.pdf (run `nox -s docs` first).
+
+    Chromium (Debian's, as in `nox -s site`) prints every page of the built site with its
+    print stylesheet; tools/pdf.py merges them behind a table of contents, with bookmarks
+    and page numbers. ``-- --solutions hidden`` leaves the exercises' solutions out.
+
+    The PDF is then published with the site: copied to _build/html/gradref.pdf, and the
+    site rebuilt with the tag ``pdf`` (no page is executed again; every page is rewritten),
+    which is what makes the home page link to it. A site built by `nox -s docs` alone has no
+    link, so it never points to a PDF that is not there. Last, tests/test_pdf.py checks it.
+    """
+    install(session, "docs", "pdf", "test")
+    session.run("python", "tools/pdf.py", *session.posargs)
+    shutil.copy2(ROOT / "_build" / "pdf" / "gradref.pdf", ROOT / "_build" / "html" / "gradref.pdf")
+    sphinx_build(session, "_build/html", "_build/doctrees", "-t", "pdf")
+    session.run("pytest", "-m", "browser", "tests/test_pdf.py")
 
 
 # One thread for BLAS and the frameworks: on a small shared machine, a multithreaded BLAS

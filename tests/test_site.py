@@ -940,3 +940,136 @@ def test_figures_have_real_text_alternatives(server, browser):
     finally:
         visit.close()
     assert not bad, "\n".join(bad)
+
+
+# -- On paper ----------------------------------------------------------------------------------
+# docs/_static/print.css (media="print") and print.js: what a reader's "Print" gives, and what
+# `nox -s pdf` prints. Emulating print media shows the print layout on a page as wide as an A4
+# sheet's text (210 mm less 2 x 16 mm margins); the tests never call window.print().
+
+A4_TEXT_WIDTH = 673  # CSS px
+SCREEN_ONLY = (
+    ".bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-header-article, "
+    ".prev-next-footer, .bd-footer, .search-button, button"
+)
+SOLUTION_TEXT = "div.solution .admonition-title ~ *"
+
+
+def _on_paper(page, media: str = "print") -> dict[str, int]:
+    page.emulate_media(media=media)
+    return page.evaluate(
+        """([screenOnly, solutionText]) => {
+          const shown = (selector) => [...document.querySelectorAll(selector)]
+            .filter((el) => el.checkVisibility({ visibilityProperty: true })).length;
+          return { screenOnly: shown(screenOnly), article: shown("article.bd-article"),
+                   solutions: document.querySelectorAll("div.solution").length,
+                   solutionText: shown(solutionText),
+                   solutionParts: document.querySelectorAll(solutionText).length,
+                   exercises: shown("div.exercise") };
+        }""",
+        [SCREEN_ONLY, SOLUTION_TEXT],
+    )
+
+
+def test_paper_shows_the_article_alone_with_the_solutions_open(server, browser):
+    visit = Visit(browser, server, viewport={"width": A4_TEXT_WIDTH, "height": 900})
+    try:
+        visit.goto("exercises/sheet01.html")
+        visit.page.wait_for_load_state("networkidle")
+        # On screen (the check can fail): the header and buttons are there, solutions closed.
+        screen = _on_paper(visit.page, "screen")
+        assert screen["screenOnly"] > 0, screen
+        assert screen["solutionText"] == 0, screen
+        paper = _on_paper(visit.page)
+        assert paper["screenOnly"] == 0, f"sidebars, header, search or buttons printed: {paper}"
+        assert paper["article"] == 1
+        assert paper["solutions"] == 12
+        assert paper["exercises"] > 0
+        # Every solution is printed whole, open, although none was opened (print.css alone:
+        # emulating print media runs no `beforeprint` script).
+        assert paper["solutionText"] == paper["solutionParts"] > 0, paper
+        visit.page.screenshot(path=str(ARTIFACTS / "print-sheet01.png"), full_page=True)
+        assert visit.errors == []
+        assert visit.blocked == []
+    finally:
+        visit.close()
+
+
+def test_paper_leaves_the_solutions_out_when_asked(server, browser):
+    visit = Visit(browser, server, viewport={"width": A4_TEXT_WIDTH, "height": 900})
+    try:
+        visit.goto("exercises/sheet01.html?solutions=hidden")
+        visit.page.wait_for_load_state("networkidle")
+        assert visit.page.evaluate(
+            "() => document.documentElement.classList.contains('print-solutions-hidden')"
+        )
+        paper = _on_paper(visit.page)
+        assert paper["exercises"] > 0, "the exercises must still be printed"
+        assert paper["solutionText"] == 0, f"a solution is printed: {paper}"
+        shown = visit.page.evaluate(
+            "() => [...document.querySelectorAll('div.solution')]"
+            ".filter((el) => el.checkVisibility()).length"
+        )
+        assert shown == 0, f"{shown} solution titles printed"
+        # The screen is untouched by the switch: the solutions are there, to be opened.
+        assert _on_paper(visit.page, "screen")["solutions"] == 12
+        assert visit.page.locator("div.solution").first.is_visible()
+    finally:
+        visit.close()
+
+
+def _prepare_for_paper(page, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.emulate_media(media="print")
+    _wait_for_layout(page)
+    page.evaluate("() => window.gradrefPrint.prepare()")
+
+
+def test_no_formula_is_cut_on_paper(server, browser):
+    # Paper cannot scroll: every display formula fits the line (broken after a relation, or
+    # scaled down by print.js), and nothing is wider than the sheet (Chromium would shrink
+    # the whole page to fit it, and drop the PDF's link targets).
+    context = browser.new_context()
+    context.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith(server) else route.abort(),
+    )
+    page = context.new_page()
+    failures, formulas = [], 0
+    try:
+        for path in _pages():
+            page.goto(f"{server}/{path}", wait_until="load")
+            _prepare_for_paper(page, A4_TEXT_WIDTH)
+            found = page.evaluate(FIND_CUT_FORMULAS)
+            formulas += found["total"]
+            failures += [f"{path}: {c['text']}" for c in found["cut"]]
+            overflow = page.evaluate(FIND_PAGE_OVERFLOW)
+            if overflow:
+                failures.append(f"{path} is wider than the paper: {overflow}")
+    finally:
+        context.close()
+    assert formulas > 0, "no display formula was found: the selectors are out of date"
+    assert not failures, "\n".join(failures)
+
+
+def test_a_formula_too_wide_for_the_paper_is_scaled_not_cut(server, browser):
+    # On a sheet a third as wide, the sheet's widest formula no longer fits unscaled: with
+    # print.js's sizes nothing is cut, and without them (the check can fail) something is.
+    visit = Visit(browser, server)
+    try:
+        visit.goto("exercises/sheet01.html")
+        _prepare_for_paper(visit.page, 240)
+        assert visit.page.evaluate(FIND_CUT_FORMULAS)["cut"] == []
+        scaled = visit.page.evaluate(
+            """() => [...document.querySelectorAll(".katex-display > .katex")]
+                 .filter((k) => parseFloat(getComputedStyle(k).fontSize)
+                   < 1.2 * parseFloat(getComputedStyle(k.parentElement).fontSize)).length"""
+        )
+        assert scaled > 0, "no formula was scaled down: this test tests nothing"
+        visit.page.evaluate(
+            """() => document.querySelectorAll(".katex-display > .katex")
+                 .forEach((k) => k.style.removeProperty("--gradref-formula-em"))"""
+        )
+        assert visit.page.evaluate(FIND_CUT_FORMULAS)["cut"] != []
+    finally:
+        visit.close()
