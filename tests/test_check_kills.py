@@ -176,3 +176,54 @@ def test_a_wrong_shape_is_a_failure_with_an_infinite_error():
     assert result.verdict == "failed"
     assert result.max_rel_error == float("inf")
     assert "wrong shape" in result.checks[0][1]
+
+
+def test_an_unconfirmed_complex_step_is_never_trusted_in_automatic_mode():
+    # f's values (1e13) swamp central differences, so they cannot confirm the complex step,
+    # which is wrong here (vdot conjugates): auto mode must not use it.
+    def f(x):
+        return 1e13 + np.vdot(x, x)
+
+    result = check_gradient(f, lambda x: np.zeros_like(x), X0, rng=0)
+    assert result.method == "central"
+    assert result.verdict != "passed"
+    assert "could not resolve the directional derivative" in result.reason
+
+
+def test_report_notes_and_tolerances_are_worded_exactly():
+    passed = check_gradient(quad, grad, X0, rng=0)
+    assert "(tolerance 1.0e-10)" in passed.report()
+
+    def refuses(x):
+        return float(np.sum(np.logaddexp(0.0, x)))
+
+    def sig(x):
+        return 1 / (1 + np.exp(-x))
+
+    fallback = check_gradient(refuses, sig, X0, rng=0)
+    assert fallback.verdict == "passed"
+    assert "\nnote: central differences: `f` refused complex input (TypeError: " in (
+        fallback.report()
+    )
+    real_for_complex = check_gradient(lambda x: np.sum(np.abs(x) ** 3),
+                                      lambda x: 3 * x * np.abs(x), X0, rng=0)  # fmt: skip
+    assert real_for_complex.reason == (
+        "central differences: `f` returned a real result for complex input"
+    )
+    with pytest.raises(DerivativeCheckError, match=r"^gradient check of gradient FAILED: "):
+        assert_gradient(quad, lambda x: -grad(x), X0, rng=0)
+
+
+def test_full_diagnosis_costs_one_complex_step_per_coordinate():
+    x = np.linspace(0.5, 1.5, 6)
+    result = check_gradient(lambda x: x @ x, lambda x: -2 * x, x, diagnose="full", rng=0)
+    assert (result.method, result.evaluations) == ("complex", 6 + 6)
+    central = check_gradient(
+        lambda x: x @ x, lambda x: -2 * x, x, method="central", diagnose="full", rng=0
+    )
+    assert central.evaluations == 8 + 4 * 6
+
+
+def test_verify_refuses_a_float_for_dims():
+    with pytest.raises(TypeError, match=r"^`dims` must be a tuple of sizes; got 2.5$"):
+        verify(gradref.get("quadratic.grad-x"), dims=2.5)
