@@ -101,8 +101,10 @@ def test_correct_jacobian_passes(seed, n):
     W = rng.standard_normal((n + 2, n))
     f = lambda x: np.tanh(W @ x)  # noqa: E731
     jac = lambda x: (1 - np.tanh(W @ x) ** 2)[:, None] * W  # noqa: E731
-    for method in ("auto", "central"):
-        assert check_jacobian(f, jac, rng.standard_normal(n), method=method, rng=rng).passed
+    x = rng.standard_normal(n)
+    assert check_jacobian(f, jac, x, rng=rng).passed
+    # Central differences may be unable to resolve a saturated row (inconclusive), never fail.
+    assert check_jacobian(f, jac, x, method="central", rng=rng).verdict != "failed"
 
 
 def test_no_false_alarm_over_many_seeds():

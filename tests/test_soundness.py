@@ -292,7 +292,8 @@ def test_decision_to_avoid_the_complex_step_is_remembered():
 
     first = check_gradient(f, g, point(0, 4), rng=0)
     second = check_gradient(f, g, point(1, 4), rng=1)
-    assert (first.evaluations, second.evaluations) == (9, 8)
+    # The guard's disagreement is confirmed one step finer (two more) before it is believed.
+    assert (first.evaluations, second.evaluations) == (11, 8)
 
 
 # -- 4. strict input handling -----------------------------------------------------------

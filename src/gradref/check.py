@@ -43,7 +43,9 @@ their rounding term grows with ``|f|``, which can only move a verdict to
 
 The cost is independent of the dimension of ``x``: six evaluations of ``f``
 and one of the derivative for an analytic ``f`` (two complex steps and four
-real evaluations for the guard), eight for central differences.  A failing
+real evaluations for the guard), eight for central differences. A central estimate is
+never believed against the claim (or against the complex step) before it is taken again
+one step finer: two more evaluations, only on the way to a failure.  A failing
 check spends a bounded number of further evaluations (at most
 ``DIAGNOSIS_FACTOR`` times those of the check) locating the worst coordinate
 by bisection; the full per-coordinate comparison is opt-in
@@ -53,6 +55,7 @@ by bisection; the full per-coordinate comparison is opt-in
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import numbers
 import warnings
@@ -304,6 +307,9 @@ class _Estimate:
     curvature: np.ndarray | None = None  # d^2 f / du^2, from central differences
     magnitude: np.ndarray | None = None  # max |f| over the points evaluated
     truncation: np.ndarray | None = None  # the part of ``noise`` due to the step
+    fine: np.ndarray | None = None  # D(h/2), kept to refine the estimate
+    step: float = 0.0  # h
+    refined: bool = False
 
 
 def _complex_estimate(fn: _Function, point: np.ndarray, u: np.ndarray) -> _Estimate | str:
@@ -336,7 +342,31 @@ def _central_estimate(fn: _Function, point: np.ndarray, u: np.ndarray, h: float)
     rounding = 3 * VALUE_ROUNDING * top / h
     # (f(x+h) + f(x-h)) - (f(x+h/2) + f(x-h/2)) = (3/4) h^2 f_uu + O(h^4).
     curvature = ((far[0] + far[1]) - (near[0] + near[1])) / (0.75 * h * h)
-    return _Estimate(value, rounding + truncation, curvature, top, truncation)
+    return _Estimate(value, rounding + truncation, curvature, top, truncation, fine, h)
+
+
+def _refined(fn: _Function, point: np.ndarray, u: np.ndarray, estimate: _Estimate) -> _Estimate:
+    """A central estimate taken again one level finer (two more evaluations).
+
+    Richardson's own error estimate fails where ``f`` is not yet in its asymptotic regime at
+    the step ``h`` (it oscillates on that scale): ``D(h)`` and ``D(h/2)`` may then agree by
+    chance. Before a central estimate is allowed to fail a derivative (or to call ``f``
+    non-analytic), it is extrapolated again from ``D(h/2)`` and ``D(h/4)``, and the
+    disagreement of the two extrapolations joins the error estimate.
+    """
+    h = estimate.step / 4
+    plus, minus = fn.real(point + h * u), fn.real(point - h * u)
+    finest = (plus - minus) / (2 * h)
+    value = (4 * finest - estimate.fine) / 3
+    top = np.maximum(estimate.magnitude, np.maximum(np.abs(plus), np.abs(minus)))
+    rounding = 3 * VALUE_ROUNDING * top / (2 * h)
+    # Conservative: the finer extrapolation is trusted no more than the coarser one was, and
+    # no more than the two agree.
+    truncation = np.maximum(estimate.truncation, np.abs(value - estimate.value))
+    return dataclasses.replace(
+        estimate, value=value, noise=rounding + truncation, truncation=truncation,
+        magnitude=top, refined=True,
+    )  # fmt: skip
 
 
 def _as_point(x: Any) -> np.ndarray:
@@ -501,6 +531,11 @@ def _check(
 
         if first_complex is not None:
             agree, why = _guard(first_complex, first_central, row_norms)
+            if why == "disagree":
+                # Before deciding, one step finer: central differences can be fooled (or
+                # merely too coarse) where f varies on the scale of their step.
+                first_central = _refined(fn, point, dirs[0], first_central)
+                agree, why = _guard(first_complex, first_central, row_norms)
             if agree or (method == "complex" and why == "unresolved"):
                 used = "complex"
                 if why == "unresolved":
@@ -560,20 +595,33 @@ def _check(
     rtol_used = DEFAULT_RTOL[used] if rtol is None else float(rtol)
     max_rel = worst_tol = 0.0
     failed = weak = stationary = truncation_bound = False
-    for comparison in comparisons:
-        a, d = comparison.claimed, comparison.estimate.value
-        scale = np.maximum(row_norms, np.maximum(np.abs(a), np.abs(d)))
+
+    checked_calls = fn.calls  # what the check itself cost; refining counts as diagnosis
+
+    def judge(estimate: _Estimate, a: np.ndarray):
+        scale = np.maximum(row_norms, np.maximum(np.abs(a), np.abs(estimate.value)))
         # The claimed derivative's own rounding: relative to the largest row for a Jacobian,
         # whose rows share their terms ((1 - tanh^2) W loses digits in saturated rows).
-        noise = comparison.estimate.noise + DERIVATIVE_ROUNDING * np.maximum(
-            np.max(scale), term_scale
-        )
-        error = np.abs(a - d)
+        noise = estimate.noise + DERIVATIVE_ROUNDING * np.maximum(np.max(scale), term_scale)
+        error = np.abs(a - estimate.value)
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(scale > 0, error / scale, np.where(error > 0, np.inf, 0.0))
             tol = np.maximum(
                 rtol_used, np.where(scale > 0, noise / scale, np.where(noise > 0, np.inf, 0.0))
             )
+        return scale, noise, rel, tol
+
+    for comparison in comparisons:
+        a = comparison.claimed
+        scale, noise, rel, tol = judge(comparison.estimate, a)
+        if used == "central" and np.any(rel > tol) and not comparison.estimate.refined:
+            # A failure must survive a finer step: central differences can be fooled.
+            try:
+                comparison.estimate = _refined(fn, point, comparison.u, comparison.estimate)
+            except _NonFinite:
+                pass
+            else:
+                scale, noise, rel, tol = judge(comparison.estimate, a)
         failed |= bool(np.any(rel > tol))
         # Inconclusive where rounding could hide an error above MAX_TOLERANCE relative to the
         # derivative (for a Jacobian, to the largest row: a row far below its own rounding,
@@ -639,7 +687,7 @@ def _check(
             shape=claimed.shape, **common,
         )  # fmt: skip
     hint = _hint(claimed, comparisons, kind)
-    budget = DIAGNOSIS_FACTOR * fn.calls
+    budget = DIAGNOSIS_FACTOR * checked_calls - (fn.calls - checked_calls)
     if diagnose == "full":
         try:
             numerical = _full_numerical(fn, point, used, h, rows.shape[0]).reshape(claimed.shape)
