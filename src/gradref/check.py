@@ -569,11 +569,7 @@ def _check(
         comparisons = []
         for k, u in enumerate(dirs):
             if used == "complex":
-                estimate = first_complex if k == 0 else _complex_estimate(fn, point, u)
-                if isinstance(estimate, str):
-                    raise ValueError(
-                        f"`f` stopped accepting complex input between calls: {estimate}"
-                    )
+                estimate = first_complex if k == 0 else _complex_again(fn, point, u)
             else:
                 estimate = first_central if k == 0 else _central_estimate(fn, point, u, h)
                 curvature = np.maximum(np.abs(curvature), np.abs(estimate.curvature))
@@ -750,12 +746,17 @@ def _hint(claimed: np.ndarray, comparisons: list[_Comparison], kind: str) -> str
     return ""
 
 
+def _complex_again(fn: _Function, point: np.ndarray, u: np.ndarray) -> _Estimate:
+    """The complex step along ``u``, for a function that has already accepted complex input."""
+    estimate = _complex_estimate(fn, point, u)
+    if isinstance(estimate, str):
+        raise ValueError(f"`f` stopped accepting complex input between calls: {estimate}")
+    return estimate
+
+
 def _estimate_along(fn, point, v, used, h, precise=True) -> np.ndarray:
     if used == "complex":
-        estimate = _complex_estimate(fn, point, v)
-        if isinstance(estimate, str):
-            raise ValueError(f"`f` stopped accepting complex input between calls: {estimate}")
-        return estimate.value
+        return _complex_again(fn, point, v).value
     if not precise:  # plain central difference (two evaluations): enough to compare halves
         return (fn.real(point + h * v) - fn.real(point - h * v)) / (2 * h)
     return _central_estimate(fn, point, v, h).value
