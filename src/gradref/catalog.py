@@ -12,7 +12,35 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Identity", "catalog", "get", "register"]
+__all__ = [
+    "Erratum",
+    "Identity",
+    "Mistake",
+    "catalog",
+    "errata",
+    "get",
+    "register",
+    "register_erratum",
+]
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A plausible wrong formula for an identity, which the build must reject.
+
+    Attributes
+    ----------
+    formula : str
+        The wrong derivative in LaTeX (right-hand side only, e.g. ``2 A x``).
+    derivative : callable
+        It as numpy code, with the signature of the identity's ``derivative``.
+    why : str
+        Why people write it, and what is wrong with it (one sentence).
+    """
+
+    formula: str
+    derivative: Callable[..., Any]
+    why: str
 
 
 @dataclass(frozen=True)
@@ -67,6 +95,31 @@ class Identity:
     fixed_dimension : bool
         Whether every dimension is a literal size (derived from the annotations
         when the sampler is derived).
+    derivation : str
+        A short derivation in MyST Markdown, in differentials (``df = <G, dX>``, hence
+        ``grad f = G``) or by the chain and product rules, step by step.
+    hessian : callable, "zero" or None
+        ``hessian(**inputs)``: the derivative of ``derivative`` with respect to ``wrt``,
+        of shape ``wrt.shape + wrt.shape`` for a gradient (the Hessian; for a matrix
+        variable the 4-tensor ``d^2 f / dX_ij dX_kl``), verified as the Jacobian of the
+        gradient, numerically and against sympy's exact second derivatives. ``"zero"``
+        when the gradient does not depend on ``wrt`` (verified as such).
+    hessian_formula : str
+        The Hessian in LaTeX (for a matrix variable, its action on a direction ``V``
+        reads best: ``\nabla^2 f[V] = ...``).
+    mistakes : tuple of Mistake
+        Plausible wrong formulas; the build measures each one's error and fails if one
+        passes.
+    conventions : dict of str to str
+        How the result reads in other conventions, in LaTeX, under the keys
+        ``"numerator"`` (numerator layout, as in *Mathematics for Machine Learning*),
+        ``"cookbook"`` (the Matrix Cookbook's notation) and ``"sympy"`` (what sympy's
+        matrix calculus prints), where it differs from this reference's.
+    related : tuple of str
+        Ids of related identities (special cases, generalisations, other variables).
+    cookbook : tuple of int
+        Equation numbers of the Matrix Cookbook (version of 15 November 2012) that this
+        identity verifies, as printed; they feed the concordance and the search.
     keywords : tuple of str
         What a reader would type into the site's search to find this identity, the
         most specific first: its names, their synonyms and spellings of its formula
@@ -94,6 +147,13 @@ class Identity:
     exercise: str = ""
     fixed_dimension: bool = False
     keywords: tuple[str, ...] = ()
+    derivation: str = ""
+    hessian: Callable[..., Any] | Literal["zero"] | None = None
+    hessian_formula: str = ""
+    mistakes: tuple[Mistake, ...] = ()
+    conventions: dict[str, str] = field(default_factory=dict, hash=False)
+    related: tuple[str, ...] = ()
+    cookbook: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         from gradref import shapes
@@ -111,6 +171,23 @@ class Identity:
                     f"identity {self.id!r}: a keyword must be non-empty, without ',' or ';'; "
                     f"got {keyword!r}"
                 )
+        if (self.hessian is None) != (not self.hessian_formula):
+            raise ValueError(
+                f"identity {self.id!r}: give both `hessian` and `hessian_formula`, or neither"
+            )
+        if isinstance(self.hessian, str) and self.hessian != "zero":
+            raise ValueError(f"identity {self.id!r}: `hessian` is a callable, 'zero' or None")
+        if self.hessian is not None and self.kind != "gradient":
+            raise ValueError(f"identity {self.id!r}: only a gradient identity has a `hessian`")
+        for mistake in self.mistakes:
+            if not isinstance(mistake, Mistake):
+                raise TypeError(f"identity {self.id!r}: `mistakes` must hold Mistake records")
+        unknown = set(self.conventions) - {"numerator", "cookbook", "sympy"}
+        if unknown:
+            raise ValueError(
+                f"identity {self.id!r}: `conventions` keys are 'numerator', 'cookbook', "
+                f"'sympy'; got {', '.join(sorted(unknown))}"
+            )
         spec = shapes.dims_of(self.value)
         for tag_of, tag in self.structure.items():
             if tag not in shapes.STRUCTURES:
@@ -142,20 +219,91 @@ class Identity:
         """The chapter the identity belongs to, e.g. ``"quadratic"``."""
         return self.id.partition(".")[0]
 
+    @property
+    def search_terms(self) -> tuple[str, ...]:
+        """``keywords``, then "Cookbook 101" and "eq 101" for each Cookbook equation."""
+        extra = []
+        for number in self.cookbook:
+            extra += [f"Cookbook {number}", f"Cookbook eq {number}", f"eq {number}"]
+        return (*self.keywords, *extra)
+
+
+@dataclass(frozen=True)
+class Erratum:
+    """A formula printed in a source that fails verification, with its correction.
+
+    Two kinds: a printed *derivative* (``identity`` names the catalog identity holding the
+    corrected formula, and ``printed_derivative`` is the printed one as numpy code with the
+    same signature; the build asserts that the printed one fails and the identity passes),
+    or a printed *equality* that is not a derivative (``check(rng)`` returns the relative
+    errors of the printed and the corrected forms at random inputs; the build asserts the
+    first is large and the second at rounding level).
+
+    Attributes
+    ----------
+    id : str
+        Stable identifier and page anchor, e.g. ``"cookbook-2012-eq-55"``.
+    source : str
+        The source, its edition and the page.
+    equations : tuple of int
+        The equation numbers concerned (Matrix Cookbook 2012 numbering for that source).
+    printed : str
+        The formula as printed, in LaTeX, transcribed symbol for symbol.
+    corrected : str
+        The corrected formula, in LaTeX.
+    category : str
+        What is wrong, in a word or two: "transpose", "sign", "factor", "missing assumption",
+        "typesetting", "missing term", "wrong term".
+    what : str
+        What is wrong and how it was established, in a sentence or two.
+    identity : str
+        Id of the catalog identity holding the corrected formula (derivative errata).
+    printed_derivative : callable or None
+        The printed derivative as numpy code (derivative errata).
+    check : callable or None
+        ``check(rng) -> (printed_error, corrected_error)`` (equality errata).
+    """
+
+    id: str
+    source: str
+    equations: tuple[int, ...]
+    printed: str
+    corrected: str
+    category: str
+    what: str
+    identity: str = ""
+    printed_derivative: Callable[..., Any] | None = None
+    check: Callable[[Any], tuple[float, float]] | None = None
+
+    def __post_init__(self) -> None:
+        derivative = bool(self.identity) and self.printed_derivative is not None
+        if derivative == (self.check is not None):
+            raise ValueError(
+                f"erratum {self.id!r}: give either `identity` and `printed_derivative`, or `check`"
+            )
+
 
 #: Modules of :mod:`gradref.identities`, in the reference's reading order, with chapter titles.
 FAMILY_TITLES = {
     "rules": "Product and chain rules",
-    "linear": "Linear maps",
+    "differentials": "Differentials",
+    "determinants": "Determinants",
+    "inverses": "Inverses",
+    "eigenvalues": "Eigenvalues",
+    "linear": "Linear maps and linear forms",
     "quadratic": "Quadratic forms",
+    "higher": "Higher-order and nonlinear forms",
     "traces": "Traces",
     "norms": "Norms",
+    "structured": "Structured matrices",
+    "gaussian": "Gaussian densities",
     "losses": "Losses",
     "elementary": "Explicit functions",
 }
 FAMILIES = tuple(FAMILY_TITLES)
 
 _REGISTRY: dict[str, Identity] = {}
+_ERRATA: dict[str, Erratum] = {}
 
 
 def register(identity: Identity) -> Identity:
@@ -166,9 +314,23 @@ def register(identity: Identity) -> Identity:
     return identity
 
 
+def register_erratum(erratum: Erratum) -> Erratum:
+    """Add ``erratum`` to the errata; each id may be registered only once."""
+    if erratum.id in _ERRATA:
+        raise ValueError(f"erratum {erratum.id!r} is already registered")
+    _ERRATA[erratum.id] = erratum
+    return erratum
+
+
 def _load() -> None:
     for family in FAMILIES:
         importlib.import_module(f"gradref.identities.{family}")
+
+
+def errata() -> tuple[Erratum, ...]:
+    """All registered errata, by source and equation number."""
+    _load()
+    return tuple(sorted(_ERRATA.values(), key=lambda e: (e.source, e.equations, e.id)))
 
 
 def catalog() -> tuple[Identity, ...]:

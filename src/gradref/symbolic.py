@@ -37,6 +37,7 @@ __all__ = [
     "assert_symbolic",
     "general_derivation",
     "verify_symbolic",
+    "verify_symbolic_hessian",
 ]
 
 #: Dimensions of the exact componentwise check.
@@ -141,7 +142,7 @@ def _is_zero(expression: sp.Basic) -> bool:
 
 def _exact_derivative(identity: Identity, value, variable):
     if identity.kind == "jacobian":
-        value = sp.Matrix(value)
+        value = sp.Matrix(list(sp.Matrix(value)))  # flattened row-major, like the numerics
         return value.jacobian(list(variable))
     if isinstance(variable, sp.MatrixBase):
         return variable.applyfunc(lambda entry: sp.diff(value, entry))
@@ -156,6 +157,8 @@ def _check_dimension(identity: Identity, n: int, rng: np.random.Generator):
     variable = arrays[identity.wrt]
     value, claimed = identity.symbolic(**arrays)
     exact = _exact_derivative(identity, value, variable)
+    if isinstance(claimed, sp.NDimArray) and isinstance(exact, sp.MatrixBase):
+        claimed = sp.Matrix(claimed.reshape(*exact.shape).tolist())  # out.shape + wrt.shape
     claimed = sp.Matrix(claimed) if isinstance(exact, sp.MatrixBase) else sp.sympify(claimed)
     problems: list[str] = []
     if isinstance(exact, sp.MatrixBase) and claimed.shape != exact.shape:
@@ -224,6 +227,8 @@ def _compare_implementation(identity, n, inputs, arrays, value, claimed):
             f"one {symbolic_derivative.shape}"
         )
     else:
+        if identity.kind == "jacobian":  # out.shape + wrt.shape, flattened like the numerics
+            numeric_derivative = numeric_derivative.reshape(symbolic_derivative.shape)
         expected_shape = (
             np.asarray(inputs[identity.wrt]).shape
             if identity.kind == "gradient"
@@ -330,6 +335,100 @@ def verify_symbolic(
     return SymbolicResult(
         identity.id, not problems, tuple(dims), entries, implementation, tuple(problems), general
     )
+
+
+@dataclass(frozen=True)
+class HessianResult:
+    """Outcome of :func:`verify_symbolic_hessian`.
+
+    Attributes
+    ----------
+    id : str
+    passed : bool
+    dims : tuple of int
+    entries : int
+        Second derivatives compared.
+    max_error : float
+        Largest difference between sympy's exact second derivatives, evaluated at the
+        sample, and the numpy Hessian, relative to the Hessian's largest entry.
+    problems : tuple of str
+    """
+
+    id: str
+    passed: bool
+    dims: tuple[int, ...]
+    entries: int
+    max_error: float
+    problems: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+def verify_symbolic_hessian(
+    identity: Identity, dims: tuple[int, ...] = SYMBOLIC_DIMENSIONS, rng: int = 0
+) -> HessianResult:
+    """Compare the numpy Hessian with sympy's exact second derivatives of the value.
+
+    At each dimension, sympy differentiates the symbolic value twice, entry by entry, with
+    respect to ``wrt`` (flattened row-major); the exact second derivatives are evaluated at
+    a random sample (20 digits) and compared with ``identity.hessian`` there, to 1e-9
+    relative to the Hessian's largest entry.
+    """
+    if identity.hessian is None:
+        raise ValueError(f"identity {identity.id!r} has no `hessian`")
+    generator = np.random.default_rng(rng)
+    dims = dims[:1] if identity.fixed_dimension else dims
+    entries, worst, problems = 0, 0.0, []
+    for n in dims:
+        inputs = identity.sample(generator, n)
+        symbols = {name: _symbols_for(name, value) for name, value in inputs.items()}
+        arrays = {name: s for name, s in symbols.items() if s is not None}
+        variable = list(arrays[identity.wrt])
+        value, _ = identity.symbolic(**arrays)
+        value = sp.sympify(value)
+        if isinstance(value, sp.MatrixBase):
+            value = value[0, 0]
+        exact = sp.hessian(value, variable)
+        substitution = {}
+        for name, stand_in in arrays.items():
+            number = np.asarray(inputs[name], dtype=float)
+            if isinstance(stand_in, sp.MatrixBase):
+                number = number.reshape(stand_in.shape)
+                substitution.update(
+                    {
+                        stand_in[i, j]: sp.Float(number[i, j], 20)
+                        for i in range(stand_in.rows)
+                        for j in range(stand_in.cols)
+                    }
+                )
+            else:
+                substitution[stand_in] = sp.Float(float(number), 20)
+        size = len(variable)
+        if isinstance(identity.hessian, str):  # "zero": sympy's must be exactly zero
+            entries += size * size
+            if not all(_is_zero(entry) for entry in exact):
+                problems.append(f"n={n}: sympy's Hessian is not zero")
+            continue
+        expected = np.array(exact.subs(substitution).evalf(20), dtype=complex).real
+        numeric = np.asarray(identity.hessian(**inputs), dtype=float)
+        if numeric.size != size * size:
+            problems.append(
+                f"n={n}: the numpy Hessian has shape {numeric.shape}; expected "
+                f"{np.shape(inputs[identity.wrt]) * 2}"
+            )
+            continue
+        numeric = numeric.reshape(size, size)
+        scale = max(float(np.max(np.abs(expected))), 1e-300)
+        error = float(np.max(np.abs(numeric - expected))) / scale
+        worst = max(worst, error)
+        entries += size * size
+        if error > 1e-9:
+            problems.append(
+                f"n={n}: the numpy Hessian differs from sympy's exact second derivatives "
+                f"(relative difference {error:.2e})"
+            )
+    return HessianResult(identity.id, not problems, tuple(dims), entries, worst, tuple(problems))
 
 
 def assert_symbolic(identity: Identity, **options) -> SymbolicResult:

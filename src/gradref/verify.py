@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from gradref.catalog import Identity
+from gradref.catalog import Identity, Mistake
 from gradref.check import CheckResult, DerivativeShapeError, check_gradient, check_jacobian
 
-__all__ = ["DIMENSIONS", "VerificationError", "VerifyResult", "assert_verified", "verify"]
+__all__ = [
+    "DIMENSIONS",
+    "MistakeResult",
+    "VerificationError",
+    "VerifyResult",
+    "assert_verified",
+    "hessian_identity",
+    "verify",
+    "verify_hessian",
+    "verify_mistakes",
+]
 
 #: Dimensions at which every identity is checked (fixed-dimension identities
 #: are checked on as many independent samples instead).
@@ -98,6 +109,132 @@ def _sizes(dims, identity: Identity) -> tuple[int, ...]:
     return sizes
 
 
+def _as_vector_problem(identity: Identity, inputs: dict):
+    """The identity at ``inputs`` as f(v) and its derivative, for the checker.
+
+    A gradient is checked as it is (any shape). A Jacobian of a matrix-valued function or
+    with respect to a matrix is checked on the flattened (row-major) output and variable:
+    its derivative has shape ``output.shape + wrt.shape``, which becomes
+    ``(output.size, wrt.size)``.
+    """
+    x = inputs[identity.wrt]
+    shape = np.shape(x)
+
+    def at(v):
+        return {**inputs, identity.wrt: np.reshape(v, shape) if shape else v}
+
+    if identity.kind == "gradient" or (np.ndim(x) == 1 and np.ndim(identity.value(**inputs)) == 1):
+        return (
+            lambda v: identity.value(**at(v)),
+            lambda v: identity.derivative(**at(v)),
+            x,
+        )
+    size = int(np.size(x))
+
+    def value(v):
+        return np.reshape(identity.value(**at(v)), -1)
+
+    def derivative(v):
+        claimed = np.asarray(identity.derivative(**at(v)))
+        if claimed.size % size or claimed.shape[claimed.ndim - len(shape) :] != shape:
+            raise DerivativeShapeError(
+                f"identity {identity.id!r}: the derivative must have shape "
+                f"output.shape + {shape} (the shape of `{identity.wrt}`); got {claimed.shape}"
+            )
+        return claimed.reshape(-1, size)
+
+    return value, derivative, np.reshape(x, -1)
+
+
+def hessian_identity(identity: Identity) -> Identity:
+    """The identity's Hessian as an identity of its own: the Jacobian of the gradient.
+
+    Raises
+    ------
+    ValueError
+        If the identity has no ``hessian``.
+    """
+    if identity.hessian is None:
+        raise ValueError(f"identity {identity.id!r} has no `hessian`")
+    return dataclasses.replace(
+        identity,
+        id=f"{identity.id}:hessian",
+        kind="jacobian",
+        value=identity.derivative,
+        derivative=identity.hessian,
+        hessian=None,
+        hessian_formula="",
+        mistakes=(),
+        sample=identity.sample,
+    )
+
+
+def verify_hessian(
+    identity: Identity, rng=None, dims: tuple[int, ...] = DIMENSIONS
+) -> VerifyResult:
+    """Verify ``identity.hessian`` numerically, as the Jacobian of ``identity.derivative``.
+
+    A Hessian declared ``"zero"`` (the gradient does not depend on ``wrt``) is verified by
+    evaluating the gradient at the sample and at three independent draws of ``wrt``: they
+    must agree to 1e-12 relative (the checker cannot measure a relative error on a zero
+    derivative, so it would call it inconclusive).
+    """
+    if not isinstance(identity.hessian, str):
+        return verify(hessian_identity(identity), rng=rng, dims=dims)
+    sizes = _sizes(dims, identity)
+    rng = np.random.default_rng(rng)
+    worst, checks, evaluations = 0.0, [], 0
+    for n in sizes:
+        inputs = identity.sample(rng, n)
+        base = np.asarray(identity.derivative(**inputs), dtype=float)
+        scale = max(float(np.max(np.abs(base))), np.finfo(float).tiny)
+        gap = 0.0
+        for _ in range(3):
+            other = identity.sample(rng, n)[identity.wrt]
+            moved = np.asarray(identity.derivative(**{**inputs, identity.wrt: other}))
+            gap = max(gap, float(np.max(np.abs(moved - base))) / scale)
+        evaluations += 4
+        worst = max(worst, gap)
+        checks.append((n, f"the gradient moved by {gap:.1e} (relative) across four points"))
+    verdict = "passed" if worst <= 1e-12 else "failed"
+    return VerifyResult(f"{identity.id}:hessian", verdict, worst, evaluations, tuple(checks))
+
+
+@dataclass(frozen=True)
+class MistakeResult:
+    """A listed mistake and its verification (which must fail)."""
+
+    mistake: Mistake
+    result: VerifyResult
+
+    @property
+    def rejected(self) -> bool:
+        """Whether the verification failed, as it must."""
+        return self.result.verdict == "failed"
+
+
+def verify_mistakes(identity: Identity, rng=None, dims: tuple[int, ...] = DIMENSIONS):
+    """Verify each of ``identity.mistakes`` in place of the derivative; each must fail.
+
+    Returns
+    -------
+    tuple of MistakeResult
+    """
+    return tuple(
+        MistakeResult(
+            mistake,
+            verify(
+                dataclasses.replace(
+                    identity, id=f"{identity.id}:mistake-{index}", derivative=mistake.derivative
+                ),
+                rng=rng,
+                dims=dims,
+            ),
+        )
+        for index, mistake in enumerate(identity.mistakes, start=1)
+    )
+
+
 def verify(
     identity: Identity,
     rng: np.random.Generator | int | None = None,
@@ -163,14 +300,10 @@ def verify(
                     f"its inputs ({', '.join(inputs)})"
                 )
 
-            def value(v, inputs=inputs):
-                return identity.value(**{**inputs, identity.wrt: v})
-
-            def derivative(v, inputs=inputs):
-                return identity.derivative(**{**inputs, identity.wrt: v})
+            value, derivative, point = _as_vector_problem(identity, inputs)
 
             try:
-                result = checker(value, derivative, inputs[identity.wrt], rng=rng)
+                result = checker(value, derivative, point, rng=rng)
             except DerivativeShapeError as exc:
                 checks.append((n, f"wrong shape: {exc}"))
                 failed, worst = True, float("inf")

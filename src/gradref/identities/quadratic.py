@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gradref.catalog import Identity, register
+from gradref.catalog import Identity, Mistake, register
 from gradref.identities.linear import COOKBOOK, SHEET
 from gradref.shapes import Arr, shaped, shaped_like
 
@@ -68,6 +68,32 @@ register(
         derivative=grad_quadratic_form,
         symbolic=lambda A, x: ((x.T * A * x)[0, 0], (A + A.T) * x),
         general=_general_wrt_x,
+        derivation=r"""
+The product rule on $f(x) = x^\top A x$ gives
+$df = dx^\top A x + x^\top A\, dx$. The first term is a scalar, so it equals its
+transpose $x^\top A^\top dx$, and $df = x^\top (A + A^\top)\, dx
+= \langle (A + A^\top) x,\ dx \rangle$. The gradient is what multiplies $dx$ in
+this inner product: $\nabla_x f = (A + A^\top) x$.
+""",
+        hessian=lambda A, x: A + A.T,
+        hessian_formula=r"\nabla_x^2\, x^\top A x = A + A^\top",
+        mistakes=(
+            Mistake(
+                "2 A x",
+                lambda A, x: 2 * A @ x,
+                "right only for symmetric A: it keeps one of the two terms of the product "
+                "rule and counts it twice",
+            ),
+            Mistake("A x", lambda A, x: A @ x, "drops the term from the left factor"),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial\, x^\top A x}{\partial x} = x^\top (A + A^\top)"
+            r"\ \text{(a row vector)}",
+            "cookbook": r"\frac{\partial x^\top B x}{\partial x} = (B + B^\top) x"
+            r"\ \text{(eq. 81, same layout)}",
+        },
+        related=("quadratic.grad-A",),
+        cookbook=(81,),
         assumptions="A square; not necessarily symmetric (for symmetric A it is 2Ax)",
         sources=(
             f"{SHEET}, exercise 3c",
@@ -101,6 +127,27 @@ register(
         derivative=grad_quadratic_form_wrt_matrix,
         symbolic=lambda A, x: ((x.T * A * x)[0, 0], x * x.T),
         general=_general_wrt_A,
+        derivation=r"""
+$f(A) = x^\top A x = \sum_{ij} x_i A_{ij} x_j$ is linear in $A$:
+$df = x^\top dA\, x = \operatorname{tr}(x^\top dA\, x) = \operatorname{tr}(x x^\top dA)
+= \langle x x^\top, dA \rangle$ (cyclic trace, $\langle G, dA\rangle =
+\operatorname{tr}(G^\top dA)$), so $\nabla_A f = x x^\top$.
+""",
+        hessian="zero",
+        hessian_formula=r"\nabla_A^2\, x^\top A x = 0",
+        mistakes=(
+            Mistake(
+                "A x x^\top",
+                lambda A, x: A @ np.outer(x, x),
+                "keeps a factor A, as if differentiating a quadratic in A",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial\, x^\top A x}{\partial A} = x x^\top"
+            r"\ \text{(symmetric, so the same in either layout)}",
+        },
+        related=("quadratic.grad-x", "traces.axb"),
+        cookbook=(),
         assumptions="A square; the gradient does not depend on A",
         sources=(f"{SHEET}, exercise 3d", f"{COOKBOOK}, eq. (72), with a = x"),
         exercise="3d",

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gradref.catalog import Identity, register
+from gradref.catalog import Identity, Mistake, register
 from gradref.identities.linear import COOKBOOK
 from gradref.shapes import Arr, shaped, shaped_like
 
@@ -38,6 +38,27 @@ register(
         derivative=grad_trace_axb,
         symbolic=lambda A, X, B: ((A * X * B).trace(), A.T * B.T),
         sources=(f"{COOKBOOK}, eq. (101)",),
-        keywords=("trace", "trace of a product", "cookbook 101"),
+        derivation=r"""
+The trace is linear, so $d\operatorname{tr}(AXB) = \operatorname{tr}(A\, dX\, B)
+= \operatorname{tr}(BA\, dX)$ (cyclic). With $\langle G, dX\rangle =
+\operatorname{tr}(G^\top dX)$, $G^\top = BA$, so $\nabla_X = (BA)^\top = A^\top B^\top$.
+""",
+        hessian="zero",
+        hessian_formula=r"\nabla_X^2 \operatorname{tr}(AXB) = 0",
+        mistakes=(
+            Mistake(
+                "B A",
+                lambda A, X, B: B @ A,
+                "the numerator-layout derivative, the transpose of the gradient",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial \operatorname{tr}(AXB)}{\partial X} = BA",
+            "cookbook": r"\frac{\partial}{\partial X}\operatorname{Tr}(AXB) = A^T B^T"
+            r"\ \text{(eq. 101, same layout)}",
+        },
+        related=("quadratic.grad-A",),
+        cookbook=(101,),
+        keywords=("trace", "trace of a product"),
     )
 )

@@ -1,0 +1,1 @@
+"""Determinants and log-determinants, differentiated with respect to a matrix."""

@@ -1,0 +1,1 @@
+"""Differentials of matrix expressions: the rules that every other derivative is built from."""

@@ -1,0 +1,1 @@
+"""Gaussian densities and mixtures, differentiated with respect to the point and the parameters."""

@@ -1,0 +1,1 @@
+"""Higher-order and nonlinear forms: powers of a matrix, products of forms, quotients."""

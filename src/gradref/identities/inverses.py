@@ -1,0 +1,1 @@
+"""Inverses: the derivative of a matrix inverse and of expressions that contain one."""

@@ -1,0 +1,1 @@
+"""Structured matrices: derivatives with respect to a symmetric, diagonal or Toeplitz matrix."""
