@@ -3,7 +3,7 @@
 import numpy as np
 
 from gradref._validate import array
-from gradref.catalog import Identity, register
+from gradref.catalog import Identity, Mistake, register
 from gradref.identities.linear import SHEET
 from gradref.shapes import Arr, shaped, shaped_like
 
@@ -91,6 +91,13 @@ def grad_logistic_loss(x, w):
     return -_sigmoid(-_score(x, w)) * x
 
 
+@shaped_like(logistic_loss)
+def hess_logistic_loss(x, w):
+    """Hessian of ``log(1 + exp(-w^T x))`` in ``w``: ``sigmoid(w^T x) sigmoid(-w^T x) x x^T``."""
+    t = _score(x, w)
+    return _sigmoid(t) * _sigmoid(-t) * np.outer(x, x)
+
+
 def _symbolic(x, w):
     import sympy as sp
 
@@ -119,6 +126,32 @@ register(
         derivative=grad_logistic_loss,
         symbolic=_symbolic,
         general=_general,
+        derivation=r"""
+Write $t = w^\top x$, so $dt = \langle x, dw\rangle$. The derivative of
+$\log(1 + e^{-t})$ in $t$ is $-e^{-t}/(1 + e^{-t}) = -\sigma(-t)$, hence
+$d\ell = -\sigma(-t)\, \langle x, dw\rangle$ and $\nabla_w \ell = -\sigma(-w^\top x)\, x$.
+Differentiating once more, $\sigma'(s) = \sigma(s)\sigma(-s)$ gives the Hessian
+$\sigma(t)\sigma(-t)\, x x^\top$, positive semidefinite: the loss is convex in $w$.
+""",
+        hessian=hess_logistic_loss,
+        hessian_formula=r"\nabla_w^2 \log\!\left(1 + e^{-w^\top x}\right) = "
+        r"\sigma(w^\top x)\,\sigma(-w^\top x)\, x x^\top",
+        mistakes=(
+            Mistake(
+                r"\sigma(-w^\top x)\, x",
+                lambda x, w: _sigmoid(-(w @ x)) * x,
+                "loses the minus sign of the inner derivative of -w^T x",
+            ),
+            Mistake(
+                r"-\sigma(w^\top x)\, x",
+                lambda x, w: -_sigmoid(w @ x) * x,
+                "sigma(w^T x) where sigma(-w^T x) is needed: the two differ unless w^T x = 0",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial \ell}{\partial w} = -\sigma(-w^\top x)\, x^\top",
+        },
+        related=("elementary.sheet-xyz", "linear.inner"),
         assumptions="sigma(s) = 1 / (1 + exp(-s)) is the logistic function",
         sources=(f"{SHEET}, exercise 4c",),
         exercise="4c",

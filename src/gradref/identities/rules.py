@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradref._validate import matrix, scalar, vector
-from gradref.catalog import Identity, register
+from gradref.catalog import Identity, Mistake, register
 from gradref.identities.linear import SHEET
 
 
@@ -482,6 +482,24 @@ register(
         derivative=grad_inner_of_maps,
         symbolic=_symbolic_product,
         assumptions="f and g differentiable at x",
+        derivation=r"""
+Differentiate the inner product $f^\top g = \sum_i f_i g_i$ with the product rule:
+$d(f^\top g) = df^\top g + f^\top dg$. With $df = J_f\, dx$ and $dg = J_g\, dx$ this is
+$g^\top J_f\, dx + f^\top J_g\, dx = \langle J_f^\top g + J_g^\top f,\ dx\rangle$, which
+gives the gradient.
+""",
+        mistakes=(
+            Mistake(
+                r"J_f(x)^\top g(x)",
+                lambda x, f, g: f.jacobian(x).T @ g(x),
+                "keeps one term of the product rule and forgets that g depends on x too",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial (f^\top g)}{\partial x} = g^\top J_f + f^\top J_g"
+            r"\ \text{(a row vector)}",
+        },
+        related=("rules.product-scalar", "rules.chain", "linear.inner"),
         sources=(f"{SHEET}, exercise 1a",),
         exercise="1a",
         keywords=(
@@ -508,6 +526,28 @@ register(
         derivative=grad_product_of_functions,
         symbolic=_symbolic_product_scalar,
         assumptions="f and g differentiable at x",
+        derivation=r"""
+For scalars the product rule reads $d(fg) = g\, df + f\, dg$, and
+$df = \langle \nabla f, dx\rangle$, $dg = \langle \nabla g, dx\rangle$, so
+$d(fg) = \langle g\nabla f + f \nabla g,\ dx\rangle$.
+""",
+        mistakes=(
+            Mistake(
+                r"\nabla f\, g - f\, \nabla g",
+                lambda x, f, g: f.gradient(x) * g(x) - f(x) * g.gradient(x),
+                "the sign of the quotient rule's numerator, carried into the product rule",
+            ),
+            Mistake(
+                r"\nabla f(x) \odot \nabla g(x)",
+                lambda x, f, g: f.gradient(x) * g.gradient(x),
+                "multiplies the derivatives, as if d(fg) = df dg",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial (fg)}{\partial x} = g\, \frac{\partial f}{\partial x}"
+            r" + f\, \frac{\partial g}{\partial x}\ \text{(row vectors)}",
+        },
+        related=("rules.product",),
         sources=(f"{SHEET}, exercise 1b",),
         exercise="1b",
         keywords=(
@@ -533,6 +573,24 @@ register(
         derivative=grad_composition,
         symbolic=_symbolic_composition,
         assumptions="f differentiable at x, g differentiable at f(x)",
+        derivation=r"""
+With $y = f(x)$, $dy = J_f(x)\, dx$ and $d(g(y)) = \langle \nabla g(y), dy\rangle
+= \nabla g(y)^\top J_f(x)\, dx = \langle J_f(x)^\top \nabla g(y),\ dx\rangle$. The transpose
+appears because a gradient is a column: in numerator layout the same rule is the product of
+row vector and matrix, $\nabla g^\top J_f$.
+""",
+        mistakes=(
+            Mistake(
+                r"W^\top \nabla g(f(x))\ \text{for}\ f = \tanh(Wx + b)",
+                lambda x, f, g: f.W.T @ g.gradient(f(x)),
+                "forgets the derivative of tanh inside the Jacobian of f",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial (g\circ f)}{\partial x} = "
+            r"\frac{\partial g}{\partial y}\Big|_{y=f(x)} J_f(x)\ \text{(row vector times matrix)}",
+        },
+        related=("rules.chain-univariate", "rules.chain-parametrized", "rules.product"),
         sources=(f"{SHEET}, exercise 2a",),
         exercise="2a",
         keywords=(
@@ -560,6 +618,23 @@ register(
         derivative=grad_scalar_chain,
         symbolic=_symbolic_scalar_chain,
         assumptions="f, h1, h2 differentiable where evaluated",
+        derivation=r"""
+Apply the chain rule twice: $d\,h_2(h_1(f)) = h_2'(h_1(f))\, d\,h_1(f)$ and
+$d\,h_1(f) = h_1'(f)\, df = h_1'(f)\, \langle \nabla f, dx\rangle$. The two scalar
+derivatives multiply the gradient of the innermost function.
+""",
+        mistakes=(
+            Mistake(
+                r"\nabla f(x)\, h_2'\big(h_1(f(x))\big)",
+                lambda x, f, h1, h2: f.gradient(x) * h2.derivative(h1(f(x))),
+                "drops the middle factor h_1'(f(x))",
+            ),
+        ),
+        conventions={
+            "numerator": r"h_2'(h_1(f))\, h_1'(f)\, \frac{\partial f}{\partial x}"
+            r"\ \text{(a row vector)}",
+        },
+        related=("rules.chain",),
         sources=(f"{SHEET}, exercise 2b",),
         exercise="2b",
         keywords=(
@@ -587,6 +662,25 @@ register(
         derivative=grad_loss_of_parametrization,
         symbolic=_symbolic_parametrization,
         assumptions="x, y, z differentiable at w; L differentiable at (x(w), y(w), z(w))",
+        derivation=r"""
+$\mathcal L$ depends on $w$ only through $u = (x(w), y(w), z(w))$:
+$d\mathcal L = \partial_x\mathcal L\, dx + \partial_y\mathcal L\, dy + \partial_z\mathcal L\, dz$,
+and $dx = \langle\nabla x(w), dw\rangle$ (likewise $y$, $z$). Collecting the coefficient of
+$dw$ gives the sum of the three gradients weighted by the partial derivatives of $\mathcal L$.
+""",
+        mistakes=(
+            Mistake(
+                r"\partial_y\mathcal L\,\nabla x + \partial_x\mathcal L\,\nabla y + "
+                r"\partial_z\mathcal L\,\nabla z",
+                lambda w, phi, loss: loss.gradient(phi(w))[[1, 0, 2]] @ phi.jacobian(w),
+                "pairs each partial derivative with the wrong inner gradient",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial \mathcal L}{\partial w} = \nabla\mathcal L(u)^\top "
+            r"\frac{\partial u}{\partial w}\ \text{(row vector times the 3 × p Jacobian)}",
+        },
+        related=("rules.chain",),
         sources=(f"{SHEET}, exercise 2c",),
         exercise="2c",
         keywords=(
