@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 import warnings
 
 import numpy as np
@@ -807,8 +808,48 @@ def _public_functions():
                 )
 
 
+def _declared(function):
+    """Whether every required argument of ``function`` has a declared shape (Arr["..."])."""
+    spec = shapes.dims_of(function) if callable(function) else {}
+    if not spec or isinstance(function, type):
+        return False
+    required = [
+        name
+        for name, parameter in inspect.signature(function).parameters.items()
+        if parameter.default is inspect.Parameter.empty
+    ]
+    return all(name in spec for name in required)
+
+
+DECLARED = [f for f in _public_functions() if _declared(f)]
+
+
+@pytest.mark.parametrize("function", DECLARED, ids=[f.__qualname__ for f in DECLARED])
+def test_declared_functions_name_the_argument_of_a_wrong_shape(function):
+    # Derived from the declaration: each argument in turn gets an extra axis, then each of its
+    # dimensions that another argument shares gets one entry more; the error must name the
+    # argument (or the one it disagrees with, where the dimension was bound) and the shape.
+    spec = shapes.dims_of(function)
+    valid = shapes.sample(spec, {}, np.random.default_rng(0), 2)
+    for name, dims in spec.items():
+        value = np.asarray(valid[name])
+        wrong = [value[..., None]]
+        for axis, dim in enumerate(dims):
+            shared = isinstance(dim, int) or any(
+                dim in other for key, other in spec.items() if key != name
+            )
+            if shared:
+                grown = list(value.shape)
+                grown[axis] += 1
+                wrong.append(np.ones(grown))
+        for bad_value in wrong:
+            with pytest.raises(ValueError, match=r"^`\w+` must (have|be) .*shape") as error:
+                function(**{**valid, name: bad_value})
+            assert f"`{name}`" in str(error.value)
+
+
 def test_every_public_function_has_a_bad_input_case():
-    covered = {function for function, _, _ in SHAPE_ERRORS + RULES_BAD_INPUT}
+    covered = {function for function, _, _ in SHAPE_ERRORS + RULES_BAD_INPUT} | set(DECLARED)
     missing = [function.__qualname__ for function in _public_functions() if function not in covered]
     assert not missing, f"add a row to SHAPE_ERRORS or RULES_BAD_INPUT for {missing}"
 
