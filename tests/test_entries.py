@@ -129,3 +129,54 @@ def test_matrix_jacobian_is_checked_flattened():
         identity, derivative=lambda X: jac_inverse(X).transpose(2, 3, 0, 1)
     )
     assert gradref.verify(transposed, rng=0).verdict == "failed"
+
+
+def _vjp_inverse():
+    from gradref.shapes import Arr, shaped
+
+    @shaped
+    def inverse(A: Arr["n n"]):  # noqa: F722
+        return np.linalg.inv(A)
+
+    @shaped
+    def adjoint_inverse(A: Arr["n n"], Cbar: Arr["n n"]):  # noqa: F722
+        inv = np.linalg.inv(A)
+        return -inv.T @ Cbar @ inv.T
+
+    return Identity(
+        id="test.vjp-inverse",
+        title="t",
+        formula="x",
+        wrt="A",
+        kind="vjp",
+        cotangent="Cbar",
+        value=inverse,
+        derivative=adjoint_inverse,
+        symbolic=lambda A, Cbar: (A.inv(), -A.inv().T * Cbar * A.inv().T),
+        sources=(),
+        structure={"A": "invertible"},
+    )
+
+
+def test_a_vjp_identity_is_verified_as_the_gradient_of_the_contraction():
+    from gradref.symbolic import verify_symbolic
+
+    identity = _vjp_inverse()
+    assert gradref.verify(identity, rng=0).passed
+    assert verify_symbolic(identity, dims=(1, 2)).passed
+    transposed = dataclasses.replace(
+        identity, derivative=lambda A, Cbar: -np.linalg.inv(A) @ Cbar @ np.linalg.inv(A)
+    )
+    assert gradref.verify(transposed, rng=0).verdict == "failed"
+    wrong_symbolic = dataclasses.replace(
+        identity, symbolic=lambda A, Cbar: (A.inv(), -A.inv() * Cbar * A.inv())
+    )
+    assert not verify_symbolic(wrong_symbolic, dims=(1, 2)).passed
+
+
+def test_vjp_needs_its_cotangent():
+    identity = _vjp_inverse()
+    with pytest.raises(ValueError, match="cotangent"):
+        dataclasses.replace(identity, cotangent="")
+    with pytest.raises(ValueError, match="cotangent"):
+        dataclasses.replace(identity, kind="gradient")

@@ -59,9 +59,13 @@ class Identity:
         function's annotations (``Arr["m n"]``) and ``structure``.
     wrt : str
         Name of the argument that is differentiated.
-    kind : {"gradient", "jacobian"}
+    kind : {"gradient", "jacobian", "vjp"}
         A gradient has the shape of ``wrt``; a Jacobian of f: R^m -> R^n is
-        n x m.
+        n x m. A vector-Jacobian product (reverse mode) gives, for ``C = value(...)`` and an
+        upstream gradient ``C̄`` (the input named by ``cotangent``, shaped like ``C``), the
+        adjoint ``derivative(..., C̄)`` of ``wrt``, shaped like ``wrt``: the gradient of
+        ``<C̄, value>`` with respect to ``wrt``, which is how it is verified
+        (``<C̄, dC> = <Ā, dA>`` for every direction ``dA``).
     value : callable
         ``value(**inputs)``: the function being differentiated, its array
         arguments annotated with named dimensions (see :mod:`gradref.shapes`).
@@ -117,6 +121,10 @@ class Identity:
         matrix calculus prints), where it differs from this reference's.
     related : tuple of str
         Ids of related identities (special cases, generalisations, other variables).
+    cotangent : str
+        For a ``"vjp"`` identity, the name of the derivative's argument holding the upstream
+        gradient ``C̄`` (annotated in the derivative's signature with the shape of the
+        value's output).
     cookbook : tuple of int
         Equation numbers of the Matrix Cookbook (version of 15 November 2012) that this
         identity verifies, as printed; they feed the concordance and the search.
@@ -133,7 +141,7 @@ class Identity:
     id: str
     title: str
     wrt: str
-    kind: Literal["gradient", "jacobian"]
+    kind: Literal["gradient", "jacobian", "vjp"]
     value: Callable[..., Any]
     derivative: Callable[..., Any]
     symbolic: Callable[..., tuple[Any, Any]]
@@ -154,6 +162,7 @@ class Identity:
     conventions: dict[str, str] = field(default_factory=dict, hash=False)
     related: tuple[str, ...] = ()
     cookbook: tuple[int, ...] = ()
+    cotangent: str = ""
 
     def __post_init__(self) -> None:
         from gradref import shapes
@@ -161,8 +170,13 @@ class Identity:
         family, _, name = self.id.partition(".")
         if not family or not name:
             raise ValueError(f"`id` must look like 'family.name'; got {self.id!r}")
-        if self.kind not in ("gradient", "jacobian"):
-            raise ValueError(f"`kind` must be 'gradient' or 'jacobian'; got {self.kind!r}")
+        if self.kind not in ("gradient", "jacobian", "vjp"):
+            raise ValueError(f"`kind` must be 'gradient', 'jacobian' or 'vjp'; got {self.kind!r}")
+        if (self.kind == "vjp") != bool(self.cotangent):
+            raise ValueError(
+                f"identity {self.id!r}: a 'vjp' identity names its upstream gradient in "
+                f"`cotangent`, and only a 'vjp' identity does"
+            )
         if not (self.formula or self.latex):
             raise ValueError(f"identity {self.id!r}: give its `formula`")
         for keyword in self.keywords:
@@ -189,6 +203,13 @@ class Identity:
                 f"'sympy'; got {', '.join(sorted(unknown))}"
             )
         spec = shapes.dims_of(self.value)
+        if self.kind == "vjp" and self.sample is None:
+            spec = {**spec, **shapes.dims_of(self.derivative)}
+            if self.cotangent not in spec:
+                raise ValueError(
+                    f"identity {self.id!r}: the cotangent `{self.cotangent}` must be an "
+                    f"annotated argument of `derivative`"
+                )
         for tag_of, tag in self.structure.items():
             if tag not in shapes.STRUCTURES:
                 raise ValueError(
@@ -297,7 +318,12 @@ FAMILY_TITLES = {
     "norms": "Norms",
     "structured": "Structured matrices",
     "gaussian": "Gaussian densities",
+    "activations": "Activations and elementwise maps",
+    "softmax": "Softmax and log-sum-exp",
     "losses": "Losses",
+    "layers": "Layers and backpropagation",
+    "likelihoods": "Likelihoods and exponential families",
+    "adjoints": "Reverse-mode rules for matrix operations",
     "elementary": "Explicit functions",
 }
 FAMILIES = tuple(FAMILY_TITLES)

@@ -40,6 +40,8 @@ def _shapes(identity: Identity) -> dict[str, Any]:
     if identity.sample is None:
         return {}
     spec = shapes.dims_of(identity.value)
+    if identity.kind == "vjp":
+        spec = {**spec, **shapes.dims_of(identity.derivative)}
     return {
         name: {
             "dims": [str(d) for d in dims],
@@ -121,6 +123,7 @@ def entry_record(identity: Identity, rng: int = 0) -> dict[str, Any]:
         "family": identity.family,
         "kind": identity.kind,
         "wrt": identity.wrt,
+        "cotangent": identity.cotangent or None,
         "latex": identity.latex,
         "formula": formula.strip().rstrip(","),
         "with": with_shapes.strip().lstrip(",").strip(),

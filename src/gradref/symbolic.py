@@ -156,6 +156,12 @@ def _check_dimension(identity: Identity, n: int, rng: np.random.Generator):
     arrays = {name: s for name, s in symbols.items() if s is not None}
     variable = arrays[identity.wrt]
     value, claimed = identity.symbolic(**arrays)
+    if identity.kind == "vjp":  # verified as the gradient of <C̄, value>
+        cotangent = arrays[identity.cotangent]
+        value = sum(
+            (a * b for a, b in zip(list(cotangent), list(sp.Matrix(value)), strict=True)),
+            sp.Integer(0),
+        )
     exact = _exact_derivative(identity, value, variable)
     if isinstance(claimed, sp.NDimArray) and isinstance(exact, sp.MatrixBase):
         claimed = sp.Matrix(claimed.reshape(*exact.shape).tolist())  # out.shape + wrt.shape
@@ -211,7 +217,13 @@ def _compare_implementation(identity, n, inputs, arrays, value, claimed):
 
     symbolic_value = evaluate(value).reshape(-1)
     symbolic_derivative = evaluate(claimed)
-    numeric_value = np.asarray(identity.value(**inputs)).real.reshape(-1)
+    if identity.kind == "vjp":
+        arguments = {k: v for k, v in inputs.items() if k != identity.cotangent}
+        numeric_value = np.atleast_1d(
+            np.sum(inputs[identity.cotangent] * np.asarray(identity.value(**arguments)))
+        )
+    else:
+        numeric_value = np.asarray(identity.value(**inputs)).real.reshape(-1)
     numeric_derivative = np.asarray(identity.derivative(**inputs), dtype=float)
     problems = []
     if symbolic_value.shape != numeric_value.shape or not np.allclose(
@@ -231,7 +243,7 @@ def _compare_implementation(identity, n, inputs, arrays, value, claimed):
             numeric_derivative = numeric_derivative.reshape(symbolic_derivative.shape)
         expected_shape = (
             np.asarray(inputs[identity.wrt]).shape
-            if identity.kind == "gradient"
+            if identity.kind != "jacobian"
             else symbolic_derivative.shape
         )
         if numeric_derivative.shape != expected_shape:

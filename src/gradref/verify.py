@@ -123,6 +123,21 @@ def _as_vector_problem(identity: Identity, inputs: dict):
     def at(v):
         return {**inputs, identity.wrt: np.reshape(v, shape) if shape else v}
 
+    if identity.kind == "vjp":  # the gradient of <C̄, value> is the adjoint
+        cotangent = inputs[identity.cotangent]
+        arguments = {k: v for k, v in inputs.items() if k != identity.cotangent}
+
+        def contracted(v):
+            output = identity.value(**{**arguments, identity.wrt: np.reshape(v, shape)})
+            if np.shape(output) != np.shape(cotangent):
+                raise DerivativeShapeError(
+                    f"identity {identity.id!r}: the cotangent `{identity.cotangent}` has shape "
+                    f"{np.shape(cotangent)}, the value {np.shape(output)}"
+                )
+            return np.sum(cotangent * output)
+
+        return contracted, lambda v: identity.derivative(**at(v)), x
+
     if identity.kind == "gradient" or (np.ndim(x) == 1 and np.ndim(identity.value(**inputs)) == 1):
         return (
             lambda v: identity.value(**at(v)),
@@ -282,7 +297,7 @@ def verify(
         raise TypeError(f"`identity` must be an Identity; got {type(identity).__name__}")
     sizes = _sizes(dims, identity)
     rng = np.random.default_rng(rng)
-    checker = check_gradient if identity.kind == "gradient" else check_jacobian
+    checker = check_jacobian if identity.kind == "jacobian" else check_gradient
     checks: list[tuple[int, CheckResult | str]] = []
     failed = inconclusive = False
     worst, evaluations, error = 0.0, 0, None

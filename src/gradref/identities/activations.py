@@ -1,0 +1,1 @@
+"""Activations and elementwise maps: sigmoid, tanh, softplus, ReLU and their relatives."""

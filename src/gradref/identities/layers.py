@@ -1,0 +1,1 @@
+"""Layers: backpropagation through one layer, given the upstream gradient."""

@@ -1,0 +1,1 @@
+"""Likelihoods: Gaussian and exponential-family log-likelihoods, KL divergences."""

@@ -1,0 +1,1 @@
+"""Softmax and log-sum-exp: gradients, Jacobians and Hessians."""
