@@ -223,6 +223,24 @@ STRUCTURES: dict[str, tuple[Callable, str, str]] = {
     "positive": (lambda rng, s: rng.uniform(0.5, 2.0, s), r"\mathbb{R}_{>0}", "positive entries"),
     "probability": (_probability, r"\Delta", "a probability vector (per row)"),
     "one-hot": (_one_hot, "", "one-hot (per row)"),
+    # T_ij = v[i - j]: 2n - 1 free values, one per diagonal.
+    "toeplitz": (
+        lambda rng, s: (
+            lambda n: rng.standard_normal(2 * n - 1)[
+                np.subtract.outer(np.arange(n), np.arange(n)) + n - 1
+            ]
+        )(_square(rng, s).shape[0]),
+        "",
+        "Toeplitz (constant along each diagonal)",
+    ),
+    # T_ij = v[|i - j|]: n free values.
+    "symmetric-toeplitz": (
+        lambda rng, s: (
+            lambda n: rng.standard_normal(n)[np.abs(np.subtract.outer(np.arange(n), np.arange(n)))]
+        )(_square(rng, s).shape[0]),
+        "",
+        "symmetric Toeplitz",
+    ),
 }
 
 
