@@ -354,10 +354,13 @@ def test_structure_tags_and_how_they_are_written():
         "positive": (r"\mathbb{R}_{>0}", "positive entries"),
         "probability": (r"\Delta", "a probability vector (per row)"),
         "one-hot": ("", "one-hot (per row)"),
+        "toeplitz": STRUCTURES["toeplitz"][1:],
+        "symmetric-toeplitz": STRUCTURES["symmetric-toeplitz"][1:],
     }
     assert list(STRUCTURES) == [
         "general", "square", "symmetric", "spd", "invertible",
         "diagonal", "orthogonal", "positive", "probability", "one-hot",
+        "toeplitz", "symmetric-toeplitz",
     ]  # fmt: skip
 
 
@@ -606,7 +609,7 @@ def make(**changes) -> Identity:
 
 def test_identity_rejects_an_unknown_structure_tag():
     known = "general, square, symmetric, spd, invertible, diagonal, orthogonal, positive, " + (
-        "probability, one-hot"
+        "probability, one-hot, toeplitz, symmetric-toeplitz"
     )
     message = f"identity 't.x': unknown structure 'sym' for `A`; known: {known}"
     with pytest.raises(ValueError, match=exact(message)):
@@ -638,7 +641,7 @@ def test_identity_needs_a_formula_or_a_latex_statement():
         ({"id": "tx"}, "`id` must look like 'family.name'; got 'tx'"),
         ({"id": ".x"}, "`id` must look like 'family.name'; got '.x'"),
         ({"id": "t."}, "`id` must look like 'family.name'; got 't.'"),
-        ({"kind": "hessian"}, "`kind` must be 'gradient' or 'jacobian'; got 'hessian'"),
+        ({"kind": "hessian"}, "`kind` must be 'gradient', 'jacobian' or 'vjp'; got 'hessian'"),
         (
             {"keywords": ("ok", "a, b")},
             "identity 't.x': a keyword must be non-empty, without ',' or ';'; got 'a, b'",

@@ -203,6 +203,14 @@ class Identity:
                 f"'sympy'; got {', '.join(sorted(unknown))}"
             )
         spec = shapes.dims_of(self.value)
+        if (
+            callable(self.hessian)
+            and spec
+            and getattr(self.hessian, "__name__", "<lambda>") != "<lambda>"
+            and not shapes.dims_of(self.hessian)
+        ):
+            # a Hessian takes the value's arguments: give it their declared shapes and checks
+            object.__setattr__(self, "hessian", shapes.shaped_like(self.value)(self.hessian))
         if self.kind == "vjp" and self.sample is None:
             spec = {**spec, **shapes.dims_of(self.derivative)}
             if self.cotangent not in spec:

@@ -30,6 +30,12 @@ def grad_quadratic_form(A, x):
 
 
 @shaped_like(quadratic_form)
+def hess_quadratic_form(A, x):
+    """Hessian of ``x^T A x`` with respect to ``x``: ``A + A^T`` (it does not depend on ``x``)."""
+    return A + A.T
+
+
+@shaped_like(quadratic_form)
 def grad_quadratic_form_wrt_matrix(A, x):
     """Gradient of ``x^T A x`` with respect to ``A``: the outer product ``x x^T``.
 
@@ -75,7 +81,7 @@ transpose $x^\top A^\top dx$, and $df = x^\top (A + A^\top)\, dx
 = \langle (A + A^\top) x,\ dx \rangle$. The gradient is what multiplies $dx$ in
 this inner product: $\nabla_x f = (A + A^\top) x$.
 """,
-        hessian=lambda A, x: A + A.T,
+        hessian=hess_quadratic_form,
         hessian_formula=r"\nabla_x^2\, x^\top A x = A + A^\top",
         mistakes=(
             Mistake(
