@@ -18,7 +18,7 @@ import numpy as np
 from gradref.catalog import Erratum, Identity, catalog, errata
 from gradref.verify import VerificationError, verify, verify_hessian, verify_mistakes
 
-__all__ = ["SCHEMA_VERSION", "entry_record", "erratum_record", "export"]
+__all__ = ["SCHEMA_VERSION", "concordance_records", "entry_record", "erratum_record", "export"]
 
 SCHEMA_VERSION = 1
 
@@ -233,6 +233,41 @@ def erratum_record(erratum: Erratum, rng: int = 0) -> dict[str, Any]:
     }
 
 
+def concordance_records(rng: int = 0) -> list[dict[str, Any]]:
+    """The Cookbook concordance as data; each note's numerical check is run here.
+
+    Raises
+    ------
+    VerificationError
+        If a note's check measures a relative error above 1e-10.
+    """
+    from gradref.cookbook import concordance, notes
+
+    explained = notes()
+    rows = []
+    for row in concordance():
+        error = None
+        note = explained.get(row.equation)
+        if note is not None and note.check is not None and row.status == note.status:
+            error = float(note.check(np.random.default_rng(rng)))
+            if not error <= 1e-10:
+                raise VerificationError(
+                    f"Cookbook eq. ({row.equation}): the check of its note measures a relative "
+                    f"error of {error:.2e} (at most 1e-10 expected)"
+                )
+        rows.append(
+            {
+                "equation": row.equation,
+                "page": row.page,
+                "status": row.status,
+                "targets": list(row.targets),
+                "reason": row.reason,
+                "check_error": error,
+            }
+        )
+    return rows
+
+
 def export(rng: int = 0) -> dict[str, Any]:
     """The whole catalog as data, as published in the site's ``catalog.json``.
 
@@ -240,21 +275,11 @@ def export(rng: int = 0) -> dict[str, Any]:
     documented on the site's catalog page.
     """
     from gradref import __version__
-    from gradref.cookbook import concordance
 
     return {
         "schema_version": SCHEMA_VERSION,
         "gradref_version": __version__,
         "identities": [entry_record(identity, rng=rng) for identity in catalog()],
         "errata": [erratum_record(erratum, rng=rng) for erratum in errata()],
-        "cookbook_concordance": [
-            {
-                "equation": row.equation,
-                "page": row.page,
-                "status": row.status,
-                "targets": list(row.targets),
-                "reason": row.reason,
-            }
-            for row in concordance()
-        ],
+        "cookbook_concordance": concordance_records(rng=rng),
     }
