@@ -261,3 +261,23 @@ def test_failure_without_diagnosis_costs_no_more_than_a_pass():
     assert result.evaluations == 6
     assert result.worst == ()
     assert result.numerical is None
+
+
+def test_a_jacobian_row_that_is_exactly_constant_passes_when_claimed_zero():
+    # ReLU's Jacobian has zero rows where x < 0; they are judged against the largest row,
+    # so a right claim passes and a wrong one (or a hidden slope) still fails.
+    x = np.array([1.0, -2.0, 0.5, -0.3])
+
+    def relu(v):
+        return np.maximum(v, 0)
+
+    def mask(v):
+        return np.diag((v > 0).astype(float))
+
+    assert check_jacobian(relu, mask, x, rng=0).verdict == "passed"
+    assert check_jacobian(relu, lambda v: mask(v) + 1e-3 * np.eye(4), x, rng=0).verdict == "failed"
+    hidden = check_jacobian(lambda v: relu(v) + 1e-9 * v, mask, x, rng=0)
+    assert hidden.verdict == "failed"
+    assert check_jacobian(lambda v: 0 * v + 1.0, lambda v: np.zeros((4, 4)), x).verdict == (
+        "inconclusive"
+    )
