@@ -213,7 +213,7 @@ def _compare_implementation(identity, n, inputs, arrays, value, claimed):
             if isinstance(expression, sp.MatrixBase)
             else (sp.Matrix([expression]))
         )
-        return np.array(expression.subs(substitution).evalf(20), dtype=complex).real
+        return np.array(expression.xreplace(substitution).evalf(20), dtype=complex).real
 
     symbolic_value = evaluate(value).reshape(-1)
     symbolic_derivative = evaluate(claimed)
@@ -422,7 +422,7 @@ def verify_symbolic_hessian(
             if not all(_is_zero(entry) for entry in exact):
                 problems.append(f"n={n}: sympy's Hessian is not zero")
             continue
-        expected = np.array(exact.subs(substitution).evalf(20), dtype=complex).real
+        expected = np.array(exact.xreplace(substitution).evalf(20), dtype=complex).real
         numeric = np.asarray(identity.hessian(**inputs), dtype=float)
         if numeric.size != size * size:
             problems.append(
