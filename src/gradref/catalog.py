@@ -207,10 +207,14 @@ class Identity:
             callable(self.hessian)
             and spec
             and getattr(self.hessian, "__name__", "<lambda>") != "<lambda>"
-            and not shapes.dims_of(self.hessian)
+            and not getattr(self.hessian, "__wrapped__", None)
         ):
             # a Hessian takes the value's arguments: give it their declared shapes and checks
-            object.__setattr__(self, "hessian", shapes.shaped_like(self.value)(self.hessian))
+            # (once per function: two identities may share one Hessian)
+            raw = self.hessian
+            if not hasattr(raw, "_gradref_checked"):
+                raw._gradref_checked = shapes.shaped_like(self.value)(raw)
+            object.__setattr__(self, "hessian", raw._gradref_checked)
         if self.kind == "vjp" and self.sample is None:
             spec = {**spec, **shapes.dims_of(self.derivative)}
             if self.cotangent not in spec:

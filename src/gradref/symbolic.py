@@ -133,11 +133,30 @@ def _is_zero(expression: sp.Basic) -> bool:
     difference = sp.expand(expression.doit())
     if difference == 0:  # the common case, and far cheaper than simplify
         return True
+    if _nonzero_somewhere(difference):  # a wrong formula: no need to simplify to know it
+        return False
     difference = sp.simplify(difference)
     if difference == 0:
         return True
     verdict = difference.equals(0)
     return bool(verdict)
+
+
+def _nonzero_somewhere(expression: sp.Basic) -> bool:
+    """Whether ``expression`` is clearly non-zero at a random point (50 digits).
+
+    A value far above the evaluation's precision proves the expression is not identically
+    zero; anything else (a tiny value, a non-number, undefined functions) proves nothing,
+    and the exact simplification decides.
+    """
+    symbols = sorted(expression.free_symbols, key=str)
+    generator = np.random.default_rng(len(symbols))
+    point = {s: sp.Rational(int(generator.integers(1, 97)), 89) for s in symbols}
+    try:
+        number = complex(expression.xreplace(point).evalf(50))
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(abs(number)) and abs(number) > 1e-12)
 
 
 def _exact_derivative(identity: Identity, value, variable):
