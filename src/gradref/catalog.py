@@ -125,6 +125,9 @@ class Identity:
         For a ``"vjp"`` identity, the name of the derivative's argument holding the upstream
         gradient ``C̄`` (annotated in the derivative's signature with the shape of the
         value's output).
+    symbolic_dims : tuple of int
+        Base sizes of the exact sympy check (default 1, 2, 3); an identity whose exact
+        check is slow at 3 (many symbols through a softmax) may stop at 2, and says so.
     cookbook : tuple of int
         Equation numbers of the Matrix Cookbook (version of 15 November 2012) that this
         identity verifies, as printed; they feed the concordance and the search.
@@ -163,6 +166,7 @@ class Identity:
     related: tuple[str, ...] = ()
     cookbook: tuple[int, ...] = ()
     cotangent: str = ""
+    symbolic_dims: tuple[int, ...] = (1, 2, 3)
 
     def __post_init__(self) -> None:
         from gradref import shapes

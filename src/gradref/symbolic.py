@@ -325,7 +325,7 @@ def general_derivation(identity: Identity) -> GeneralResult | None:
 
 
 def verify_symbolic(
-    identity: Identity, dims: tuple[int, ...] = SYMBOLIC_DIMENSIONS, rng: int = 0
+    identity: Identity, dims: tuple[int, ...] | None = None, rng: int = 0
 ) -> SymbolicResult:
     """Verify `identity` exactly with sympy, entry by entry.
 
@@ -353,6 +353,7 @@ def verify_symbolic(
     False
     """
     generator = np.random.default_rng(rng)
+    dims = identity.symbolic_dims if dims is None else dims
     dims = dims[:1] if identity.fixed_dimension else dims
     entries, implementation, problems = 0, True, []
     for n in dims:
@@ -397,7 +398,7 @@ class HessianResult:
 
 
 def verify_symbolic_hessian(
-    identity: Identity, dims: tuple[int, ...] = SYMBOLIC_DIMENSIONS, rng: int = 0
+    identity: Identity, dims: tuple[int, ...] | None = None, rng: int = 0
 ) -> HessianResult:
     """Compare the numpy Hessian with sympy's exact second derivatives of the value.
 
@@ -409,6 +410,7 @@ def verify_symbolic_hessian(
     if identity.hessian is None:
         raise ValueError(f"identity {identity.id!r} has no `hessian`")
     generator = np.random.default_rng(rng)
+    dims = identity.symbolic_dims if dims is None else dims
     dims = dims[:1] if identity.fixed_dimension else dims
     entries, worst, problems = 0, 0.0, []
     for n in dims:
