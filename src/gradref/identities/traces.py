@@ -13,6 +13,11 @@ from gradref.catalog import Erratum, Identity, Mistake, register, register_errat
 from gradref.identities.linear import COOKBOOK
 from gradref.shapes import Arr, shaped, shaped_like
 
+#: Eqs. 123-127 are checked by sympy at the smallest sizes only: its exact simplification
+#: of a symbolic inverse (or of the degree-4 polynomial of eq. 123) takes minutes beyond
+#: them. The numerical check runs at every size.
+SYMBOLIC_SMALL = (1,)
+
 
 def _cookbook(*equations: int) -> str:
     """The Cookbook citation, with its equation numbers and page."""
@@ -1770,12 +1775,8 @@ register(
             + C.T * X * X.T * C.T * X * B * B.T,
         ),
         sources=(_cookbook(123),),
-        fixed_dimension=True,
-        assumptions="C square, not necessarily symmetric; sympy checks it exactly at the "
-        "smallest size only (X 1 x 2): the symbolic check of this degree-4 polynomial in three "
-        "matrices takes minutes from the next size on, so the identity is marked "
-        "fixed_dimension, which limits the symbolic check to the first size; the numerical "
-        "check still runs at every size",
+        symbolic_dims=SYMBOLIC_SMALL,
+        assumptions="C square, not necessarily symmetric",
         derivation=r"""
 Write $M = X^\top CX$ and $D = BB^\top$; cycling $B$, $f = \operatorname{tr}(MMD)$ and
 $df = \operatorname{tr}(dM\,K)$ with $K = MD + DM$. Since $dM = dX^\top CX + X^\top C\,dX$,
@@ -1855,11 +1856,8 @@ register(
         ),
         sources=(_cookbook(124),),
         structure={"X": "invertible"},
-        fixed_dimension=True,
-        assumptions="X invertible; sympy checks it exactly at the smallest size only (X 1 x 1): "
-        "its exact simplification of a symbolic 3 x 3 inverse takes minutes, so the identity "
-        "is marked fixed_dimension, which limits the symbolic check to the first size; the "
-        "numerical check still runs at every size",
+        symbolic_dims=SYMBOLIC_SMALL,
+        assumptions="X invertible",
         derivation=r"""
 From $d(X^{-1}) = -X^{-1}\,dX\,X^{-1}$,
 $d\operatorname{tr}(AX^{-1}B) = -\operatorname{tr}(AX^{-1}\,dX\,X^{-1}B)
@@ -1922,15 +1920,6 @@ def _congruence_sample(*names):
     return sample
 
 
-#: Why eqs. 125-127 are checked by sympy at the smallest size only.
-SYMBOLIC_SMALLEST = (
-    "; sympy checks it exactly at the smallest size only (X a 2 x 1 column, the inverse "
-    "1 x 1): its exact simplification of the inverse of a symbolic X^T C X takes minutes "
-    "from 2 x 2 on, so the identity is marked fixed_dimension, which limits the symbolic "
-    "check to the first size; the numerical check still runs at every size"
-)
-
-
 @shaped
 def trace_inv_congruence(A: Arr["m m"], X: Arr["n m"], C: Arr["n n"]):
     """The trace ``tr[(X^T C X)^{-1} A]``.
@@ -1979,9 +1968,9 @@ register(
         sources=(_cookbook(125),),
         structure={"C": "symmetric"},
         sample=_congruence_sample("A", "X", "C"),
-        fixed_dimension=True,
+        symbolic_dims=SYMBOLIC_SMALL,
         assumptions="C symmetric (as the Cookbook assumes) and X^T C X invertible; A need not "
-        "be symmetric (the formula symmetrizes it)" + SYMBOLIC_SMALLEST,
+        "be symmetric (the formula symmetrizes it)",
         derivation=r"""
 Let $M = X^\top CX$, symmetric because $C$ is. With $d(M^{-1}) = -M^{-1}dM\,M^{-1}$,
 $df = -\operatorname{tr}(dM\,W)$, $W = M^{-1}AM^{-1}$, and $dM = dX^\top CX + X^\top C\,dX$.
@@ -2076,9 +2065,9 @@ register(
         sources=(_cookbook(126),),
         structure={"B": "symmetric", "C": "symmetric"},
         sample=_congruence_sample("X", "B", "C"),
-        fixed_dimension=True,
+        symbolic_dims=SYMBOLIC_SMALL,
         assumptions="B and C symmetric (as the Cookbook assumes), X^T C X invertible (X has "
-        "one row more than columns in the checks)" + SYMBOLIC_SMALLEST,
+        "one row more than columns in the checks)",
         derivation=r"""
 With $M = X^\top CX$ and $N = X^\top BX$ (both symmetric), the product rule gives
 $df = \operatorname{tr}(d(M^{-1})N) + \operatorname{tr}(M^{-1}dN)$. The first part is
@@ -2175,9 +2164,9 @@ register(
         ),
         structure={"C": "symmetric", "B": "symmetric"},
         sample=_congruence_sample("A", "X", "C", "B"),
-        fixed_dimension=True,
+        symbolic_dims=SYMBOLIC_SMALL,
         assumptions="B and C symmetric, A + X^T C X invertible; A need not be symmetric (for "
-        "symmetric A this is the Cookbook's printed eq. 127)" + SYMBOLIC_SMALLEST,
+        "symmetric A this is the Cookbook's printed eq. 127)",
         derivation=r"""
 With $M = A + X^\top CX$ and $N = X^\top BX$, $df = -\operatorname{tr}(M^{-1}dM\,M^{-1}N) +
 \operatorname{tr}(M^{-1}dN)$, and $dM = dX^\top CX + X^\top C\,dX$, $dN = dX^\top BX +
