@@ -20,7 +20,7 @@ def _at(equation: int) -> str:
     return f"{COOKBOOK}, eq. ({equation}), p. {PAGES[equation]}"
 
 
-# -- samplers for shapes the annotations cannot order -----------------------------------
+# -- samplers for what the annotations cannot express -----------------------------------
 
 
 def _invertible(rng, n):
@@ -40,6 +40,11 @@ def _sample_square_from_2(rng, n):
     # Sizes n + 1 = 2, 3, ...: at n = 1 det X = X_11 is linear, its Hessian vanishes, and a
     # zero Hessian cannot be confirmed by a relative error.
     return {"X": rng.standard_normal((n + 1, n + 1))}
+
+
+def _sample_invertible_from_2(rng, n):
+    # As above, for an invertible X (well conditioned by construction).
+    return {"X": _invertible(rng, n + 1)}
 
 
 def _sym_det_inv(M):
@@ -227,7 +232,7 @@ register(
         derivative=grad_det,
         symbolic=lambda X: (X.det(), X.det() * _sym_inv_transpose(X)),
         structure={"X": "invertible"},
-        sample=_sample_square_from_2,
+        sample=_sample_invertible_from_2,
         assumptions="X square and invertible (for singular X use the adjugate form, "
         "differentials.det-adjugate); checked from 2 x 2 up (a 1 x 1 det is linear)",
         sources=(_at(49), f"{_at(42)} (as a differential)", MAGNUS),
@@ -576,11 +581,11 @@ register(
         sources=(f"{_at(46)}, and eq. (48) for the second derivative", MAGNUS),
         derivation=r"""
 With $d\det Y = \det(Y)\operatorname{tr}(Y^{-1}dY)$ (eq. 42) and $dY = Y'(x)\,dx$ by the
-chain rule, $\tfrac{d}{dx}\det Y = \det(Y)\operatorname{tr}(Y^{-1}Y')$. Differentiating
-the product again, $\tfrac{d}{dx}\det Y = \det(Y)\operatorname{tr}(Y^{-1}Y')$ contributes
-$\det(Y)\operatorname{tr}(Y^{-1}Y')^2$, and $\tfrac{d}{dx}\operatorname{tr}(Y^{-1}Y') =
-\operatorname{tr}(Y^{-1}Y'') - \operatorname{tr}(Y^{-1}Y'Y^{-1}Y')$ (from
-$d Y^{-1} = -Y^{-1} dY\, Y^{-1}$): this is eq. (48).
+chain rule, $\tfrac{d}{dx}\det Y = \det(Y)\operatorname{tr}(Y^{-1}Y')$ (eq. 46).
+Differentiating this product once more, the factor $\det Y$ gives
+$\det(Y)\operatorname{tr}(Y^{-1}Y')^2$, and the trace gives
+$\det(Y)\big[\operatorname{tr}(Y^{-1}Y'') - \operatorname{tr}(Y^{-1}Y'Y^{-1}Y')\big]$
+(from $d Y^{-1} = -Y^{-1} dY\, Y^{-1}$): their sum is eq. (48).
 """,
         hessian=hess_det_on_path,
         hessian_formula=r"\frac{d^2\det Y}{dx^2} = \det(Y)\Big[\operatorname{tr}(Y^{-1}Y'')"
