@@ -40,7 +40,7 @@ def install(session: nox.Session, *groups: str) -> None:
 def tests(session: nox.Session) -> None:
     """Unit, property (Hypothesis), symbolic and doctests."""
     install(session, "test")
-    session.run("pytest", "-m", "not browser", *session.posargs)
+    session.run("pytest", "-m", "not browser", "-n", "auto", *session.posargs)
 
 
 def install_katex(session: nox.Session) -> None:
