@@ -180,3 +180,46 @@ def test_vjp_needs_its_cotangent():
         dataclasses.replace(identity, cotangent="")
     with pytest.raises(ValueError, match="cotangent"):
         dataclasses.replace(identity, kind="gradient")
+
+
+def test_every_cookbook_equation_is_accounted_for_once_and_its_note_checks_pass():
+    from gradref.cookbook import EQUATIONS
+    from gradref.record import concordance_records
+
+    rows = concordance_records()
+    assert [row["equation"] for row in rows] == list(EQUATIONS)
+    for row in rows:
+        assert row["targets"] or row["reason"], row
+    for identity in gradref.catalog():
+        for related in identity.related:
+            gradref.get(related)  # raises, naming it, if it does not exist
+
+
+from gradref.catalog import errata  # noqa: E402
+
+ERRATA = errata()
+
+
+@pytest.mark.parametrize("erratum", ERRATA, ids=[e.id for e in ERRATA])
+def test_every_erratum_fails_as_printed_and_passes_corrected(erratum):
+    record = erratum_record(erratum)
+    assert record["printed_wrong_shape"] or record["printed_error"] > 1e-6
+    assert record["corrected_error"] <= 1e-6
+
+
+def _layout_matters(identity):
+    # For a scalar variable both layouts agree; for a vector or matrix they are transposes.
+    sample = identity.sample(np.random.default_rng(0), 2)
+    return np.size(sample[identity.wrt]) > 1
+
+
+def test_every_identity_is_a_complete_entry():
+    incomplete = [
+        i.id
+        for i in gradref.catalog()
+        if not (i.derivation.strip() and i.mistakes and i.sources and i.title)
+        or (i.kind == "gradient" and _layout_matters(i) and "numerator" not in i.conventions)
+    ]
+    assert not incomplete, (
+        f"derivation, mistakes, sources or numerator layout missing: {incomplete}"
+    )

@@ -676,6 +676,8 @@ $\partial_{\rho_j}\ln[\rho_j\mathcal N_s] = 1/\rho_j$.
             ),
         ),
         conventions={
+            "numerator": r"\frac{\partial \ln p(s)}{\partial \rho} = \big(\gamma_1/\rho_1,\ "
+            r"\dots,\ \gamma_K/\rho_K\big)\ \text{(a row vector)}",
             "cookbook": r"\frac{\partial\ln p(s)}{\partial\rho_j} = \frac{\rho_j\mathcal N_s"
             r"(\mu_j,\Sigma_j)}{\sum_k\rho_k\mathcal N_s(\mu_k,\Sigma_k)}\frac1{\rho_j}"
             r"\ \text{(eq. 392)}",
@@ -729,6 +731,8 @@ $\Sigma^{-1}$ symmetric): $\gamma_j\Sigma_j^{-1}(s - \mu_j)$ (eq. 394). Checked 
             ),
         ),
         conventions={
+            "numerator": r"\frac{\partial \ln p(s)}{\partial \mu_j} = \gamma_j\,(s - \mu_j)^\top"
+            r"\Sigma_j^{-1}\ \text{(a row vector)}",
             "cookbook": r"\frac{\partial\ln p(s)}{\partial\mu_j} = \frac{\rho_j\mathcal N_s"
             r"(\mu_j,\Sigma_j)}{\sum_k\rho_k\mathcal N_s(\mu_k,\Sigma_k)}[\Sigma_j^{-1}"
             r"(s-\mu_j)]\ \text{(eq. 394)}",
@@ -793,6 +797,9 @@ d\Sigma\big)$, which at a symmetric $\Sigma_j$ gives eq. (396). Checked for $j =
             ),
         ),
         conventions={
+            "numerator": r"\frac{\partial \ln p(s)}{\partial \Sigma_j} = \tfrac12\gamma_j\left("
+            r"-\Sigma_j^{-1} + \Sigma_j^{-1}(s - \mu_j)(s - \mu_j)^\top\Sigma_j^{-1}\right)"
+            r"\ \text{(symmetric at a symmetric }\Sigma_j\text{: the same in both layouts)}",
             "cookbook": r"\frac{\rho_j\mathcal N_s(\mu_j,\Sigma_j)}{\sum_k\rho_k\mathcal N_s"
             r"(\mu_k,\Sigma_k)}\frac12[-\Sigma_j^{-1}+\Sigma_j^{-1}(s-\mu_j)(s-\mu_j)^T"
             r"\Sigma_j^{-1}]\ \text{(eq. 396)}",
