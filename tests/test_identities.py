@@ -392,11 +392,19 @@ def _array_inputs(identity):
     return [name for name, value in inputs.items() if isinstance(value, np.ndarray)]
 
 
+def _arguments(identity, function, inputs):
+    """The inputs that ``function`` takes: a vjp's value does not take the cotangent."""
+    if function == "value" and identity.kind == "vjp":
+        return {k: v for k, v in inputs.items() if k != identity.cotangent}
+    return inputs
+
+
 NON_FINITE_CASES = [
     (identity, function, name, bad)
     for identity in IDENTITIES
     for function in ("value", "derivative")
     for name in _array_inputs(identity)
+    if name in _arguments(identity, function, {n: None for n in _array_inputs(identity)})
     for bad in (np.nan, np.inf)
 ]
 
@@ -413,7 +421,7 @@ def test_reference_implementations_reject_non_finite_input(identity, function, n
     with pytest.raises(
         ValueError, match=rf"^`{name}` must be finite; it contains NaN or infinity$"
     ):
-        getattr(identity, function)(**inputs)
+        getattr(identity, function)(**_arguments(identity, function, inputs))
 
 
 # -- softplus and sigmoid: elementwise, overflow-free, complex-step ready -------------------
@@ -739,9 +747,16 @@ def _scaled(inputs, scale):
     }
 
 
+# Whose true value exceeds the floating-point range at such inputs (exponentials of
+# entries of size 1e3 and more): there is no finite answer to give.
+OVERFLOWING = {"adjoints.expm", "traces.exp", "traces.sin", "losses.poisson-w"}
+
+
 @pytest.mark.parametrize("scale", [1e3, 1e6, 1e12])
 @pytest.mark.parametrize("identity", IDENTITIES, ids=IDS)
 def test_large_inputs_give_finite_values_without_warnings(identity, scale):
+    if identity.id in OVERFLOWING:
+        pytest.skip("the true value is beyond the floating-point range")
     rng = np.random.default_rng(1)
     inputs = _scaled(identity.sample(rng, 4), scale)
     # The complex step evaluates the value at wrt + i h u.
@@ -749,9 +764,9 @@ def test_large_inputs_give_finite_values_without_warnings(identity, scale):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         results = [
-            identity.value(**inputs),
+            identity.value(**_arguments(identity, "value", inputs)),
             identity.derivative(**inputs),
-            identity.value(**stepped),
+            identity.value(**_arguments(identity, "value", stepped)),
         ]
     for result in results:
         assert np.all(np.isfinite(result)), f"{identity.id}: {result}"
@@ -872,7 +887,14 @@ RULE_DIMENSIONS = {
 }
 DIMENSIONS = {
     **RULE_DIMENSIONS,
-    **{i.id: shapes.dims_of(i.value) for i in IDENTITIES if shapes.dims_of(i.value)},
+    **{
+        i.id: {
+            **shapes.dims_of(i.value),
+            **(shapes.dims_of(i.derivative) if i.kind == "vjp" else {}),
+        }
+        for i in IDENTITIES
+        if shapes.dims_of(i.value)
+    },
 }
 
 
@@ -905,8 +927,9 @@ def test_sampled_dimensions_are_distinct_where_the_statement_distinguishes_them(
     for dimension, size in sizes.items():
         if isinstance(dimension, int):
             assert size == dimension, f"{identity.id}: fixed size {dimension} sampled as {size}"
-    named = sorted(sizes.items(), key=str)
-    assert len(set(sizes.values())) == len(sizes), f"{identity.id} at n={n}: {named}"
+    names = {d: size for d, size in sizes.items() if not isinstance(d, int)}  # literals aside
+    named = sorted(names.items(), key=str)
+    assert len(set(names.values())) == len(names), f"{identity.id} at n={n}: {named}"
     if identity.kind == "jacobian":  # outputs x inputs, each in its declared (distinct) sizes
         output = np.shape(identity.value(**inputs))
         assert np.shape(identity.derivative(**inputs)) == output + _shape(inputs[identity.wrt])

@@ -805,7 +805,7 @@ register(
         symbolic=_sp_cholesky,
         sources=(MURRAY, GILES),
         sample=_sample_spd,
-        fixed_dimension=True,  # so that sympy runs once, at 2 x 2; numerics at n + 1 = 2, ..., 9
+        symbolic_dims=(1,),  # sympy at 2 x 2 only (minutes beyond); numerics at 2, ..., 9
         assumptions=(
             "A symmetric positive definite; the factor is defined on the symmetric part "
             "(A + A^T)/2, so every direction dA is allowed and the adjoint is symmetric. "
@@ -995,7 +995,7 @@ register(
         symbolic=_sp_eigenvalues,
         sources=(GILES,),
         sample=_sample_eigh,
-        fixed_dimension=True,  # so that sympy runs once, at 2 x 2; numerics at n + 1 = 2, ..., 9
+        symbolic_dims=(1,),  # sympy at 2 x 2 only (minutes beyond); numerics at 2, ..., 9
         assumptions=(
             "Distinct eigenvalues (a repeated eigenvalue is not differentiable as a sorted "
             "list); the eigenvalues are those of the symmetric part (A + A^T)/2, so every "
@@ -1060,7 +1060,7 @@ register(
         symbolic=_sp_eigendecomposition,
         sources=(GILES,),
         sample=_sample_eigh_both,
-        fixed_dimension=True,  # sympy runs once, at 1 x 1 (see the assumptions); numerics at 1-8
+        symbolic_dims=(1,),  # sympy at 1 x 1 only (see the assumptions); numerics at 1-8
         assumptions=(
             "Distinct eigenvalues (the weights 1/(λ_j - λ_i) blow up as two meet); the "
             "decomposition is of the symmetric part (A + A^T)/2; the eigenvectors are unit "
@@ -1198,7 +1198,7 @@ register(
         symbolic=_sp_expm,
         sources=(MATHIAS, NAJFELD, HIGHAM, GILES),
         sample=_sample_expm,
-        fixed_dimension=True,  # sympy runs once, at 1 x 1 (see the assumptions); numerics at 1-8
+        symbolic_dims=(1,),  # sympy at 1 x 1 only (see the assumptions); numerics at 1-8
         assumptions=(
             "None for the identity (A is any square matrix). The reference computes exp by "
             "scaling and squaring with a degree-18 Taylor polynomial, and the adjoint as the "
