@@ -404,7 +404,7 @@ NON_FINITE_CASES = [
     for identity in IDENTITIES
     for function in ("value", "derivative")
     for name in _array_inputs(identity)
-    if name in _arguments(identity, function, {n: None for n in _array_inputs(identity)})
+    if name in _arguments(identity, function, dict.fromkeys(_array_inputs(identity)))
     for bad in (np.nan, np.inf)
 ]
 
