@@ -8,7 +8,10 @@ means of the sufficient statistics and whose Hessians are their covariances.
 
 A matrix parameter (a covariance, a precision) is a function of its n^2 entries taken as
 independent, differentiated at a symmetric point (the Cookbook's convention): the gradients
-below are symmetric there, and are the ones a symmetric parametrisation keeps. The exact
+below are symmetric there (a parametrisation by the n(n+1)/2 free entries of a symmetric
+matrix gets 2G - diag(G) instead, a listed mistake). The Gaussian log-partition in eta2 is
+the exception: its value uses the symmetric part of eta2, so that its Hessian is the
+covariance of x x^T. The exact
 sympy checks therefore differentiate with respect to a general matrix of symbols and state
 the claim with the transposes that this requires (they vanish at the symmetric sample); an
 input that is not differentiated and must be symmetric is made symmetric in the check.
