@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
+from gradref import shapes
 from gradref.catalog import catalog
 from gradref.identities import layers
 from gradref.record import entry_record
@@ -87,6 +90,8 @@ def test_layers_reject_bad_arguments_with_a_message():
         layers.conv1d_valid(np.ones(2), np.ones(3))
     with pytest.raises(ValueError, match="`W`"):
         layers.affine_rows(X, np.ones((4, 2)), np.ones(4))
+    with pytest.raises(ValueError, match=r"^`ybar` must have shape \(l - k \+ 1,\) = \(3,\)"):
+        layers.adjoint_conv1d_input(np.ones(5), np.ones(3), np.ones(4))
 
 
 def test_attention_is_stable_for_large_scores():
@@ -96,3 +101,71 @@ def test_attention_is_stable_for_large_scores():
     out = layers.attention(Q, K, V)
     assert np.all(np.isfinite(out))
     np.testing.assert_allclose(out, 0.0, atol=1e-12)  # all the weight on the first key
+
+
+# -- the generic checks of tests/test_identities.py, with the cotangent of a vjp kept out of
+# -- the value's arguments (the layer's value does not take the upstream gradient)
+
+
+def _value_arguments(identity, inputs):
+    return {name: v for name, v in inputs.items() if name != identity.cotangent}
+
+
+def _declared(identity):
+    spec = shapes.dims_of(identity.value)
+    return {**spec, **shapes.dims_of(identity.derivative)} if identity.kind == "vjp" else spec
+
+
+@pytest.mark.parametrize("n", range(1, 7))
+@pytest.mark.parametrize("identity", ENTRIES, ids=lambda identity: identity.id)
+def test_distinct_dimensions_are_sampled_with_distinct_sizes(identity, n):
+    inputs = identity.sample(np.random.default_rng(n), n)
+    declared = _declared(identity)
+    assert sorted(inputs) == sorted(declared)
+    sizes: dict[str, int] = {}
+    for name, dims in declared.items():
+        shape = np.shape(inputs[name])
+        assert len(shape) == len(dims), f"{name} has shape {shape}, declared {dims}"
+        for dim, size in zip(dims, shape, strict=True):
+            assert sizes.setdefault(dim, size) == size, f"{dim} of {name} at n={n}"
+    assert len(set(sizes.values())) == len(sizes), f"{identity.id} at n={n}: {sizes}"
+    if identity.kind == "vjp":  # the cotangent has the output's shape, the adjoint wrt's
+        output = identity.value(**_value_arguments(identity, inputs))
+        assert np.shape(inputs[identity.cotangent]) == np.shape(output)
+        assert np.shape(identity.derivative(**inputs)) == np.shape(inputs[identity.wrt])
+
+
+@pytest.mark.parametrize("scale", [1e3, 1e12])
+@pytest.mark.parametrize("identity", ENTRIES, ids=lambda identity: identity.id)
+def test_large_inputs_give_finite_values_without_warnings(identity, scale):
+    inputs = identity.sample(np.random.default_rng(1), 4)
+    inputs = {k: scale * v if isinstance(v, np.ndarray) else v for k, v in inputs.items()}
+    arguments = _value_arguments(identity, inputs)
+    stepped = {**arguments, identity.wrt: arguments[identity.wrt] + 1e-20j}  # the complex step
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results = [
+            identity.value(**arguments),
+            identity.derivative(**inputs),
+            identity.value(**stepped),
+        ]
+    for result in results:
+        assert np.all(np.isfinite(result)), f"{identity.id}: {result}"
+
+
+@pytest.mark.parametrize("identity", ENTRIES, ids=lambda identity: identity.id)
+def test_non_finite_input_is_refused_naming_the_argument(identity):
+    inputs = identity.sample(np.random.default_rng(0), 3)
+    for function in ("value", "derivative"):
+        for name, value in inputs.items():
+            if not isinstance(value, np.ndarray) or (
+                function == "value" and name == identity.cotangent
+            ):
+                continue
+            bad = value.copy()
+            bad.flat[-1] = np.nan
+            arguments = {**inputs, name: bad}
+            if function == "value":
+                arguments = _value_arguments(identity, arguments)
+            with pytest.raises(ValueError, match=rf"^`{name}` must be finite"):
+                getattr(identity, function)(**arguments)

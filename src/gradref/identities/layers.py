@@ -30,7 +30,10 @@ IOFFE = (
 VASWANI = "Vaswani et al., *Attention Is All You Need* (2017)"
 NAIR_HINTON = "Nair & Hinton, *Rectified Linear Units Improve Restricted Boltzmann Machines* (2010)"
 
-_ADJOINT = r"\ \text{(an adjoint has the shape of its variable in every layout)}"
+_ADJOINT = (
+    r"\ \text{(the transpose of the adjoint: numerator layout arranges } "
+    r"\partial L / \partial(\cdot) \text{ so)}"
+)
 
 
 # -- sympy helpers --------------------------------------------------------------------------
@@ -678,12 +681,12 @@ def _normalise(X, eps, axis):
 
 
 def _check_eps(eps):
-    if not eps > 0:
-        raise ValueError(f"`eps` must be positive; got {eps!r}")
+    if not np.real(eps) > 0:
+        raise ValueError(f"`eps` must be positive; got {np.real(eps).item()!r}")
 
 
 @shaped
-def layer_norm(X: Arr["n d"], gamma: Arr["d"], beta: Arr["d"], eps: float):
+def layer_norm(X: Arr["n d"], gamma: Arr["d"], beta: Arr["d"], eps: Arr[""]):
     """Layer normalisation of each row of X over its d features, then ``* gamma + beta``.
 
     >>> layer_norm(np.array([[1.0, 3.0]]), np.ones(2), np.zeros(2), 1e-12).round(6)
@@ -710,7 +713,7 @@ def adjoint_layer_norm_input(
     X: Arr["n d"],
     gamma: Arr["d"],
     beta: Arr["d"],
-    eps: float,
+    eps: Arr[""],
     Ybar: Arr["n d"],
 ):
     """``Xbar = (g - mean(g) - Xhat * mean(g * Xhat)) / sigma`` per row, ``g = Ybar * gamma``."""
@@ -722,7 +725,7 @@ def adjoint_layer_norm_gamma(
     X: Arr["n d"],
     gamma: Arr["d"],
     beta: Arr["d"],
-    eps: float,
+    eps: Arr[""],
     Ybar: Arr["n d"],
 ):
     """``gammabar = sum over rows of Ybar * Xhat``."""
@@ -735,7 +738,7 @@ def adjoint_layer_norm_beta(
     X: Arr["n d"],
     gamma: Arr["d"],
     beta: Arr["d"],
-    eps: float,
+    eps: Arr[""],
     Ybar: Arr["n d"],
 ):
     """``betabar = sum over rows of Ybar``."""
@@ -849,17 +852,19 @@ _LN_KEYWORDS = ("layer normalization", "layer norm", "LayerNorm", "layernorm bac
 _LN_DERIVATION = r"""
 For one row ($\mu$, $\sigma$ its statistics), $d\hat x = \frac{1}{\sigma}\bigl(dx
 - \mathbf{1}\,\tfrac1d \mathbf{1}^\top dx - \hat x\, \tfrac1d \hat x^\top dx\bigr)$, because
-$d\mu = \tfrac1d \mathbf{1}^\top dx$ and $d\sigma = \tfrac{1}{d\sigma}(x - \mu\mathbf{1})^\top dx$
-(the $\mathbf{1}^\top(x - \mu\mathbf{1}) = 0$ term drops).
+$d\mu = \tfrac1d \mathbf{1}^\top dx$ and, from $\sigma^2 = \tfrac1d \lVert x - \mu\mathbf{1}\rVert^2
++ \epsilon$, $d\sigma = (x - \mu\mathbf{1})^\top dx \,/\, (d \cdot \sigma)$ (the term in $d\mu$
+drops, as $\mathbf{1}^\top(x - \mu\mathbf{1}) = 0$); then $\hat x = (x - \mu\mathbf{1})/\sigma$
+gives $d\hat x = (dx - \mathbf{1}\, d\mu)/\sigma - \hat x\, d\sigma / \sigma$.
 """
 
 register(
     Identity(
         id="layers.layernorm-input",
         title="Layer normalisation: adjoint of the input",
-        formula=_LN_FORMULA + r"\bar x_i = \frac{1}{\sigma_i}\Bigl(g_i - \bar g_i \mathbf{1} "
-        r"- \hat x_i \tfrac1d \hat x_i^\top g_i\Bigr),\ g_i = \gamma \odot \bar y_i,\ "
-        r"\bar g_i = \tfrac1d \mathbf{1}^\top g_i",
+        formula=_LN_FORMULA
+        + r"\bar x_i = \frac{1}{\sigma_i}\Bigl(g_i - \tfrac1d (\mathbf{1}^\top g_i) \mathbf{1} "
+        r"- \tfrac1d (\hat x_i^\top g_i)\, \hat x_i\Bigr),\ g_i = \gamma \odot \bar y_i",
         wrt="X",
         kind="vjp",
         cotangent="Ybar",
@@ -870,10 +875,12 @@ register(
         derivation=_LN_DERIVATION
         + r"""
 With $g = \gamma \odot \bar y$, $\langle \bar y, dy\rangle = \langle g, d\hat x\rangle
-= \frac1\sigma \bigl\langle g - \mathbf{1} \bar g - \hat x\, \tfrac1d \hat x^\top g, dx\bigr\rangle$
-(the bracket is a symmetric projection), which gives $\bar x$. It projects out the
-two directions the normalisation ignores: $\mathbf{1}^\top \bar x = 0$, and
-$\hat x^\top \bar x = 0$ when $\epsilon = 0$.
+= \frac1\sigma \bigl\langle g - \tfrac1d (\mathbf{1}^\top g) \mathbf{1}
+- \tfrac1d (\hat x^\top g)\, \hat x, dx\bigr\rangle$, as the matrix
+$I - \tfrac1d \mathbf{1}\mathbf{1}^\top - \tfrac1d \hat x \hat x^\top$ is symmetric; this is $\bar x$.
+A shift of the row changes nothing, and accordingly $\mathbf{1}^\top \bar x = 0$; when
+$\epsilon = 0$ the matrix is the projection that also removes $\hat x$ (a rescaling of the
+row changes nothing either).
 """,
         mistakes=(
             Mistake(
@@ -883,7 +890,7 @@ $\hat x^\top \bar x = 0$ when $\epsilon = 0$.
                 "the statistics",
             ),
             Mistake(
-                r"\frac{1}{\sigma_i}\bigl(g_i - \bar g_i \mathbf{1}\bigr)",
+                r"\frac{1}{\sigma_i}\bigl(g_i - \tfrac1d (\mathbf{1}^\top g_i) \mathbf{1}\bigr)",
                 lambda X, gamma, beta, eps, Ybar: (
                     lambda G: (G - G.mean(axis=1, keepdims=True)) / _normalise(X, eps, 1)[1]
                 )(Ybar * gamma),
@@ -979,7 +986,7 @@ sum of the rows of $\bar Y$, as for any bias broadcast over the batch.
 
 
 @shaped
-def batch_norm(X: Arr["n d"], gamma: Arr["d"], beta: Arr["d"], eps: float):
+def batch_norm(X: Arr["n d"], gamma: Arr["d"], beta: Arr["d"], eps: Arr[""]):
     """Batch normalisation (training mode) of each column of X over the batch, ``* gamma + beta``.
 
     >>> batch_norm(np.array([[1.0], [3.0]]), np.ones(1), np.zeros(1), 1e-12).round(6)
@@ -996,7 +1003,7 @@ def adjoint_batch_norm_input(
     X: Arr["n d"],
     gamma: Arr["d"],
     beta: Arr["d"],
-    eps: float,
+    eps: Arr[""],
     Ybar: Arr["n d"],
 ):
     """``Xbar = (G - mean(G) - Xhat * mean(G * Xhat)) / sigma`` per column, ``G = Ybar * gamma``."""
@@ -1008,7 +1015,7 @@ def adjoint_batch_norm_gamma(
     X: Arr["n d"],
     gamma: Arr["d"],
     beta: Arr["d"],
-    eps: float,
+    eps: Arr[""],
     Ybar: Arr["n d"],
 ):
     """``gammabar = sum over the batch of Ybar * Xhat``."""
@@ -1021,7 +1028,7 @@ def adjoint_batch_norm_beta(
     X: Arr["n d"],
     gamma: Arr["d"],
     beta: Arr["d"],
-    eps: float,
+    eps: Arr[""],
     Ybar: Arr["n d"],
 ):
     """``betabar = sum over the batch of Ybar``."""
@@ -1045,9 +1052,10 @@ register(
     Identity(
         id="layers.batchnorm-input",
         title="Batch normalisation (training mode): adjoint of the input",
-        formula=_BN_FORMULA + r"\bar X_{:j} = \frac{1}{\sigma_j}\Bigl(G_{:j} - \bar G_j \mathbf{1} "
-        r"- \hat X_{:j} \tfrac1n \hat X_{:j}^\top G_{:j}\Bigr),\ "
-        r"G = \bar Y \operatorname{diag}(\gamma),\ \bar G_j = \tfrac1n \mathbf{1}^\top G_{:j}",
+        formula=_BN_FORMULA
+        + r"\bar X_{:j} = \frac{1}{\sigma_j}\Bigl(G_{:j} - \tfrac1n (\mathbf{1}^\top G_{:j}) \mathbf{1} "
+        r"- \tfrac1n (\hat X_{:j}^\top G_{:j})\, \hat X_{:j}\Bigr),\ "
+        r"G = \bar Y \operatorname{diag}(\gamma)",
         wrt="X",
         kind="vjp",
         cotangent="Ybar",
@@ -1057,11 +1065,12 @@ register(
         symbolic=_sp_norm_adjoint("X", axis=0),
         derivation=r"""
 It is layer normalisation transposed: each column $c = X_{:j}$ is normalised over the batch,
-with $d\mu = \tfrac1n \mathbf{1}^\top dc$ and $d\sigma = \tfrac{1}{n\sigma}(c - \mu\mathbf{1})^\top dc$,
-so $d\hat c = \frac1\sigma\bigl(dc - \mathbf{1}\,\tfrac1n \mathbf{1}^\top dc
-- \hat c\, \tfrac1n \hat c^\top dc\bigr)$. With $g = \gamma_j \bar Y_{:j}$,
-$\langle g, d\hat c\rangle = \frac1\sigma \langle g - \mathbf{1}\bar g - \hat c\, \tfrac1n \hat c^\top g,
-dc\rangle$. Every example's adjoint depends on the whole batch, through the statistics.
+with $d\mu = \tfrac1n \mathbf{1}^\top dc$ and $d\sigma = (c - \mu\mathbf{1})^\top dc \,/\, (n\sigma)$,
+so $d\hat c = \frac1\sigma\bigl(dc - \tfrac1n (\mathbf{1}^\top dc)\, \mathbf{1}
+- \tfrac1n (\hat c^\top dc)\, \hat c\bigr)$. With $g = \gamma_j \bar Y_{:j}$ and the symmetry of
+$I - \tfrac1n \mathbf{1}\mathbf{1}^\top - \tfrac1n \hat c \hat c^\top$,
+$\langle g, d\hat c\rangle = \frac1\sigma \bigl\langle g - \tfrac1n (\mathbf{1}^\top g) \mathbf{1}
+- \tfrac1n (\hat c^\top g)\, \hat c, dc\bigr\rangle$. Every example's adjoint depends on the whole batch, through the statistics.
 """,
         mistakes=(
             Mistake(
@@ -1410,15 +1419,27 @@ def conv1d_valid(x: Arr["l"], w: Arr["k"]):
     return _windows(x, w.shape[0]) @ w
 
 
+def _check_conv_cotangent(x, w, ybar):
+    """The upstream gradient has the output's length, l - k + 1."""
+    length = x.shape[0] - w.shape[0] + 1
+    if ybar.shape[0] != length:
+        raise ValueError(
+            f"`ybar` must have shape (l - k + 1,) = ({length},), the output's, as l = "
+            f"{x.shape[0]} from `x` and k = {w.shape[0]} from `w`; got shape {ybar.shape}"
+        )
+
+
 @shaped
 def adjoint_conv1d_input(x: Arr["l"], w: Arr["k"], ybar: Arr["o"]):
-    """``xbar = ybar * w`` (a full convolution; a full cross-correlation with the flipped kernel)."""
+    """``xbar = np.convolve(ybar, w, "full")``: the full cross-correlation with the flipped kernel."""
+    _check_conv_cotangent(x, w, ybar)
     return np.convolve(ybar, w, mode="full")
 
 
 @shaped
 def adjoint_conv1d_kernel(x: Arr["l"], w: Arr["k"], ybar: Arr["o"]):
     """``wbar[j] = sum_i ybar[i] x[i + j]``: the valid cross-correlation of x with ybar."""
+    _check_conv_cotangent(x, w, ybar)
     return _windows(x, ybar.shape[0]) @ ybar
 
 
@@ -1461,7 +1482,7 @@ register(
         id="layers.conv1d-input",
         title="1-D convolution (valid cross-correlation): adjoint of the input",
         formula=_CONV_FORMULA + r"\bar x_m = \textstyle\sum_{j} w_j \bar y_{m-j} = (\bar y * w)_m\ "
-        r"\text{(full convolution)}",
+        r"\text{(full convolution = full cross-correlation with the flipped kernel)}",
         wrt="x",
         kind="vjp",
         cotangent="ybar",
@@ -1493,7 +1514,7 @@ why frameworks flip the kernel (or transpose the convolution) on the way back.
         conventions={"numerator": r"\bar x^\top" + _ADJOINT},
         related=("layers.conv1d-kernel", "structured.trace-toeplitz"),
         assumptions=_CONV_ASSUMPTIONS,
-        sources=(f"{GBC}, chapter 9", GILES),
+        sources=(f"{GBC}, chapter 9",),
         keywords=(
             "convolution backward",
             "transposed convolution",
@@ -1539,7 +1560,7 @@ so its adjoint sums over them, like a bias over the batch.
         conventions={"numerator": r"\bar w^\top" + _ADJOINT},
         related=("layers.conv1d-input", "layers.affine-bias"),
         assumptions=_CONV_ASSUMPTIONS,
-        sources=(f"{GBC}, chapter 9", GILES),
+        sources=(f"{GBC}, chapter 9",),
         keywords=(
             "kernel gradient",
             "filter gradient",
