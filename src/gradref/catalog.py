@@ -219,13 +219,13 @@ class Identity:
             if not hasattr(raw, "_gradref_checked"):
                 raw._gradref_checked = shapes.shaped_like(self.value)(raw)
             object.__setattr__(self, "hessian", raw._gradref_checked)
-        if self.kind == "vjp" and self.sample is None:
+        if self.kind == "vjp":  # the cotangent is declared in the derivative's signature
             spec = {**spec, **shapes.dims_of(self.derivative)}
-            if self.cotangent not in spec:
-                raise ValueError(
-                    f"identity {self.id!r}: the cotangent `{self.cotangent}` must be an "
-                    f"annotated argument of `derivative`"
-                )
+        if self.kind == "vjp" and self.sample is None and self.cotangent not in spec:
+            raise ValueError(
+                f"identity {self.id!r}: the cotangent `{self.cotangent}` must be an "
+                f"annotated argument of `derivative`"
+            )
         for tag_of, tag in self.structure.items():
             if tag not in shapes.STRUCTURES:
                 raise ValueError(

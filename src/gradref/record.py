@@ -106,13 +106,17 @@ def entry_record(identity: Identity, rng: int = 0) -> dict[str, Any]:
                 f"identity {identity.id!r}: the listed mistake {outcome.mistake.formula!r} is "
                 f"not rejected ({outcome.result.verdict}):\n{outcome.result.report()}"
             )
-        shape_error = not math.isfinite(outcome.result.max_rel_error)
+        raises = outcome.result.error is not None
+        shape_error = not raises and not math.isfinite(outcome.result.max_rel_error)
         mistakes.append(
             {
                 "latex": outcome.mistake.formula,
                 "why": outcome.mistake.why,
-                "max_rel_error": _finite(outcome.result.max_rel_error),
+                "max_rel_error": None if raises else _finite(outcome.result.max_rel_error),
                 "wrong_shape": shape_error,
+                "raises": f"{type(outcome.result.error).__name__}: {outcome.result.error}"
+                if raises
+                else None,
             }
         )
     general = symbolic.general

@@ -267,6 +267,31 @@ def sample(
     return out
 
 
+_GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "kappa", "lambda", "mu",
+    "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega", "Gamma", "Delta",
+    "Theta", "Lambda", "Sigma", "Phi", "Psi", "Omega",
+}  # fmt: skip
+
+
+def latex_name(argument: str) -> str:
+    r"""An argument's name as the statement writes it: ``Ybar`` is ``\bar{Y}``, ``Sigma1``
+    is ``\Sigma_{1}``, ``eps`` is ``\varepsilon``.
+
+    >>> latex_name("Ybar"), latex_name("Sigma1"), latex_name("x")
+    ('\\bar{Y}', '\\Sigma_{1}', 'x')
+    """
+    if argument.endswith("bar") and len(argument) > 3:
+        return rf"\bar{{{latex_name(argument[:-3])}}}"
+    stem = argument.rstrip("0123456789")
+    index = argument[len(stem) :]
+    if stem == "eps":
+        stem = r"\varepsilon"
+    elif stem in _GREEK:
+        stem = "\\" + stem
+    return f"{stem}_{{{index}}}" if index and stem != argument else stem
+
+
 def latex_shapes(spec: dict[str, Dims], structure: dict[str, str]) -> str:
     r"""The statement's "with" line: ``A \in \mathbb{R}^{p\times m},\ x \in \mathbb{R}^{m}``.
 
@@ -276,8 +301,9 @@ def latex_shapes(spec: dict[str, Dims], structure: dict[str, str]) -> str:
     'S \\in \\mathbb{S}_{++}^{n},\\ x \\in \\mathbb{R}^{n}'
     """
     parts = []
-    for name, dims in spec.items():
-        tag = structure.get(name, "general")
+    for argument, dims in spec.items():
+        name = latex_name(argument)
+        tag = structure.get(argument, "general")
         space = STRUCTURES[tag][1]
         if space in (r"\mathbb{S}", r"\mathbb{S}_{++}") and len(dims) == 2:
             parts.append(f"{name} \\in {space}^{{{dims[0]}}}")
