@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 
-
-def _source_hash() -> str:
-    """Hash of what the executed pages read besides themselves: src/ and the benchmark data."""
-    digest = hashlib.sha256()
-    inputs = [*(ROOT / "src").rglob("*.py"), *(ROOT / "docs" / "_static" / "bench").glob("*.csv")]
-    for path in sorted(inputs):
-        digest.update(path.relative_to(ROOT).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-SOURCE_HASH = _source_hash()
-
-# The reference chapters are generated from the catalog, so they cannot drift from it.
-sys.path.insert(0, str(ROOT / "docs"))
-# The site's own extensions: docs/_ext (search, reproducibility, accessibility and light pages).
+# The package of this checkout, whatever copy of it is installed; and the site's own
+# extensions: docs/_ext (the verified catalog and its pages, execution, search,
+# reproducibility, accessibility and light pages).
+sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-from _chapters import write_chapters  # noqa: E402
-
-CHAPTERS = write_chapters(ROOT / "docs")
-gradref_source_hash = SOURCE_HASH  # registered in setup(): see there
 
 project = "gradref"
 author = "the gradref developers"
@@ -47,13 +30,23 @@ extensions = [
     "sphinx_togglebutton",  # hides solutions (class dropdown) until the reader opens them
     "sphinx_design",
     "sphinxcontrib.bibtex",
+    "gradref_catalog",  # docs/_ext: verifies the catalog once (cached), writes its pages
+    "gradref_execution",  # docs/_ext: executed pages run again only when what they read changes
     "gradref_search",  # docs/_ext: results that land on an identity's section
     "gradref_reproducible",  # docs/_ext: two builds of a commit are byte-identical
     "gradref_site",  # docs/_ext: accessibility and light pages
 ]
 
-# _static holds data, not pages: its .md files (the benchmark table) are included by pages.
-exclude_patterns = ["_build", "_static", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
+# _static holds data, not pages: its .md files (the benchmark table) are included by pages;
+# _generated holds the lists that the catalog, errata and concordance pages include.
+exclude_patterns = [
+    "_build",
+    "_static",
+    "_generated",
+    "**.ipynb_checkpoints",
+    "Thumbs.db",
+    ".DS_Store",
+]
 nitpicky = True
 nitpick_ignore_regex = [(r"py:.*", r"(np\.|numpy\.|optional|callable|scalar|ndarray|array_like).*")]
 
@@ -67,15 +60,10 @@ nb_execution_raise_on_error = False  # a failing cell is a warning, and -W makes
 nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True
-# The execution cache is keyed by page content only; keying its folder by a hash of src/
-# (and of the benchmark data) means a changed package can never be served an old
-# verification. It lives outside _build/html, so cleaning the HTML output keeps it.
-_CACHE_ROOT = ROOT / "_build" / "jupyter_cache"
-nb_execution_cache_path = str(_CACHE_ROOT / SOURCE_HASH)
-if _CACHE_ROOT.is_dir():
-    for stale in _CACHE_ROOT.iterdir():
-        if stale.name != SOURCE_HASH:
-            shutil.rmtree(stale, ignore_errors=True)
+# The execution cache matches a page by its code only; docs/_ext/gradref_execution.py
+# empties it (and reads the executed pages again) whenever what they read changes. It lives
+# outside _build/html, so cleaning the HTML output keeps it.
+nb_execution_cache_path = str(ROOT / "_build" / "jupyter_cache" / "pages")
 # ipykernel (7.4+) warns, once per executed page, that its kernel "is running over TCP
 # without encryption" unless the kernel manager gives it CurveZMQ keys. myst-nb starts
 # kernels through nbclient without passing any kernel-manager configuration, so set the
@@ -180,44 +168,8 @@ def _offer_notebook_download(app, pagename, templatename, context, doctree) -> N
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
-def _reexecute_failed_pages(app, env, added, changed, removed) -> list[str]:
-    # A page whose execution failed is read again on the next build, so that its failure
-    # (a warning, an error under -W) is reported again instead of being forgotten.
-    from myst_nb.sphinx_ import NbMetadataCollector
-
-    failed = []
-    for docname in env.found_docs:
-        try:
-            data = NbMetadataCollector.get_exec_data(env, docname)
-        except KeyError:
-            continue
-        if data is not None and not data.get("succeeded", True):
-            failed.append(docname)
-    return failed
-
-
-def _always_write_chapters(app) -> None:
-    # Sphinx records index entries for the search (the identities' keywords) while writing a
-    # page, after it has saved the environment, so an incremental build forgets the entries
-    # of pages it does not rewrite. Rewriting the chapters (not re-reading them: nothing is
-    # executed again) keeps them in every build's search index.
-    builder = app.builder
-    outdated = builder.get_outdated_docs
-
-    def with_chapters():
-        yield from outdated()
-        yield from (name for name in CHAPTERS if name in app.env.found_docs)
-
-    builder.get_outdated_docs = with_chapters
-
-
 def setup(app):
     _parallel_read_only(app)
-    app.connect("builder-inited", _always_write_chapters)
-    app.connect("env-get-outdated", _reexecute_failed_pages)
     app.connect("html-page-context", _offer_notebook_download, priority=400)
     app.connect("build-finished", _copy_katex_assets)
-    # A changed src/ changes this value, which Sphinx treats as a configuration change
-    # that invalidates every page: all pages are re-read and re-executed.
-    app.add_config_value("gradref_source_hash", "", "env")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -13,7 +13,7 @@
  * - It cannot: change which results are found (an index entry, a section title that
  *   contains the query, a page that has all of its words), nor the group of "non-main"
  *   index entries, which Sphinx always lists after every other result. Identities'
- *   keywords are main entries (docs/_chapters.py), so they are never in that group.
+ *   keywords are main entries (docs/_ext/gradref_catalog.py), so they are never in that group.
  *
  * The result's title is set here too (Scorer.score receives the result itself): Sphinx
  * titles an index-entry result with its page's title only ("3. Quadratic forms" for 3.1
@@ -115,7 +115,7 @@ function gradrefSectionTitle(docName, id) {
     // An identity's section reads: heading, then its statement and how it was verified
     // (the "verified" box, which on the page follows a line of ids and links).
     const heading = block.matches("section") && block.querySelector(":scope > :is(h1, h2, h3)");
-    const statement = heading && block.querySelector(":scope > .cell .verified");
+    const statement = heading && block.querySelector(":scope > .verified, :scope > .cell .verified");
     if (statement) heading.after(statement);
     return block.textContent.replace(/\s+/g, " ").trim();
   };

@@ -1,0 +1,751 @@
+"""The catalog, verified once per identity, and the pages written from its records.
+
+At the start of a build (``builder-inited``, before Sphinx looks for pages):
+
+1. Every identity is verified by :func:`gradref.record.entry_record` and every erratum by
+   :func:`gradref.record.erratum_record`, and each Cookbook note's check is run. Each result
+   is cached in ``_build/verify-cache`` under a key: the sha256 of the source files it
+   depends on (its identities module, the modules of its functions, and the core,
+   :data:`CORE`) and of the numpy, sympy and Python versions. A cached result is reused
+   only when its key matches exactly; the misses run in a process pool of two. A failure
+   stops the build with the identity (erratum, equation) named.
+2. The reference chapters (``docs/reference/NN-family[-k].md``, at most :data:`PER_PAGE`
+   identities a page) and the fragments that "All identities", "Errata" and "Cookbook
+   concordance" include (``docs/_generated/``) are written from the records, as plain
+   MyST: nothing on them is executed. A file is rewritten only when its text changes, so
+   Sphinx reads again only the pages whose records (or shown source) changed.
+
+At the end (``build-finished``), ``catalog.json`` is written at the site's root: what
+:func:`gradref.record.export` returns, built from the same records.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import importlib
+import inspect
+import json
+import math
+import multiprocessing
+import os
+import re
+import sys
+import textwrap
+import traceback
+from pathlib import Path
+
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+SRC = ROOT / "src"
+PACKAGE = SRC / "gradref"
+#: Where the verifications are cached (GRADREF_VERIFY_CACHE moves it: `nox -s buildtime`).
+CACHE = Path(os.environ.get("GRADREF_VERIFY_CACHE", ROOT / "_build" / "verify-cache"))
+
+#: What every verification reads besides the identities' own modules.
+CORE = tuple(
+    PACKAGE / f"{name}.py"
+    for name in (
+        "catalog", "check", "verify", "symbolic", "shapes", "record", "cookbook", "_validate",
+        "__init__",
+    )
+)  # fmt: skip
+
+#: A family with more identities than this is split into pages of at most this many.
+PER_PAGE = 12
+
+#: While False, Cookbook equations that nothing accounts for are listed as "not yet
+#: accounted for" on the concordance page (the catalog is being completed); set it to True
+#: to make :func:`gradref.cookbook.concordance`'s completeness check fail the build.
+COMPLETE_CONCORDANCE = False
+
+#: The status of an equation that nothing accounts for yet (lenient mode only).
+MISSING = "missing"
+
+WORKERS = 2
+
+
+# -- Cache keys ---------------------------------------------------------------------------------
+_DIGESTS: dict[Path, bytes] = {}
+
+
+def _digest(path: Path) -> bytes:
+    if path not in _DIGESTS:
+        _DIGESTS[path] = hashlib.sha256(path.read_bytes()).digest()
+    return _DIGESTS[path]
+
+
+def _versions() -> str:
+    import numpy
+    import sympy
+
+    return f"numpy {numpy.__version__}; sympy {sympy.__version__}; python {sys.version.split()[0]}"
+
+
+def cache_key(files) -> str:
+    """sha256 of the files (by path relative to the checkout, and content) and the versions."""
+    digest = hashlib.sha256(_versions().encode())
+    for path in sorted(set(CORE) | {Path(f).resolve() for f in files}):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
+        digest.update(_digest(path))
+    return digest.hexdigest()
+
+
+def _module_file(obj) -> Path | None:
+    """The file under src/gradref/ that defines ``obj`` (a module or a function), if any."""
+    module = obj if inspect.ismodule(obj) else sys.modules.get(getattr(obj, "__module__", ""))
+    path = getattr(module, "__file__", None)
+    if path is None:
+        return None
+    path = Path(path).resolve()
+    return path if path.is_relative_to(PACKAGE) else None
+
+
+def identity_files(identity) -> set[Path]:
+    """Its identities module and the modules that define its functions."""
+    module = importlib.import_module(f"gradref.identities.{identity.family}")
+    functions = [
+        identity.value, identity.derivative, identity.symbolic, identity.sample,
+        identity.general, identity.hessian, *(m.derivative for m in identity.mistakes),
+    ]  # fmt: skip
+    found = {_module_file(module)}
+    found |= {_module_file(f) for f in functions if callable(f)}
+    return {f for f in found if f is not None}
+
+
+def erratum_files(erratum) -> set[Path]:
+    """The modules of its printed derivative or check, and of the corrected identity."""
+    from gradref.catalog import get
+
+    found = {_module_file(f) for f in (erratum.printed_derivative, erratum.check) if f}
+    if erratum.identity:
+        found |= identity_files(get(erratum.identity))
+    return {f for f in found if f is not None}
+
+
+# -- Verification, in a pool ----------------------------------------------------------------------
+def _note_error(equation: int) -> float:
+    import numpy as np
+
+    from gradref.cookbook import notes
+
+    error = float(notes()[equation].check(np.random.default_rng(0)))
+    if not error <= 1e-10:
+        from gradref.verify import VerificationError
+
+        raise VerificationError(
+            f"Cookbook eq. ({equation}): its note's check measures {error:.2e} (> 1e-10)"
+        )
+    return error
+
+
+def _compute(kind: str, name: str):
+    """Run one verification; never raises (a worker's traceback is returned as text)."""
+    try:
+        from gradref.catalog import errata, get
+        from gradref.record import entry_record, erratum_record
+
+        if kind == "identity":
+            return True, entry_record(get(name))
+        if kind == "erratum":
+            return True, erratum_record(next(e for e in errata() if e.id == name))
+        return True, _note_error(int(name))
+    except Exception as error:  # reported by the build, naming what failed
+        return False, f"{type(error).__name__}: {error}\n\n{traceback.format_exc()}"
+
+
+def _describe(kind: str, name: str) -> str:
+    return {"identity": "identity", "erratum": "erratum", "note": "the note of Cookbook eq."}[
+        kind
+    ] + f" {name!r}"
+
+
+def verify_all(jobs: dict[tuple[str, str], str]) -> dict[tuple[str, str], object]:
+    """``{(kind, name): key}`` -> results, from the cache where the key matches exactly."""
+    results, misses = {}, []
+    for (kind, name), key in jobs.items():
+        path = CACHE / kind / f"{name}.json"
+        try:
+            cached = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            cached = None
+        if isinstance(cached, dict) and cached.get("key") == key:
+            results[kind, name] = cached["result"]
+        else:
+            misses.append((kind, name))
+    if misses:
+        logger.info(
+            "gradref: verifying %d of %d (%d cached)",
+            len(misses),
+            len(jobs),
+            len(jobs) - len(misses),
+        )
+    if len(misses) > 1:
+        context = multiprocessing.get_context("fork")  # the parent's imports: no warm-up
+        with concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
+            outcomes = list(pool.map(_compute, *zip(*misses, strict=True)))
+    else:
+        outcomes = [_compute(kind, name) for kind, name in misses]
+    failures = []
+    for (kind, name), (ok, result) in zip(misses, outcomes, strict=True):
+        if not ok:
+            failures.append(f"{_describe(kind, name)} fails verification:\n{result}")
+            continue
+        results[kind, name] = result
+        path = CACHE / kind / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        entry = {"key": jobs[kind, name], "result": result}
+        path.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+    if failures:
+        raise ExtensionError("\n\n".join(failures))
+    return results
+
+
+def _concordance_rows():
+    """The concordance's rows; equations not accounted for get :data:`MISSING` (lenient)."""
+    from gradref.catalog import catalog, errata
+    from gradref.cookbook import EQUATIONS, PAGES, Row, concordance, notes
+
+    try:
+        return concordance()
+    except ValueError:
+        if COMPLETE_CONCORDANCE:
+            raise
+    # What concordance() would return, with the unaccounted equations kept (and said so).
+    verified, wrong = {}, {}
+    for identity in catalog():
+        for equation in identity.cookbook:
+            verified.setdefault(equation, []).append(identity.id)
+    for erratum in errata():
+        if erratum.source.startswith("Petersen"):
+            for equation in erratum.equations:
+                wrong.setdefault(equation, []).append(erratum.id)
+    explained = notes()
+    rows = []
+    for equation in EQUATIONS:
+        page = PAGES[equation]
+        if equation in wrong:
+            rows.append(Row(equation, page, "erratum", tuple(wrong[equation])))
+        elif equation in verified:
+            rows.append(Row(equation, page, "verified", tuple(verified[equation])))
+        elif equation in explained:
+            note = explained[equation]
+            rows.append(Row(equation, page, note.status, note.see, note.reason))
+        else:
+            rows.append(Row(equation, page, MISSING, (), "not yet accounted for"))
+    return tuple(rows)
+
+
+def _note_modules() -> dict[int, Path]:
+    from gradref.catalog import FAMILIES
+
+    found = {}
+    for family in FAMILIES:
+        module = importlib.import_module(f"gradref.identities.{family}")
+        for equation in getattr(module, "COOKBOOK_NOTES", {}):
+            found[equation] = _module_file(module)
+    return found
+
+
+class Records:
+    """Every record of the build: identities (reading order), errata, notes, concordance."""
+
+    def __init__(self) -> None:
+        from gradref.catalog import catalog, errata
+        from gradref.cookbook import notes
+
+        self.catalog = catalog()
+        self.errata = errata()
+        checked_notes = {eq: note for eq, note in notes().items() if note.check is not None}
+        note_files = _note_modules()
+        jobs = {("identity", i.id): cache_key(identity_files(i)) for i in self.catalog}
+        jobs |= {("erratum", e.id): cache_key(erratum_files(e)) for e in self.errata}
+        jobs |= {("note", str(eq)): cache_key({note_files[eq]}) for eq in checked_notes}
+        results = verify_all(jobs)
+        self.identities = [results["identity", i.id] for i in self.catalog]
+        self.erratum_records = [results["erratum", e.id] for e in self.errata]
+        self.note_errors = {int(name): value for (kind, name), value in results.items()
+                            if kind == "note"}  # fmt: skip
+        self.concordance = _concordance_rows()
+
+    def export(self) -> dict:
+        """What :func:`gradref.record.export` returns, from these records."""
+        from gradref import __version__
+        from gradref.record import SCHEMA_VERSION
+
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "gradref_version": __version__,
+            "identities": self.identities,
+            "errata": self.erratum_records,
+            "cookbook_concordance": [
+                {
+                    "equation": row.equation,
+                    "page": row.page,
+                    "status": row.status,
+                    "targets": list(row.targets),
+                    "reason": row.reason,
+                }
+                for row in self.concordance
+            ],
+        }
+
+
+# -- Pages ------------------------------------------------------------------------------------------
+GENERATED_NOTE = (
+    "<!-- Generated by docs/_ext/gradref_catalog.py from the catalog's verified records; "
+    "edit {source}. -->"
+)
+
+
+def _error(value) -> str:
+    return "—" if value is None else f"{value:.1e}"
+
+
+def _sizes(verification: dict, fixed: bool) -> str:
+    if fixed:
+        return "at its fixed dimension"
+    sizes = ", ".join(map(str, verification["sizes"]))
+    return f"at base sizes n = {sizes} (distinct dimensions get distinct sizes)"
+
+
+def _source_path(qualified: str | None):
+    """(path relative to docs/reference, object name) for literalinclude, or None."""
+    if not qualified or "<" in qualified:
+        return None
+    _, _, name = qualified.partition(".identities.")
+    if not name:
+        return None
+    module, _, obj = name.partition(".")
+    path = PACKAGE / "identities" / f"{module}.py"
+    if not obj or not path.is_file():
+        return None
+    return f"../../src/gradref/identities/{module}.py", obj
+
+
+def _code_block(title: str, qualified: str | None, function) -> list[str]:
+    found = _source_path(qualified)
+    if found is not None:
+        path, obj = found
+        return [
+            f"```{{literalinclude}} {path}",
+            ":language: python",
+            f":pyobject: {obj}",
+            f":caption: {title}: {qualified}",
+            "```",
+            "",
+        ]
+    try:  # a lambda or a nested function: its source, as inspect finds it in the module
+        source = textwrap.dedent(inspect.getsource(function)).strip()
+    except (OSError, TypeError):
+        return []
+    if getattr(function, "__name__", "") == "<lambda>":
+        # inspect gives the lines that hold the lambda: `hessian=lambda A, x: A + A.T,`
+        source = re.sub(r"^\w+\s*=\s*(?=lambda\b)", "", source).rstrip(",")
+    return [f"```{{code-block}} python\n:caption: {title} (from its module)", source, "```", ""]
+
+
+def _ref(target: str, known: set[str]) -> str:
+    return f"{{ref}}`{target} <{target}>`" if target in known else f"`{target}`"
+
+
+def identity_section(number: str, identity, record: dict, known: set[str]) -> list[str]:
+    """The section of one identity, in the order its readers need it."""
+    v = record["verification"]
+    lines = [f"({record['id']})=", f"## {number} {record['title']}", ""]
+    if record["keywords"]:
+        # "!" makes each a main entry, which the search ranks with the best matches.
+        lines += ["```{index} " + ", ".join(f"!{w}" for w in record["keywords"]), "```", ""]
+    lines += [
+        f":::{{admonition}} ✔ Verified: `{record['id']}`",
+        ":class: tip verified",
+        "",
+        f"$${record['formula']}$$",
+        "",
+        *([f"with ${record['with']}$", ""] if record["with"] else []),
+        ":::",
+        "",
+        f"**Holds when**: {record['assumptions']}."
+        if record["assumptions"]
+        else "**Holds** for all inputs of the shapes above.",
+        "",
+    ]
+    if record["exercise"]:
+        ex = record["exercise"]
+        lines += [
+            f"It answers exercise {{ref}}`{ex} <ex-{ex}>` of [sheet 01](../exercises/sheet01.md).",
+            "",
+        ]
+    lines += [
+        "**numpy**: the reference implementation, shown from its module: this is the code the "
+        "build verified.",
+        "",
+    ]
+    code = record["code"]
+    lines += _code_block("value", code["value"], identity.value)
+    lines += _code_block(record["kind"], code["derivative"], identity.derivative)
+    if callable(identity.hessian):
+        lines += _code_block("Hessian", code["hessian"], identity.hessian)
+    if record["derivation"]:
+        lines += ["```{rubric} Derivation", "```", "", record["derivation"], ""]
+    hessian = record["hessian"]
+    if hessian is not None:
+        hv = hessian["verification"]
+        lines += [
+            "```{rubric} Hessian",
+            "```",
+            "",
+            f"$${hessian['latex']}$$",
+            "",
+            "Verified as the Jacobian of the gradient: "
+            + (
+                "the gradient does not depend on the variable, checked "
+                if hessian["zero"]
+                else f"{hv['method']} directional derivatives "
+            )
+            + f"at sizes {', '.join(map(str, hv['sizes']))}, largest relative error "
+            f"**{_error(hv['max_rel_error'])}**, {hv['evaluations']} evaluations; sympy: "
+            f"{hv['symbolic_entries']} second derivatives equal exactly.",
+            "",
+        ]
+    if record["mistakes"]:
+        lines += ["```{rubric} Common mistakes", "```", ""]
+        for mistake in record["mistakes"]:
+            verdict = (
+                "wrong shape"
+                if mistake["wrong_shape"]
+                else f"relative error {_error(mistake['max_rel_error'])} measured in this build"
+            )
+            lines.append(f"- ${mistake['latex']}$: {mistake['why']}. *Rejected*: {verdict}.")
+        lines.append("")
+    conventions = record["conventions"]
+    general = v["general"]
+    if conventions or general:
+        lines += ["```{rubric} In other conventions", "```", ""]
+        names = {
+            "numerator": "Numerator layout",
+            "cookbook": "The Matrix Cookbook",
+            "sympy": "sympy",
+        }
+        for key, name in names.items():
+            if key in conventions:
+                lines.append(f"- {name}: ${conventions[key]}$")
+        if general is not None:
+            if general["status"] == "agrees":
+                note = f" ({general['note']})" if general["note"] else ""
+                lines.append(
+                    f"- sympy's matrix calculus, at general dimension: ${general['latex']}$"
+                    f"{note}, which agrees."
+                )
+            else:
+                lines.append(
+                    "- sympy's matrix calculus, at general dimension: it returns "
+                    f"{'$' + general['latex'] + '$' if general['latex'] else 'a result'} here, "
+                    "which is wrong; it is not relied on."
+                )
+        lines.append("")
+    if record["related"]:
+        see = ", ".join(_ref(other, known) for other in record["related"])
+        lines += [f"**See also**: {see}.", ""]
+    sources = "; ".join(record["sources"])
+    lines.append(f"**Sources**: {sources}." if sources else "**Sources**: none given.")
+    if record["cookbook"]:
+        eqs = ", ".join(f"{{ref}}`eq. ({eq}) <cookbook-eq-{eq}>`" for eq in record["cookbook"])
+        lines.append(f"In the [Cookbook concordance](../concordance.md): {eqs}.")
+    lines.append("")
+    fixed = v["fixed_dimension"]
+    implementation = (
+        " and the numpy code agrees with the formula"
+        if v["implementation_checked"]
+        else " for arbitrary differentiable functions (sympy's undefined functions)"
+    )
+    lines += [
+        "```{rubric} Verification in this build",
+        "```",
+        "",
+        f"- **Numerically**: {v['method']} directional derivatives {_sizes(v, fixed)}: largest "
+        f"relative error **{_error(v['max_rel_error'])}**, {v['evaluations']} function "
+        "evaluations.",
+        f"- **Symbolically** (sympy): {v['symbolic_entries']} entries equal exactly at "
+        f"n = {', '.join(map(str, v['symbolic_dims']))}{implementation}.",
+        "- **Notation and layout**: {ref}`conventions <conventions>`.",
+        "",
+    ]
+    return lines
+
+
+def _split(members: list, per_page: int = PER_PAGE) -> list[list]:
+    parts = max(1, math.ceil(len(members) / per_page))
+    size, extra = divmod(len(members), parts)
+    chunks, start = [], 0
+    for part in range(parts):
+        end = start + size + (1 if part < extra else 0)
+        chunks.append(members[start:end])
+        start = end
+    return chunks
+
+
+def chapter_files(records: Records) -> dict[str, str]:
+    """``{"reference/NN-family[-k]": text}`` for every family that has identities."""
+    from gradref.catalog import FAMILIES, FAMILY_TITLES
+
+    known = {r["id"] for r in records.identities} | {r["id"] for r in records.erratum_records}
+    by_family: dict[str, list] = {}
+    for identity, record in zip(records.catalog, records.identities, strict=True):
+        by_family.setdefault(identity.family, []).append((identity, record))
+    files = {}
+    present = [family for family in FAMILIES if family in by_family]
+    for number, family in enumerate(present, start=1):
+        module = importlib.import_module(f"gradref.identities.{family}")
+        intro = (module.__doc__ or "").strip().splitlines()[0]
+        chunks = _split(by_family[family])
+        counter = 0
+        for part, chunk in enumerate(chunks, start=1):
+            name = f"{number:02d}-{family}" + (f"-{part}" if len(chunks) > 1 else "")
+            title = f"{number}. {FAMILY_TITLES[family]}"
+            if len(chunks) > 1:
+                first, last = counter + 1, counter + len(chunk)
+                title += f" ({number}.{first}–{number}.{last})"
+            lines = [
+                GENERATED_NOTE.format(source=f"src/gradref/identities/{family}.py"),
+                "",
+                *([f"(chapter-{family})=", ""] if part == 1 else []),
+                f"# {title}",
+                "",
+                f"{intro} Shapes and layout follow the [conventions](../conventions.md): a "
+                "gradient has the shape of its variable, a Jacobian is outputs × inputs. Each "
+                "statement below was verified by the build that made this page; its last "
+                "paragraph says how, and with what error.",
+                "",
+            ]
+            for identity, record in chunk:
+                counter += 1
+                lines += identity_section(f"{number}.{counter}", identity, record, known)
+            files[f"reference/{name}"] = "\n".join(lines)
+    return files
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def catalog_fragment(records: Records, chapters: dict[str, str]) -> str:
+    page_of = {}
+    for name, text in chapters.items():
+        for record in records.identities:
+            if f"({record['id']})=\n" in text:
+                page_of[record["id"]] = name
+    lines = [
+        "| Identity | Title | Chapter | Largest relative error |",
+        "|---|---|---|---|",
+    ]
+    for record in records.identities:
+        page = page_of[record["id"]]
+        number = page.split("/")[1].split("-")[0].lstrip("0")
+        from gradref.catalog import FAMILY_TITLES
+
+        chapter = f"{number}. {FAMILY_TITLES[record['family']]}"
+        lines.append(
+            f"| {{ref}}`{record['id']} <{record['id']}>` | {_cell(record['title'])} "
+            f"| {{doc}}`{chapter} <{page}>` "
+            f"| {_error(record['verification']['max_rel_error'])} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def errata_fragment(records: Records) -> str:
+    if not records.erratum_records:
+        return "No erratum is recorded yet.\n"
+    known = {r["id"] for r in records.identities}
+    lines = []
+    for record in records.erratum_records:
+        equations = ", ".join(f"({eq})" for eq in record["equations"])
+        printed = (
+            "a wrong shape"
+            if record["printed_wrong_shape"]
+            else f"relative error **{_error(record['printed_error'])}**"
+        )
+        lines += [
+            f"({record['id']})=",
+            f"## {record['source'].split(',')[0]}, eq. {equations}: {record['category']}",
+            "",
+            f"Printed in {record['source']}, equation{'s' if len(record['equations']) > 1 else ''}"
+            f" {equations}.",
+            "",
+            "Printed",
+            f": $${record['printed']}$$",
+            "",
+            "Corrected",
+            f": $${record['corrected']}$$",
+            "",
+            f"**What is wrong** ({record['category']}): {record['what']}",
+            "",
+            f"**Measured in this build** ({record['method']}): the printed form has {printed}; "
+            f"the corrected one, relative error **{_error(record['corrected_error'])}**."
+            + (
+                f" The corrected formula is {_ref(record['identity'], known)}."
+                if record["identity"]
+                else ""
+            ),
+            "",
+        ]
+    return "\n".join(lines)
+
+
+STATUS_NAMES = {
+    "verified": "verified as printed",
+    "erratum": "wrong as printed: an erratum",
+    MISSING: "not yet accounted for",
+}
+
+
+def concordance_fragment(records: Records) -> str:
+    from gradref.cookbook import NOTE_STATUSES
+
+    names = {**NOTE_STATUSES, **STATUS_NAMES}
+    known = {r["id"] for r in records.identities} | {r["id"] for r in records.erratum_records}
+    counts: dict[str, int] = {}
+    for row in records.concordance:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    order = ["verified", "erratum", *NOTE_STATUSES, MISSING]
+    lines = [
+        f"{len(records.concordance)} equations:",
+        "",
+        *(f"- **{counts[s]}** {names[s]} (`{s}`)" for s in order if counts.get(s)),
+        "",
+        ":::{list-table}",
+        ":header-rows: 1",
+        ":widths: 8 8 24 60",
+        "",
+        "* - Eq.",
+        "  - Page",
+        "  - Status",
+        "  - Accounted for by",
+    ]
+    for row in records.concordance:
+        targets = ", ".join(_ref(t, known) for t in row.targets)
+        what = "; ".join(part for part in (targets, row.reason) if part) or "—"
+        if row.equation in records.note_errors:
+            what += f" (checked: relative error {_error(records.note_errors[row.equation])})"
+        lines += [
+            f"* - (cookbook-eq-{row.equation})=",
+            "",
+            f"    ({row.equation})",
+            f"  - {row.page}",
+            f"  - {names.get(row.status, row.status)}",
+            f"  - {what}",
+        ]
+    lines += [":::", ""]
+    return "\n".join(lines)
+
+
+def _write(path: Path, text: str) -> bool:
+    """Write ``text`` unless the file already holds it (Sphinx then leaves the page alone)."""
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+#: Chapter pages this build removed (a family split or renumbered): their HTML goes too.
+REMOVED: list[str] = []
+
+
+def render(records: Records) -> dict[str, str]:
+    """Every generated file, by its path under docs/."""
+    chapters = chapter_files(records)
+    return {
+        **{f"{name}.md": text for name, text in chapters.items()},
+        "_generated/catalog-table.md": catalog_fragment(records, chapters),
+        "_generated/errata.md": errata_fragment(records),
+        "_generated/concordance.md": concordance_fragment(records),
+    }
+
+
+def write_pages(files: dict[str, str]) -> list[str]:
+    """Write the generated files that changed, remove stale chapters; what was written."""
+    REMOVED.clear()
+    written = [name for name, text in files.items() if _write(DOCS / name, text)]
+    for stale in (DOCS / "reference").glob("*.md"):
+        if f"reference/{stale.name}" not in files:
+            stale.unlink()
+            written.append(f"reference/{stale.name} (removed)")
+            REMOVED.append(f"reference/{stale.stem}")
+    return written
+
+
+# -- Sphinx hooks ------------------------------------------------------------------------------------
+def build_key() -> str:
+    """sha256 of the whole package, this file and the versions: the rendering's memo key.
+
+    Computed without importing the package (numpy's and sympy's versions from their
+    metadata), so a build in which nothing changed does not pay for importing sympy.
+    """
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(
+        f"numpy {version('numpy')}; sympy {version('sympy')}; python {sys.version.split()[0]}; "
+        f"complete {COMPLETE_CONCORDANCE}".encode()
+    )
+    for path in sorted([*PACKAGE.rglob("*.py"), Path(__file__).resolve()]):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _verify_and_write(app) -> None:
+    """Verify (or take from the cache) every record, and write the pages that show them.
+
+    When nothing under src/gradref/ changed, nor this file, nor the versions, the previous
+    build's rendering is reused as a whole (``build.json``, keyed by :func:`build_key`):
+    it was made from records whose keys would all match again.
+    """
+    key = build_key()
+    memo = CACHE / "build.json"
+    try:
+        saved = json.loads(memo.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        saved = None
+    if isinstance(saved, dict) and saved.get("key") == key:
+        files, export = saved["files"], saved["export"]
+    else:
+        if str(SRC) not in sys.path:  # this checkout's package, whatever is installed
+            sys.path.insert(0, str(SRC))
+        records = Records()
+        files, export = render(records), records.export()
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        memo.write_text(
+            json.dumps({"key": key, "files": files, "export": export}, ensure_ascii=False),
+            encoding="utf-8",
+        )
+    app.gradref_export = export
+    written = write_pages(files)
+    logger.info(
+        "gradref: %d identities, %d errata verified; pages rewritten: %s",
+        len(export["identities"]),
+        len(export["errata"]),
+        ", ".join(written) or "none",
+    )
+
+
+def _write_catalog_json(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    text = json.dumps(app.gradref_export, indent=1, ensure_ascii=False) + "\n"
+    _write(Path(app.outdir) / "catalog.json", text)
+    # Sphinx leaves the output of a page that no longer exists: a chapter page this build
+    # removed would stay published (and searchable by its address) with old content.
+    for name in REMOVED:
+        (Path(app.outdir) / f"{name}.html").unlink(missing_ok=True)
+        (Path(app.outdir) / "_sources" / f"{name}.md").unlink(missing_ok=True)
+
+
+def setup(app):
+    app.connect("builder-inited", _verify_and_write, priority=100)
+    app.connect("build-finished", _write_catalog_json)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,91 @@
+"""The executed pages (the sheet, the guide, the conventions): run again only when what they read changes.
+
+myst-nb's execution cache (``nb_execution_cache_path``) matches a page by the text of its
+code cells alone, so it would serve a page's old outputs after a change in the package.
+The pages are therefore keyed here on what they read: the core of the package
+(``src/gradref/*.py``), the identities modules of the families the sheet uses
+(:data:`SHEET_FAMILIES`) and the benchmark data the guide shows (``docs/_static/bench``).
+When that key changes, the cache is emptied and the executed pages are read (so run)
+again. An edit to another family's module (the reference chapters, which are not
+executed: see gradref_catalog) leaves them alone.
+
+- ``_key_the_execution_cache`` (config-inited): compares the key with the one the cache
+  was filled under (``KEY`` in the cache folder) and empties the cache if they differ.
+  The cache folder's name stays the same, since myst-nb's configuration values are
+  "env" values: changing one would make Sphinx read every page again.
+- ``_outdated_executed_pages`` (env-get-outdated): the executed pages, when the key differs
+  from the one the environment was read with; and a page whose execution failed, so that
+  its failure (a warning, an error under -W) is reported again instead of being forgotten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "src" / "gradref"
+
+#: The families whose identities the executed pages use (sheet 01, the conventions).
+SHEET_FAMILIES = ("rules", "linear", "quadratic", "norms", "losses", "elementary")
+
+
+def execution_inputs() -> list[Path]:
+    """What the executed pages read besides themselves."""
+    return sorted(
+        [
+            *PACKAGE.glob("*.py"),
+            PACKAGE / "identities" / "__init__.py",
+            *(PACKAGE / "identities" / f"{family}.py" for family in SHEET_FAMILIES),
+            *(p for p in (ROOT / "docs" / "_static" / "bench").glob("*") if p.is_file()),
+        ]
+    )
+
+
+def execution_key() -> str:
+    digest = hashlib.sha256()
+    for path in execution_inputs():
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _key_the_execution_cache(app, config) -> None:
+    key = execution_key()
+    app.gradref_execution_key = key
+    if config.nb_execution_mode != "cache" or not config.nb_execution_cache_path:
+        return
+    cache = Path(config.nb_execution_cache_path)
+    stamp = cache / "KEY"
+    if stamp.is_file() and stamp.read_text() == key:
+        return
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(key)
+
+
+def _outdated_executed_pages(app, env, added, changed, removed) -> list[str]:
+    from myst_nb.sphinx_ import NbMetadataCollector
+
+    executed, failed = [], []
+    for docname in env.found_docs:
+        try:
+            data = NbMetadataCollector.get_exec_data(env, docname)
+        except KeyError:
+            continue
+        if data is None:
+            continue
+        executed.append(docname)
+        if not data.get("succeeded", True):
+            failed.append(docname)
+    if getattr(env, "gradref_execution_key", None) != app.gradref_execution_key:
+        env.gradref_execution_key = app.gradref_execution_key
+        return executed
+    return failed
+
+
+def setup(app):
+    app.connect("config-inited", _key_the_execution_cache)
+    app.connect("env-get-outdated", _outdated_executed_pages)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
