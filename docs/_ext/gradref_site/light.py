@@ -168,6 +168,58 @@ def _subset_icon_fonts(bundle: str, outdir: Path) -> str:
     return bundle
 
 
+class _BundleMemo:
+    """Purged bundles of earlier builds, by stylesheets and vocabulary (beside the doctrees).
+
+    Parsing and pruning the stylesheets takes about 2 s, on every build. What pruning
+    decides depends only on the stylesheets and on which of the class names they mention
+    the site knows (its pages and scripts): a build where neither changed takes the bundle
+    from here. The bundle's subset fonts must still be in the output, or it is made again.
+    """
+
+    FILE = "gradref-style-bundles.json"
+
+    def __init__(self, folder: Path, vocabulary, outdir: Path) -> None:
+        import json
+
+        self.path = folder / self.FILE
+        self.outdir = outdir
+        self.vocabulary = vocabulary
+        try:
+            self.saved = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.saved = {}
+        self.used: dict[str, str] = {}
+
+    def _key(self, text: str) -> str:
+        import hashlib
+
+        names = {re.sub(r"\\(.)", r"\1", name) for name in _css.CLASS.findall(text)}
+        known = "\n".join(sorted(n for n in names if self.vocabulary.knows(n)))
+        return hashlib.sha256(f"{known}\0{text}".encode()).hexdigest()
+
+    def get(self, text: str) -> str | None:
+        bundle = self.saved.get(self._key(text))
+        if bundle is None:
+            return None
+        fonts = re.findall(r'url\("\0(_static/gradref/[^"]+)"\)', bundle)
+        if not all((self.outdir / font).is_file() for font in fonts):
+            return None
+        self.used[self._key(text)] = bundle
+        return bundle
+
+    def put(self, text: str, bundle: str) -> None:
+        self.used[self._key(text)] = bundle
+
+    def save(self) -> None:
+        """Keep this build's bundles (only them) for the next build."""
+        import json
+
+        if self.used != self.saved:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.used), encoding="utf-8")
+
+
 def inline_stylesheets(app, exception) -> None:
     """Write the site's stylesheets, pruned, into every page's head (see the module's doc).
 
@@ -191,13 +243,17 @@ def inline_stylesheets(app, exception) -> None:
         vocabulary.add_script(script.read_text(encoding="utf-8", errors="replace"))
 
     bundles: dict[tuple[str, ...], str] = {}
+    memo = _BundleMemo(Path(app.doctreedir), vocabulary, outdir)
     for page, (sheets, markup) in sheets_of.items():
         if not sheets:
             continue
         key = tuple(sheets)
         if key not in bundles:
             text = "".join(_read_stylesheet(outdir / name, outdir) for name in key)
-            bundles[key] = _subset_icon_fonts(_css.purge(text, vocabulary), outdir)
+            bundles[key] = memo.get(text)
+            if bundles[key] is None:
+                bundles[key] = _subset_icon_fonts(_css.purge(text, vocabulary), outdir)
+                memo.put(text, bundles[key])
             if "</style" in bundles[key].lower():
                 raise RuntimeError("a stylesheet contains '</style': it cannot be inlined")
         root = os.path.relpath(outdir, page.parent).replace(os.sep, "/") + "/"
@@ -213,6 +269,7 @@ def inline_stylesheets(app, exception) -> None:
         for other in markup[1:]:
             html = html.replace(other, "", 1)
         page.write_text(html, encoding="utf-8")
+    memo.save()
     logger.info(
         "gradref: styles inlined into %d pages (%s kB)",
         len(pages),
