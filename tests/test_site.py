@@ -328,34 +328,56 @@ def test_the_largest_page_paints_fast_on_slow_4g(server, browser):
 
 # What readers type, and the identity each query must list first. Several are synonyms that
 # appear nowhere in a page's words (xAx, cross entropy, dot product): the catalog's keywords
-# carry them (docs/_chapters.py makes them index entries of each identity's section).
-SEARCHES = {
-    "outer product": "quadratic.grad-A",
-    "xAx": "quadratic.grad-x",
-    "x^T A x": "quadratic.grad-x",
-    "quadratic form": "quadratic.grad-x",
-    "transpose": "quadratic.grad-x",
-    "gradient of a matrix": "quadratic.grad-A",
-    "cross entropy": "losses.logistic-w",
-    "logistic": "losses.logistic-w",
-    "sigmoid": "losses.logistic-w",
-    "chain rule": "rules.chain",
-    "product rule": "rules.product-scalar",
-    "Jacobian": "linear.matvec",
-    "matrix-vector product": "linear.matvec",
-    "inner product": "linear.inner",
-    "dot product": "linear.inner",
-    "norm": "norms.half-squared",
-    "softplus": "elementary.sheet-xyz",
-}
+# carry them (docs/_ext/gradref_catalog.py makes them index entries of each identity's
+# section), and "Cookbook 101" comes from the identity's Cookbook equations
+# (Identity.search_terms). A query whose identity is not in the catalog yet is skipped.
+SEARCHES = [
+    ("Cookbook 101", "traces.axb"),
+    ("outer product", "quadratic.grad-A"),
+    ("xAx", "quadratic.grad-x"),
+    ("x^T A x", "quadratic.grad-x"),
+    ("quadratic form", "quadratic.grad-x"),
+    ("transpose", "quadratic.grad-x"),
+    ("gradient of a matrix", "quadratic.grad-A"),
+    ("cross entropy", "losses.logistic-w"),
+    ("logistic", "losses.logistic-w"),
+    ("sigmoid", "losses.logistic-w"),
+    ("chain rule", "rules.chain"),
+    ("product rule", "rules.product-scalar"),
+    ("Jacobian", "linear.matvec"),
+    ("matrix-vector product", "linear.matvec"),
+    ("inner product", "linear.inner"),
+    ("dot product", "linear.inner"),
+    ("norm", "norms.half-squared"),
+    ("softplus", "elementary.sheet-xyz"),
+    ("trace", "traces.trace"),
+    ("inverse", "inverses.inverse"),
+    ("log determinant", "determinants.logdet"),
+    ("Frobenius", "norms.frobenius"),
+]
+
+
+def _require_identity(identity_id: str) -> None:
+    """Skip the test unless the catalog has ``identity_id`` (content still being merged)."""
+    import gradref
+
+    try:
+        gradref.get(identity_id)
+    except KeyError:
+        pytest.skip(f"{identity_id!r} is not in the catalog yet")
+
+
+def _family_pages(family: str) -> list[Path]:
+    """The built pages of a family's chapter (NN-family.html, or NN-family-K.html if split)."""
+    pattern = re.compile(rf"\d\d-{re.escape(family)}(-\d+)?\.html")
+    pages = [p for p in (SITE / "reference").glob("*.html") if pattern.fullmatch(p.name)]
+    return sorted(pages, key=lambda p: (-p.stat().st_mtime, p.name))  # newest build first
 
 
 def _section_of(identity_id: str) -> str:
     """``reference/NN-family.html#anchor`` of an identity's section, found in the built site."""
     anchor = identity_id.lower().replace(".", "-")  # docutils' id for the label
-    family = identity_id.partition(".")[0]
-    pages = (SITE / "reference").glob(f"*-{family}.html")
-    for page in sorted(pages, key=os.path.getmtime, reverse=True):  # newest build first
+    for page in _family_pages(identity_id.partition(".")[0]):
         if f'<section id="{anchor}">' in page.read_text(encoding="utf-8"):
             return f"reference/{page.name}#{anchor}"
     raise AssertionError(f"no section for {identity_id!r} in the built reference")
@@ -400,8 +422,9 @@ def _search(visit, query: str) -> tuple[float, list[dict]]:
     return elapsed, results
 
 
-@pytest.mark.parametrize(("query", "expected"), SEARCHES.items())
+@pytest.mark.parametrize(("query", "expected"), SEARCHES)
 def test_search_lists_the_right_identity_first(server, browser, query, expected):
+    _require_identity(expected)
     visit = Visit(browser, server, block=False)
     try:
         # A reader on a page of the site (its scripts and styles cached) types a query
@@ -582,9 +605,9 @@ WIDTHS = (375, 768, 1280)
 
 
 def _chapter(family: str) -> str:
-    """The built page of a family's chapter, whatever its number (the newest if several)."""
-    pages = sorted((SITE / "reference").glob(f"[0-9][0-9]-{family}.html"), key=os.path.getmtime)
-    return f"reference/{pages[-1].name}" if pages else f"reference/NN-{family}.html"
+    """The (first) built page of a family's chapter, whatever its number."""
+    pages = sorted(_family_pages(family), key=lambda p: p.name) if SITE.is_dir() else []
+    return f"reference/{pages[0].name}" if pages else f"reference/NN-{family}.html"
 
 
 SCREENSHOTS = (_chapter("losses"), "exercises/sheet01.html")  # with solutions open
@@ -1078,3 +1101,39 @@ def test_a_formula_too_wide_for_the_paper_is_scaled_not_cut(server, browser):
         assert visit.page.evaluate(FIND_CUT_FORMULAS)["cut"] != []
     finally:
         visit.close()
+
+
+# -- Page weight and the published data ------------------------------------------------------
+# No page's HTML exceeds 600 kB (a chapter with many identities is split into several pages;
+# "All identities" is a light table without formulas).
+PAGE_BYTES_BOUND = 600 * 1024
+
+
+def test_no_page_exceeds_600_kb():
+    sizes = {path: (SITE / path).stat().st_size for path in _pages()}
+    assert sizes, f"no pages in {SITE}"
+    MEASUREMENTS["page_bytes"] = dict(sorted(sizes.items(), key=lambda kv: -kv[1]))
+    heavy = {
+        path: f"{size / 1024:.0f} kB" for path, size in sizes.items() if size > PAGE_BYTES_BOUND
+    }
+    assert not heavy, f"pages over {PAGE_BYTES_BOUND // 1024} kB: {heavy}"
+
+
+def test_catalog_json_fits_its_schema_and_is_what_export_returns():
+    jsonschema = pytest.importorskip("jsonschema")
+    from gradref.catalog import catalog, errata
+    from gradref.record import entry_record, erratum_record, export
+
+    published = json.loads((SITE / "catalog.json").read_text(encoding="utf-8"))
+    schema = json.loads((SITE / "_static" / "catalog.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(published)
+    try:
+        expected = json.loads(json.dumps(export()))
+    except ValueError:  # Cookbook equations not all accounted for yet (gradref.cookbook)
+        records = [entry_record(identity) for identity in catalog()]
+        assert published["identities"] == json.loads(json.dumps(records))
+        records = [erratum_record(erratum) for erratum in errata()]
+        assert published["errata"] == json.loads(json.dumps(records))
+        assert any(row["status"] == "missing" for row in published["cookbook_concordance"])
+    else:
+        assert published == expected
