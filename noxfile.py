@@ -242,7 +242,11 @@ def mutants(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def buildtime(session: nox.Session) -> None:
-    """Time cold, no-change and one-page-edit docs builds (run `nox -s docs` once first)."""
+    """Time cold, no-change and one-identity-edit docs builds; list the heaviest pages.
+
+    Builds into _build/buildtime (the site in _build/html and its caches are left alone) with
+    the docs session's environment: run `nox -s docs` once first.
+    """
     python = ROOT / ".nox" / "docs" / "bin" / "python"
     if not python.is_file():
         session.error("run `nox -s docs` first: this session reuses its environment")
