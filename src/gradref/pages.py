@@ -59,6 +59,11 @@ def _resolve(identity: Identity | str) -> Identity:
 def verification_badge(identity: Identity | str, rng: int = 0):
     """Verify an identity numerically and symbolically, glue the numbers, show a badge.
 
+    The badge says how the identity was checked and with what error, and links to its
+    section of the reference, which states it with its shapes, derivation and sources: the
+    page that calls this states the formula itself (a sheet's solution), so the badge does
+    not repeat it (its math was a sixth of sheet 01's weight).
+
     Raises
     ------
     VerificationError
@@ -83,14 +88,10 @@ def verification_badge(identity: Identity | str, rng: int = 0):
         if symbolic.implementation_checked
         else " for arbitrary differentiable functions (sympy's undefined functions)"
     )
-    formula, shapes = _statement(identity)
     lines = [
         f":::{{admonition}} ✔ Verified: `{identity.id}`",
         ":class: tip verified",
         "",
-        f"$${formula}$$",
-        "",
-        *([f"with ${shapes}$", ""] if shapes else []),
         f"- **Numerically**: "
         f"{'complex-step' if method == 'complex' else 'central-difference'} directional "
         f"derivatives at "
@@ -105,19 +106,17 @@ def verification_badge(identity: Identity | str, rng: int = 0):
     general = symbolic.general
     if general is not None:
         if general.status == "agrees":
-            note = f" ({general.sympy_layout_note})" if general.sympy_layout_note else ""
-            lines.append(
-                f"- **General n** (sympy matrix calculus): ${general.latex}${note}, which agrees."
-            )
+            lines.append("- **General n** (sympy matrix calculus): agrees.")
         else:
             lines.append(
-                "- **General n**: sympy's matrix calculus returns $0$ here, which is wrong; "
-                "it is not relied on."
+                "- **General n**: sympy's matrix calculus gets this one wrong; it is not relied on."
             )
     if identity.assumptions:
         lines.append(f"- **Holds when**: {identity.assumptions}.")
-    lines.append(f"- **Source**: {'; '.join(identity.sources)}.")
-    lines.append("- **Notation and layout**: {ref}`conventions <conventions>`.")
+    lines.append(
+        f"- **Statement, shapes, code and sources**: {{ref}}`{identity.id} <{identity.id}>` "
+        "in the reference."
+    )
     lines.append(":::")
     return _markdown("\n".join(lines))
 
