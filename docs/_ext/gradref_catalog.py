@@ -58,6 +58,10 @@ CORE = tuple(
 
 #: A family with more identities than this is split into pages of at most this many.
 PER_PAGE = 12
+#: ... and into pages whose sections weigh at most this much (estimated: page_weight). A
+#: page also carries about 160 kB of inlined stylesheets and 20-30 kB of navigation; the
+#: bound is 600 kB a page (tests/test_site.py), and the estimate can be 25 % short.
+PAGE_BUDGET = 320_000
 
 #: While False, Cookbook equations that nothing accounts for are listed as "not yet
 #: accounted for" on the concordance page (the catalog is being completed); set it to True
@@ -479,15 +483,37 @@ def identity_section(number: str, identity, record: dict, known: set[str]) -> li
     return lines
 
 
-def _split(members: list, per_page: int = PER_PAGE) -> list[list]:
-    parts = max(1, math.ceil(len(members) / per_page))
-    size, extra = divmod(len(members), parts)
-    chunks, start = [], 0
-    for part in range(parts):
-        end = start + size + (1 if part < extra else 0)
-        chunks.append(members[start:end])
-        start = end
-    return chunks
+def page_weight(record: dict) -> int:
+    """An estimate of the bytes an identity's section adds to its page.
+
+    KaTeX writes about 60-140 bytes of HTML and MathML per character of LaTeX (measured on
+    the first 13 identities); the prose, code listings and index entries add a few kB.
+    """
+    math = [record["formula"], record["with"], *(m["latex"] for m in record["mistakes"])]
+    math += list(record["conventions"].values())
+    if record["hessian"]:
+        math.append(record["hessian"]["latex"])
+    if record["verification"]["general"]:
+        math.append(record["verification"]["general"]["latex"])
+    for text in (record["derivation"], record["assumptions"]):
+        math += re.findall(r"\$\$?(.+?)\$\$?", text, flags=re.S)
+    return 4000 + 110 * sum(len(m) for m in math)
+
+
+def _split(weights: list[int]) -> list[int]:
+    """How many identities go on each page: at most PER_PAGE and PAGE_BUDGET a page."""
+    parts = max(math.ceil(len(weights) / PER_PAGE), math.ceil(sum(weights) / PAGE_BUDGET), 1)
+    while True:
+        share, sizes, count, load = sum(weights) / parts, [], 0, 0
+        for weight in weights:
+            if count and (load + weight / 2 > share or count == PER_PAGE):
+                sizes.append(count)
+                count, load = 0, 0
+            count, load = count + 1, load + weight
+        sizes.append(count)
+        if len(sizes) <= parts:
+            return sizes
+        parts += 1
 
 
 def chapter_files(records: Records) -> dict[str, str]:
@@ -503,7 +529,11 @@ def chapter_files(records: Records) -> dict[str, str]:
     for number, family in enumerate(present, start=1):
         module = importlib.import_module(f"gradref.identities.{family}")
         intro = (module.__doc__ or "").strip().splitlines()[0]
-        chunks = _split(by_family[family])
+        members = by_family[family]
+        chunks, start = [], 0
+        for size in _split([page_weight(record) for _, record in members]):
+            chunks.append(members[start : start + size])
+            start += size
         counter = 0
         for part, chunk in enumerate(chunks, start=1):
             name = f"{number:02d}-{family}" + (f"-{part}" if len(chunks) > 1 else "")
