@@ -30,6 +30,7 @@ SCRATCH = ROOT / "_build" / "buildtime"
 EDITED = ROOT / "src" / "gradref" / "identities" / "traces.py"
 TARGETS = {"cold": 60.0, "no change": 3.0, "one identity edited": 15.0}
 PAGE_BOUND_KB = 600
+SLOWEST: list[str] = []
 
 
 def _cpu() -> float:
@@ -67,6 +68,10 @@ def build() -> tuple[float, float, int, str]:
     )
     found = re.search(r"gradref: verifying (\d+) of (\d+)", done.stdout)
     verified = f"{found.group(1)} of {found.group(2)}" if found else "0 (all cached)"
+    cost = re.search(r"gradref: verified in ([\d.]+ CPU s); slowest: (.*)", done.stdout)
+    if cost:
+        verified += f" in {cost.group(1)}"
+        SLOWEST.append(cost.group(2))
     return seconds, _cpu() - cpu, read, verified
 
 
@@ -94,6 +99,8 @@ def main() -> None:
         target = f"{TARGETS[name]:.0f}" if name in TARGETS else ""
         flag = " (over)" if name in TARGETS and seconds > TARGETS[name] else ""
         print(f"{name:<22} {seconds:7.2f} {cpu:6.2f} {target:>7} {read:>11}  {verified}{flag}")
+    if SLOWEST:
+        print(f"\nslowest verifications of the cold build (CPU s): {SLOWEST[0]}")
     print(f"\npages: {len(pages)}; the heaviest (bound {PAGE_BOUND_KB} kB):")
     for page in pages[:5]:
         size = page.stat().st_size / 1024

@@ -32,6 +32,7 @@ import os
 import re
 import sys
 import textwrap
+import time
 import traceback
 from pathlib import Path
 
@@ -149,18 +150,22 @@ def _note_error(equation: int) -> float:
 
 
 def _compute(kind: str, name: str):
-    """Run one verification; never raises (a worker's traceback is returned as text)."""
+    """Run one verification: (ok, record or traceback text, CPU seconds); never raises."""
+    start = time.process_time()
     try:
         from gradref.catalog import errata, get
         from gradref.record import entry_record, erratum_record
 
         if kind == "identity":
-            return True, entry_record(get(name))
-        if kind == "erratum":
-            return True, erratum_record(next(e for e in errata() if e.id == name))
-        return True, _note_error(int(name))
+            result = entry_record(get(name))
+        elif kind == "erratum":
+            result = erratum_record(next(e for e in errata() if e.id == name))
+        else:
+            result = _note_error(int(name))
     except Exception as error:  # reported by the build, naming what failed
-        return False, f"{type(error).__name__}: {error}\n\n{traceback.format_exc()}"
+        result = f"{type(error).__name__}: {error}\n\n{traceback.format_exc()}"
+        return False, result, time.process_time() - start
+    return True, result, time.process_time() - start
 
 
 def _describe(kind: str, name: str) -> str:
@@ -189,22 +194,38 @@ def verify_all(jobs: dict[tuple[str, str], str]) -> dict[tuple[str, str], object
             len(jobs),
             len(jobs) - len(misses),
         )
-    if len(misses) > 1:
-        context = multiprocessing.get_context("fork")  # the parent's imports: no warm-up
-        with concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
-            outcomes = list(pool.map(_compute, *zip(*misses, strict=True)))
-    else:
-        outcomes = [_compute(kind, name) for kind, name in misses]
     failures = []
-    for (kind, name), (ok, result) in zip(misses, outcomes, strict=True):
+
+    costs = {}
+
+    def keep(kind: str, name: str, ok: bool, result, seconds: float) -> None:
+        # Saved as it comes: a build stopped half way keeps what it verified.
+        costs[kind, name] = seconds
         if not ok:
             failures.append(f"{_describe(kind, name)} fails verification:\n{result}")
-            continue
+            return
         results[kind, name] = result
         path = CACHE / kind / f"{name}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        entry = {"key": jobs[kind, name], "result": result}
+        entry = {"key": jobs[kind, name], "cpu_seconds": round(seconds, 3), "result": result}
         path.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+
+    if len(misses) > 1:
+        context = multiprocessing.get_context("fork")  # the parent's imports: no warm-up
+        with concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
+            outcomes = pool.map(_compute, *zip(*misses, strict=True))
+            for (kind, name), outcome in zip(misses, outcomes, strict=True):
+                keep(kind, name, *outcome)
+    else:
+        for kind, name in misses:
+            keep(kind, name, *_compute(kind, name))
+    if costs:
+        slowest = sorted(costs.items(), key=lambda item: -item[1])[:5]
+        logger.info(
+            "gradref: verified in %.1f CPU s; slowest: %s",
+            sum(costs.values()),
+            ", ".join(f"{name} {seconds:.1f} s" for (_, name), seconds in slowest),
+        )
     if failures:
         raise ExtensionError("\n\n".join(failures))
     return results
