@@ -213,9 +213,9 @@ def verify_all(jobs: dict[tuple[str, str], str]) -> dict[tuple[str, str], object
     if len(misses) > 1:
         context = multiprocessing.get_context("fork")  # the parent's imports: no warm-up
         with concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
-            outcomes = pool.map(_compute, *zip(*misses, strict=True))
-            for (kind, name), outcome in zip(misses, outcomes, strict=True):
-                keep(kind, name, *outcome)
+            running = {pool.submit(_compute, kind, name): (kind, name) for kind, name in misses}
+            for done in concurrent.futures.as_completed(running):
+                keep(*running[done], *done.result())
     else:
         for kind, name in misses:
             keep(kind, name, *_compute(kind, name))
@@ -227,7 +227,7 @@ def verify_all(jobs: dict[tuple[str, str], str]) -> dict[tuple[str, str], object
             ", ".join(f"{name} {seconds:.1f} s" for (_, name), seconds in slowest),
         )
     if failures:
-        raise ExtensionError("\n\n".join(failures))
+        raise ExtensionError("\n\n".join(sorted(failures)))
     return results
 
 
