@@ -615,7 +615,12 @@ def errata_fragment(records: Records) -> str:
     known = {r["id"] for r in records.identities}
     lines = []
     for record in records.erratum_records:
-        equations = ", ".join(f"({eq})" for eq in record["equations"])
+        numbers = record["equations"]
+        equations = ", ".join(f"({eq})" for eq in numbers)
+        cookbook = record["source"].startswith("Petersen")
+        where = "The Matrix Cookbook" if cookbook else record["source"].split(",")[0]
+        if numbers:
+            where += f", eq{'s' if len(numbers) > 1 else ''}. {equations}"
         printed = (
             "a wrong shape"
             if record["printed_wrong_shape"]
@@ -623,10 +628,11 @@ def errata_fragment(records: Records) -> str:
         )
         lines += [
             f"({record['id']})=",
-            f"## {record['source'].split(',')[0]}, eq. {equations}: {record['category']}",
+            f"## {where}: {record['category']}",
             "",
-            f"Printed in {record['source']}, equation{'s' if len(record['equations']) > 1 else ''}"
-            f" {equations}.",
+            f"Printed in {record['source']}"
+            + (f", equation{'s' if len(numbers) > 1 else ''} {equations}" if numbers else "")
+            + ".",
             "",
             "Printed",
             f": $${record['printed']}$$",
@@ -681,6 +687,8 @@ def concordance_fragment(records: Records) -> str:
     for row in records.concordance:
         targets = ", ".join(_ref(t, known) for t in row.targets)
         what = "; ".join(part for part in (targets, row.reason) if part) or "—"
+        if row.status == MISSING:
+            what = "—"
         if row.equation in records.note_errors:
             what += f" (checked: relative error {_error(records.note_errors[row.equation])})"
         lines += [
