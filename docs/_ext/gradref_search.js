@@ -22,8 +22,9 @@
  *
  * Below the scorer, three functions of Search are replaced: the snippet is the text of the
  * result's section (never of a hidden solution), an identity's statement first, with each
- * formula's text once and without its TeX source; when no word of the query is in that
- * text, the snippet is its start (Sphinx would show "..." and a cut); and one- and
+ * formula's text once and without its TeX source; for an identity, and when no word of
+ * the query is in the text, the snippet is its start (Sphinx would show "..." and a cut:
+ * an identity's long section would show its code or sources, not its statement); and one- and
  * two-letter words of a query (the x and T of "x^T A x") are not highlighted, in the
  * results or on the page that a result opens.
  *
@@ -71,6 +72,7 @@ var Scorer = {
 };
 
 var gradrefLastQuery = "";
+var gradrefIdentityText = false; // whether the last text made by htmlToText is an identity's
 var gradrefSectionTitles = null;
 
 // "Page title > section title", as Sphinx titles a section found by its title.
@@ -117,6 +119,7 @@ function gradrefSectionTitle(docName, id) {
     const heading = block.matches("section") && block.querySelector(":scope > :is(h1, h2, h3)");
     const statement = heading && block.querySelector(":scope > .verified, :scope > .cell .verified");
     if (statement) heading.after(statement);
+    gradrefIdentityText = Boolean(statement);
     return block.textContent.replace(/\s+/g, " ").trim();
   };
 
@@ -129,7 +132,9 @@ function gradrefSectionTitle(docName, id) {
     const found = [...keywords]
       .map((keyword) => lower.indexOf(keyword.toLowerCase()))
       .filter((position) => position > -1);
-    const start = found.length ? Math.max(Math.min(...found) - 120, 0) : 0;
+    // An identity's snippet is its heading and statement, wherever the query matched it
+    // (a long section would otherwise show its sources or code, and not what it states).
+    const start = found.length && !gradrefIdentityText ? Math.max(Math.min(...found) - 120, 0) : 0;
     const summary = document.createElement("p");
     summary.classList.add("context");
     summary.textContent =
