@@ -316,6 +316,10 @@ class Records:
                     "status": row.status,
                     "targets": list(row.targets),
                     "reason": row.reason,
+                    # a note's check counts where the note accounts for the equation
+                    "check_error": None
+                    if row.status in ("verified", "erratum", MISSING)
+                    else self.note_errors.get(row.equation),
                 }
                 for row in self.concordance
             ],
