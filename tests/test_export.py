@@ -1,4 +1,4 @@
-"""The machine-readable catalog: every record fits the published JSON Schema."""
+"""The machine-readable catalog: its records fit the published JSON Schema."""
 
 from __future__ import annotations
 
@@ -28,8 +28,22 @@ def test_the_schema_is_a_valid_json_schema():
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
 
-@pytest.mark.parametrize("identity", gradref.catalog(), ids=lambda i: i.id)
-def test_every_entry_record_fits_the_schema(identity):
+def _one_of_each_kind():
+    """An identity of each family, and of each kind and Hessian form (the records' shapes).
+
+    Every record is verified by the docs build, and tests/test_site.py validates the whole
+    published catalog.json; here, one of each keeps `nox -s tests` fast.
+    """
+    chosen = {}
+    for identity in gradref.catalog():
+        hessian = "callable" if callable(identity.hessian) else str(identity.hessian)
+        for key in (identity.family, identity.kind, hessian, bool(identity.mistakes)):
+            chosen.setdefault(key, identity)
+    return sorted({i.id: i for i in chosen.values()}.values(), key=lambda i: i.id)
+
+
+@pytest.mark.parametrize("identity", _one_of_each_kind(), ids=lambda i: i.id)
+def test_entry_records_fit_the_schema(identity):
     record = json.loads(json.dumps(entry_record(identity)))  # as catalog.json holds it
     _validator("identity").validate(record)
 
