@@ -98,12 +98,16 @@ ENTRIES_FILE = "gradref-search-index-entries.json"
 
 
 def _keep_index_entries(app, env) -> None:
+    entries = env._search_index_index_entries
+    # The environment's own entries of a page that no longer exists (a chapter split or
+    # renumbered) would make Sphinx's search index fail (KeyError in IndexBuilder.freeze).
+    for docname in [d for d in entries if d not in env.all_docs]:
+        del entries[docname]
     path = Path(app.doctreedir) / ENTRIES_FILE
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return
-    entries = env._search_index_index_entries
     for docname, found in saved.items():
         if docname in env.all_docs and docname not in entries:
             entries[docname] = [tuple(entry) for entry in found]
