@@ -718,10 +718,6 @@ def _write(path: Path, text: str) -> bool:
     return True
 
 
-#: Chapter pages this build removed (a family split or renumbered): their HTML goes too.
-REMOVED: list[str] = []
-
-
 def render(records: Records) -> dict[str, str]:
     """Every generated file, by its path under docs/."""
     chapters = chapter_files(records)
@@ -735,13 +731,11 @@ def render(records: Records) -> dict[str, str]:
 
 def write_pages(files: dict[str, str]) -> list[str]:
     """Write the generated files that changed, remove stale chapters; what was written."""
-    REMOVED.clear()
     written = [name for name, text in files.items() if _write(DOCS / name, text)]
     for stale in (DOCS / "reference").glob("*.md"):
         if f"reference/{stale.name}" not in files:
             stale.unlink()
             written.append(f"reference/{stale.name} (removed)")
-            REMOVED.append(f"reference/{stale.stem}")
     return written
 
 
@@ -803,11 +797,14 @@ def _write_catalog_json(app, exception) -> None:
         return
     text = json.dumps(app.gradref_export, indent=1, ensure_ascii=False) + "\n"
     _write(Path(app.outdir) / "catalog.json", text)
-    # Sphinx leaves the output of a page that no longer exists: a chapter page this build
-    # removed would stay published (and searchable by its address) with old content.
-    for name in REMOVED:
-        (Path(app.outdir) / f"{name}.html").unlink(missing_ok=True)
-        (Path(app.outdir) / "_sources" / f"{name}.md").unlink(missing_ok=True)
+    # Sphinx leaves the output of a page that no longer exists: a chapter page removed (a
+    # family split or renumbered) would stay published, with old content.
+    for page in (Path(app.outdir) / "reference").glob("*.html"):
+        if f"reference/{page.stem}" not in app.env.found_docs:
+            page.unlink()
+            (Path(app.outdir) / "_sources" / "reference" / f"{page.stem}.md").unlink(
+                missing_ok=True
+            )
 
 
 def setup(app):
