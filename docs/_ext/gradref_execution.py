@@ -4,7 +4,7 @@ myst-nb's execution cache (``nb_execution_cache_path``) matches a page by the te
 code cells alone, so it would serve a page's old outputs after a change in the package.
 The pages are therefore keyed here on what they read: the core of the package
 (``src/gradref/*.py``), the identities modules of the families the sheet uses
-(:data:`SHEET_FAMILIES`) and the benchmark data the guide shows (``docs/_static/bench``).
+(:data:`SHEET_FAMILIES`) or an executed page names, and the benchmark data the guide shows (``docs/_static/bench``).
 When that key changes, the cache is emptied and the executed pages are read (so run)
 again. An edit to another family's module (the reference chapters, which are not
 executed: see gradref_catalog) leaves them alone.
@@ -21,6 +21,7 @@ executed: see gradref_catalog) leaves them alone.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -31,13 +32,30 @@ PACKAGE = ROOT / "src" / "gradref"
 SHEET_FAMILIES = ("rules", "linear", "quadratic", "norms", "losses", "elementary")
 
 
+def families_read_by_pages() -> set[str]:
+    """The families an executed page names: ``identities.<family>``, ``from gradref.identities
+    import a, b`` or an id ``"<family>.<name>"`` (another page, such as backprop, may use
+    families beyond the sheet's)."""
+    families = {p.stem for p in (PACKAGE / "identities").glob("*.py")} - {"__init__"}
+    found = set(SHEET_FAMILIES)
+    for page in (ROOT / "docs").rglob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        if "file_format: mystnb" not in text:
+            continue
+        found |= set(re.findall(r"identities\.(\w+)", text))
+        for names in re.findall(r"from gradref\.identities import ([\w, ]+)", text):
+            found |= {name.strip() for name in names.split(",")}
+        found |= set(re.findall(r"[\"'](\w+)\.[\w.-]+[\"']", text))
+    return found & families
+
+
 def execution_inputs() -> list[Path]:
     """What the executed pages read besides themselves."""
     return sorted(
         [
             *PACKAGE.glob("*.py"),
             PACKAGE / "identities" / "__init__.py",
-            *(PACKAGE / "identities" / f"{family}.py" for family in SHEET_FAMILIES),
+            *(PACKAGE / "identities" / f"{family}.py" for family in families_read_by_pages()),
             *(p for p in (ROOT / "docs" / "_static" / "bench").glob("*") if p.is_file()),
         ]
     )
