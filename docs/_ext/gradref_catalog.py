@@ -446,11 +446,14 @@ def identity_section(number: str, identity, record: dict, known: set[str]) -> li
     if record["mistakes"]:
         lines += ["```{rubric} Common mistakes", "```", ""]
         for mistake in record["mistakes"]:
-            verdict = (
-                "wrong shape"
-                if mistake["wrong_shape"]
-                else f"relative error {_error(mistake['max_rel_error'])} measured in this build"
-            )
+            if mistake.get("raises"):
+                verdict = f"the code raises ({mistake['raises'].split(':')[0]})"
+            elif mistake["wrong_shape"]:
+                verdict = "wrong shape"
+            else:
+                verdict = (
+                    f"relative error {_error(mistake['max_rel_error'])} measured in this build"
+                )
             lines.append(f"- ${mistake['latex']}$: {mistake['why']}. *Rejected*: {verdict}.")
         lines.append("")
     conventions = record["conventions"]
