@@ -35,6 +35,7 @@ extensions = [
     "gradref_search",  # docs/_ext: results that land on an identity's section
     "gradref_reproducible",  # docs/_ext: two builds of a commit are byte-identical
     "gradref_site",  # docs/_ext: accessibility and light pages
+    "gradref_notebooks",  # docs/_ext: pages readers run, offered as notebooks
 ]
 
 # _static holds data, not pages: its .md files (the benchmark table) are included by pages;

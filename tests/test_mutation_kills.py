@@ -39,6 +39,10 @@ def test_an_input_with_an_extra_axis_is_named_in_the_error(identity, name, funct
     # Kills, in every value and derivative function, the validation's argument name
     # replaced by None, "XX...XX" or another case (e.g. `vector("x", x)` -> `vector(None, x)`).
     inputs = identity.sample(np.random.default_rng(0), 2)
+    if function == "value" and identity.kind == "vjp":  # a vjp's value takes no cotangent
+        if name == identity.cotangent:
+            return
+        del inputs[identity.cotangent]
     inputs[name] = inputs[name][..., None]
     shape = re.escape(str(inputs[name].shape))
     with pytest.raises(ValueError, match=rf"^`{name}` must .*; got shape {shape}$"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import sympy as sp
 
 import gradref
 from gradref.symbolic import SymbolicVerificationError, general_derivation, verify_symbolic
@@ -24,6 +25,8 @@ def test_identity_verifies_symbolically(identity):
 def test_sign_flipped_symbolic_formula_fails(identity):
     def flipped(**symbols):
         value, derivative = identity.symbolic(**symbols)
+        if isinstance(derivative, (list, tuple)):
+            derivative = sp.Matrix(derivative)
         return value, -derivative
 
     result = verify_symbolic(dataclasses.replace(identity, symbolic=flipped))

@@ -45,7 +45,7 @@ class Mistake:
 
 @dataclass(frozen=True)
 class Identity:
-    """A gradient or Jacobian identity and its reference implementation.
+    r"""A gradient or Jacobian identity and its reference implementation.
 
     Attributes
     ----------
