@@ -350,26 +350,16 @@ SEARCHES = [
     ("dot product", "linear.inner"),
     ("norm", "norms.half-squared"),
     ("softplus", "elementary.sheet-xyz"),
-    pytest.param(
-        "trace",
-        "traces.trace",
-        marks=pytest.mark.xfail(
-            reason="differentials.trace lists 'trace' as early and comes first in reading "
-            "order: the catalog's keywords must say which one a reader wants",
-            strict=True,
-        ),
-    ),
-    ("inverse", "inverses.inverse"),
+    ("trace", "traces.trace"),
+    ("inverse", "differentials.inverse"),
     ("log determinant", "determinants.logdet"),
-    pytest.param(
-        "Frobenius",
-        "norms.frobenius",
-        marks=pytest.mark.xfail(
-            reason="norms.frobenius-squared comes first: the catalog's keywords must say which "
-            "one a reader wants",
-            strict=True,
-        ),
-    ),
+    ("Frobenius", "norms.frobenius-squared"),
+    ("softmax", "softmax.lse"),
+    ("Jacobian of softmax", "softmax.softmax-jacobian"),
+    ("layer norm", "layers.layernorm-input"),
+    ("attention", "layers.attention-q"),
+    ("Cholesky", "adjoints.cholesky"),
+    ("Hessian of logistic", "losses.logistic-w"),
 ]
 
 

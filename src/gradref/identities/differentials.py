@@ -81,7 +81,7 @@ diagonal entries $X_{ii}$ enter, each with coefficient one.
         },
         related=("traces.axb",),
         cookbook=(36,),
-        keywords=("trace", "tr X", "gradient of the trace", "identity matrix", "differential"),
+        keywords=("differential of the trace", "tr X", "identity matrix", "differential"),
     )
 )
 
