@@ -21,6 +21,7 @@ At the end (``build-finished``), ``catalog.json`` is written at the site's root:
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures
 import hashlib
 import importlib
@@ -112,26 +113,126 @@ def _module_file(obj) -> Path | None:
     return path if path.is_relative_to(PACKAGE) else None
 
 
+def _imported_modules(tree: ast.Module) -> set[Path]:
+    """Files of the gradref modules a module imports from (``from gradref.x import y``)."""
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("gradref"):
+            module = importlib.import_module(node.module)
+            path = _module_file(module)
+            if path is not None:
+                found.add(path)
+    return found
+
+
+def _registered_id(node: ast.stmt) -> str | None:
+    """The ``id="..."`` given in a top-level ``register(...)``-like call, if any."""
+    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        return None
+    for inner in ast.walk(node):
+        if (
+            isinstance(inner, ast.keyword)
+            and inner.arg == "id"
+            and isinstance(inner.value, ast.Constant)
+            and isinstance(inner.value.value, str)
+        ):
+            return inner.value.value
+    return None
+
+
+_SLICES: dict[Path, tuple] = {}
+
+
+def _module_slices(path: Path):
+    """Each top-level statement of a module: its source text, the names it defines and uses,
+    and the id it registers (for a ``register(...)`` call)."""
+    if path not in _SLICES:
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        lines = source.splitlines(keepends=True)
+        statements = []
+        for node in tree.body:
+            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+            text = "".join(lines[first - 1 : node.end_lineno])
+            defines = set()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defines.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                defines |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+            uses = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            statements.append((text, defines, uses, _registered_id(node), node))
+        _SLICES[path] = (statements, _imported_modules(tree))
+    return _SLICES[path]
+
+
+def _slice_digest(path: Path, registered: str) -> bytes:
+    """What of ``path`` one registration depends on: its own statement, every statement that
+    is neither a definition nor another registration (imports, module constants, notes),
+    and, transitively, every definition whose name those use. Other identities' statements
+    and their own functions are left out, so editing one identity leaves the others' keys
+    unchanged; anything it may reach by name is in."""
+    statements, _ = _module_slices(path)
+    keep = set()
+    for index, (_, defines, _, registers, node) in enumerate(statements):
+        definition = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or (
+            defines and not registers
+        )
+        if registers == registered or (registers is None and not definition):
+            keep.add(index)
+    names = set().union(*(statements[i][2] for i in keep)) if keep else set()
+    changed = True
+    while changed:
+        changed = False
+        for index, (_, defines, uses, registers, _) in enumerate(statements):
+            if index not in keep and registers is None and defines & names:
+                keep.add(index)
+                names |= uses
+                changed = True
+    digest = hashlib.sha256(registered.encode() + b"\0")
+    for index in sorted(keep):
+        digest.update(statements[index][0].encode())
+    return digest.digest()
+
+
 def identity_files(identity) -> set[Path]:
-    """Its identities module and the modules that define its functions."""
+    """The modules its functions come from and the gradref modules its module imports."""
     module = importlib.import_module(f"gradref.identities.{identity.family}")
     functions = [
         identity.value, identity.derivative, identity.symbolic, identity.sample,
         identity.general, identity.hessian, *(m.derivative for m in identity.mistakes),
     ]  # fmt: skip
-    found = {_module_file(module)}
-    found |= {_module_file(f) for f in functions if callable(f)}
-    return {f for f in found if f is not None}
+    own = _module_file(module)
+    found = {_module_file(f) for f in functions if callable(f)} - {own, None}
+    if own is not None:
+        found |= _module_slices(own)[1] - {own}
+    return found
 
 
-def erratum_files(erratum) -> set[Path]:
-    """The modules of its printed derivative or check, and of the corrected identity."""
+def identity_key(identity) -> str:
+    """sha256 of the core, the versions, the other modules it draws on (whole), and of its
+    own module the slice that it depends on (:func:`_slice_digest`)."""
+    module = importlib.import_module(f"gradref.identities.{identity.family}")
+    own = _module_file(module)
+    digest = hashlib.sha256(cache_key(identity_files(identity)).encode())
+    if own is not None:
+        digest.update(_slice_digest(own, identity.id))
+    return digest.hexdigest()
+
+
+def erratum_key(erratum) -> str:
+    """As :func:`identity_key`, for the erratum's registration and its corrected identity."""
     from gradref.catalog import get
 
     found = {_module_file(f) for f in (erratum.printed_derivative, erratum.check) if f}
+    found.discard(None)
+    imported = set().union(*(_module_slices(path)[1] for path in found)) - found
+    digest = hashlib.sha256(cache_key(imported).encode())
+    for path in sorted(found):  # its own module: only the slice it depends on
+        digest.update(_slice_digest(path, erratum.id))
     if erratum.identity:
-        found |= identity_files(get(erratum.identity))
-    return {f for f in found if f is not None}
+        digest.update(identity_key(get(erratum.identity)).encode())
+    return digest.hexdigest()
 
 
 # -- Verification, in a pool ----------------------------------------------------------------------
@@ -289,8 +390,8 @@ class Records:
         self.errata = errata()
         checked_notes = {eq: note for eq, note in notes().items() if note.check is not None}
         note_files = _note_modules()
-        jobs = {("identity", i.id): cache_key(identity_files(i)) for i in self.catalog}
-        jobs |= {("erratum", e.id): cache_key(erratum_files(e)) for e in self.errata}
+        jobs = {("identity", i.id): identity_key(i) for i in self.catalog}
+        jobs |= {("erratum", e.id): erratum_key(e) for e in self.errata}
         jobs |= {("note", str(eq)): cache_key({note_files[eq]}) for eq in checked_notes}
         results = verify_all(jobs)
         self.identities = [results["identity", i.id] for i in self.catalog]
