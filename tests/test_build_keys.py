@@ -1,0 +1,75 @@
+"""The docs build's per-identity cache keys: one identity's edit re-verifies it alone."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "docs" / "_ext"))
+
+from gradref_slices import module_slices, slice_digest
+
+MODULE = """
+import numpy as np
+
+from gradref.catalog import Identity, register
+
+SCALE = 2.0
+
+
+def _helper(x):
+    return SCALE * x
+
+
+def value_a(x):
+    return _helper(x) @ x
+
+
+def value_b(x):
+    return x @ x
+
+
+register(Identity(id="f.a", value=value_a))
+register(Identity(id="f.b", value=value_b))
+"""
+
+
+def _digests(tmp_path: Path, text: str) -> dict[str, bytes]:
+    path = tmp_path / f"module_{len(text)}_{abs(hash(text))}.py"
+    path.write_text(text)
+    return {name: slice_digest(path, name) for name in ("f.a", "f.b")}
+
+
+def test_editing_one_registration_changes_its_digest_only(tmp_path):
+    before = _digests(tmp_path, MODULE)
+    after = _digests(
+        tmp_path, MODULE.replace('id="f.b", value=value_b', 'id="f.b",  value=value_b')
+    )
+    assert after["f.b"] != before["f.b"]
+    assert after["f.a"] == before["f.a"]
+
+
+def test_a_helper_reached_by_name_is_in_the_digest_of_those_that_reach_it(tmp_path):
+    before = _digests(tmp_path, MODULE)
+    helper = _digests(tmp_path, MODULE.replace("return SCALE * x", "return 3 * SCALE * x"))
+    assert helper["f.a"] != before["f.a"]
+    assert helper["f.b"] == before["f.b"]
+    constant = _digests(tmp_path, MODULE.replace("SCALE = 2.0", "SCALE = 2.5"))
+    assert constant["f.a"] != before["f.a"]
+    function = _digests(tmp_path, MODULE.replace("return x @ x", "return 2 * x @ x"))
+    assert function["f.b"] != before["f.b"]
+    assert function["f.a"] == before["f.a"]
+
+
+def test_module_context_is_in_every_digest(tmp_path):
+    before = _digests(tmp_path, MODULE)
+    after = _digests(tmp_path, MODULE.replace("import numpy as np", "import numpy as np  # np"))
+    assert all(after[k] != before[k] for k in before)
+
+
+def test_gradref_imports_are_found(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text(MODULE)
+    statements, imported = module_slices(path)
+    assert len(statements) == 8
+    assert any(p.name == "catalog.py" for p in imported)
