@@ -402,8 +402,11 @@ register(
 Write the negative log-likelihood as $\tfrac12\operatorname{tr}(\Sigma^{-1}S)
 + \tfrac N2\ln\det(2\pi\Sigma)$. With $d\Sigma^{-1} = -\Sigma^{-1}d\Sigma\,\Sigma^{-1}$ and
 $d\ln\det\Sigma = \operatorname{tr}(\Sigma^{-1}d\Sigma)$,
-$d\,\mathrm{NLL} = \tfrac12\operatorname{tr}\big((N\Sigma^{-1} - \Sigma^{-1}S\Sigma^{-1})
-d\Sigma\big)$, and the gradient is the transpose of that matrix, itself for symmetric
+
+$$d\,\mathrm{NLL} = \tfrac12\operatorname{tr}\big((N\Sigma^{-1} - \Sigma^{-1}S\Sigma^{-1})
+d\Sigma\big),$$
+
+and the gradient is the transpose of that matrix, itself for symmetric
 $\Sigma$. It vanishes at $\Sigma = S/N$, the maximum likelihood estimate.
 """,
         hessian=hessian_gaussian_nll_covariance,
@@ -798,8 +801,7 @@ d\Sigma\big)$, which at a symmetric $\Sigma_j$ gives eq. (396). Checked for $j =
         ),
         conventions={
             "numerator": r"\frac{\partial \ln p(s)}{\partial \Sigma_j} = \tfrac12\gamma_j\left("
-            r"-\Sigma_j^{-1} + \Sigma_j^{-1}(s - \mu_j)(s - \mu_j)^\top\Sigma_j^{-1}\right)"
-            r"\ \text{(symmetric at a symmetric }\Sigma_j\text{: the same in both layouts)}",
+            r"-\Sigma_j^{-1} + \Sigma_j^{-1}(s - \mu_j)(s - \mu_j)^\top\Sigma_j^{-1}\right)",
             "cookbook": r"\frac{\rho_j\mathcal N_s(\mu_j,\Sigma_j)}{\sum_k\rho_k\mathcal N_s"
             r"(\mu_k,\Sigma_k)}\frac12[-\Sigma_j^{-1}+\Sigma_j^{-1}(s-\mu_j)(s-\mu_j)^T"
             r"\Sigma_j^{-1}]\ \text{(eq. 396)}",

@@ -1089,8 +1089,7 @@ the first row and column of $T$: its gradient holds $\alpha(A)$ there and zeros 
             ),
         ),
         conventions={
-            "numerator": r"\text{the transpose of the matrix above: the partial derivative in "
-            r"} t_d \text{ sits at an entry } (j, i) \text{ with } j - i = d",
+            "numerator": r"\big(\text{the matrix above}\big)^\top",
             "cookbook": r"\frac{\partial\mathrm{Tr}(AT)}{\partial T} = "
             r"\frac{\partial\mathrm{Tr}(TA)}{\partial T} = \alpha(A)"
             r"\ \text{(eq. 143; two of its printed entries are wrong, see the errata)}",
@@ -1290,8 +1289,7 @@ building the symmetric Toeplitz matrix from the first row of $T$.
             ),
         ),
         conventions={
-            "numerator": r"\text{the transpose of the matrix above: the partial derivative in "
-            r"} t_d \text{ sits at an entry } (j, i) \text{ with } j - i = d",
+            "numerator": r"\big(\text{the matrix above}\big)^\top",
             "cookbook": r"\frac{\partial\mathrm{Tr}(AT)}{\partial T} = "
             r"\frac{\partial\mathrm{Tr}(TA)}{\partial T} = \alpha(A)+\alpha(A)^T-\alpha(A)"
             r"\circ I\ \text{(eq. 144)}",
