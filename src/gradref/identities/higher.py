@@ -417,7 +417,7 @@ maps, $J_s = S$ and $J_r = R$, where the Hessian is $S^\top A R + R^\top A^\top 
         cookbook=(93,),
         assumptions="A constant (may be rectangular); s and r affine here: s = Sx + c, r = Rx + d",
         sources=(cookbook_source(93, "instantiated with affine s(x) = Sx + c, r(x) = Rx + d"),),
-        keywords=("s^T A r", "product rule", "chain rule", "bilinear form", "jacobian"),
+        keywords=("s^T A r", "product rule", "bilinear form", "jacobian"),
     )
 )
 
@@ -675,7 +675,7 @@ A^\top)$.
         related=("quadratic.grad-x", "higher.product-linear", "rules.chain-univariate"),
         assumptions="A square, not necessarily symmetric",
         sources=(cookbook_source(81, "with the chain rule"),),
-        keywords=("quartic", "square of a quadratic form", "(x^T A x)^2", "chain rule"),
+        keywords=("quartic", "square of a quadratic form", "(x^T A x)^2"),
     )
 )
 

@@ -158,6 +158,8 @@ $\sigma(t)\sigma(-t)\, x x^\top$, positive semidefinite: the loss is convex in $
         exercise="4c",
         keywords=(
             "logistic loss",
+            "Hessian of logistic",
+            "Hessian of the logistic loss",
             "logistic regression",
             "cross entropy",
             "cross-entropy",

@@ -818,7 +818,7 @@ u^\top (D + D^\top)\, dX) = \langle (D + D^\top) u\, b^\top, dX\rangle$.
         cookbook=(83,),
         assumptions="b, c, D constant; D square, not necessarily symmetric",
         sources=(cookbook_source(83),),
-        keywords=("(Xb + c)^T D (Xb + c)", "affine quadratic form", "chain rule"),
+        keywords=("(Xb + c)^T D (Xb + c)", "affine quadratic form"),
     )
 )
 

@@ -260,6 +260,7 @@ $\bar x = p \odot (\bar p - \langle \bar p, p\rangle \mathbf{1})$.
         assumptions="none: the softmax is smooth everywhere",
         sources=(f"{BISHOP}, section 4.3.4", f"{GBC}, section 6.2.2.3"),
         keywords=(
+            "Jacobian of softmax",
             "softmax Jacobian",
             "Jacobian of the softmax",
             "diag(p) - pp^T",
