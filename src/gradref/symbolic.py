@@ -209,22 +209,28 @@ def _check_dimension(identity: Identity, n: int, rng: np.random.Generator):
     return len(pairs), implementation, problems
 
 
-def _compare_implementation(identity, n, inputs, arrays, value, claimed):
-    """Evaluate the sympy formulas at the sample and compare with the numpy code."""
+def _values(arrays, inputs, convert) -> dict:
+    """Each input's symbols mapped to its sampled numbers, converted by ``convert``."""
     substitution = {}
     for name, stand_in in arrays.items():
         number = np.asarray(inputs[name], dtype=float)
         if isinstance(stand_in, sp.MatrixBase):
-            column = number.reshape(stand_in.shape)
+            number = number.reshape(stand_in.shape)
             substitution.update(
                 {
-                    stand_in[i, j]: column[i, j]
+                    stand_in[i, j]: convert(float(number[i, j]))
                     for i in range(stand_in.rows)
                     for j in range(stand_in.cols)
                 }
             )
         else:
-            substitution[stand_in] = float(number)
+            substitution[stand_in] = convert(float(number))
+    return substitution
+
+
+def _compare_implementation(identity, n, inputs, arrays, value, claimed):
+    """Evaluate the sympy formulas at the sample and compare with the numpy code."""
+    substitution = _values(arrays, inputs, float)
 
     def evaluate(expression) -> np.ndarray:
         expression = (
@@ -421,20 +427,7 @@ def verify_symbolic_hessian(
         symbols = {name: _symbols_for(name, value) for name, value in inputs.items()}
         arrays = {name: s for name, s in symbols.items() if s is not None}
         variable = list(arrays[identity.wrt])
-        substitution = {}
-        for name, stand_in in arrays.items():
-            number = np.asarray(inputs[name], dtype=float)
-            if isinstance(stand_in, sp.MatrixBase):
-                number = number.reshape(stand_in.shape)
-                substitution.update(
-                    {
-                        stand_in[i, j]: sp.Float(number[i, j], 30)
-                        for i in range(stand_in.rows)
-                        for j in range(stand_in.cols)
-                    }
-                )
-            else:
-                substitution[stand_in] = sp.Float(float(number), 30)
+        substitution = _values(arrays, inputs, lambda number: sp.Float(number, 30))
         if isinstance(identity.hessian, str):  # "zero": exactly, for every value of the others
             _, gradient = identity.symbolic(**arrays)
         else:
