@@ -36,6 +36,7 @@ extensions = [
     "gradref_reproducible",  # docs/_ext: two builds of a commit are byte-identical
     "gradref_site",  # docs/_ext: accessibility and light pages
     "gradref_notebooks",  # docs/_ext: pages readers run, offered as notebooks
+    "gradref_incremental",  # docs/_ext: what a build that reads no page skips
 ]
 
 # _static holds data, not pages: its .md files (the benchmark table) are included by pages;
