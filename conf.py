@@ -24,7 +24,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "numpydoc",
     "sphinxcontrib.katex",  # math is rendered to HTML at build time (see "Math" below)
-    "katex_startup",  # docs/_ext: retries the KaTeX server's connection (upstream race)
+    "katex_startup",  # docs/_ext: KaTeX's server started reliably, one connection per process
     "sphinx_exercise",
     "sphinx_copybutton",
     "sphinx_togglebutton",  # hides solutions (class dropdown) until the reader opens them
@@ -150,14 +150,6 @@ def _copy_katex_assets(app, exception) -> None:
     shutil.copytree(KATEX_DIST / "fonts", target / "fonts", dirs_exist_ok=True)
 
 
-def _parallel_read_only(app) -> None:
-    # Pages are read (and executed) in parallel with -j; writing stays serial because
-    # sphinxcontrib-katex's prerender server does not survive the fork of a parallel write.
-    # (Declaring the extension write-unsafe would print a warning, which -W turns into an error.)
-    allowed = app.is_parallel_allowed
-    app.is_parallel_allowed = lambda kind: kind == "read" and allowed(kind)
-
-
 def _offer_notebook_download(app, pagename, templatename, context, doctree) -> None:
     # Each executed page can be downloaded as the notebook that was run for it (with its
     # outputs), beside its MyST source: the theme's download menu lists `ipynb_source`.
@@ -171,7 +163,6 @@ def _offer_notebook_download(app, pagename, templatename, context, doctree) -> N
 
 
 def setup(app):
-    _parallel_read_only(app)
     app.connect("html-page-context", _offer_notebook_download, priority=400)
     app.connect("build-finished", _copy_katex_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

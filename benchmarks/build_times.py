@@ -1,7 +1,7 @@
 """Measure the docs build: cold, no change, one identity edited; and the heaviest pages.
 
 Run with ``nox -s buildtime`` (it uses the docs environment). Times are wall-clock seconds
-of ``sphinx-build`` itself (the noxfile's command: ``-j 2 -W -n``). Every build goes to
+of ``sphinx-build`` itself (the noxfile's command: ``-j <cores + 1> -W -n``). Every build goes to
 ``_build/buildtime/`` (its own HTML, doctrees, execution cache and verification cache), so
 the site in ``_build/html`` and its caches are left alone; the cold build starts with none
 of them.
@@ -10,6 +10,10 @@ The edit changes the derivation of the first identity of ``traces.py`` (its reco
 page), as an author would, and restores it afterwards. "pages read" counts the doctrees
 that the build wrote (the pages Sphinx read again); "verified" is what the catalog
 extension reports (verifications run, of all, the rest from its cache).
+
+The output of the last build (the edit undone, after three incremental builds) is then
+compared with the cold build's, file by file: the shortcuts an incremental build takes
+(pages not read again, styles not inlined again) must give the same site.
 
 Targets: cold <= 60 s, no change <= 3 s, one identity edited <= 15 s, no page > 600 kB.
 """
@@ -45,7 +49,7 @@ def build() -> tuple[float, float, int, str]:
     the build costs when the machine is busy with other work, which wall seconds do not.
     """
     command = [
-        sys.executable, "-m", "sphinx", "-j", "2", "-W", "--keep-going", "-n", "-c", str(ROOT),
+        sys.executable, "-m", "sphinx", "-j", str((os.cpu_count() or 1) + 1), "-W", "--keep-going", "-n", "-c", str(ROOT),
         "-d", str(SCRATCH / "doctrees"),
         "-D", f"nb_execution_cache_path={SCRATCH / 'jupyter_cache'}",
         "-b", "html", str(ROOT / "docs"), str(SCRATCH / "html"),
@@ -75,10 +79,46 @@ def build() -> tuple[float, float, int, str]:
     return seconds, _cpu() - cpu, read, verified
 
 
+def _search_index(path: Path) -> dict:
+    """Sphinx's search index, less the words no page holds any more.
+
+    An incremental build keeps a word that left the site with an empty list of pages (here
+    "probe", from the edit undone); a cold build never had it. Searches find the same.
+    """
+    import json
+
+    text = path.read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    for key in ("terms", "titleterms"):
+        index[key] = {word: pages for word, pages in index[key].items() if pages != []}
+    return index
+
+
+def _same(first: Path, second: Path) -> bool:
+    if not first.is_file() or not second.is_file():
+        return False
+    if first.name == "searchindex.js":
+        return _search_index(first) == _search_index(second)
+    return first.read_bytes() == second.read_bytes()
+
+
+def _differing(first: Path, second: Path) -> list[str]:
+    """The files (relative names) that differ in the two output folders (see ``_same``)."""
+    names = {
+        p.relative_to(folder).as_posix()
+        for folder in (first, second)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+    return sorted(name for name in names if not _same(first / name, second / name))
+
+
 def main() -> None:
     shutil.rmtree(SCRATCH, ignore_errors=True)
     SCRATCH.mkdir(parents=True)
-    rows = {"cold": build(), "no change": build()}
+    rows = {"cold": build()}
+    shutil.copytree(SCRATCH / "html", SCRATCH / "cold-html")
+    rows["no change"] = build()
     original = EDITED.read_text(encoding="utf-8")
     edited = original.replace('derivation=r"""', 'derivation=r"""(Build-time probe.) ', 1)
     if edited == original:
@@ -90,6 +130,7 @@ def main() -> None:
         EDITED.write_text(original, encoding="utf-8")
     rows["edit undone"] = build()
     html = SCRATCH / "html"
+    differing = _differing(SCRATCH / "cold-html", html)
     pages = sorted(
         (p for p in html.rglob("*.html") if not p.relative_to(html).parts[0].startswith("_")),
         key=lambda p: -p.stat().st_size,
@@ -99,8 +140,12 @@ def main() -> None:
         target = f"{TARGETS[name]:.0f}" if name in TARGETS else ""
         flag = " (over)" if name in TARGETS and seconds > TARGETS[name] else ""
         print(f"{name:<22} {seconds:7.2f} {cpu:6.2f} {target:>7} {read:>11}  {verified}{flag}")
+    print(
+        "\nthe incremental builds end with the cold build's output: "
+        + ("yes" if not differing else f"NO, {len(differing)} files differ: {differing[:5]}")
+    )
     if SLOWEST:
-        print(f"\nslowest verifications of the cold build (CPU s): {SLOWEST[0]}")
+        print(f"slowest verifications of the cold build (CPU s): {SLOWEST[0]}")
     print(f"\npages: {len(pages)}; the heaviest (bound {PAGE_BOUND_KB} kB):")
     for page in pages[:5]:
         size = page.stat().st_size / 1024

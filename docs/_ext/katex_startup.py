@@ -1,16 +1,26 @@
-"""Workaround: sphinxcontrib-katex (0.9.11) sometimes fails to start its render server.
+"""Workarounds: sphinxcontrib-katex's (0.9.11) render server, started reliably and shared by forks.
 
-On POSIX it starts node serving on a unix socket, waits until the socket *file* exists,
+1. Start-up. On POSIX it starts node serving on a unix socket, waits until the socket *file* exists,
 and connects once. Node creates the file (bind) a moment before it listens; a connection
 in that moment is refused, and the build stops with ``ConnectionRefusedError`` in
 ``start_server_process``. On these busy 2-core machines that happened in 2 of 9 builds.
 Here the connection is retried until the package's startup timeout, as the package
 already does for its TCP variant (``start_network_socket``). Remove this when
 sphinxcontrib-katex retries the unix socket itself.
+
+2. Parallel writing. The package keeps one server, with one connection, per Python process;
+a page written by a forked process (``sphinx-build -j N``) would share the parent's
+connection, and two processes' requests and answers would interleave on it. A process that
+finds the server started by another one opens a connection of its own to it (the node
+server answers each connection separately); a forked process that starts one (its parent
+had no formula to render yet) stops it when it ends, as atexit does for the main process.
+Remove this when sphinxcontrib-katex keeps a connection per process.
 """
 
 from __future__ import annotations
 
+import multiprocessing.util
+import os
 import socket
 import time
 from subprocess import PIPE, Popen
@@ -43,6 +53,26 @@ def _start_server_process(cls, rundir, timeout):
             return process, sock
 
 
+def _get(cls):
+    """The render server, through a connection of this process's own."""
+    server = cls.katex_server
+    if server is None:  # the first formula of this process (and of its parent)
+        server = cls.katex_server = cls.start()
+        server.gradref_pid = os.getpid()
+        if os.getpid() != _MAIN_PID:  # a forked writer: atexit does not run when it ends
+            multiprocessing.util.Finalize(server, server.terminate, exitpriority=10)
+    elif server.gradref_pid != os.getpid():  # inherited from the parent: its own connection
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(str(server.rundir / "katex.sock"))
+        server = cls.katex_server = cls(server.rundir, server.process, sock)
+        server.gradref_pid = os.getpid()
+    return server
+
+
+_MAIN_PID = os.getpid()
+
+
 def setup(app):
     katex.KaTeXServer.start_server_process = classmethod(_start_server_process)
+    katex.KaTeXServer.get = classmethod(_get)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
