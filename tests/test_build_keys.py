@@ -1,4 +1,5 @@
-"""The docs build's per-identity cache keys: one identity's edit re-verifies it alone."""
+"""The docs build's per-identity cache keys (one identity's edit re-verifies it alone), and
+the order in which a parallel build reads its pages."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "docs" / "_ext"))
 
+from gradref_execution import SLOW_PAGE, spread
 from gradref_slices import module_slices, slice_digest
 
 MODULE = """
@@ -73,3 +75,28 @@ def test_gradref_imports_are_found(tmp_path):
     statements, imported = module_slices(path)
     assert len(statements) == 8
     assert any(p.name == "catalog.py" for p in imported)
+
+
+def test_slow_pages_are_spread_over_the_chunks_a_parallel_build_reads():
+    names = [f"page{i:02d}" for i in range(20)]
+    slow = {"page00", "page01", "page02", "page03", "page04"}  # consecutive, as sorted names are
+    sizes = [6, 6, 6, 2]
+    order = spread(names, slow, sizes)
+    assert sorted(order) == names  # every page read once
+    chunks, start = [], 0
+    for size in sizes:
+        chunks.append(order[start : start + size])
+        start += size
+    per_chunk = [len(slow.intersection(chunk)) for chunk in chunks]
+    assert per_chunk == [2, 1, 1, 1]  # in name order, all five were in the first chunk
+
+
+def test_the_slow_pages_are_the_executed_ones_and_the_api_page():
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    slow = {
+        path.relative_to(docs).with_suffix("").as_posix()
+        for path in docs.rglob("*.md")
+        if "_build" not in path.parts and SLOW_PAGE.search(path.read_text(encoding="utf-8"))
+    }
+    assert {"api", "guide", "exercises/sheet01", "conventions", "backprop"} <= slow
+    assert not any(name.startswith("reference/") for name in slow)

@@ -16,6 +16,11 @@ executed: see gradref_catalog) leaves them alone.
 - ``_outdated_executed_pages`` (env-get-outdated): the executed pages, when the key differs
   from the one the environment was read with; and a page whose execution failed, so that
   its failure (a warning, an error under -W) is reported again instead of being forgotten.
+- ``_spread_slow_pages`` (env-before-read-docs): with ``-j``, Sphinx reads the pages in
+  chunks of consecutive names, one process per chunk; in name order all the slow pages
+  (the executed ones, 2-5 s each, and the API page's autodoc, 2 s) fall in the first
+  chunk, which then takes about 15 s while the others are done in 3. They are spread
+  over the chunks instead, so that each chunk takes about as long.
 """
 
 from __future__ import annotations
@@ -103,7 +108,38 @@ def _outdated_executed_pages(app, env, added, changed, removed) -> list[str]:
     return failed
 
 
+#: Markers of a page that is slow to read: executed, or documenting the API with autodoc.
+SLOW_PAGE = re.compile(r"file_format: mystnb|^\.\. auto\w+::|\{auto\w+\}", re.M)
+
+
+def spread(docnames: list[str], slow: set[str], sizes: list[int]) -> list[str]:
+    """``docnames`` reordered so that the chunks of ``sizes`` (in order) share the slow ones."""
+    chunks: list[list[str]] = [[] for _ in sizes]
+    for index, name in enumerate(n for n in docnames if n in slow):  # round robin, with room
+        order = [(index + k) % len(chunks) for k in range(len(chunks))]
+        chunks[next(i for i in order if len(chunks[i]) < sizes[i])].append(name)
+    rest = iter(name for name in docnames if name not in slow)
+    for chunk, size in zip(chunks, sizes, strict=True):
+        chunk.extend(next(rest) for _ in range(size - len(chunk)))
+    return [name for chunk in chunks for name in chunk]
+
+
+def _spread_slow_pages(app, env, docnames: list[str]) -> None:
+    from sphinx.util.parallel import make_chunks
+
+    if app.parallel <= 1 or len(docnames) < 2:
+        return
+    slow = {
+        name
+        for name in docnames
+        if SLOW_PAGE.search(Path(env.doc2path(name)).read_text(encoding="utf-8"))
+    }
+    sizes = [len(chunk) for chunk in make_chunks(docnames, app.parallel)]  # as Sphinx will cut
+    docnames[:] = spread(docnames, slow, sizes)
+
+
 def setup(app):
     app.connect("config-inited", _key_the_execution_cache)
     app.connect("env-get-outdated", _outdated_executed_pages)
+    app.connect("env-before-read-docs", _spread_slow_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
