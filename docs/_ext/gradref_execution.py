@@ -81,11 +81,16 @@ def _key_the_execution_cache(app, config) -> None:
         return
     cache = Path(config.nb_execution_cache_path)
     stamp = cache / "KEY"
-    if stamp.is_file() and stamp.read_text() == key:
-        return
-    shutil.rmtree(cache, ignore_errors=True)
-    cache.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(key)
+    if not (stamp.is_file() and stamp.read_text() == key):
+        shutil.rmtree(cache, ignore_errors=True)
+        cache.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(key)
+    # The cache's database is created here, before the pages are read: two parallel readers
+    # executing pages at once would otherwise both create its tables, and one would fail.
+    if not (cache / "global.db").is_file():  # jupyter_cache.cache.db.DB_NAME
+        from jupyter_cache import get_cache
+
+        get_cache(str(cache)).list_cache_records()
 
 
 def _outdated_executed_pages(app, env, added, changed, removed) -> list[str]:
