@@ -12,9 +12,11 @@ sphinxcontrib-katex retries the unix socket itself.
 a page written by a forked process (``sphinx-build -j N``) would share the parent's
 connection, and two processes' requests and answers would interleave on it. A process that
 finds the server started by another one opens a connection of its own to it (the node
-server answers each connection separately); a forked process that starts one (its parent
-had no formula to render yet) stops it when it ends, as atexit does for the main process.
-Remove this when sphinxcontrib-katex keeps a connection per process.
+server answers each connection separately). The main process starts the server as soon as
+it resolves a page to write (``doctree-resolved``), before any writer is forked: a server
+started by a forked writer would be left running if Sphinx stopped that writer (it stops
+the others when one fails). A build that writes no page starts none. Remove this when
+sphinxcontrib-katex keeps a connection per process.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def _get(cls):
     if server is None:  # the first formula of this process (and of its parent)
         server = cls.katex_server = cls.start()
         server.gradref_pid = os.getpid()
-        if os.getpid() != _MAIN_PID:  # a forked writer: atexit does not run when it ends
+        if os.getpid() != _MAIN_PID:  # not expected (see the module); atexit would not run
             multiprocessing.util.Finalize(server, server.terminate, exitpriority=10)
     elif server.gradref_pid != os.getpid():  # inherited from the parent: its own connection
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -72,7 +74,13 @@ def _get(cls):
 _MAIN_PID = os.getpid()
 
 
+def _start_before_forking(app, doctree, docname) -> None:
+    if os.getpid() == _MAIN_PID and app.builder.format == "html" and app.config.katex_prerender:
+        katex.KaTeXServer.get()
+
+
 def setup(app):
     katex.KaTeXServer.start_server_process = classmethod(_start_server_process)
     katex.KaTeXServer.get = classmethod(_get)
+    app.connect("doctree-resolved", _start_before_forking)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
