@@ -128,10 +128,16 @@ copybutton_prompt_is_regexp = True
 katex_prerender = True
 katex_css_path = "katex/katex.min.css"
 # sphinxcontrib-katex prerenders with throwOnError=False, which would publish a formula it
-# cannot parse as red source text; it has no setting for that, so set its default here.
+# cannot parse as red source text; it has no setting for that, so set its default here. And
+# strict: input that KaTeX renders but LaTeX would not (a Unicode × inside a formula) is an
+# error too, where KaTeX's default printed a warning to the terminal and the build went on.
 import sphinxcontrib.katex as _katex  # noqa: E402
 
-_katex.KATEX_DEFAULT_OPTIONS = {**_katex.KATEX_DEFAULT_OPTIONS, "throwOnError": True}
+_katex.KATEX_DEFAULT_OPTIONS = {
+    **_katex.KATEX_DEFAULT_OPTIONS,
+    "throwOnError": True,
+    "strict": "error",
+}
 KATEX_DIST = ROOT / "_build" / "npm" / "node_modules" / "katex" / "dist"
 
 

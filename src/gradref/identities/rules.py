@@ -678,7 +678,7 @@ $dw$ gives the sum of the three gradients weighted by the partial derivatives of
         ),
         conventions={
             "numerator": r"\frac{\partial \mathcal L}{\partial w} = \nabla\mathcal L(u)^\top "
-            r"\frac{\partial u}{\partial w}\ \text{(row vector times the 3 × p Jacobian)}",
+            r"\frac{\partial u}{\partial w}\ \text{(row vector times the } 3 \times p \text{ Jacobian)}",
         },
         related=("rules.chain",),
         sources=(f"{SHEET}, exercise 2c",),
