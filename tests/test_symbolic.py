@@ -104,3 +104,76 @@ def test_assert_symbolic_names_the_identity():
     wrong = dataclasses.replace(identity, symbolic=lambda x: ((x.T * x)[0, 0] / 2, 2 * x))
     with pytest.raises(SymbolicVerificationError, match=r"identity 'norms\.half-squared' FAILED"):
         gradref.assert_symbolic(wrong)
+
+
+# -- SymEngine's fast path and SymPy's own ------------------------------------------------------
+SAMPLE = [
+    "quadratic.grad-x",
+    "traces.axb",
+    "determinants.logdet",
+    "inverses.trace-a-inverse-b",
+    "softmax.lse",
+    "losses.logistic-w",
+    "norms.frobenius",
+    "gaussian.nll-precision",
+    "activations.sigmoid",
+    "eigenvalues.largest",
+    "rules.chain",
+    "layers.affine-weight",
+    "layers.layernorm-input",
+]
+
+
+@pytest.fixture
+def sympy_alone(monkeypatch):
+    """Verification with SymEngine's fast path switched off: SymPy decides everything."""
+    import gradref.symbolic as symbolic
+
+    monkeypatch.setattr(symbolic, "_symengine_proves", lambda *args: False)
+    monkeypatch.setattr(symbolic, "_symengine_jacobian", lambda *args: None)
+
+
+@pytest.mark.parametrize("name", SAMPLE)
+def test_sympy_alone_reaches_the_same_verdicts(name, sympy_alone):
+    from gradref.symbolic import verify_symbolic_hessian
+
+    identity = gradref.get(name)
+    assert verify_symbolic(identity).passed
+    if identity.hessian is not None:
+        assert verify_symbolic_hessian(identity).passed
+
+    def flipped(**symbols):
+        value, derivative = identity.symbolic(**symbols)
+        if isinstance(derivative, (list, tuple)):
+            derivative = sp.Matrix(derivative)
+        return value, -derivative
+
+    assert not verify_symbolic(dataclasses.replace(identity, symbolic=flipped)).passed
+
+
+def test_symengine_proves_a_polynomial_identity_and_not_a_wrong_one():
+    from gradref.symbolic import _symengine_proves
+
+    identity = gradref.get("quadratic.grad-x")
+    A = sp.Matrix(3, 3, lambda i, j: sp.Symbol(f"A_{i}{j}", real=True))
+    x = sp.Matrix(3, 1, lambda i, _: sp.Symbol(f"x_{i}", real=True))
+    value, claimed = identity.symbolic(A=A, x=x)
+    assert _symengine_proves(identity, value, x, list(claimed))
+    assert not _symengine_proves(identity, value, x, list(2 * A * x))  # A not symmetric
+    assert not _symengine_proves(identity, value, x, list(2 * A.T * x))  # transposed
+    assert not _symengine_proves(identity, value, x, list(-claimed))  # sign flipped
+
+
+def test_symengine_is_not_trusted_where_a_power_has_a_branch():
+    # SymEngine rewrites sqrt(1/x) as x**(-1/2), which is wrong for x < 0; its "proof" that
+    # the derivative of sqrt(1/x) is -x**(-3/2)/2 holds for x > 0 only, so it is not taken.
+    import symengine as se
+
+    from gradref.symbolic import _symengine_proves
+
+    x = sp.Symbol("x", real=True)
+    value, claimed = sp.sqrt(1 / x), -(x ** sp.Rational(-3, 2)) / 2
+    X = se.Symbol("x")
+    assert se.expand(se.diff(se.sqrt(1 / X), X) - se.sympify(claimed)) == 0
+    identity = gradref.get("softmax.lse")  # a gradient: only its kind is read here
+    assert not _symengine_proves(identity, value, x, [claimed])
