@@ -6,8 +6,8 @@ At the start of a build (``builder-inited``, before Sphinx looks for pages):
    :func:`gradref.record.erratum_record`, and each Cookbook note's check is run. Each result
    is cached in ``_build/verify-cache`` under a key: the sha256 of the source files it
    depends on (its identities module, the modules of its functions, and the core,
-   :data:`CORE`) and of the numpy, sympy and Python versions. A cached result is reused
-   only when its key matches exactly; the misses run in a process pool of two. A failure
+   :data:`CORE`) and of the numpy, sympy, SymEngine and Python versions. A cached result
+   is reused only when its key matches exactly; the misses run in a process pool of two. A failure
    stops the build with the identity (erratum, equation) named.
 2. The reference chapters (``docs/reference/NN-family[-k].md``, at most :data:`PER_PAGE`
    identities a page) and the fragments that "All identities", "Errata" and "Cookbook
@@ -89,10 +89,12 @@ def _digest(path: Path) -> bytes:
 
 
 def _versions() -> str:
-    import numpy
-    import sympy
+    from importlib.metadata import version
 
-    return f"numpy {numpy.__version__}; sympy {sympy.__version__}; python {sys.version.split()[0]}"
+    return (
+        f"numpy {version('numpy')}; sympy {version('sympy')}; symengine {version('symengine')}; "
+        f"python {sys.version.split()[0]}"
+    )
 
 
 def cache_key(files) -> str:
@@ -766,15 +768,10 @@ def write_pages(files: dict[str, str]) -> list[str]:
 def build_key() -> str:
     """sha256 of the whole package, this file and the versions: the rendering's memo key.
 
-    Computed without importing the package (numpy's and sympy's versions from their
-    metadata), so a build in which nothing changed does not pay for importing sympy.
+    Computed without importing the package (the versions from the packages' metadata), so
+    a build in which nothing changed does not pay for importing sympy.
     """
-    from importlib.metadata import version
-
-    digest = hashlib.sha256(
-        f"numpy {version('numpy')}; sympy {version('sympy')}; python {sys.version.split()[0]}; "
-        f"complete {COMPLETE_CONCORDANCE}".encode()
-    )
+    digest = hashlib.sha256(f"{_versions()}; complete {COMPLETE_CONCORDANCE}".encode())
     for path in sorted([*PACKAGE.rglob("*.py"), Path(__file__).resolve()]):
         digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
