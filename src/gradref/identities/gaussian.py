@@ -63,7 +63,6 @@ def _symbolic_density(x, m, Sigma):
 register(
     Identity(
         id="gaussian.density-x",
-        symbolic_dims=(1, 2),  # exact at sizes 1 and 2; at 3 it cost 2-11 CPU s a build
         title="Gradient and Hessian of the Gaussian density with respect to the point",
         formula=r"\nabla_x\, \mathcal N(x; m, \Sigma) = -p(x)\,\Sigma^{-1}(x - m)",
         wrt="x",
@@ -132,7 +131,6 @@ def _symbolic_density_mean(x, m, Sigma):
 register(
     Identity(
         id="gaussian.density-mean",
-        symbolic_dims=(1, 2),  # exact at sizes 1 and 2; at 3 it cost 2-11 CPU s a build
         title="Gradient of the Gaussian density with respect to the mean",
         formula=r"\nabla_m\, \mathcal N(x; m, \Sigma) = p(x)\,\Sigma^{-1}(x - m)",
         wrt="m",

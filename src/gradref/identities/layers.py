@@ -861,7 +861,6 @@ gives $d\hat x = (dx - \mathbf{1}\, d\mu)/\sigma - \hat x\, d\sigma / \sigma$.
 register(
     Identity(
         id="layers.layernorm-input",
-        symbolic_dims=(1, 2),  # exact at sizes 1 and 2; at 3 it cost 2-11 CPU s a build
         title="Layer normalisation: adjoint of the input",
         formula=_LN_FORMULA
         + r"\bar x_i = \frac{1}{\sigma_i}\Bigl(g_i - \tfrac1d (\mathbf{1}^\top g_i) \mathbf{1} "
@@ -1052,7 +1051,6 @@ _BN_KEYWORDS = ("batch normalization", "batch norm", "BatchNorm", "batchnorm bac
 register(
     Identity(
         id="layers.batchnorm-input",
-        symbolic_dims=(1, 2),  # exact at sizes 1 and 2; at 3 it cost 2-11 CPU s a build
         title="Batch normalisation (training mode): adjoint of the input",
         formula=_BN_FORMULA
         + r"\bar X_{:j} = \frac{1}{\sigma_j}\Bigl(G_{:j} - \tfrac1n (\mathbf{1}^\top G_{:j}) \mathbf{1} "

@@ -1646,7 +1646,6 @@ def _sp_multinomial_kd(W, X, Y):
 
 _register(
     id="losses.multinomial-W-kd",
-    symbolic_dims=(1, 2),  # exact at base sizes 1 and 2: at 3, 12 softmax entries take minutes
     title="Multinomial logistic regression: gradient in W (classes x features), scores X W^T",
     formula=r"\nabla_W \left(-\frac1m \sum_{i=1}^m \sum_{j=1}^k Y_{ij} \log "
     r"\operatorname{softmax}(W x_i)_j\right) = \frac1m (P - Y)^\top X,\quad "
@@ -1732,7 +1731,6 @@ def _sp_multinomial_dk(W, X, Y):
 
 _register(
     id="losses.multinomial-W-dk",
-    symbolic_dims=(1, 2),  # exact at base sizes 1 and 2: at 3, 12 softmax entries take minutes
     title="Multinomial logistic regression: gradient in W (features x classes), scores X W",
     formula=r"\nabla_W \left(-\frac1m \sum_{i=1}^m \sum_{j=1}^k Y_{ij} \log "
     r"\operatorname{softmax}(W^\top x_i)_j\right) = \frac1m X^\top (P - Y),\quad "
@@ -2130,7 +2128,6 @@ def _sp_kl_from_softmax(a, q):
 
 _register(
     id="losses.kl-p-logits",
-    symbolic_dims=(1, 2),  # exact at sizes 1 and 2; at 3 it cost 2-11 CPU s a build
     title="KL divergence from a softmax distribution, gradient in its logits",
     formula=r"\nabla_a \operatorname{KL}\big(\operatorname{softmax}(a) \,\|\, q\big) = "
     r"p \odot \big(g - (p^\top g)\mathbf 1\big),\quad p = \operatorname{softmax}(a),\ "

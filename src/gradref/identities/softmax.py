@@ -913,7 +913,6 @@ def _symbolic_entropy(x):
 register(
     Identity(
         id="softmax.entropy",
-        symbolic_dims=(1, 2),  # exact at sizes 1 and 2; at 3 it cost 2-11 CPU s a build
         title="Gradient of the entropy of a softmax",
         formula=r"\nabla_x \Bigl(-\sum_i p_i \log p_i\Bigr) = -p \odot \bigl(\log p + H\mathbf{1}"
         r"\bigr),\quad p = \operatorname{softmax}(x),\ H = -p^\top \log p",

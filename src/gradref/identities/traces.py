@@ -1212,7 +1212,6 @@ def hessian_trace_btxtcxb(B, X, C):
 register(
     Identity(
         id="traces.btxtcxb",
-        symbolic_dims=(1, 2),  # exact at sizes 1 and 2; at 3 it cost 2-11 CPU s a build
         title="Gradient of tr(BᵀXᵀCXB)",
         formula=r"\nabla_X \operatorname{tr}(B^\top X^\top C X B) = C^\top X B B^\top + C X B B^\top",
         wrt="X",
@@ -1344,7 +1343,6 @@ def hessian_trace_axbxtc(A, X, B, C):
 register(
     Identity(
         id="traces.axbxtc",
-        symbolic_dims=(1, 2),  # exact at sizes 1 and 2; at 3 it cost 2-11 CPU s a build
         title="Gradient of tr(AXBXᵀC)",
         formula=r"\nabla_X \operatorname{tr}(AXBX^\top C) = A^\top C^\top X B^\top + CAXB",
         wrt="X",
@@ -1410,7 +1408,6 @@ def hessian_trace_affine_gram(A, X, B, C):
 register(
     Identity(
         id="traces.affine-frobenius",
-        symbolic_dims=(1, 2),  # exact at sizes 1 and 2; at 3 it cost 2-11 CPU s a build
         title="Gradient of the squared Frobenius norm of an affine map, tr[(AXB+C)(AXB+C)ᵀ]",
         formula=r"\nabla_X \operatorname{tr}\big[(AXB + C)(AXB + C)^\top\big]"
         r" = 2A^\top (AXB + C) B^\top",
@@ -2249,7 +2246,6 @@ def grad_trace_sin(X):
 register(
     Identity(
         id="traces.sin",
-        symbolic_dims=(1, 2),  # exact at sizes 1 and 2; at 3 it cost 2-11 CPU s a build
         title="Gradient of the trace of the matrix sine",
         formula=r"\nabla_X \operatorname{tr}(\sin X) = \cos(X)^\top",
         wrt="X",
@@ -2315,7 +2311,6 @@ def grad_trace_exp(X):
 register(
     Identity(
         id="traces.exp",
-        symbolic_dims=(1, 2),  # exact at sizes 1 and 2; at 3 it cost 2-11 CPU s a build
         title="Gradient of the trace of the matrix exponential (general rule tr F(X))",
         formula=r"\nabla_X \operatorname{tr}(\exp X) = \exp(X)^\top",
         wrt="X",
