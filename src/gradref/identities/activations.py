@@ -891,6 +891,13 @@ def grad_sum_elu(x, alpha):
     return np.where(positive, 1, alpha * np.exp(np.where(positive, 0, x)))
 
 
+@shaped_like(sum_elu)
+def hess_sum_elu(x, alpha):
+    """``diag(0 where x > 0, alpha exp(x) where x < 0)``."""
+    positive = np.real(x) > 0
+    return np.diag(np.where(positive, 0, alpha * np.exp(np.where(positive, 0, x))))
+
+
 def _symbolic_elu(x, alpha):
     import sympy as sp
 
@@ -917,13 +924,15 @@ register(
         derivation=r"""
 On the positive side the ELU is $t$ (slope $1$); on the negative side it is
 $\alpha(e^t - 1)$, with slope $\alpha e^t = \operatorname{elu}_\alpha(t) + \alpha$, which a
-backward pass can compute from the forward output. The sum separates. (The second
-derivative is $0$ on the positive side and $\alpha e^{t}$ on the negative side; no Hessian is
-listed, as its rows vanish on the positive side.) At $0$ the
-two one-sided slopes are $1$ and $\alpha$: the ELU is differentiable there only for
-$\alpha = 1$, and twice differentiable never (the second derivative jumps from $\alpha$ to $0$),
-so both identities are stated and checked away from $0$.
+backward pass can compute from the forward output. The sum separates. Differentiating
+the slope once more gives the diagonal Hessian: $0$ on the positive side, $\alpha e^{t}$ on
+the negative side. At $0$ the two one-sided slopes are $1$ and $\alpha$: the ELU is
+differentiable there only for $\alpha = 1$, and twice differentiable never (the second
+derivative jumps from $\alpha$ to $0$), so both are stated and checked away from $0$.
 """,
+        hessian=hess_sum_elu,
+        hessian_formula=r"\nabla_x^2 \sum_i \operatorname{elu}_\alpha(x_i) = \operatorname{diag}"
+        r"\bigl(\alpha e^{x} \odot \mathbb{1}[x < 0]\bigr)",
         mistakes=(
             Mistake(
                 r"\mathbb{1}[x > 0] + e^{x} \odot \mathbb{1}[x < 0]",
