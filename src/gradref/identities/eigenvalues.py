@@ -226,6 +226,15 @@ def grad_smallest_eigenvalue(A):
     return np.outer(v, v)
 
 
+@shaped_like(smallest_eigenvalue)
+def hessian_smallest_eigenvalue(A):
+    """Hessian of the smallest eigenvalue in ``A``, shaped ``(2, 2, 2, 2)``."""
+    lam, v, S = _eigenpair(A, -1)
+    P = _pseudo_inverse_gap(lam, S)  # (lambda_min I - S)^+, negative semidefinite
+    D = (np.einsum("ik,l->ikl", P, v) + np.einsum("il,k->ikl", P, v)) / 2  # dv / dA_kl
+    return np.einsum("ikl,j->ijkl", D, v) + np.einsum("i,jkl->ijkl", v, D)
+
+
 def _symbolic_eigen_2x2(A):
     """For sympy: S = (A + A^T)/2 and its eigenvalues, largest first (closed form at n = 2)."""
     S = (A + A.T) / 2
@@ -323,8 +332,13 @@ register(
         derivation=r"""
 Eq. (67) holds for each simple eigenvalue: $d\lambda_i = v_i^\top dA\, v_i
 = \langle v_i v_i^\top, dA\rangle$. For the smallest one, $v$ is the unit eigenvector of
-$\lambda_{\min}$; the gradient is again the rank-one projector onto it.
+$\lambda_{\min}$; the gradient is again the rank-one projector onto it. Its Hessian is
+that of the largest eigenvalue with $\lambda_{\min}$ and its $v$: here
+$P = (\lambda_{\min} I - A)^+$ is negative semidefinite, so $\lambda_{\min}$ is concave.
 """,
+        hessian=hessian_smallest_eigenvalue,
+        hessian_formula=r"\nabla_A^2 \lambda_{\min}[V] = P\,\bar V v v^\top + v v^\top \bar V P,"
+        r"\quad P = (\lambda_{\min} I - A)^+,\ \bar V = \tfrac12(V + V^\top)",
         mistakes=(
             Mistake(
                 r"v_{\max} v_{\max}^\top",
