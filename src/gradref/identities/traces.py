@@ -1477,6 +1477,13 @@ def grad_trace_kron_xx(X):
     return 2 * np.trace(X) * np.eye(X.shape[0])
 
 
+@shaped_like(trace_kron_xx)
+def hessian_trace_kron_xx(X):
+    """Hessian of ``tr(X ⊗ X)``: ``[i, j, k, l] = 2 delta_ij delta_kl``, shaped ``(n, n, n, n)``."""
+    eye = np.eye(X.shape[0])
+    return 2 * np.einsum("ij,kl->ijkl", eye, eye)
+
+
 register(
     Identity(
         id="traces.kron-xx",
@@ -1494,10 +1501,11 @@ The trace of a Kronecker product factors: $\operatorname{tr}(X\otimes X) =
 \operatorname{tr}(X)^2$ (the diagonal blocks are $X_{ii}X$). By the chain rule,
 $d\operatorname{tr}(X)^2 = 2\operatorname{tr}(X)\,d\operatorname{tr}(X) =
 \langle 2\operatorname{tr}(X) I, dX\rangle$. Its Hessian acts as
-$V \mapsto 2\operatorname{tr}(V)\,I$; it is not listed as
-a checked Hessian because the gradient's off-diagonal entries are constant (zero), which
-the derivative checker cannot confirm.
+$V \mapsto 2\operatorname{tr}(V)\,I$: constant, as $\operatorname{tr}(X)^2$ is a quadratic.
 """,
+        hessian=hessian_trace_kron_xx,
+        hessian_formula=r"\nabla_X^2 \operatorname{tr}(X \otimes X)[V] = "
+        r"2\operatorname{tr}(V)\, I",
         mistakes=(
             Mistake(
                 r"\operatorname{tr}(X)\, I",
@@ -1539,6 +1547,13 @@ def grad_trace_squared(X):
     return 2 * np.trace(X) * np.eye(X.shape[0])
 
 
+@shaped_like(trace_squared)
+def hessian_trace_squared(X):
+    """Hessian of ``tr(X)^2``: ``[i, j, k, l] = 2 delta_ij delta_kl``, shaped ``(n, n, n, n)``."""
+    eye = np.eye(X.shape[0])
+    return 2 * np.einsum("ij,kl->ijkl", eye, eye)
+
+
 register(
     Identity(
         id="traces.trace-squared",
@@ -1555,9 +1570,10 @@ register(
 The product rule on $\operatorname{tr}(X)\operatorname{tr}(X)$ gives
 $2\operatorname{tr}(X)\,d\operatorname{tr}(X) = 2\operatorname{tr}(X)\operatorname{tr}(I\,
 dX)$, that is $\langle 2\operatorname{tr}(X)\,I, dX\rangle$. The Hessian acts as
-$V \mapsto 2\operatorname{tr}(V)\,I$ (not listed as a checked Hessian: the gradient's
-off-diagonal entries are constant, which the derivative checker cannot confirm).
+$V \mapsto 2\operatorname{tr}(V)\,I$, the same at every $X$.
 """,
+        hessian=hessian_trace_squared,
+        hessian_formula=r"\nabla_X^2 \operatorname{tr}(X)^2[V] = 2\operatorname{tr}(V)\, I",
         mistakes=(
             Mistake(
                 r"2 X^\top",
