@@ -526,7 +526,8 @@ def identity_section(number: str, identity, record: dict, known: set[str]) -> li
         f"- **Numerically**: {v['method']} directional derivatives {_sizes(v, fixed)}: largest "
         f"relative error **{_error(v['max_rel_error'])}**, {v['evaluations']} function "
         "evaluations.",
-        f"- **Symbolically** (sympy): {v['symbolic_entries']} entries equal exactly at "
+        f"- **Symbolically** (SymEngine, or sympy where it cannot decide): "
+        f"{v['symbolic_entries']} entries equal exactly at "
         f"n = {', '.join(map(str, v['symbolic_dims']))}{implementation}.",
         "- **Notation and layout**: {ref}`conventions <conventions>`.",
         "",
