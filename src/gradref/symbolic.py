@@ -181,9 +181,10 @@ def _exact_derivative(identity: Identity, value, variable):
 
 def _branch_free(expression) -> bool:
     """Whether every power in ``expression`` has an integer exponent (no branch cut)."""
-    return all(
-        power.exp.is_integer for power in sp.sympify(expression).atoms(sp.Pow)
-    ) and not sp.sympify(expression).has(sp.Derivative, sp.Subs)
+    expression = sp.sympify(expression)
+    return all(power.exp.is_integer for power in expression.atoms(sp.Pow)) and not (
+        expression.has(sp.Derivative, sp.Subs)
+    )
 
 
 def _symengine_proves(identity: Identity, value, variable, claimed: list) -> bool:
@@ -199,22 +200,16 @@ def _symengine_proves(identity: Identity, value, variable, claimed: list) -> boo
     """
     import symengine as se
 
+    if not all(_branch_free(entry) for entry in claimed):
+        return False
+    values = list(sp.Matrix(value)) if identity.kind == "jacobian" else [value]
+    variables = list(variable) if isinstance(variable, sp.MatrixBase) else [variable]
+    exact = _symengine_jacobian(values, variables)
+    if exact is None or len(exact) != len(claimed):
+        return False
     try:
-        if not (_branch_free(value) and all(_branch_free(entry) for entry in claimed)):
-            return False
-        if identity.kind == "jacobian":
-            values = [se.sympify(entry) for entry in sp.Matrix(value)]
-        else:
-            values = [se.sympify(value)]
-        variables = [
-            se.sympify(entry)
-            for entry in (list(variable) if isinstance(variable, sp.MatrixBase) else [variable])
-        ]
-        exact = [se.diff(f, w) for f in values for w in variables]
-        if len(exact) != len(claimed):
-            return False
         return all(
-            se.expand(true_entry - se.sympify(claimed_entry)) == 0
+            _symengine_zero(true_entry - se.sympify(claimed_entry))
             for true_entry, claimed_entry in zip(exact, claimed, strict=True)
         )
     except Exception:  # any failure only means "let SymPy decide"
