@@ -283,16 +283,16 @@ def inline_stylesheets(app, exception) -> None:
         return
     outdir = Path(app.outdir).resolve()
     page_memo = _PageMemo(Path(app.doctreedir), outdir)
-    pages: dict[Path, str | None] = {}
+    read: dict[Path, tuple[str, list[str]]] = {}  # the pages read: their HTML and style markup
     entries: dict[Path, dict] = {}
     for page in _pages(outdir):
         name = page.relative_to(outdir).as_posix()
         entry = page_memo.get(name, page)
-        html = None
         if entry is None:
             html = page.read_text(encoding="utf-8")
             sheets, markup = _stylesheets(page, html, outdir)
-            found = STYLE.search(html)
+            inlined = markup and STYLE.fullmatch(markup[0])  # by an earlier build
+            read[page] = html, markup
             entry = {
                 "sheets": sheets,
                 "tokens": sorted(set(_css.TOKEN.findall(STYLE.sub("", html)))),
@@ -301,9 +301,9 @@ def inline_stylesheets(app, exception) -> None:
                     for ref in SCRIPT_SRC.findall(html)
                     if (path := _local(page, outdir, ref))
                 ),
-                "style": _digest(found.group(0)) if found else None,
+                "style": _digest(markup[0]) if inlined else None,
             }
-        pages[page], entries[page] = html, entry
+        entries[page] = entry
     vocabulary = _css.Vocabulary()
     for entry in entries.values():
         vocabulary.tokens.update(entry["tokens"])
@@ -334,11 +334,14 @@ def inline_stylesheets(app, exception) -> None:
             + bundles[key].replace('url("\0', f'url("{root}')
             + "</style>\n"
         )
-        if pages[page] is None and entry["style"] == _digest(style):
+        if page not in read and entry["style"] == _digest(style):
             page_memo.put(name, page, entry)
             continue
-        html = pages[page] if pages[page] is not None else page.read_text(encoding="utf-8")
-        _, markup = _stylesheets(page, html, outdir)
+        if page in read:
+            html, markup = read[page]
+        else:
+            html = page.read_text(encoding="utf-8")
+            _, markup = _stylesheets(page, html, outdir)
         first = html.find(markup[0])
         html = html[:first] + style + html[first + len(markup[0]) :]
         for other in markup[1:]:
