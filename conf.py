@@ -110,7 +110,6 @@ html_theme_options = {
 html_last_updated_fmt = None
 # Results show at once; then each one's snippet is read from its page, on this site.
 html_show_search_summary = True
-html_search_scorer = "docs/_ext/gradref_search.js"  # identities first, ranked by relevance
 html_use_index = False  # the API page and the search cover it; saves a second per build
 html_domain_indices = False
 html_copy_source = True

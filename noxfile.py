@@ -44,12 +44,29 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", "-m", "not browser", "-n", "auto", *session.posargs)
 
 
+#: What the build takes from npm, into _build/npm: KaTeX's stylesheet and fonts (at the
+#: version that sphinxcontrib-katex bundles), and the search's index builder and client:
+#: MiniSearch, the Porter stemmer, and esbuild, which bundles them (docs/_ext/gradref_search.py).
+NPM_PACKAGES = {
+    "katex": KATEX_VERSION,
+    "minisearch": "7.2.0",
+    "stemmer": "2.0.1",
+    "esbuild": "0.28.2",
+}
+
+
 def install_katex(session: nox.Session) -> None:
-    """KaTeX's stylesheet and fonts, from npm, at the version that sphinxcontrib-katex bundles."""
-    if not (ROOT / "_build" / "npm" / "node_modules" / "katex" / "package.json").is_file():
+    """The npm packages the build uses (NPM_PACKAGES), unless they are there at their versions."""
+    modules = ROOT / "_build" / "npm" / "node_modules"
+
+    def installed(name: str, version: str) -> bool:
+        manifest = modules / name / "package.json"
+        return manifest.is_file() and json.loads(manifest.read_text())["version"] == version
+
+    if not all(installed(name, version) for name, version in NPM_PACKAGES.items()):
         session.run(
             "npm", "install", "--prefix", "_build/npm", "--no-save", "--no-audit", "--no-fund",
-            f"katex@{KATEX_VERSION}", external=True,
+            *(f"{name}@{version}" for name, version in NPM_PACKAGES.items()), external=True,
         )  # fmt: skip
 
 
@@ -188,7 +205,14 @@ def site(session: nox.Session) -> None:
             "npm", "install", "--prefix", str(axe), "--no-save", "--no-audit", "--no-fund",
             f"axe-core@{AXE_VERSION}", external=True,
         )  # fmt: skip
-    session.run("pytest", "-m", "browser", "tests/test_site.py", *session.posargs)
+    session.run(
+        "pytest",
+        "-m",
+        "browser",
+        "tests/test_site.py",
+        "tests/test_site_search.py",
+        *session.posargs,
+    )
 
 
 @nox.session
@@ -266,3 +290,24 @@ def lint(session: nox.Session) -> None:
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(venv_backend="none")
+def searchquality(session: nox.Session) -> None:
+    """The search measured on tests/data/search_questions.json, in Node, on the built index.
+
+    Prints, asked as asked and as keywords, how often an answering identity is among the
+    first three results, and the queries with no result; ``-- --show`` lists every miss.
+    Run `nox -s docs` first (the index, and esbuild from _build/npm).
+    """
+    modules = ROOT / "_build" / "npm" / "node_modules"
+    bundle = ROOT / "_build" / "search" / "evaluate.bundle.mjs"
+    session.run(
+        str(modules / ".bin" / "esbuild"), "docs/_ext/search/evaluate.mjs", "--bundle",
+        "--platform=node", "--format=esm", "--log-level=warning", f"--outfile={bundle}",
+        env={"NODE_PATH": str(modules)}, external=True,
+    )  # fmt: skip
+    session.run(
+        "node", str(bundle), "_build/search/static/gradref-search-index.js",
+        "tests/data/search_questions.json", *session.posargs, external=True,
+    )  # fmt: skip

@@ -49,7 +49,22 @@ def test_required_fields_are_non_empty_strings(questions):
             assert isinstance(entry.get(field), str), (field, entry)
             assert entry[field].strip(), (field, entry)
         assert isinstance(entry.get("answers"), list), entry
-        assert set(entry) <= {"question", "keywords", "url", "area", "answers", "note"}, entry
+        allowed = {
+            "question",
+            "keywords",
+            "url",
+            "area",
+            "answers",
+            "note",
+            "body",
+            "question_from",
+        }
+        assert set(entry) <= allowed, entry
+        # where the page's title was legible only in its address, `question` holds the
+        # address's words and `body` the sentence first taken from the page
+        if "question_from" in entry:
+            assert entry["question_from"] == "address", entry
+            assert entry.get("body", "").strip(), entry
 
 
 def test_areas_are_the_allowed_ones(questions):

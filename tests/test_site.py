@@ -9,8 +9,6 @@ page weights are printed and written to ``_build/screenshots/measurements.json``
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import json
 import os
 import re
@@ -40,15 +38,13 @@ ARGS = [
 ]
 MEASUREMENTS: dict[str, object] = {}
 
-# Targets from issue 4: math rendered within 0.5 s, search results within 0.3 s. Both are
-# measured and reported (measurements.json says whether each was met); on this 2-core VM
-# they are not met on every page (see the closing note of issue 4), so the tests assert a
-# looser bound that still fails when something regresses badly (math left to a script,
-# a search that fetches every page).
+# Target from issue 4: math rendered within 0.5 s. It is measured and reported
+# (measurements.json says whether it was met); on this 2-core VM it is not met on every
+# page (see the closing note of issue 4), so the tests assert a looser bound that still
+# fails when something regresses badly (math left to a script). Search is timed in
+# tests/test_site_search.py.
 MATH_TARGET_S = 0.5
-SEARCH_TARGET_S = 0.3
 MATH_BOUND_S = 2.5
-SEARCH_BOUND_S = 2.0
 # Light pages (issue "readers", item B): a cold visit to any page transfers at most 1 MB
 # (1024 kB of 1024 bytes, the unit the issue measured 2.35-2.90 MB in), uncompressed as
 # `python -m http.server` serves it; the largest page paints within 2 s on Slow 4G.
@@ -222,12 +218,15 @@ def test_page_renders_offline_without_errors(server, browser, path):
         assert weight <= PAGE_WEIGHT_BOUND_KB, (
             f"a cold visit to {path} transfers {weight:.0f} kB (bound {PAGE_WEIGHT_BOUND_KB} kB)"
         )
-        # The search index (and the code that reads it) is the search page's business.
-        search = [u for u in visit.requested if u.split("?")[0].endswith(SEARCH_ASSETS)]
+        # The search index is loaded when a reader asks for search (the search page asks
+        # at once: it focuses its search box); Sphinx's search machinery, never.
+        index = [u for u in visit.requested if u.split("?")[0].endswith(SEARCH_INDEX)]
+        sphinx = [u for u in visit.requested if u.split("?")[0].endswith(SPHINX_SEARCH)]
+        assert sphinx == [], f"{path} loaded Sphinx's search machinery: {sphinx}"
         if path == "search.html":
-            assert search, "the search page did not load the search index"
+            assert index, "the search page did not load the search index"
         else:
-            assert search == [], f"{path} loaded the search machinery: {search}"
+            assert index == [], f"{path} loaded the search index before it was asked for"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         visit.page.screenshot(
             path=str(ARTIFACTS / (path.replace("/", "_") + ".png")), full_page=True
@@ -236,7 +235,8 @@ def test_page_renders_offline_without_errors(server, browser, path):
         visit.close()
 
 
-SEARCH_ASSETS = ("/searchindex.js", "/searchtools.js", "/language_data.js")
+SEARCH_INDEX = ("/gradref-search-index.js", "/gradref-search-cards.js")
+SPHINX_SEARCH = ("/searchindex.js", "/searchtools.js", "/language_data.js")
 
 
 def _has_math(path: str) -> bool:
@@ -326,170 +326,11 @@ def test_the_largest_page_paints_fast_on_slow_4g(server, browser):
     )
 
 
-# What readers type, and the identity each query must list first. Several are synonyms that
-# appear nowhere in a page's words (xAx, cross entropy, dot product): the catalog's keywords
-# carry them (docs/_ext/gradref_catalog.py makes them index entries of each identity's
-# section), and "Cookbook 101" comes from the identity's Cookbook equations
-# (Identity.search_terms). A query whose identity is not in the catalog yet is skipped.
-SEARCHES = [
-    ("Cookbook 101", "traces.axb"),
-    ("outer product", "quadratic.grad-A"),
-    ("xAx", "quadratic.grad-x"),
-    ("x^T A x", "quadratic.grad-x"),
-    ("quadratic form", "quadratic.grad-x"),
-    ("transpose", "differentials.transpose"),
-    ("gradient of a matrix", "quadratic.grad-A"),
-    ("cross entropy", "losses.logistic-w"),
-    ("logistic", "losses.logistic-w"),
-    ("sigmoid", "activations.sigmoid"),
-    ("chain rule", "rules.chain"),
-    ("product rule", "rules.product-scalar"),
-    ("Jacobian", "linear.matvec"),
-    ("matrix-vector product", "linear.matvec"),
-    ("inner product", "linear.inner"),
-    ("dot product", "linear.inner"),
-    ("norm", "norms.half-squared"),
-    ("softplus", "elementary.sheet-xyz"),
-    ("trace", "traces.trace"),
-    ("inverse", "differentials.inverse"),
-    ("log determinant", "determinants.logdet"),
-    ("Frobenius", "norms.frobenius-squared"),
-    ("softmax", "softmax.lse"),
-    ("Jacobian of softmax", "softmax.softmax-jacobian"),
-    ("layer norm", "layers.layernorm-input"),
-    ("attention", "layers.attention-q"),
-    ("Cholesky", "adjoints.cholesky"),
-    ("Hessian of logistic", "losses.logistic-w"),
-]
-
-
-def _require_identity(identity_id: str) -> None:
-    """Skip the test unless the catalog has ``identity_id`` (content still being merged)."""
-    import gradref
-
-    try:
-        gradref.get(identity_id)
-    except KeyError:
-        pytest.skip(f"{identity_id!r} is not in the catalog yet")
-
-
 def _family_pages(family: str) -> list[Path]:
     """The built pages of a family's chapter (NN-family.html, or NN-family-K.html if split)."""
     pattern = re.compile(rf"\d\d-{re.escape(family)}(-\d+)?\.html")
     pages = [p for p in (SITE / "reference").glob("*.html") if pattern.fullmatch(p.name)]
     return sorted(pages, key=lambda p: (-p.stat().st_mtime, p.name))  # newest build first
-
-
-def _section_of(identity_id: str) -> str:
-    """``reference/NN-family.html#anchor`` of an identity's section, found in the built site."""
-    anchor = identity_id.lower().replace(".", "-")  # docutils' id for the label
-    for page in _family_pages(identity_id.partition(".")[0]):
-        if f'<section id="{anchor}">' in page.read_text(encoding="utf-8"):
-            return f"reference/{page.name}#{anchor}"
-    raise AssertionError(f"no section for {identity_id!r} in the built reference")
-
-
-def _search(visit, query: str) -> tuple[float, list[dict]]:
-    """Type ``query`` in the search box of a page and press Enter, as a reader does.
-
-    Returns the seconds from Enter to the first result and, once the results are all
-    listed, each result's link, title and snippet (the first one's is awaited).
-    """
-    visit.goto("index.html")
-    visit.page.wait_for_load_state("networkidle")
-    visit.page.locator("button.search-button__button, .search-button-field").first.click()
-    box = visit.page.locator("input[name='q']:visible").first
-    box.fill(query)
-    start = time.perf_counter()
-    box.press("Enter")
-    # the first result, or the end of a search that found nothing
-    visit.page.wait_for_function(
-        """() => document.querySelector("#search-results li a")
-                 || document.querySelector("#search-results p.search-summary")?.textContent""",
-        timeout=10_000,
-    )
-    elapsed = time.perf_counter() - start
-    visit.page.wait_for_function(
-        "() => document.querySelector('#search-results p.search-summary').textContent !== ''",
-        timeout=10_000,
-    )
-    # The snippet is fetched from the result's page after the result is shown; a missing
-    # one is reported by the caller, with the results.
-    with contextlib.suppress(Exception):
-        visit.page.locator("#search-results li").first.locator("p.context").wait_for(timeout=5_000)
-    results = visit.page.evaluate(
-        """() => [...document.querySelectorAll("#search-results li")].map((li) => ({
-              href: li.querySelector("a").getAttribute("href"),
-              title: li.querySelector("a").textContent,
-              score: Number(li.querySelector("a").dataset.score),
-              snippet: (li.querySelector("p.context") || {}).textContent || "",
-            }))"""
-    )
-    return elapsed, results
-
-
-@pytest.mark.parametrize(("query", "expected"), SEARCHES)
-def test_search_lists_the_right_identity_first(server, browser, query, expected):
-    _require_identity(expected)
-    visit = Visit(browser, server, block=False)
-    try:
-        # A reader on a page of the site (its scripts and styles cached) types a query
-        # into the search box and presses Enter; time from Enter to the first result.
-        elapsed, results = _search(visit, query)
-        MEASUREMENTS.setdefault("search_results_s", {})[query] = {
-            "seconds": round(elapsed, 3),
-            "target_met": elapsed <= SEARCH_TARGET_S,
-        }
-        want = _section_of(expected)
-        MEASUREMENTS.setdefault("search_first_results", {})[query] = {
-            "expected": want,
-            "first": results[0] if results else None,
-            "results": len(results),
-        }
-        listed = "\n".join(f"  {r['href']}  {r['title']}" for r in results[:5])
-        assert results, f"no result for {query!r}"
-        assert results[0]["href"] == want, f"first results for {query!r}:\n{listed}"
-        snippet = results[0]["snippet"]
-        assert len(snippet) >= 40, f"no text snippet under the first result: {snippet!r}"
-        assert "\\" not in snippet, f"TeX source in the snippet: {snippet!r}"
-        assert "Verified" in snippet, f"the snippet does not show the statement: {snippet!r}"
-        assert elapsed <= SEARCH_BOUND_S, f"results took {elapsed:.3f} s (bound {SEARCH_BOUND_S} s)"
-        assert visit.blocked == [], f"requests left 127.0.0.1: {visit.blocked}"
-        assert visit.errors == [], f"console errors: {visit.errors}"
-    finally:
-        visit.close()
-
-
-def test_search_orders_equal_matches_by_relevance(server, browser):
-    # Every chain rule has "chain rule" among its keywords, so all three match it equally
-    # well for Sphinx's scorer, which would order them alphabetically (1.5, 1.4, 1.3). The
-    # identity that lists the query first comes first, then the reference's reading order.
-    visit = Visit(browser, server, block=False)
-    try:
-        _, results = _search(visit, "chain rule")
-    finally:
-        visit.close()
-    hrefs = [r["href"] for r in results]
-    expected = [
-        _section_of(i)
-        for i in ("rules.chain", "rules.chain-univariate", "rules.chain-parametrized")
-    ]
-    assert hrefs[:3] == expected, "\n".join(hrefs)
-
-
-def test_search_never_orders_pages_alphabetically(server, browser):
-    # "gradient" is on every page: Sphinx scores most of them equally and would list those
-    # alphabetically (api first). Results of different pages never tie; the site's reading
-    # order decides between equal matches.
-    visit = Visit(browser, server, block=False)
-    try:
-        _, results = _search(visit, "gradient")
-    finally:
-        visit.close()
-    assert len(results) > 5
-    pages = [(r["href"].split("#")[0], r["score"]) for r in results]
-    for (page, score), (next_page, next_score) in itertools.pairwise(pages):
-        assert score > next_score or page == next_page, f"{page} and {next_page} tie: {pages}"
 
 
 def test_every_published_page_has_a_title():

@@ -410,9 +410,6 @@ def identity_section(number: str, identity, record: dict, known: set[str]) -> li
     """The section of one identity, in the order its readers need it."""
     v = record["verification"]
     lines = [f"({record['id']})=", f"## {number} {record['title']}", ""]
-    if record["keywords"]:
-        # "!" makes each a main entry, which the search ranks with the best matches.
-        lines += ["```{index} " + ", ".join(f"!{w}" for w in record["keywords"]), "```", ""]
     lines += [
         f":::{{admonition}} ✔ Verified: `{record['id']}`",
         ":class: tip verified",

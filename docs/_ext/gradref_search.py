@@ -1,133 +1,219 @@
-"""The site's search: results that land on an identity's section, ranked and summarised.
+"""The site's search: questions in a reader's words land on the identity that answers them.
 
-Sphinx's search (``searchtools.js``) finds an index entry, a section title or a page's
-words, and scores the match; it knows nothing of identities. This extension and the scorer
-file it goes with (``gradref_search.js``, set as ``html_search_scorer`` in conf.py) add:
+Built with the site, run in the browser, no server (``docs/_ext/search/``):
 
-- ``_index_entries_anchor_their_section``: an index entry at the top of a section (the
-  identities' keywords, written by docs/_ext/gradref_catalog.py) points at the section, not at the
-  paragraph after it, so a result opens at the identity's heading and its snippet is the
-  identity's text.
-- ``_identity_keywords_on_the_search_page``: the search page carries, for each identity
-  section, its keywords in the catalog's order and its place in the reference, and the
-  pages in the site's reading order, which the scorer uses to rank identities above prose
-  and to order equal matches by relevance rather than alphabetically.
+- ``terms.js`` reads text and queries alike: words (synonyms, stop words, stems), formulas
+  (``x^T A x``, ``xᵀAx``, ``x'Ax`` are one term), and what a question asks ("Hessian of ...
+  with respect to A": the kind of answer and the variable, which the ranking uses);
+- ``build.mjs`` indexes every identity (title, keywords, the formulas it is about, its
+  symbols, chapter and topic, kind) and every section of the prose pages with MiniSearch,
+  and renders each identity's formula with KaTeX for the results;
+- ``client.js`` searches as you type in the header's search box of every page, and on
+  ``search.html?q=...``, whose results are links, best first.
+
+Why MiniSearch (7.2, npm ``minisearch``): it runs from a serialised index in the page, with
+no server and no fetch (the site also works from disk); it has per-field boosts, a
+per-document boost (identities above prose; the variable and kind a query names), fuzzy
+and prefix matching, and OR queries whose results say which query terms each matched (so
+a page can say which words matched nothing). Lunr (2.3.9) has not had a release since
+2020, and needs every term of a query unless told otherwise; Pagefind (1.x) indexes the
+built HTML into fragments fetched at search time (no file://, and ranking by its own
+weights of HTML elements rather than by the catalog's fields). The stemmer is the
+``stemmer`` package (Porter); esbuild bundles the two scripts from npm's packages.
+
+When: at ``env-updated`` (after the pages are read, before they are written), so that the
+client script and the index are static files Sphinx copies and versions with the rest; the
+work is skipped when neither the documents nor the scripts changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 from docutils import nodes
-from sphinx import addnodes
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent / "search"
+ROOT = Path(__file__).resolve().parents[2]
+NPM = ROOT / "_build" / "npm" / "node_modules"
+#: Where the scripts are built; a static path of the site (Sphinx copies it to _static/).
+OUT = ROOT / "_build" / "search"
+STATIC = OUT / "static"
+SOURCES = ("terms.js", "options.js", "rank.js", "build.mjs", "client.js", "loader.js")
+#: Prose pages whose sections are indexed: every page but the reference chapters (their
+#: identities are indexed as identities) and the search page itself.
+SKIP = ("search", "genindex", "py-modindex")
+#: At most this much of a section's text is indexed and (its start) shown.
+TEXT_LIMIT = 3000
 
 
-def _index_entries_anchor_their_section(app, doctree) -> None:
-    # Sphinx anchors an index entry at a target of its own ("index-3"), which docutils
-    # moves onto the next element: the first paragraph of the section, whose text alone
-    # becomes the result's snippet. Entries that open a section (before its first
-    # paragraph) are about the section: anchor them at its id instead.
-    for section in doctree.findall(nodes.section):
-        if not section["ids"]:
-            continue
-        for child in section.children[1:]:  # after the title
-            if isinstance(child, addnodes.index):
-                child["entries"] = [
-                    (kind, value, section["ids"][0], main, key)
-                    for kind, value, _target, main, key in child["entries"]
-                ]
-            elif not isinstance(child, nodes.target):
-                break
+def _code_spans(text: str) -> list[str]:
+    return re.findall(r"``(.+?)``", text or "")
 
 
-def identity_sections(app) -> dict[str, dict]:
-    """``"<docname>#<section id>"`` of each identity: its keywords (in order) and reading order.
+def identity_documents(app) -> list[dict]:
+    """What the index knows of each identity (from its verified record and its code)."""
+    from gradref.catalog import FAMILY_TITLES, get
 
-    From the catalog's records (docs/_ext/gradref_catalog.py), in reading order; their
-    keywords are the identity's ``search_terms``.
-    """
     labels = app.env.get_domain("std").labels
-    sections = {}
-    for order, record in enumerate(app.gradref_export["identities"]):
+    topics = getattr(app, "gradref_topics", {})
+    documents = []
+    for record in app.gradref_export["identities"]:
         if record["id"].lower() not in labels:  # a build of a part of the docs
             continue
         docname, anchor, _title = labels[record["id"].lower()]
-        sections[f"{docname}#{anchor}"] = {
-            "id": record["id"],
-            "keywords": [keyword.lower() for keyword in record["keywords"]],
-            "order": order,
-        }
-    return sections
+        identity = get(record["id"])
+        doc = (identity.value.__doc__ or "").strip().split("\n\n")[0]
+        functions = _code_spans(doc)
+        lhs = re.match(
+            r"\s*\\nabla(?:_\{[^{}]*\}|_\\?\w+)?\s*(?:\^2)?\s*(.+?)(?:\\,\[V\])?\s*=",
+            record["formula"],
+        )
+        if lhs:
+            functions.append(lhs.group(1))
+        functions += [k for k in record["keywords"] if re.search(r"[\^'|()_]|[a-z][A-Z]", k)]
+        documents.append(
+            {
+                "key": record["id"],
+                "type": "identity",
+                "id": record["id"],
+                "title": record["title"],
+                "url": f"{app.builder.get_target_uri(docname)}#{anchor}",
+                "keywords": record["keywords"],
+                "formula": record["formula"],
+                "functions": functions,
+                "family": FAMILY_TITLES[record["family"]],
+                "topic": topics.get(record["id"], ""),
+                "wrt": record["wrt"],
+                "kind": record["kind"],
+                "hessian": record["hessian"] is not None,
+                "cookbook": record["cookbook"],
+                "assumptions": record["assumptions"],
+            }
+        )
+    return documents
 
 
-def reading_order(env) -> list[str]:
-    """Every page, in the order of the site's table of contents (pages outside it last)."""
-    order: list[str] = []
-
-    def visit(docname: str) -> None:
-        if docname in order:
-            return
-        order.append(docname)
-        for child in env.toctree_includes.get(docname, ()):
-            visit(child)
-
-    visit(env.config.root_doc)
-    return order + sorted(set(env.found_docs) - set(order))
+def _section_text(section: nodes.section) -> str:
+    """The section's own text (not its subsections', nor an exercise's hidden solution)."""
+    parts = []
+    for child in section.children[1:]:
+        if isinstance(child, nodes.section):
+            continue
+        if "solution" in " ".join(child.get("classes", [])) or "solution" in type(child).__name__:
+            continue
+        parts.append(child.astext())
+    return re.sub(r"\s+", " ", " ".join(parts)).strip()[:TEXT_LIMIT]
 
 
-def _js_value(value) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
+def page_documents(app) -> list[dict]:
+    """Each titled section of the prose pages (the guide, the conventions, the errata, ...)."""
+    env = app.env
+    documents = []
+    for docname in sorted(env.found_docs):
+        if docname.startswith(("reference/", "_")) or docname in SKIP:
+            continue
+        doctree = env.get_doctree(docname)
+        page = env.titles[docname].astext() if docname in env.titles else docname
+        uri = app.builder.get_target_uri(docname)
+        for section in doctree.findall(nodes.section):
+            if not section["ids"] or not section.children:
+                continue
+            title = section[0].astext()
+            text = _section_text(section)
+            if not text and section.parent is not doctree:
+                continue
+            top = section.parent is doctree
+            documents.append(
+                {
+                    "key": f"page:{docname}#{section['ids'][0]}",
+                    "type": "page",
+                    "title": page if top else f"{page} › {title}",
+                    "page": page,
+                    "url": uri if top else f"{uri}#{section['ids'][0]}",
+                    "text": text,
+                }
+            )
+    return documents
 
 
-def _identity_keywords_on_the_search_page(app, pagename, templatename, context, doctree):
-    if pagename != "search":
+def _run(command: list[str], **kwargs) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)
+    if done.returncode != 0:
+        raise ExtensionError(
+            f"gradref search: {' '.join(map(str, command[:2]))} failed:\n{done.stdout}{done.stderr}"
+        )
+
+
+def build_search(app, env) -> None:
+    """Write the client script and the index into STATIC (skipped if nothing changed)."""
+    if app.builder.format != "html" or not hasattr(app, "gradref_export"):
         return
-    app.add_js_file(None, body=f"window.GRADREF_IDENTITIES = {_js_value(identity_sections(app))};")
-    app.add_js_file(None, body=f"window.GRADREF_PAGES = {_js_value(reading_order(app.env))};")
-
-
-# Sphinx (9.0) collects a page's index entries for the search index while it writes the
-# page, after it has saved the environment: the next build's environment lacks the entries
-# of every page written before, and an incremental build publishes a search index with
-# only the entries of the pages it rewrote (an identity's keywords would no longer find
-# it). The entries are saved beside the doctrees at the end of each build and put back
-# into the environment before it is saved, for every page that still exists; a page that
-# is written again replaces its own. Remove when Sphinx keeps them itself.
-ENTRIES_FILE = "gradref-search-index-entries.json"
-
-
-def _keep_index_entries(app, env) -> None:
-    entries = env._search_index_index_entries
-    # The environment's own entries of a page that no longer exists (a chapter split or
-    # renumbered) would make Sphinx's search index fail (KeyError in IndexBuilder.freeze).
-    for docname in [d for d in entries if d not in env.all_docs]:
-        del entries[docname]
-    path = Path(app.doctreedir) / ENTRIES_FILE
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    documents = identity_documents(app) + page_documents(app)
+    text = json.dumps({"documents": documents}, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(text.encode())
+    for name in SOURCES:
+        digest.update((HERE / name).read_bytes())
+    stamp = OUT / "stamp"
+    outputs = (
+        "gradref-search-loader.js", "gradref-search.js", "gradref-search-index.js",
+        "gradref-search-cards.js",
+    )  # fmt: skip
+    if (
+        stamp.is_file()
+        and stamp.read_text() == digest.hexdigest()
+        and all((STATIC / name).is_file() for name in outputs)
+    ):
         return
-    for docname, found in saved.items():
-        if docname in env.all_docs and docname not in entries:
-            entries[docname] = [tuple(entry) for entry in found]
+    esbuild = NPM / ".bin" / "esbuild"
+    node = shutil.which("node")
+    if not esbuild.is_file() or node is None:
+        raise ExtensionError(
+            "gradref search: esbuild and node are needed (`nox -s docs` installs them into "
+            "_build/npm)"
+        )
+    STATIC.mkdir(parents=True, exist_ok=True)
+    (OUT / "documents.json").write_text(text, encoding="utf-8")
+    bundle_env = {**os.environ, "NODE_PATH": str(NPM)}
+    common = ["--bundle", "--log-level=warning", "--legal-comments=none"]
+    _run(
+        [str(esbuild), str(HERE / "build.mjs"), *common, "--platform=node", "--format=esm",
+         f"--outfile={OUT / 'build.bundle.mjs'}"],
+        env=bundle_env,
+    )  # fmt: skip
+    _run([node, str(OUT / "build.bundle.mjs"), str(OUT / "documents.json"), str(STATIC)])
+    _run(
+        [str(esbuild), str(HERE / "client.js"), *common, "--format=iife", "--minify",
+         "--target=es2020", f"--outfile={STATIC / 'gradref-search.js'}"],
+        env=bundle_env,
+    )  # fmt: skip
+    bundle = hashlib.sha256((STATIC / "gradref-search.js").read_bytes()).hexdigest()[:16]
+    _run(
+        [str(esbuild), str(HERE / "loader.js"), "--minify", "--log-level=warning",
+         f"--define:GRADREF_SEARCH_BUNDLE={json.dumps(bundle)}",
+         f"--outfile={STATIC / 'gradref-search-loader.js'}"],
+    )  # fmt: skip
+    stamp.write_text(digest.hexdigest())
+    logger.info(f"gradref search: {len(documents)} documents indexed")
 
 
-def _save_index_entries(app, exception) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    entries = getattr(app.env, "_search_index_index_entries", None)
-    if entries is None:
-        return
-    text = json.dumps(entries, sort_keys=True, ensure_ascii=False)
-    path = Path(app.doctreedir) / ENTRIES_FILE
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+def _static_path(app, config) -> None:
+    STATIC.mkdir(parents=True, exist_ok=True)
+    if str(STATIC) not in config.html_static_path:
+        config.html_static_path.append(str(STATIC))
 
 
 def setup(app):
-    app.connect("doctree-read", _index_entries_anchor_their_section)
-    app.connect("env-updated", _keep_index_entries)
-    app.connect("build-finished", _save_index_entries)
-    app.connect("html-page-context", _identity_keywords_on_the_search_page)
+    app.connect("config-inited", _static_path)
+    app.connect("env-updated", build_search)
+    app.add_js_file("gradref-search-loader.js", defer="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
