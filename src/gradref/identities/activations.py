@@ -1526,3 +1526,46 @@ diagonal of the Hessian.
         keywords=("Mish", "x tanh(softplus(x))", "mish derivative", "self regularized"),
     )
 )
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "sigmoid-tanh-softplus",
+        "Sigmoid, tanh and softplus",
+        (
+            "activations.sigmoid",
+            "activations.sigmoid-jacobian",
+            "activations.tanh",
+            "activations.tanh-jacobian",
+            "activations.softplus",
+            "activations.softplus-jacobian",
+            "activations.log-sigmoid",
+        ),
+    ),
+    (
+        "relu-elu",
+        "ReLU, leaky ReLU and ELU",
+        (
+            "activations.relu",
+            "activations.leaky-relu",
+            "activations.leaky-relu-jacobian",
+            "activations.elu",
+        ),
+    ),
+    (
+        "silu-gelu-mish",
+        "SiLU, swish, GELU and Mish",
+        (
+            "activations.silu",
+            "activations.silu-jacobian",
+            "activations.swish",
+            "activations.gelu-erf",
+            "activations.gelu-erf-jacobian",
+            "activations.gelu-tanh",
+            "activations.gelu-tanh-jacobian",
+            "activations.mish",
+        ),
+    ),
+)

@@ -1244,3 +1244,48 @@ exponential of a $2n \times 2n$ matrix gives the adjoint.
         ),
     )
 )
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "products",
+        "Matrix products",
+        (
+            "adjoints.product-left",
+            "adjoints.product-right",
+            "adjoints.hadamard",
+            "adjoints.gram",
+        ),
+    ),
+    (
+        "inverse-solve",
+        "Inverse and linear solve",
+        (
+            "adjoints.inverse",
+            "adjoints.solve-rhs",
+            "adjoints.solve-matrix",
+        ),
+    ),
+    (
+        "trace-det",
+        "Trace, determinant and log det",
+        (
+            "adjoints.trace",
+            "adjoints.trace-product",
+            "adjoints.determinant",
+            "adjoints.logdet",
+        ),
+    ),
+    (
+        "factorisations",
+        "Factorisations and matrix exponential",
+        (
+            "adjoints.cholesky",
+            "adjoints.eigenvalues",
+            "adjoints.eigh",
+            "adjoints.expm",
+        ),
+    ),
+)

@@ -1331,3 +1331,40 @@ COOKBOOK_NOTES = {
         check=_check_eq47,
     ),
 }
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "det-logdet",
+        "Determinant and log-determinant",
+        (
+            "determinants.det",
+            "determinants.logdet",
+            "determinants.logabsdet",
+            "determinants.logdet-spd",
+            "determinants.det-path",
+        ),
+    ),
+    (
+        "products",
+        "Determinants of products",
+        (
+            "determinants.det-axb",
+            "determinants.logabsdet-axb",
+            "determinants.det-power",
+        ),
+    ),
+    (
+        "square-forms",
+        "Determinants of XᵀAX and XᵀX",
+        (
+            "determinants.det-xtax-square",
+            "determinants.det-xtax-symmetric",
+            "determinants.det-xtax",
+            "determinants.logdet-gram",
+            "determinants.logdet-pinv",
+        ),
+    ),
+)

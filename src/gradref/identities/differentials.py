@@ -696,3 +696,30 @@ COOKBOOK_NOTES = {
         check=_check_eq45,
     ),
 }
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "products",
+        "Differentials of products",
+        (
+            "differentials.product-left",
+            "differentials.product-right",
+            "differentials.hadamard",
+            "differentials.kronecker-left",
+            "differentials.kronecker-right",
+        ),
+    ),
+    (
+        "trace-inverse-det",
+        "Trace, transpose, inverse, determinant",
+        (
+            "differentials.trace",
+            "differentials.transpose",
+            "differentials.inverse",
+            "differentials.det-adjugate",
+        ),
+    ),
+)

@@ -458,3 +458,26 @@ $dA = \tfrac12(E_{pq} + E_{qp})$.
         ),
     )
 )
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "sum-product",
+        "Sum and product of the eigenvalues",
+        (
+            "eigenvalues.sum",
+            "eigenvalues.product",
+        ),
+    ),
+    (
+        "symmetric",
+        "Eigenpairs of a symmetric matrix",
+        (
+            "eigenvalues.largest",
+            "eigenvalues.smallest",
+            "eigenvalues.eigenvector",
+        ),
+    ),
+)

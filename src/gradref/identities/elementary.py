@@ -143,3 +143,14 @@ register_erratum(
         printed_derivative=_printed_4a,
     )
 )
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "three-variables",
+        "A function of three variables",
+        ("elementary.sheet-xyz",),
+    ),
+)

@@ -874,3 +874,36 @@ COOKBOOK_NOTES = {
         see=("gaussian.mixture-covariance",),
     ),
 }
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "density",
+        "Gaussian density and log-density",
+        (
+            "gaussian.density-x",
+            "gaussian.density-mean",
+            "gaussian.log-density-x",
+        ),
+    ),
+    (
+        "likelihood",
+        "Gaussian likelihood of a data set",
+        (
+            "gaussian.nll-mean",
+            "gaussian.nll-covariance",
+            "gaussian.nll-precision",
+        ),
+    ),
+    (
+        "mixtures",
+        "Gaussian mixtures",
+        (
+            "gaussian.mixture-weights",
+            "gaussian.mixture-mean",
+            "gaussian.mixture-covariance",
+        ),
+    ),
+)

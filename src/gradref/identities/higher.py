@@ -757,3 +757,30 @@ def _check_eq94(rng):
     left = ((A @ x) @ (A @ x)) / ((B @ x) @ (B @ x))
     right = (x @ A.T @ A @ x) / (x @ B.T @ B @ x)
     return abs(left - right) / abs(right)
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "powers",
+        "Powers of a matrix",
+        (
+            "higher.jac-square",
+            "higher.jac-cube",
+            "higher.power-form",
+            "higher.power-gram",
+        ),
+    ),
+    (
+        "products-quotients",
+        "Products and quotients of forms",
+        (
+            "higher.product-linear",
+            "higher.squared-quadratic",
+            "higher.composite-bilinear",
+            "higher.rayleigh",
+            "higher.quadratic-ratio",
+        ),
+    ),
+)

@@ -612,3 +612,28 @@ $J = \tfrac12\lVert W\rVert_F^2$, whose $\nabla_W J = W$.
         ),
     )
 )
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "derivative",
+        "Derivative of the matrix inverse",
+        (
+            "inverses.entrywise",
+            "inverses.scalar-parameter",
+        ),
+    ),
+    (
+        "scalar-functions",
+        "Scalar functions of the inverse",
+        (
+            "inverses.bilinear",
+            "inverses.trace-a-inverse-b",
+            "inverses.trace-inverse-of-sum",
+            "inverses.det",
+            "inverses.function-of-inverse",
+        ),
+    ),
+)

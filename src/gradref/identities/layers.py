@@ -1658,3 +1658,61 @@ $|X_{ij}| \ge 0.25$, where the formula is an ordinary derivative.
         ),
     )
 )
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "affine-relu",
+        "Affine and ReLU layers",
+        (
+            "layers.affine-weight",
+            "layers.affine-bias",
+            "layers.affine-input",
+            "layers.affine-col-weight",
+            "layers.affine-col-bias",
+            "layers.affine-col-input",
+            "layers.relu",
+        ),
+    ),
+    (
+        "perceptron",
+        "Two-layer perceptron",
+        (
+            "layers.mlp-w2",
+            "layers.mlp-b2",
+            "layers.mlp-w1",
+            "layers.mlp-b1",
+        ),
+    ),
+    (
+        "normalisation",
+        "Normalisation layers",
+        (
+            "layers.layernorm-input",
+            "layers.layernorm-gamma",
+            "layers.layernorm-beta",
+            "layers.batchnorm-input",
+            "layers.batchnorm-gamma",
+            "layers.batchnorm-beta",
+        ),
+    ),
+    (
+        "attention",
+        "Scaled dot-product attention",
+        (
+            "layers.attention-q",
+            "layers.attention-k",
+            "layers.attention-v",
+        ),
+    ),
+    (
+        "convolution",
+        "1-D convolution",
+        (
+            "layers.conv1d-input",
+            "layers.conv1d-kernel",
+        ),
+    ),
+)

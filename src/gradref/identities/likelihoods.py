@@ -1600,3 +1600,45 @@ gradient at a symmetric point but a Hessian that is not a covariance.
         "fourth moment",
     ),
 )
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "gaussian-nll",
+        "Gaussian negative log-likelihood",
+        (
+            "likelihoods.gaussian-nll-mu",
+            "likelihoods.gaussian-nll-sigma",
+            "likelihoods.gaussian-nll-precision",
+            "likelihoods.gaussian-nll-cholesky",
+            "likelihoods.gaussian-nll-mean-mu",
+            "likelihoods.gaussian-nll-mean-sigma",
+            "likelihoods.gaussian-nll-mean-precision",
+        ),
+    ),
+    (
+        "gaussian-kl",
+        "KL divergence between Gaussians",
+        (
+            "likelihoods.kl-gauss-mu1",
+            "likelihoods.kl-gauss-mu2",
+            "likelihoods.kl-gauss-sigma1",
+            "likelihoods.kl-gauss-sigma2",
+        ),
+    ),
+    (
+        "log-partition",
+        "Log-partition functions",
+        (
+            "likelihoods.bernoulli-log-partition",
+            "likelihoods.categorical-log-partition",
+            "likelihoods.categorical-minimal-log-partition",
+            "likelihoods.poisson-log-partition",
+            "likelihoods.exponential-log-partition",
+            "likelihoods.gaussian-natural-eta1",
+            "likelihoods.gaussian-natural-eta2",
+        ),
+    ),
+)

@@ -594,3 +594,30 @@ $k = m$, $i = n$: $\delta_{in} A_{mj}$. In matrix form $\partial X^\top / \parti
         keywords=("jacobian of X^T A", "X^T A", "single-entry matrix", "transpose"),
     )
 )
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "forms",
+        "Linear forms aᵀx and aᵀXb",
+        (
+            "linear.inner",
+            "linear.bilinear-X",
+            "linear.bilinear-XT",
+            "linear.a-XT-a",
+        ),
+    ),
+    (
+        "maps",
+        "Jacobians of linear maps",
+        (
+            "linear.matvec",
+            "linear.matvec-A",
+            "linear.identity-map",
+            "linear.right-product",
+            "linear.transposed-product",
+        ),
+    ),
+)

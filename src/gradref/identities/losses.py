@@ -2500,3 +2500,61 @@ positive semidefinite and does not depend on the counts.
         "negative log-likelihood",
     ),
 )
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "regression",
+        "Regression losses",
+        (
+            "losses.mse-prediction",
+            "losses.least-squares-w",
+            "losses.weighted-least-squares-w",
+            "losses.generalized-least-squares-w",
+            "losses.least-squares-matrix-W",
+            "losses.ridge-w",
+            "losses.ridge-mean-w",
+            "losses.least-squares-hvp",
+            "losses.huber-w",
+            "losses.poisson-w",
+        ),
+    ),
+    (
+        "binary-classification",
+        "Binary classification losses",
+        (
+            "losses.logistic-w",
+            "losses.logistic-pm1-w",
+            "losses.logistic-pm1-mean-w",
+            "losses.logistic-01-w",
+            "losses.logistic-01-mean-w",
+            "losses.bce-logits",
+            "losses.logistic-hvp",
+            "losses.squared-hinge-w",
+        ),
+    ),
+    (
+        "softmax-cross-entropy",
+        "Softmax cross-entropy",
+        (
+            "losses.softmax-ce-onehot",
+            "losses.softmax-ce-soft",
+            "losses.softmax-ce-batch",
+            "losses.multinomial-W-kd",
+            "losses.multinomial-W-dk",
+            "losses.softmax-ce-hvp",
+        ),
+    ),
+    (
+        "kl-divergence",
+        "Categorical KL divergence",
+        (
+            "losses.kl-p",
+            "losses.kl-q",
+            "losses.kl-q-logits",
+            "losses.kl-p-logits",
+        ),
+    ),
+)

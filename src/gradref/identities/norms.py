@@ -532,3 +532,27 @@ eq. (129) with $a = 0$, a gradient of Frobenius norm 1.
         ),
     )
 )
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "euclidean",
+        "Euclidean norm and unit vector",
+        (
+            "norms.half-squared",
+            "norms.squared",
+            "norms.two-norm",
+            "norms.unit-vector",
+        ),
+    ),
+    (
+        "frobenius",
+        "Frobenius norm",
+        (
+            "norms.frobenius-squared",
+            "norms.frobenius",
+        ),
+    ),
+)

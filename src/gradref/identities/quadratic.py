@@ -1319,3 +1319,46 @@ COOKBOOK_NOTES = {
         see=("quadratic.grad-x-affine",),
     ),
 }
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "in-vector",
+        "Quadratic forms in a vector",
+        (
+            "quadratic.grad-x",
+            "quadratic.grad-x-symmetric",
+            "quadratic.grad-x-affine",
+            "quadratic.bilinear-x",
+            "quadratic.bilinear-y",
+            "quadratic.affine-bilinear",
+        ),
+    ),
+    (
+        "in-matrix",
+        "Quadratic forms in a matrix",
+        (
+            "quadratic.grad-A",
+            "quadratic.sum-squared",
+            "quadratic.gram-bilinear",
+            "quadratic.weighted-bilinear-X",
+            "quadratic.affine-quadratic-X",
+            "quadratic.jac-XTBX",
+        ),
+    ),
+    (
+        "least-squares",
+        "Least squares and weighted residuals",
+        (
+            "quadratic.least-squares",
+            "quadratic.least-squares-A",
+            "quadratic.weighted-x",
+            "quadratic.weighted-s",
+            "quadratic.wls-x",
+            "quadratic.wls-s",
+            "quadratic.wls-A",
+        ),
+    ),
+)

@@ -693,3 +693,26 @@ $dw$ gives the sum of the three gradients weighted by the partial derivatives of
         ),
     )
 )
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "product",
+        "Product rules",
+        (
+            "rules.product-scalar",
+            "rules.product",
+        ),
+    ),
+    (
+        "chain",
+        "Chain rules",
+        (
+            "rules.chain-univariate",
+            "rules.chain",
+            "rules.chain-parametrized",
+        ),
+    ),
+)

@@ -959,3 +959,38 @@ Hessian: $\nabla^2 H = \operatorname{diag}(g) - g p^\top - p g^\top -
         ),
     )
 )
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "log-sum-exp",
+        "Gradients of log-sum-exp",
+        (
+            "softmax.lse",
+            "softmax.lse-temperature",
+            "softmax.lse-rows",
+            "softmax.lse-affine",
+        ),
+    ),
+    (
+        "jacobians",
+        "Softmax and log-softmax Jacobians",
+        (
+            "softmax.softmax-jacobian",
+            "softmax.log-softmax-jacobian",
+            "softmax.temperature-jacobian",
+            "softmax.rowwise-jacobian",
+        ),
+    ),
+    (
+        "functions",
+        "Functions of the softmax",
+        (
+            "softmax.expectation",
+            "softmax.log-softmax-inner",
+            "softmax.entropy",
+        ),
+    ),
+)

@@ -1451,3 +1451,40 @@ COOKBOOK_NOTES = {
         check=_check_chain_rule_trace,
     ),
 }
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "symmetric",
+        "Symmetric matrices",
+        (
+            "structured.symmetric-gradient",
+            "structured.symmetric-partials",
+            "structured.trace-symmetric",
+            "structured.trace-symmetric-partials",
+        ),
+    ),
+    (
+        "symmetric-det",
+        "Determinants of symmetric matrices",
+        (
+            "structured.det-symmetric",
+            "structured.det-symmetric-partials",
+            "structured.logdet-symmetric",
+            "structured.logdet-symmetric-partials",
+        ),
+    ),
+    (
+        "diagonal-toeplitz",
+        "Diagonal and Toeplitz matrices",
+        (
+            "structured.trace-diagonal",
+            "structured.trace-toeplitz",
+            "structured.trace-toeplitz-partials",
+            "structured.trace-symmetric-toeplitz",
+            "structured.trace-symmetric-toeplitz-partials",
+        ),
+    ),
+)

@@ -2374,3 +2374,84 @@ $\nabla_X \operatorname{tr}(e^X) = (e^X)^\top$.
 #: Equations of section 2.5 that are not catalog identities: none; every one is a derivative
 #: checked as printed (eq. 127 fails and is an erratum).
 COOKBOOK_NOTES: dict = {}
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+#: Every identity of this module is in exactly one topic (tests/test_topics.py).
+TOPICS = (
+    (
+        "linear",
+        "Traces linear in X",
+        (
+            "traces.trace",
+            "traces.xa",
+            "traces.xta",
+            "traces.axt",
+            "traces.axb",
+            "traces.axtb",
+            "traces.kron-ax",
+        ),
+    ),
+    (
+        "squares",
+        "Traces of X² and squared traces",
+        (
+            "traces.square",
+            "traces.x2b",
+            "traces.axbx",
+            "traces.trace-squared",
+            "traces.kron-xx",
+        ),
+    ),
+    (
+        "quadratic",
+        "Quadratic traces tr(XᵀBX)",
+        (
+            "traces.xtx",
+            "traces.xxt",
+            "traces.xtbx",
+            "traces.bxxt",
+            "traces.xxtb",
+            "traces.xbxt",
+            "traces.bxtx",
+            "traces.xtxb",
+        ),
+    ),
+    (
+        "two-sided",
+        "Two-sided quadratic traces",
+        (
+            "traces.btxtcxb",
+            "traces.xtbxc",
+            "traces.axbxtc",
+            "traces.affine-frobenius",
+        ),
+    ),
+    (
+        "cubic-quartic",
+        "Cubic and quartic traces",
+        (
+            "traces.power3",
+            "traces.ax3",
+            "traces.quartic",
+        ),
+    ),
+    (
+        "inverses",
+        "Traces with inverses",
+        (
+            "traces.axinvb",
+            "traces.inv-congruence",
+            "traces.inv-ratio",
+            "traces.inv-shifted-ratio",
+        ),
+    ),
+    (
+        "functions",
+        "Traces of matrix functions",
+        (
+            "traces.sin",
+            "traces.exp",
+        ),
+    ),
+)
