@@ -33,6 +33,7 @@ extensions = [
     "gradref_catalog",  # docs/_ext: verifies the catalog once (cached), writes its pages
     "gradref_execution",  # docs/_ext: executed pages run again only when what they read changes
     "gradref_search",  # docs/_ext: results that land on an identity's section
+    "gradref_addresses",  # docs/_ext: id/<identity>.html, and the old addresses as redirects
     "gradref_reproducible",  # docs/_ext: two builds of a commit are byte-identical
     "gradref_site",  # docs/_ext: accessibility and light pages
     "gradref_notebooks",  # docs/_ext: pages readers run, offered as notebooks

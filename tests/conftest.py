@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, settings
 
 # "quick" (default) for every run; HYPOTHESIS_PROFILE=intense for a long soak.
@@ -31,3 +38,55 @@ def well_conditioned(rng: np.random.Generator, n: int) -> np.ndarray:
     """A symmetric positive definite matrix with eigenvalues in [n, ~2n], by construction."""
     B = rng.standard_normal((n, n))
     return B @ B.T / n + n * np.eye(n)
+
+
+@pytest.fixture(scope="session")
+def server(request):
+    """The built site, served on 127.0.0.1 (its measurements are written at the end)."""
+    from tests.test_site import ARTIFACTS, MEASUREMENTS, SITE
+
+    if not (SITE / "index.html").is_file():
+        pytest.fail(f"no built site at {SITE}: run `nox -s docs` first")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", str(SITE)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            urllib.request.urlopen(base + "/index.html", timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("the static server did not start")
+            time.sleep(0.05)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "measurements.json").write_text(json.dumps(MEASUREMENTS, indent=2) + "\n")
+    # Printed past pytest's output capture, so that every run shows them; axe-core's
+    # findings page by page are in the file.
+    shown = {key: value for key, value in MEASUREMENTS.items() if key != "axe"}
+    for mode, found in MEASUREMENTS.get("axe", {}).items():
+        shown[f"axe_{mode}_elements_in_violation"] = found["elements_in_violation"]
+    with request.config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():
+        print("\nbrowser measurements:", json.dumps(shown, indent=2))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, driven by Playwright."""
+    from tests.test_site import ARGS, CHROMIUM
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()

@@ -12,11 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -53,58 +48,19 @@ FIRST_PAINT_BOUND_S = 2.0
 
 
 def _pages() -> list[str]:
+    """The site's pages: Sphinx's (not the redirects of id/ and of old addresses, which
+    tests/test_site_addresses.py checks)."""
     pages = sorted(
         p.relative_to(SITE).as_posix()
         for p in SITE.rglob("*.html")
         if not p.relative_to(SITE).parts[0].startswith("_")
+        and 'data-content_root="' in p.read_text(encoding="utf-8")
     )
     return [p for p in pages if p not in ("genindex.html", "py-modindex.html")]
 
 
-@pytest.fixture(scope="session")
-def server(request):
-    if not (SITE / "index.html").is_file():
-        pytest.fail(f"no built site at {SITE}: run `nox -s docs` first")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", str(SITE)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            urllib.request.urlopen(base + "/index.html", timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("the static server did not start")
-            time.sleep(0.05)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "measurements.json").write_text(json.dumps(MEASUREMENTS, indent=2) + "\n")
-    # Printed past pytest's output capture, so that every run shows them; axe-core's
-    # findings page by page are in the file.
-    shown = {key: value for key, value in MEASUREMENTS.items() if key != "axe"}
-    for mode, found in MEASUREMENTS.get("axe", {}).items():
-        shown[f"axe_{mode}_elements_in_violation"] = found["elements_in_violation"]
-    with request.config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():
-        print("\nbrowser measurements:", json.dumps(shown, indent=2))
-
-
-@pytest.fixture(scope="session")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
+# The fixtures `server` (the built site on 127.0.0.1) and `browser` (Chromium) are in
+# tests/conftest.py: one of each for every test file of the site.
 
 
 class Visit:
@@ -327,10 +283,15 @@ def test_the_largest_page_paints_fast_on_slow_4g(server, browser):
 
 
 def _family_pages(family: str) -> list[Path]:
-    """The built pages of a family's chapter (NN-family.html, or NN-family-K.html if split)."""
-    pattern = re.compile(rf"\d\d-{re.escape(family)}(-\d+)?\.html")
-    pages = [p for p in (SITE / "reference").glob("*.html") if pattern.fullmatch(p.name)]
-    return sorted(pages, key=lambda p: (-p.stat().st_mtime, p.name))  # newest build first
+    """The built topic pages of a family (reference/<family>/<topic>.html), in topic order."""
+    import importlib
+
+    slugs = [
+        slug
+        for slug, _title, _ids in importlib.import_module(f"gradref.identities.{family}").TOPICS
+    ]
+    pages = [SITE / "reference" / family / f"{slug}.html" for slug in slugs]
+    return [page for page in pages if page.is_file()]
 
 
 def test_every_published_page_has_a_title():
@@ -452,9 +413,9 @@ WIDTHS = (375, 768, 1280)
 
 
 def _chapter(family: str) -> str:
-    """The (first) built page of a family's chapter, whatever its number."""
-    pages = sorted(_family_pages(family), key=lambda p: p.name) if SITE.is_dir() else []
-    return f"reference/{pages[0].name}" if pages else f"reference/NN-{family}.html"
+    """The first topic page of a family."""
+    pages = _family_pages(family) if SITE.is_dir() else []
+    return pages[0].relative_to(SITE).as_posix() if pages else f"reference/{family}/index.html"
 
 
 SCREENSHOTS = (_chapter("losses"), "exercises/sheet01.html")  # with solutions open

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_site import MEASUREMENTS, SITE, Visit, browser, server  # noqa: F401 (fixtures)
+from tests.test_site import MEASUREMENTS, Visit
 
 pytestmark = pytest.mark.browser
 
@@ -95,7 +95,7 @@ def _ask(visit, query: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def answers(server, browser):  # noqa: F811
+def answers(server, browser):
     """Every question of the set, asked and as keywords, on one search page."""
     visit = Visit(browser, server, block=False)
     try:
@@ -151,7 +151,7 @@ def test_results_come_within_100_ms_of_a_keystroke(answers):
 
 
 @pytest.mark.parametrize(("query", "expected"), FIRST)
-def test_a_name_or_a_formula_lists_its_identity_first(server, browser, query, expected):  # noqa: F811
+def test_a_name_or_a_formula_lists_its_identity_first(server, browser, query, expected):
     visit = Visit(browser, server, block=False)
     try:
         _search_page(visit)
@@ -163,7 +163,7 @@ def test_a_name_or_a_formula_lists_its_identity_first(server, browser, query, ex
     assert found["results"][0]["id"] == expected, f"first results for {query!r}:\n{listed}"
 
 
-def test_an_address_with_a_query_shows_its_results_as_links(server, browser):  # noqa: F811
+def test_an_address_with_a_query_shows_its_results_as_links(server, browser):
     # A reader shares search.html?q=...: the page opens with the results, best first, each a
     # link to the identity's own section.
     visit = Visit(browser, server, block=False)
@@ -175,6 +175,9 @@ def test_an_address_with_a_query_shows_its_results_as_links(server, browser):  #
         )
         box = visit.page.locator("#gr-search-page input[name='q']")
         assert box.input_value() == query
+        visit.page.wait_for_function(
+            "() => document.querySelector('#search-results').dataset.formulas === 'shown'"
+        )
         first = visit.page.locator("#search-results li.gr-result").first
         assert first.get_attribute("data-id") == "determinants.logdet"
         href = first.locator("a").get_attribute("href")
@@ -189,7 +192,7 @@ def test_an_address_with_a_query_shows_its_results_as_links(server, browser):  #
         visit.close()
 
 
-def test_words_that_match_nothing_are_named(server, browser):  # noqa: F811
+def test_words_that_match_nothing_are_named(server, browser):
     visit = Visit(browser, server, block=False)
     try:
         _search_page(visit)
@@ -201,7 +204,7 @@ def test_words_that_match_nothing_are_named(server, browser):  # noqa: F811
     assert found["results"][0]["id"] == "determinants.logdet", found["results"][:3]
 
 
-def test_the_header_searches_as_you_type_on_every_page(server, browser):  # noqa: F811
+def test_the_header_searches_as_you_type_on_every_page(server, browser):
     # On a reference page: Ctrl+K opens the header's search box; results appear under it as
     # the reader types, before Enter; the arrow key moves into them; Enter goes to the
     # search page with the query.

@@ -9,9 +9,12 @@ At the start of a build (``builder-inited``, before Sphinx looks for pages):
    :data:`CORE`) and of the numpy, sympy, SymEngine and Python versions. A cached result
    is reused only when its key matches exactly; the misses run in a process pool of two. A failure
    stops the build with the identity (erratum, equation) named.
-2. The reference chapters (``docs/reference/NN-family[-k].md``, at most :data:`PER_PAGE`
-   identities a page) and the fragments that "All identities", "Errata" and "Cookbook
-   concordance" include (``docs/_generated/``) are written from the records, as plain
+2. The reference pages, one for each topic of each family
+   (``docs/reference/<family>/<topic>.md``, the topics as the family's module declares them
+   in ``TOPICS``) and one for each family listing its topics
+   (``docs/reference/<family>/index.md``), and the fragments that "All identities",
+   "Errata" and "Cookbook concordance" include (``docs/_generated/``) are written from the
+   records, as plain
    MyST: nothing on them is executed. A file is rewritten only when its text changes, so
    Sphinx reads again only the pages whose records (or shown source) changed.
 
@@ -26,7 +29,6 @@ import hashlib
 import importlib
 import inspect
 import json
-import math
 import multiprocessing
 import os
 import re
@@ -58,14 +60,6 @@ CORE = tuple(
         "__init__",
     )
 )  # fmt: skip
-
-#: A family with more identities than this is split into pages of at most this many.
-PER_PAGE = 12
-#: ... and into pages whose sections weigh at most this much, as page_weight estimates it
-#: (on 51 identities, a section weighed 46-88 % of its estimate, 65 % on average). A page
-#: also carries about 160 kB of inlined stylesheets and 20-40 kB of navigation; the bound
-#: is 600 kB a page (tests/test_site.py): 160 + 40 + 0.88 x 420 = 570 kB at worst.
-PAGE_BUDGET = 420_000
 
 #: While False, Cookbook equations that nothing accounts for are listed as "not yet
 #: accounted for" on the concordance page (the catalog is being completed); set it to True
@@ -367,7 +361,7 @@ def _sizes(verification: dict, fixed: bool) -> str:
 
 
 def _source_path(qualified: str | None):
-    """(path relative to docs/reference, object name) for literalinclude, or None."""
+    """(path relative to a page in docs/reference/<family>/, object name) for literalinclude."""
     if not qualified or "<" in qualified:
         return None
     _, _, name = qualified.partition(".identities.")
@@ -377,7 +371,7 @@ def _source_path(qualified: str | None):
     path = PACKAGE / "identities" / f"{module}.py"
     if not obj or not path.is_file():
         return None
-    return f"../../src/gradref/identities/{module}.py", obj
+    return f"../../../src/gradref/identities/{module}.py", obj
 
 
 def _code_block(title: str, qualified: str | None, function) -> list[str]:
@@ -409,7 +403,8 @@ def _ref(target: str, known: set[str]) -> str:
 def identity_section(number: str, identity, record: dict, known: set[str]) -> list[str]:
     """The section of one identity, in the order its readers need it."""
     v = record["verification"]
-    lines = [f"({record['id']})=", f"## {number} {record['title']}", ""]
+    heading = f"{number} {record['title']}" if number else record["title"]
+    lines = [f"({record['id']})=", f"## {heading}", ""]
     lines += [
         f":::{{admonition}} ✔ Verified: `{record['id']}`",
         ":class: tip verified",
@@ -427,7 +422,7 @@ def identity_section(number: str, identity, record: dict, known: set[str]) -> li
     if record["exercise"]:
         ex = record["exercise"]
         lines += [
-            f"It answers exercise {{ref}}`{ex} <ex-{ex}>` of [sheet 01](../exercises/sheet01.md).",
+            f"It answers exercise {{ref}}`{ex} <ex-{ex}>` of [sheet 01](../../exercises/sheet01.md).",
             "",
         ]
     lines += [
@@ -508,7 +503,7 @@ def identity_section(number: str, identity, record: dict, known: set[str]) -> li
     lines.append(f"**Sources**: {sources}." if sources else "**Sources**: none given.")
     if record["cookbook"]:
         eqs = ", ".join(f"{{ref}}`eq. ({eq}) <cookbook-eq-{eq}>`" for eq in record["cookbook"])
-        lines.append(f"In the [Cookbook concordance](../concordance.md): {eqs}.")
+        lines.append(f"In the [Cookbook concordance](../../concordance.md): {eqs}.")
     lines.append("")
     fixed = v["fixed_dimension"]
     implementation = (
@@ -528,114 +523,218 @@ def identity_section(number: str, identity, record: dict, known: set[str]) -> li
         f"n = {', '.join(map(str, v['symbolic_dims']))}{implementation}.",
         "- **Notation and layout**: {ref}`conventions <conventions>`.",
         "",
+        f'<p class="gr-cite"><a class="gr-permalink" href="../../id/{record["id"]}.html">'
+        f"Link to this identity</a> (a permanent address) · Cite as: gradref {_version()}, "
+        f"“{_html_text(record['title'])}”, identity <code>{record['id']}</code>.</p>",
+        "",
     ]
     return lines
 
 
-def page_weight(record: dict) -> int:
-    """An estimate of the bytes an identity's section adds to its page.
+def _version() -> str:
+    from gradref import __version__
 
-    KaTeX writes about 60-140 bytes of HTML and MathML per character of LaTeX; the prose,
-    code listings and index entries add a few kB. It errs on the heavy side (see
-    PAGE_BUDGET).
-    """
-    math = [record["formula"], record["with"], *(m["latex"] for m in record["mistakes"])]
-    math += list(record["conventions"].values())
-    if record["hessian"]:
-        math.append(record["hessian"]["latex"])
-    if record["verification"]["general"]:
-        math.append(record["verification"]["general"]["latex"])
-    for text in (record["derivation"], record["assumptions"]):
-        math += re.findall(r"\$\$?(.+?)\$\$?", text, flags=re.S)
-    return 4000 + 110 * sum(len(m) for m in math)
+    return __version__
 
 
-def _split(weights: list[int]) -> list[int]:
-    """How many identities go on each page: at most PER_PAGE and PAGE_BUDGET a page."""
-    parts = max(math.ceil(len(weights) / PER_PAGE), math.ceil(sum(weights) / PAGE_BUDGET), 1)
-    while True:
-        share, sizes, count, load = sum(weights) / parts, [], 0, 0
-        for weight in weights:
-            if count and (load + weight / 2 > share or count == PER_PAGE):
-                sizes.append(count)
-                count, load = 0, 0
-            count, load = count + 1, load + weight
-        sizes.append(count)
-        if len(sizes) <= parts:
-            return sizes
-        parts += 1
+def _html_text(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def topics(family: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """The family's topic pages, as its module declares them: (slug, title, ids)."""
+    return importlib.import_module(f"gradref.identities.{family}").TOPICS
+
+
+def _front_matter(description: str) -> list[str]:
+    """MyST front matter: the page's meta description (what a shared link shows)."""
+    text = re.sub(r"\s+", " ", description).strip().replace('"', "'")
+    return ["---", "myst:", "  html_meta:", f'    description: "{text}"', "---", ""]
+
+
+def _source_of(family: str) -> str:
+    return f"src/gradref/identities/{family}.py"
 
 
 def chapter_files(records: Records) -> dict[str, str]:
-    """``{"reference/NN-family[-k]": text}`` for every family that has identities."""
+    """``{"reference/<family>/<topic>": text}`` for every topic of every family, and
+    ``"reference/<family>/index"``, the family's page listing its topics.
+
+    A page's address is its family and its topic's slug (``TOPICS`` in the family's module),
+    which do not change when chapters are added; each identity has, besides, the permanent
+    address ``id/<identity id>.html`` (docs/_ext/gradref_addresses.py).
+    """
     from gradref.catalog import FAMILIES, FAMILY_TITLES
 
     known = {r["id"] for r in records.identities} | {r["id"] for r in records.erratum_records}
-    by_family: dict[str, list] = {}
-    for identity, record in zip(records.catalog, records.identities, strict=True):
-        by_family.setdefault(identity.family, []).append((identity, record))
+    by_id = {
+        identity.id: (identity, record)
+        for identity, record in zip(records.catalog, records.identities, strict=True)
+    }
+    present = {identity.family for identity in records.catalog}
     files = {}
-    present = [family for family in FAMILIES if family in by_family]
-    for number, family in enumerate(present, start=1):
+    for family in FAMILIES:
+        if family not in present:
+            continue
         module = importlib.import_module(f"gradref.identities.{family}")
         intro = (module.__doc__ or "").strip().splitlines()[0]
-        members = by_family[family]
-        chunks, start = [], 0
-        for size in _split([page_weight(record) for _, record in members]):
-            chunks.append(members[start : start + size])
-            start += size
-        counter = 0
-        for part, chunk in enumerate(chunks, start=1):
-            name = f"{number:02d}-{family}" + (f"-{part}" if len(chunks) > 1 else "")
-            title = f"{number}. {FAMILY_TITLES[family]}"
-            if len(chunks) > 1:
-                first, last = counter + 1, counter + len(chunk)
-                title += f" ({number}.{first}–{number}.{last})"
+        family_title = FAMILY_TITLES[family]
+        declared = [
+            (slug, title, [i for i in ids if i in by_id]) for slug, title, ids in topics(family)
+        ]
+        declared = [(slug, title, ids) for slug, title, ids in declared if ids]
+        index = [
+            *_front_matter(
+                f"{family_title}: verified gradients, by topic — "
+                + "; ".join(title for _, title, _ in declared)
+                + "."
+            ),
+            GENERATED_NOTE.format(source=_source_of(family)),
+            "",
+            f"(chapter-{family})=",
+            f"# {family_title}",
+            "",
+            f"{intro} Its identities, by topic; each was verified by the build that made these "
+            "pages, and its section says how, and with what error.",
+            "",
+        ]
+        for slug, title, ids in declared:
+            index += [f"## [{title}]({slug}.md)", ""]
+            index += [f"- {{ref}}`{by_id[i][1]['title']} <{i}>`" for i in ids]
+            index.append("")
+        index += ["```{toctree}", ":hidden:", "", *(slug for slug, _, _ in declared), "```", ""]
+        files[f"reference/{family}/index"] = "\n".join(index)
+        for slug, title, ids in declared:
             lines = [
-                GENERATED_NOTE.format(source=f"src/gradref/identities/{family}.py"),
+                *_front_matter(
+                    f"{title} ({family_title}): "
+                    + "; ".join(by_id[i][1]["title"] for i in ids)
+                    + ". Each formula verified numerically and exactly, with numpy code."
+                ),
+                GENERATED_NOTE.format(source=_source_of(family)),
                 "",
-                *([f"(chapter-{family})=", ""] if part == 1 else []),
+                f"(topic-{family}-{slug})=",
                 f"# {title}",
                 "",
-                f"{intro} Shapes and layout follow the [conventions](../conventions.md): a "
-                "gradient has the shape of its variable, a Jacobian is outputs × inputs. Each "
-                "statement below was verified by the build that made this page; its last "
-                "paragraph says how, and with what error.",
+                f"In [{family_title}](index.md). {intro} Shapes and layout follow the "
+                "[conventions](../../conventions.md): a gradient has the shape of its variable, "
+                "a Jacobian is outputs × inputs. Each statement below was verified by the build "
+                "that made this page; its last paragraph says how, and with what error.",
                 "",
             ]
-            for identity, record in chunk:
-                counter += 1
-                lines += identity_section(f"{number}.{counter}", identity, record, known)
-            files[f"reference/{name}"] = "\n".join(lines)
+            for identity_id in ids:
+                identity, record = by_id[identity_id]
+                lines += identity_section("", identity, record, known)
+            files[f"reference/{family}/{slug}"] = "\n".join(lines)
     return files
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def page_of(chapters: dict[str, str]) -> dict[str, str]:
+    """The page (docname) that holds each identity's section."""
+    found = {}
+    for name, text in chapters.items():
+        for label in re.findall(r"^\(([a-z]+\.[A-Za-z0-9-]+)\)=$", text, flags=re.M):
+            found[label] = name
+    return found
+
+
+def reference_toctree(chapters: dict[str, str]) -> str:
+    """The home page's table of contents of the families (each lists its topics)."""
+    families = [name for name in chapters if name.endswith("/index")]
+    return "\n".join(
+        ["```{toctree}", ":maxdepth: 2", ":caption: Identities by topic", "", *families, "```", ""]
+    )
+
+
+def _html(text: str) -> str:
+    return (
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
+
+
+def _source_keys(record: dict) -> list[str]:
+    """The sources an identity cites, by their authors: what the catalog's filter offers."""
+    keys = []
+    for source in record["sources"]:
+        key = re.sub(r"^corrected from\s+", "", source.split(",")[0]).strip()
+        if key.startswith("Petersen & Pedersen"):
+            key = "The Matrix Cookbook (Petersen & Pedersen)"
+        if key and key not in keys:
+            keys.append(key)
+    return keys
+
+
+KINDS = {"gradient": "Gradient", "jacobian": "Jacobian", "vjp": "Reverse-mode rule"}
 
 
 def catalog_fragment(records: Records, chapters: dict[str, str]) -> str:
-    page_of = {}
-    for name, text in chapters.items():
-        for record in records.identities:
-            if f"({record['id']})=\n" in text:
-                page_of[record["id"]] = name
+    """The table of all identities, with filters (family, kind, source, words) that run in
+    the page (docs/_static/gradref-catalog.js): no server."""
+    from gradref.catalog import FAMILIES, FAMILY_TITLES
+
+    where = page_of(chapters)
+    titles = {}
+    for family in FAMILIES:
+        if any(r["family"] == family for r in records.identities):
+            for slug, title, _ids in topics(family):
+                titles[f"reference/{family}/{slug}"] = title
+    sources: dict[str, int] = {}
+    for record in records.identities:
+        for key in _source_keys(record):
+            sources[key] = sources.get(key, 0) + 1
+    options = lambda pairs: "".join(  # noqa: E731
+        f'<option value="{_html(value)}">{_html(label)}</option>' for value, label in pairs
+    )
+    families = [
+        (f, FAMILY_TITLES[f]) for f in FAMILIES if any(r["family"] == f for r in records.identities)
+    ]
+    kinds = [*KINDS.items(), ("hessian", "With a verified Hessian")]
+    ordered_sources = sorted(sources, key=lambda k: (-sources[k], k))
     lines = [
-        "| Identity | Title | Chapter | Largest relative error |",
-        "|---|---|---|---|",
+        '<form class="gr-filter" id="gr-catalog-filter" aria-controls="gr-catalog-table">',
+        '<label>Family <select name="family"><option value="">All families</option>'
+        + options(families)
+        + "</select></label>",
+        '<label>Kind <select name="kind"><option value="">All kinds</option>'
+        + options(kinds)
+        + "</select></label>",
+        '<label>Source <select name="source"><option value="">All sources</option>'
+        + options((k, f"{k} ({sources[k]})") for k in ordered_sources)
+        + "</select></label>",
+        '<label>Words <input type="search" name="words" autocomplete="off" '
+        'placeholder="title or id"></label>',
+        f'<p class="gr-filter-count" role="status"><span>{len(records.identities)}</span> of '
+        f"{len(records.identities)} identities</p>",
+        "</form>",
+        '<div class="gr-catalog-scroll"><table class="gr-catalog" id="gr-catalog-table">',
+        '<thead><tr><th scope="col">Identity</th><th scope="col">Title</th>'
+        '<th scope="col">Topic</th><th scope="col">Kind</th>'
+        '<th scope="col">Largest relative error</th></tr></thead><tbody>',
     ]
     for record in records.identities:
-        page = page_of[record["id"]]
-        number = page.split("/")[1].split("-")[0].lstrip("0")
-        from gradref.catalog import FAMILY_TITLES
-
-        chapter = f"{number}. {FAMILY_TITLES[record['family']]}"
+        page = where[record["id"]]
+        anchor = record["id"].lower().replace(".", "-")
+        kind = KINDS[record["kind"]] + (", Hessian" if record["hessian"] else "")
+        attributes = {
+            "family": record["family"],
+            "kind": record["kind"] + (" hessian" if record["hessian"] else ""),
+            "source": "|".join(_source_keys(record)),
+            "words": f"{record['id']} {record['title']}".lower(),
+        }
+        data = " ".join(f'data-{k}="{_html(v)}"' for k, v in attributes.items())
         lines.append(
-            f"| {{ref}}`{record['id']} <{record['id']}>` | {_cell(record['title'])} "
-            f"| {{doc}}`{chapter} <{page}>` "
-            f"| {_error(record['verification']['max_rel_error'])} |"
+            f'<tr {data}><td><a href="{page}.html#{anchor}"><code>{_html(record["id"])}</code></a></td>'
+            f"<td>{_html(record['title'])}</td>"
+            f'<td><a href="{page}.html">{_html(FAMILY_TITLES[record["family"]])} › '
+            f"{_html(titles[page])}</a></td><td>{kind}</td>"
+            f"<td>{_error(record['verification']['max_rel_error'])}</td></tr>"
         )
-    return "\n".join(lines) + "\n"
+    lines += ["</tbody></table></div>", '<script src="_static/gradref-catalog.js" defer></script>']
+    return "```{raw} html\n" + "\n".join(lines) + "\n```\n"
 
 
 def errata_fragment(records: Records) -> str:
@@ -747,6 +846,7 @@ def render(records: Records) -> dict[str, str]:
     return {
         **{f"{name}.md": text for name, text in chapters.items()},
         "_generated/catalog-table.md": catalog_fragment(records, chapters),
+        "_generated/reference-toctree.md": reference_toctree(chapters),
         "_generated/errata.md": errata_fragment(records),
         "_generated/concordance.md": concordance_fragment(records),
     }
@@ -755,10 +855,11 @@ def render(records: Records) -> dict[str, str]:
 def write_pages(files: dict[str, str]) -> list[str]:
     """Write the generated files that changed, remove stale chapters; what was written."""
     written = [name for name, text in files.items() if _write(DOCS / name, text)]
-    for stale in (DOCS / "reference").glob("*.md"):
-        if f"reference/{stale.name}" not in files:
+    for stale in (DOCS / "reference").rglob("*.md"):
+        name = stale.relative_to(DOCS).as_posix()
+        if name not in files:
             stale.unlink()
-            written.append(f"reference/{stale.name} (removed)")
+            written.append(f"{name} (removed)")
     return written
 
 
@@ -817,12 +918,13 @@ def _write_catalog_json(app, exception) -> None:
     _write(Path(app.outdir) / "catalog.json", text)
     # Sphinx leaves the output of a page that no longer exists: a chapter page removed (a
     # family split or renumbered) would stay published, with old content.
-    for page in (Path(app.outdir) / "reference").glob("*.html"):
-        if f"reference/{page.stem}" not in app.env.found_docs:
+    # (A redirect from an old address is written after this: docs/_ext/gradref_addresses.py.)
+    outdir = Path(app.outdir)
+    for page in (outdir / "reference").rglob("*.html"):
+        docname = page.relative_to(outdir).with_suffix("").as_posix()
+        if docname not in app.env.found_docs:
             page.unlink()
-            (Path(app.outdir) / "_sources" / "reference" / f"{page.stem}.md").unlink(
-                missing_ok=True
-            )
+            (outdir / "_sources" / f"{docname}.md").unlink(missing_ok=True)
 
 
 def setup(app):

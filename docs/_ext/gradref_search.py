@@ -7,7 +7,7 @@ Built with the site, run in the browser, no server (``docs/_ext/search/``):
   with respect to A": the kind of answer and the variable, which the ranking uses);
 - ``build.mjs`` indexes every identity (title, keywords, the formulas it is about, its
   symbols, chapter and topic, kind) and every section of the prose pages with MiniSearch,
-  and renders each identity's formula with KaTeX for the results;
+  and renders each identity's formula with KaTeX for the results (a file a family);
 - ``client.js`` searches as you type in the header's search box of every page, and on
   ``search.html?q=...``, whose results are links, best first.
 
@@ -62,10 +62,18 @@ def _code_spans(text: str) -> list[str]:
 
 def identity_documents(app) -> list[dict]:
     """What the index knows of each identity (from its verified record and its code)."""
+    from gradref_catalog import topics as topics_of
+
     from gradref.catalog import FAMILY_TITLES, get
 
     labels = app.env.get_domain("std").labels
-    topics = getattr(app, "gradref_topics", {})
+    families = {record["family"] for record in app.gradref_export["identities"]}
+    topics = {
+        identity_id: title
+        for family in families
+        for _slug, title, ids in topics_of(family)
+        for identity_id in ids
+    }
     documents = []
     for record in app.gradref_export["identities"]:
         if record["id"].lower() not in labels:  # a build of a part of the docs
@@ -164,10 +172,7 @@ def build_search(app, env) -> None:
     for name in SOURCES:
         digest.update((HERE / name).read_bytes())
     stamp = OUT / "stamp"
-    outputs = (
-        "gradref-search-loader.js", "gradref-search.js", "gradref-search-index.js",
-        "gradref-search-cards.js",
-    )  # fmt: skip
+    outputs = ("gradref-search-loader.js", "gradref-search.js", "gradref-search-index.js")
     if (
         stamp.is_file()
         and stamp.read_text() == digest.hexdigest()
@@ -181,6 +186,7 @@ def build_search(app, env) -> None:
             "gradref search: esbuild and node are needed (`nox -s docs` installs them into "
             "_build/npm)"
         )
+    shutil.rmtree(STATIC, ignore_errors=True)  # no family's formulas left from a past build
     STATIC.mkdir(parents=True, exist_ok=True)
     (OUT / "documents.json").write_text(text, encoding="utf-8")
     bundle_env = {**os.environ, "NODE_PATH": str(NPM)}

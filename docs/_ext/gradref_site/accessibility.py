@@ -8,6 +8,8 @@ page and checks each of these.
 
 from __future__ import annotations
 
+import re
+
 from docutils import nodes
 from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
 from sphinx.util.docutils import SphinxTranslator
@@ -81,9 +83,36 @@ def fix_exercises(app, doctree: nodes.document) -> None:
                 std.labels[name] = (docname, labelid, f"Exercise {number}")
 
 
+# -- The sidebar's toggles: named by what they open ---------------------------------------------
+# pydata-sphinx-theme (0.16) writes each expandable entry of the sidebar (a family, whose
+# topics it lists) as `<a>Family</a><details><summary>` with only a chevron icon in the
+# summary: a control with no name (axe-core: summary-name, serious). Each summary is named
+# after its entry: "Topics of Determinants". Remove when the theme names them.
+_TOGGLE = re.compile(
+    r'(<a class="(?:current )?reference internal"[^>]*>([^<]+)</a><details[^>]*>)<summary>'
+)
+
+
+def name_sidebar_toggles(app, pagename, templatename, context, doctree) -> None:
+    generate = context.get("generate_toctree_html")
+    if generate is None or getattr(generate, "_gradref_named", False):
+        return
+
+    def named(*args, **kwargs):
+        html = str(generate(*args, **kwargs))
+        return _TOGGLE.sub(
+            lambda m: f'{m.group(1)}<summary aria-label="Topics of {m.group(2).strip()}">', html
+        )
+
+    named._gradref_named = True
+    context["generate_toctree_html"] = named
+
+
 def setup(app) -> None:
     app.add_node(nodes.citation, override=True, html=(visit_citation, depart_citation))
     app.add_node(HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_HideCellInput))
     app.connect("doctree-read", fix_exercises, priority=600)
+    # after the theme's own html-page-context hook (priority 500), which adds the function
+    app.connect("html-page-context", name_sidebar_toggles, priority=600)
     # After sphinx-togglebutton's script, whose buttons it names.
     app.add_js_file("gradref-a11y.js", priority=800, loading_method="defer")

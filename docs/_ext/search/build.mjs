@@ -10,8 +10,9 @@
  *
  * - gradref-search-index.js: window.GRADREF_SEARCH_INDEX, a MiniSearch index (loadJS) of
  *   every document's terms, as terms.js reads them, with the fields a result shows;
- * - gradref-search-cards.js: window.GRADREF_SEARCH_CARDS, each identity's formula as KaTeX
- *   HTML (rendered here, at build time; the page's KaTeX stylesheet draws it).
+ * - gradref-search-cards-<family>.js: into window.GRADREF_SEARCH_CARDS, each identity's
+ *   formula as KaTeX HTML (rendered here, at build time; the page's KaTeX stylesheet draws
+ *   it), a file a family, loaded for the families that results are in.
  *
  * Both are scripts rather than JSON so that the site also searches when opened from disk
  * (file://), where a page may not fetch. They are loaded when a reader first uses search.
@@ -112,5 +113,17 @@ index.addAll(records);
 const script = (name, value) =>
   `window.${name} = ${JSON.stringify(value).replace(/<\//g, "<\\/")};\n`;
 writeFileSync(join(outdir, "gradref-search-index.js"), script("GRADREF_SEARCH_INDEX", index.toJSON()));
-writeFileSync(join(outdir, "gradref-search-cards.js"), script("GRADREF_SEARCH_CARDS", cards));
+// The formulas, one file a family: a page loads those of the families its results are in.
+const families = {};
+for (const [id, card] of Object.entries(cards)) {
+  const family = id.split(".")[0];
+  families[family] = { ...(families[family] || {}), [id]: card };
+}
+for (const [family, some] of Object.entries(families)) {
+  const text = JSON.stringify(some).replace(/<\//g, "<\\/");
+  writeFileSync(
+    join(outdir, `gradref-search-cards-${family}.js`),
+    `window.GRADREF_SEARCH_CARDS = Object.assign(window.GRADREF_SEARCH_CARDS || {}, ${text});\n`,
+  );
+}
 console.log(`gradref search: ${records.length} documents indexed`);

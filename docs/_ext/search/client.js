@@ -3,8 +3,8 @@
  * and on search.html?q=... (an address readers share: its results are links, best first).
  *
  * This script is loaded by loader.js when a reader first focuses a search box (or on the
- * search page); the index (gradref-search-index.js) and the formulas
- * (gradref-search-cards.js) are loaded by it then.
+ * search page); it loads the index (gradref-search-index.js) then, and the formulas of
+ * the families its results are in (gradref-search-cards-<family>.js) as they are shown.
  */
 
 import MiniSearch from "minisearch";
@@ -30,24 +30,36 @@ function loadScript(src) {
   });
 }
 
-/** The index, loaded once (with the formulas, which come after it and only for showing). */
+/** The index, loaded once. */
 export function loadIndex() {
   if (!loaded) {
-    const base = `${root()}_static/`;
-    const suffix = VERSION ? `?v=${VERSION}` : "";
-    loaded = loadScript(`${base}gradref-search-index.js${suffix}`).then(() => {
-      const index = MiniSearch.loadJS(window.GRADREF_SEARCH_INDEX, {
+    loaded = loadScript(`${root()}_static/gradref-search-index.js`).then(() =>
+      MiniSearch.loadJS(window.GRADREF_SEARCH_INDEX, {
         fields: FIELDS,
         storeFields: STORED,
         idField: "key",
         tokenize: (text) => text.split(" ").filter(Boolean),
         processTerm: (term) => term,
-      });
-      const cards = loadScript(`${base}gradref-search-cards.js${suffix}`).catch(() => null);
-      return { index, cards };
-    });
+      }),
+    );
   }
   return loaded;
+}
+
+const cardFiles = new Map(); // family -> its formulas' script, loading or loaded
+
+/** The formulas of the results' families (each family's file is loaded once). */
+function loadCards(results) {
+  const families = new Set(results.filter((r) => r.type === "identity").map((r) => r.id.split(".")[0]));
+  const waiting = [];
+  for (const family of families) {
+    if (!cardFiles.has(family)) {
+      const src = `${root()}_static/gradref-search-cards-${family}.js`;
+      cardFiles.set(family, loadScript(src).catch(() => null));
+    }
+    waiting.push(cardFiles.get(family));
+  }
+  return Promise.all(waiting);
 }
 
 function escape(text) {
@@ -105,20 +117,26 @@ function render(container, query, found, cards, { live }) {
   }
   container.innerHTML = parts.join("");
   container.dataset.query = query;
+  container.dataset.formulas = "";
 }
 
 async function run(container, query, options, typed) {
-  const { index, cards } = await loadIndex();
+  const index = await loadIndex();
   if (container.dataset.pending !== query) return; // a newer keystroke has taken over
   const found = search(index, query, { live: options.live, limit: options.live ? LIVE_LIMIT : PAGE_LIMIT });
   render(container, query, found, window.GRADREF_SEARCH_CARDS, options);
   // From the keystroke to the results on the page (the site's tests read it).
   container.dataset.ms = (performance.now() - typed).toFixed(2);
-  if (!window.GRADREF_SEARCH_CARDS) {
+  const cards = loadCards(found.results);
+  const missing = found.results.some((r) => r.type === "identity" && !(window.GRADREF_SEARCH_CARDS || {})[r.id]);
+  if (missing) {
     cards.then(() => {
-      if (container.dataset.query === query) render(container, query, found, window.GRADREF_SEARCH_CARDS, options);
+      if (container.dataset.query === query) {
+        render(container, query, found, window.GRADREF_SEARCH_CARDS, options);
+        container.dataset.formulas = "shown";
+      }
     });
-  }
+  } else container.dataset.formulas = "shown";
 }
 
 function attach(input, container, options) {

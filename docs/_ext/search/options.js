@@ -18,7 +18,7 @@ export const STORED = [
  * symbols (x, transpose, inv) and chapter say little on their own.
  */
 export const BOOST = {
-  title: 3, keywords: 3, lead: 1, formula: 8, parts: 5, symbols: 0.4, where: 1.5, kinds: 1.2, text: 1,
+  title: 3, keywords: 3, lead: 1, formula: 8, parts: 5, symbols: 0.4, where: 0.8, kinds: 1.2, text: 1,
 }; // prettier-ignore
 
 /** An identity outranks prose that matches as well (the reader wants the formula). */
@@ -45,6 +45,7 @@ export const CONVENTIONAL_BOOST = 1.15;
  */
 export const QUALIFIERS = [
   "symmetric", "spd", "diagonal", "triangular", "toeplitz", "orthogonal", "positive", "rule",
+  "multinomial",
 ]; // prettier-ignore
 export const SPECIAL_PENALTY = 0.8;
 
@@ -54,5 +55,5 @@ export const BM25 = { k: 1.2, b: 0.35, d: 0.5 };
 /** A reverse-mode rule ranks below a gradient unless the query asks for a backward rule. */
 export const UNASKED_BACKWARD = 0.85;
 
-/** Of two identities alike, the one in the chapter named after what the query names (trace). */
+/** Of two identities alike, the one in the chapter named by the query's words (trace). */
 export const HOME_BOOST = 1.1;

@@ -21,6 +21,8 @@ export function search(index, query, { live = false, limit = PAGE_LIMIT } = {}) 
   if (!terms.length) return { results: [], unmatched: [], asked };
   const wanted = wrt ? wrt.toLowerCase() : null;
   const qualifiers = wordTerms(query);
+  // the words of the query (not its formulas, symbols or very common words)
+  const named = asked.groups.filter((g) => g.terms.length === 1 && !/^[fcegp]:/.test(g.terms[0])).map((g) => g.terms[0]);
   const raw = index.search(terms.join(" "), {
     boost: BOOST,
     bm25: BM25,
@@ -36,7 +38,7 @@ export function search(index, query, { live = false, limit = PAGE_LIMIT } = {}) 
       } else if (wanted && doc.wrt) {
         if (doc.wrt.toLowerCase() === wanted) boost *= doc.wrt === wrt ? WRT_BOOST * 1.1 : WRT_BOOST;
       } else if (!wanted && CONVENTIONAL_WRT.includes(doc.wrt)) boost *= CONVENTIONAL_BOOST;
-      if ((doc.home || []).some((term) => terms.includes(term))) boost *= HOME_BOOST;
+      if (named.length && named.every((term) => (doc.home || []).includes(term))) boost *= HOME_BOOST;
       for (const special of doc.special || []) {
         if (!qualifiers.includes(wordTerms(special)[0])) boost *= SPECIAL_PENALTY;
       }

@@ -74,6 +74,7 @@ const PHRASES = [
   [/\bleast[\s-]*squares?\b|\bols\b/g, " leastsquares "],
   [/\bsecond[\s-]*(?:order\s+)?derivatives?\b|\bsecond[\s-]*order\b/g, " hessian "],
   [/\bmean[\s-]*squared?[\s-]*errors?\b/g, " mse "],
+  [/\bmaximum[\s-]*likelihood(?:[\s-]*estimat(?:ion|e|es|or|ors))?\b/g, " mle "],
   [/\bnegative[\s-]*log[\s-]*likelihoods?\b/g, " nll "],
   [/\blog[\s-]*likelihoods?\b/g, " loglikelihood "],
   [/\bkullback[\s-]*leibler\b/g, " kl "],
@@ -184,7 +185,7 @@ const CANONICAL = new Set([
   ...Object.values(SYNONYMS),
   "logdet", "crossentropy", "logsumexp", "layernorm", "batchnorm", "groupnorm", "rmsnorm",
   "leastsquares", "hessian", "mse", "nll", "loglikelihood", "kl", "softmax", "softplus",
-  "gaussian", "backward", "backprop", "l1", "l2", "jacobian", "relu", "gelu", "elu",
+  "gaussian", "backward", "backprop", "mle", "l1", "l2", "jacobian", "relu", "gelu", "elu",
 ]); // prettier-ignore
 
 // Words a query uses to say what kind of answer it wants.
@@ -356,7 +357,14 @@ export function formulaTerms(text) {
   return terms;
 }
 
+// Capitals that are words, not a product of matrices (NLL, MLE, SVD...).
+const ACRONYMS = new Set(
+  ("mle nll mse mae svd gp rbf cnn rnn lstm gru kl elbo vae pca lda qr lu sgd adam bce ols " +
+    "map em mlp glm lse ce ml ai nn relu gelu elu glu ntk hmm crf rmse").split(" "),
+);
+
 function isFormulaToken(token) {
+  if (ACRONYMS.has(token.replace(/^\(|\)$/g, "").toLowerCase())) return false;
   return (
     /[\^'|()[\]{}=+*/_\\<>]/.test(token) ||
     /^[-+]$|^[A-Za-z]{1,2}-[A-Za-z0-9]{1,2}$/.test(token) ||

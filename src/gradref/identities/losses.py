@@ -2506,17 +2506,23 @@ positive semidefinite and does not depend on the counts.
 #: Every identity of this module is in exactly one topic (tests/test_topics.py).
 TOPICS = (
     (
-        "regression",
-        "Regression losses",
+        "least-squares",
+        "Least-squares losses",
         (
             "losses.mse-prediction",
             "losses.least-squares-w",
             "losses.weighted-least-squares-w",
             "losses.generalized-least-squares-w",
             "losses.least-squares-matrix-W",
+            "losses.least-squares-hvp",
+        ),
+    ),
+    (
+        "regularised-robust",
+        "Ridge, Huber and Poisson regression",
+        (
             "losses.ridge-w",
             "losses.ridge-mean-w",
-            "losses.least-squares-hvp",
             "losses.huber-w",
             "losses.poisson-w",
         ),
