@@ -30,7 +30,6 @@ KNOWN_DISAGREEMENTS: set[str] = {
     "differentials.hadamard:conventions.numerator",
     "differentials.hadamard:mistake-1",
     "differentials.transpose:conventions.numerator",
-    "determinants.det-xtax:conventions.numerator",
     "higher.power-form:conventions.cookbook",
     "likelihoods.gaussian-nll-cholesky:mistake-3",
 }

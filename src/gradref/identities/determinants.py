@@ -1038,7 +1038,7 @@ $\det(M)\big(AXM^{-1} + A^\top XM^{-\top}\big)$, and $M^{-\top} = (X^\top A^\top
         ),
         conventions={
             "numerator": r"\frac{\partial \det(X^\top AX)}{\partial X} = \det(X^\top AX)"
-            r"\big((X^\top AX)^{-1}X^\top A^\top + (X^\top A^\top X)^{-1}X^\top A\big)",
+            r"\big((X^\top A^\top X)^{-1}X^\top A^\top + (X^\top AX)^{-1}X^\top A\big)",
         },
         related=("determinants.det-xtax-symmetric", "determinants.det-xtax-square"),
         cookbook=(54,),
