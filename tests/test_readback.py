@@ -31,7 +31,6 @@ KNOWN_DISAGREEMENTS: set[str] = {
     "differentials.hadamard:mistake-1",
     "differentials.transpose:conventions.numerator",
     "higher.power-form:conventions.cookbook",
-    "likelihoods.gaussian-nll-cholesky:mistake-3",
 }
 
 

@@ -428,7 +428,7 @@ and discards the upper one, which is not zero in general.
             "the gradient in the lower triangle only, presented as the gradient in all of L",
         ),
         Mistake(
-            r"L^{-1} (I - z z^\top)",
+            r"L^{-1} (I - r r^\top),\quad r = x - \mu",
             lambda x, mu, L: np.linalg.inv(L) @ (np.eye(x.size) - np.outer(x - mu, x - mu)),
             "L^-1 where L^-T belongs (and r r^T where z z^T)",
         ),
