@@ -29,7 +29,6 @@ ERRATA = errata()
 KNOWN_DISAGREEMENTS: set[str] = {
     "differentials.hadamard:conventions.numerator",
     "differentials.hadamard:mistake-1",
-    "differentials.transpose:conventions.numerator",
     "higher.power-form:conventions.cookbook",
 }
 

@@ -630,7 +630,7 @@ commutation matrix), and $d(X^\top) = (dX)^\top$ (eq. 44).
             ),
         ),
         conventions={
-            "numerator": r"J = K_{mn}\ \text{(the commutation matrix)}",
+            "numerator": r"J = K_{nm}\ \text{(the commutation matrix)}",
             "cookbook": r"\partial X^T = (\partial X)^T\ \text{(eq. 44)}",
         },
         related=("differentials.product-left",),
