@@ -27,8 +27,6 @@ ERRATA = errata()
 #: Displayed formulas known to disagree with their code, each fixed at the source in a
 #: commit of its own (the test below fails on each one until then).
 KNOWN_DISAGREEMENTS: set[str] = {
-    "differentials.hadamard:conventions.numerator",
-    "differentials.hadamard:mistake-1",
     "higher.power-form:conventions.cookbook",
 }
 
