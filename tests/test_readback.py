@@ -28,7 +28,11 @@ ERRATA = errata()
 #: commit of its own (the test below fails on each one until then).
 KNOWN_DISAGREEMENTS: set[str] = {
     "higher.power-form:conventions.cookbook",
+    "higher.power-gram:formula",
+    "determinants.logdet-pinv:hessian",
 }
+#: Errata forms known to disagree (as KNOWN_DISAGREEMENTS).
+KNOWN_ERRATA: set[str] = {"cookbook-2012-eq-92"}
 
 
 def _all_results():
@@ -61,7 +65,15 @@ def test_every_readable_displayed_formula_agrees_with_the_code(identity):
     assert not disagreements, "\n".join(f"{r.key}: {r.reason}" for r in disagreements)
 
 
-@pytest.mark.parametrize("erratum", ERRATA, ids=lambda e: e.id)
+@pytest.mark.parametrize(
+    "erratum",
+    [
+        pytest.param(e, id=e.id, marks=[pytest.mark.xfail(reason="known", strict=True)])
+        if e.id in KNOWN_ERRATA
+        else pytest.param(e, id=e.id)
+        for e in ERRATA
+    ],
+)
 def test_every_readable_erratum_form_agrees_with_its_code(erratum):
     disagreements = [r for r in readback_erratum(erratum) if r.status == "disagree"]
     assert not disagreements, "\n".join(f"{r.key}: {r.reason}" for r in disagreements)
@@ -198,6 +210,14 @@ def test_the_reader_names_what_it_cannot_read():
         read_latex(r"\text{the same}")
     with pytest.raises(Unreadable, match="derivative notation"):
         read_latex(r"\nabla f")
+
+
+def test_a_symbol_bound_twice_fails_the_check():
+    identity = gradref.get("traces.axb")  # X is p x ... : its sizes are named
+    wrong = dataclasses.replace(identity, formula=r"\nabla_X f = m A^\top B^\top,\quad m = 2")
+    (result,) = [r for r in readback(wrong) if r.field == "formula"]
+    assert result.status == "disagree"
+    assert "m bound twice" in result.reason
 
 
 def test_a_where_definition_is_read_and_evaluated():

@@ -578,9 +578,10 @@ def read_statement(latex: str, whole: bool = False) -> Statement:
         if _NOTE.match(clause) and clause.rstrip().endswith((")", "}")):
             notes.append(clause)
             inner = re.match(r"^\((.*)\)$", clause)
-            if inner and _definition(inner.group(1)):
-                name, params, body = _definition(inner.group(1))
-                definitions[name] = (params, body)
+            defined = _definition(inner.group(1)) if inner else None
+            if defined and not re.search(rf"(?<![A-Za-z\\]){re.escape(defined[0])}(?![A-Za-z])",
+                                         defined[2]):  # fmt: skip
+                definitions[defined[0]] = defined[1:]  # "(n = 2)"; "(A = A^T)" is an assumption
             continue
         if statement is None:
             defined = _definition(clause)
@@ -1242,7 +1243,6 @@ UNREADABLE: dict[str, str] = {
     'determinants.det-axb:conventions.cookbook': 'states another quantity (a differential or partials)',
     'determinants.logdet-gram:conventions.cookbook': 'states another quantity (a differential or partials)',
     'determinants.logdet-pinv:formula': 'undefined symbol X',
-    'determinants.logdet-pinv:hessian': 'undefined symbol X',
     'determinants.logdet-pinv:conventions.numerator': 'undefined symbol X',
     'determinants.logdet-pinv:mistake-1': 'undefined symbol X',
     'determinants.logdet-pinv:mistake-2': 'undefined symbol X',
@@ -1290,10 +1290,6 @@ UNREADABLE: dict[str, str] = {
     'linear.transposed-product:conventions.cookbook': 'index notation (an entry of an expression)',
     'quadratic.grad-x:conventions.cookbook': 'undefined symbol B',
     'quadratic.grad-A:mistake-1': 'undefined symbol o',
-    'quadratic.grad-x-symmetric:formula': 'A is defined in terms of itself',
-    'quadratic.grad-x-symmetric:hessian': 'A is defined in terms of itself',
-    'quadratic.grad-x-symmetric:conventions.numerator': 'A is defined in terms of itself',
-    'quadratic.grad-x-symmetric:mistake-1': 'A is defined in terms of itself',
     'quadratic.least-squares:conventions.cookbook': 'undefined symbol W',
     'quadratic.least-squares-A:conventions.cookbook': 'undefined symbol W',
     'quadratic.sum-squared:formula': 'a sum over a condition, not a range',
@@ -1312,7 +1308,6 @@ UNREADABLE: dict[str, str] = {
     'higher.jac-square:mistake-1': 'undefined symbol J',
     'higher.power-form:mistake-2': 'a sum over r without bounds',
     'higher.power-gram:conventions.cookbook': 'no statement',
-    'higher.power-gram:mistake-1': 'a sum over r without bounds',
     'higher.composite-bilinear:formula': 'no right-hand side',
     'higher.composite-bilinear:conventions.numerator': 'undefined symbol r',
     'higher.composite-bilinear:conventions.cookbook': 'no right-hand side',
@@ -1720,6 +1715,11 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
         expected = _expected_column(np.asarray(expected, dtype=float))
         definitions = {**extra_definitions.get("parsed", {}), **statement.definitions}
         unread = {**extra_definitions.get("unread", {}), **statement.unread_definitions}
+        twice = sorted((set(definitions) | set(unread)) & (set(dims) | set(env_values)))
+        if twice:
+            return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
+                               reason=f"{', '.join(twice)} bound twice: defined here and a size "
+                               f"or an input of the entry")  # fmt: skip
         env = Env(env_values, definitions, dims, unread=unread)
         for k, tree in enumerate(trees):
             last = k == len(trees) - 1
