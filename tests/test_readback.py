@@ -27,12 +27,10 @@ ERRATA = errata()
 #: Displayed formulas known to disagree with their code, each fixed at the source in a
 #: commit of its own (the test below fails on each one until then).
 KNOWN_DISAGREEMENTS: set[str] = {
-    "higher.power-form:conventions.cookbook",
-    "higher.power-gram:formula",
     "determinants.logdet-pinv:hessian",
 }
 #: Errata forms known to disagree (as KNOWN_DISAGREEMENTS).
-KNOWN_ERRATA: set[str] = {"cookbook-2012-eq-92"}
+KNOWN_ERRATA: set[str] = set()
 
 
 def _all_results():

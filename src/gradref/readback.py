@@ -1306,7 +1306,6 @@ UNREADABLE: dict[str, str] = {
     'higher.jac-square:conventions.numerator': 'a Kronecker product with I of no stated size',
     'higher.jac-square:conventions.cookbook': 'index notation (an entry of an expression)',
     'higher.jac-square:mistake-1': 'undefined symbol J',
-    'higher.power-form:mistake-2': 'a sum over r without bounds',
     'higher.power-gram:conventions.cookbook': 'no statement',
     'higher.composite-bilinear:formula': 'no right-hand side',
     'higher.composite-bilinear:conventions.numerator': 'undefined symbol r',
