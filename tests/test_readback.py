@@ -237,9 +237,6 @@ def _latex_fields():
         yield f"{erratum.id}:corrected", erratum.corrected
 
 
-@pytest.mark.xfail(
-    reason="known: quadratic.grad-A's first mistake is a non-raw string", strict=True
-)
 def test_no_latex_field_holds_a_control_character():
     found = [
         f"{key}: {unicodedata.name(ch, hex(ord(ch)))} at {latex.index(ch)}"

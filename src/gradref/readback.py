@@ -1285,7 +1285,6 @@ UNREADABLE: dict[str, str] = {
     'linear.transposed-product:conventions.numerator': 'derivative notation on the right-hand side',
     'linear.transposed-product:conventions.cookbook': 'index notation (an entry of an expression)',
     'quadratic.grad-x:conventions.cookbook': 'undefined symbol B',
-    'quadratic.grad-A:mistake-1': 'undefined symbol o',
     'quadratic.least-squares:conventions.cookbook': 'undefined symbol W',
     'quadratic.least-squares-A:conventions.cookbook': 'undefined symbol W',
     'quadratic.sum-squared:formula': 'a sum over a condition, not a range',

@@ -145,7 +145,7 @@ $df = x^\top dA\, x = \operatorname{tr}(x^\top dA\, x) = \operatorname{tr}(x x^\
         hessian_formula=r"\nabla_A^2\, x^\top A x = 0",
         mistakes=(
             Mistake(
-                "A x x^\top",
+                r"A x x^\top",
                 lambda A, x: A @ np.outer(x, x),
                 "keeps a factor A, as if differentiating a quadratic in A",
             ),
