@@ -246,7 +246,6 @@ def test_no_latex_field_holds_a_control_character():
     assert not found, "\n".join(found)
 
 
-@pytest.mark.xfail(reason="known: two entries titled 'Gradient of the trace'", strict=True)
 def test_titles_are_unique():
     seen: dict[str, str] = {}
     clashes = []

@@ -51,7 +51,7 @@ def grad_trace(X):
 register(
     Identity(
         id="differentials.trace",
-        title="Gradient of the trace",
+        title="Gradient of the trace with respect to X, from its differential",
         formula=r"\nabla_X \operatorname{tr}X = I",
         wrt="X",
         kind="gradient",
