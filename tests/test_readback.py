@@ -254,3 +254,28 @@ def test_titles_are_unique():
             clashes.append(f"{seen[identity.title]} and {identity.id}: {identity.title!r}")
         seen.setdefault(identity.title, identity.id)
     assert not clashes, "\n".join(clashes)
+
+
+# --- the build's record
+
+
+def test_the_record_carries_the_readback():
+    from gradref.record import entry_record
+
+    record = entry_record(gradref.get("traces.axb"))
+    assert "formula" in record["readback"]["agree"]
+    assert record["readback"]["fields"] == len(displayed_formulas(gradref.get("traces.axb")))
+
+
+def test_a_disagreement_fails_the_build_naming_entry_field_and_error():
+    from gradref.record import entry_record
+    from gradref.verify import VerificationError
+
+    identity = gradref.get("traces.axb")
+    wrong = dataclasses.replace(
+        identity, conventions={**identity.conventions, "numerator": r"(BA)^\top"}
+    )
+    with pytest.raises(
+        VerificationError, match=r"'traces.axb'.*conventions.numerator.*relative error"
+    ):
+        entry_record(wrong)
