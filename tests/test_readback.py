@@ -26,7 +26,7 @@ ERRATA = errata()
 
 #: Displayed formulas known to disagree with their code, each fixed at the source in a
 #: commit of its own (the test below fails on each one until then).
-KNOWN_DISAGREEMENTS: set[str] = set()
+KNOWN_DISAGREEMENTS: set[str] = {"losses.softmax-ce-batch:conventions.numerator"}
 #: Errata forms known to disagree (as KNOWN_DISAGREEMENTS).
 KNOWN_ERRATA: set[str] = set()
 
@@ -88,7 +88,7 @@ def test_each_unreadable_formula_is_listed_with_its_reason(results):
 
 def test_most_displayed_formulas_are_read(results):
     read = sum(r.status != "unreadable" for r in results)
-    assert read / len(results) >= 0.68, f"{read} of {len(results)} read"
+    assert read / len(results) >= 0.72, f"{read} of {len(results)} read"
 
 
 @pytest.mark.xfail(

@@ -82,7 +82,7 @@ _TOKEN = re.compile(
   | (?P<brace>\\\{|\\\})
   | (?P<cmd>\\[A-Za-z]+)
   | (?P<number>\d+\.\d+|\d)
-  | (?P<letter>[A-Za-z])
+  | (?P<letter>d[A-Z](?![a-z])|[A-Za-z])
   | (?P<op>[-+*/^_()\[\]{},=<>';:&.!])
   | (?P<bad>.)
     """,
@@ -100,6 +100,12 @@ class Tok:
 def tokenize(latex: str) -> list[Tok]:
     """The tokens of ``latex``, spacing dropped; a ``\\left``/``\\big`` sizer is dropped too."""
     latex = re.sub(r"\\operatorname\{vec\}_\{\\text\{row\}\}", r"\\operatorname{vecrow}", latex)
+    latex = re.sub(
+        r"\\operatorname\{softmax\}_\{\\text\{rows\}\}", r"\\operatorname{softmaxrows}", latex
+    )
+    latex = re.sub(
+        r"\\operatorname\{softmax\}_\{\\text\{cols?\}\}", r"\\operatorname{softmaxcols}", latex
+    )
     tokens = []
     for match in _TOKEN.finditer(latex):
         kind = match.lastgroup
@@ -122,7 +128,8 @@ GREEK = {
 #: Functions written as commands (``\det X``) or with ``\operatorname{...}``/``\mathrm{...}``.
 FUNCTIONS = {
     "det", "ln", "log", "exp", "tanh", "sin", "cos", "max", "min", "tr", "Tr", "diag", "vec",
-    "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow",
+    "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow", "softmaxrows",
+    "softmaxcols", "tril",
 }  # fmt: skip
 #: Commands that the reader refuses, with the reason shown on the "how checked" page.
 REFUSED = {
@@ -350,6 +357,9 @@ class _Reader:
         if base[0] == "norm":
             kind = self.braced_text()
             return ("norm", base[1], kind)
+        sub = self.braced_text()
+        if re.fullmatch(r"[a-z],:", sub):
+            return ("row", base, sub[0])
         raise Unreadable("index notation (an entry of an expression)")
 
     def atom(self):
@@ -491,7 +501,9 @@ _NOTE = re.compile(r"^(\\text\{|\(|\\big\(|\\ \()")
 
 def _strip_notes(latex: str) -> str:
     r"""``latex`` without its trailing notes: ``\ \text{(a row vector)}``, ``\quad (A = A^\top)``."""
-    latex = latex.strip()
+    latex = re.sub(
+        r"\\ *\\text\{\(.*$", "", latex.strip()
+    ).strip()  # "\ \text{(shaped like } W\text{)}"
     while True:
         changed = False
         for pattern in (r"\\ *\\text\{(?:[^{}]|\{[^{}]*\})*\}\s*$", r"\\ +\(\s*n \\times m\s*\)$",
@@ -530,7 +542,7 @@ _DEFINITION = re.compile(
 def _definition(clause: str):
     """``(name, parameters, right-hand side)`` if ``clause`` defines one symbol, else None."""
     match = _DEFINITION.match(clause)
-    if not match or "," in clause.partition("=")[0]:
+    if not match or "," in re.sub(r"\{[^{}]*\}", "", clause.partition("=")[0]):
         return None
     name = _name_of(match.group("name"), match.group("sub"), match.group("primes"))
     params = tuple(p.strip().lstrip("\\") for p in (match.group("params") or "").split(",") if p)
@@ -841,6 +853,9 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "vec": lambda M: np.asarray(M).reshape(-1, 1, order="F"),
     "vecrow": lambda M: np.asarray(M).reshape(-1, 1),
     "softmax": lambda v: _softmax(v),
+    "softmaxrows": lambda M: np.array([np.ravel(_softmax(row)) for row in np.asarray(M)]),
+    "softmaxcols": lambda M: np.array([np.ravel(_softmax(c)) for c in np.asarray(M).T]).T,
+    "tril": lambda M: np.tril(M),
     "max": lambda a, b=None: np.maximum(a, b) if b is not None else np.max(a),
     "min": lambda a, b=None: np.minimum(a, b) if b is not None else np.min(a),
     "normal": _normal,
@@ -886,7 +901,24 @@ class Env:
                                  f"{self.unread[key]}")  # fmt: skip
             if key in self.values:
                 return self.values[key]
+        if sub is None:
+            for key, (params, tree) in self.definitions.items():
+                if not params and key.startswith(name + "_") and key.endswith(",:"):
+                    return self._rows(key, tree)
         return None
+
+    def _rows(self, key: str, tree):
+        """``P_{i,:} = f(Z_{i,:})``: a matrix defined row by row."""
+        if key not in self.cache:
+            index = key.rpartition("_")[2].split(",")[0]
+            rows = []
+            for i in range(1, _index_range(tree, index, self) + 1):
+                inner = dataclasses.replace(
+                    self, values={**self.values, index: np.asarray(float(i))}, cache={}
+                )
+                rows.append(np.ravel(evaluate(tree, inner)))
+            self.cache[key] = np.array(rows)
+        return self.cache[key]
 
 
 def _index_value(array, index: int, name: str):
@@ -914,12 +946,13 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
         return _scale(v, -1.0) if isinstance(v, Lazy) else -v
     if kind in ("add", "sub"):
         a = evaluate(tree[1], env, target)
-        b = evaluate(tree[2], env, target)
+        b = evaluate(tree[2], env, _shape_of(a) or target)
         return _add(a, b, 1 if kind == "add" else -1)
     if kind == "product":
         return _product(tree[1:], env, target)
     if kind in ("hadamard", "divide", "times", "slash"):
-        a, b = evaluate(tree[1], env), evaluate(tree[2], env)
+        a = evaluate(tree[1], env, target if kind in ("hadamard", "divide") else None)
+        b = evaluate(tree[2], env, _shape_of(a) if kind in ("hadamard", "divide") else None)
         if isinstance(a, Lazy) and isinstance(b, Lazy):
             raise Unreadable("an elementwise product of I or 1 without a size")
         if isinstance(a, Lazy):
@@ -1001,7 +1034,19 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
         return _sum(tree, env, target)
     if kind == "compare":
         raise Unreadable("a comparison where a value was expected")
+    if kind == "row":
+        array, index = evaluate(tree[1], env), env.lookup(tree[2], None)
+        if index is None or np.ndim(array) != 2:
+            raise Unreadable(f"a row {tree[2]} of what is not a matrix")
+        return _index_value(array, int(index), "a matrix")
     raise Unreadable(f"cannot evaluate {kind}")
+
+
+def _shape_of(value) -> tuple[int, ...] | None:
+    """The shape of a concrete array (not a scalar): a target for its neighbour's I or 1."""
+    if isinstance(value, Lazy) or _is_scalar(value):
+        return None
+    return np.shape(value)
 
 
 def _symbol(tree, env: Env):
@@ -1010,7 +1055,8 @@ def _symbol(tree, env: Env):
     if found is not None:
         return found
     if sub is not None:
-        index = env.lookup(sub, None) if len(sub) == 1 else None
+        row = sub.split(",")[0] if sub.endswith(",:") else sub
+        index = env.lookup(row, None) if len(row) == 1 else None
         if index is not None and np.ndim(index) == 0 and float(index).is_integer():
             array = env.lookup(name, None)
             if array is None and name.islower():
@@ -1155,14 +1201,20 @@ def _index_range(tree, index: str, env: Env) -> int:
     sizes = set()
 
     def walk(node):
-        if not isinstance(node, tuple):
+        if not isinstance(node, tuple) or not node:
             return
-        if node and node[0] == "sym" and node[2] == index:
+        if isinstance(node[0], tuple):  # the arguments of a call
+            for child in node:
+                walk(child)
+            return
+        if node and node[0] == "sym" and node[2] in (index, f"{index},:"):
             array = env.lookup(node[1], None)
             if array is None and node[1].islower():
                 array = env.lookup(node[1].upper(), None)
             if array is not None and np.ndim(array) >= 1:
                 sizes.add(np.shape(array)[0])
+        if node and node[0] == "row" and node[2] == index:
+            sizes.add(np.shape(evaluate(node[1], env))[0])
         for child in node[1:]:
             if isinstance(child, tuple):
                 walk(child)
@@ -1250,7 +1302,7 @@ UNREADABLE: dict[str, str] = {
     'determinants.det-power:mistake-2': 'undefined symbol k',
     'inverses.scalar-parameter:conventions.cookbook': 'no right-hand side',
     'inverses.entrywise:formula': 'index notation (an entry of an expression)',
-    'inverses.entrywise:conventions.numerator': 'undefined symbol d',
+    'inverses.entrywise:conventions.numerator': 'undefined symbol dX',
     'inverses.entrywise:mistake-1': 'index notation (an entry of an expression)',
     'inverses.entrywise:mistake-2': 'index notation (an entry of an expression)',
     'inverses.function-of-inverse:formula': 'no right-hand side',
@@ -1312,14 +1364,11 @@ UNREADABLE: dict[str, str] = {
     'higher.rayleigh:formula': 'undefined symbol rho',
     'higher.rayleigh:hessian': 'undefined symbol rho',
     'higher.rayleigh:conventions.numerator': 'undefined symbol rho',
-    'traces.power3:conventions.cookbook': 'prose inside the formula',
-    'traces.ax3:conventions.cookbook': 'prose inside the formula',
-    'traces.quartic:hessian': 'undefined symbol d',
-    'traces.inv-congruence:hessian': 'undefined symbol d',
-    'traces.inv-ratio:hessian': 'undefined symbol d',
+    'traces.power3:conventions.cookbook': 'undefined symbol k',
+    'traces.ax3:conventions.cookbook': 'undefined symbol k',
     'traces.inv-shifted-ratio:hessian': 'undefined symbol N',
     'traces.inv-shifted-ratio:conventions.cookbook': 'prose inside the formula',
-    'traces.exp:conventions.cookbook': 'prose inside the formula',
+    'traces.exp:conventions.cookbook': 'undefined symbol f',
     'norms.unit-vector:conventions.numerator': 'no statement',
     'norms.frobenius:hessian': "cannot read '\\rangle' at 38",
     'structured.symmetric-gradient:conventions.cookbook': 'states another quantity (a differential or partials)',
@@ -1417,45 +1466,22 @@ UNREADABLE: dict[str, str] = {
     'activations.mish:mistake-1': 'undefined symbol zeta',
     'activations.mish:mistake-2': 'undefined symbol zeta',
     'softmax.lse:mistake-2': 'undefined symbol e_{\\arg\\max_ix_i}',
-    'softmax.softmax-jacobian:conventions.numerator': 'prose inside the formula',
-    'softmax.log-softmax-jacobian:conventions.numerator': 'prose inside the formula',
-    'softmax.temperature-jacobian:conventions.numerator': 'prose inside the formula',
     'softmax.lse-rows:formula': 'undefined symbol P',
     'softmax.lse-rows:hessian': 'undefined symbol P',
-    'softmax.lse-rows:conventions.numerator': 'prose inside the formula',
+    'softmax.lse-rows:conventions.numerator': 'undefined symbol P',
     'softmax.lse-rows:mistake-1': 'no statement',
     'softmax.rowwise-jacobian:formula': 'undefined symbol delta_{ik}',
     'softmax.rowwise-jacobian:conventions.numerator': 'no statement',
     'softmax.rowwise-jacobian:mistake-1': "undefined symbol P'",
-    'losses.least-squares-matrix-W:conventions.numerator': 'no statement',
     'losses.bce-logits:mistake-1': 'no statement',
     'losses.logistic-hvp:hessian': 'cannot read "\'" at 48',
-    'losses.softmax-ce-batch:formula': 'undefined symbol P',
-    'losses.softmax-ce-batch:hessian': 'undefined symbol P',
-    'losses.softmax-ce-batch:conventions.numerator': 'undefined symbol P',
-    'losses.softmax-ce-batch:mistake-1': 'undefined symbol P',
-    'losses.softmax-ce-batch:mistake-2': "cannot read '_' at 35",
-    'losses.multinomial-W-kd:formula': 'undefined symbol P',
-    'losses.multinomial-W-kd:hessian': 'undefined symbol P',
-    'losses.multinomial-W-kd:conventions.numerator': 'prose inside the formula',
-    'losses.multinomial-W-kd:mistake-1': 'undefined symbol P',
-    'losses.multinomial-W-kd:mistake-2': 'undefined symbol P',
-    'losses.multinomial-W-dk:formula': 'undefined symbol P',
-    'losses.multinomial-W-dk:hessian': 'undefined symbol P',
-    'losses.multinomial-W-dk:conventions.numerator': 'prose inside the formula',
-    'losses.multinomial-W-dk:mistake-1': 'undefined symbol P',
-    'losses.multinomial-W-dk:mistake-2': 'undefined symbol P',
     'losses.kl-p-logits:hessian': "unknown operator 'KL'",
     'losses.huber-w:formula': 'undefined symbol psi_{\\delta}',
     'losses.huber-w:hessian': 'a comparison where a value was expected',
     'losses.huber-w:conventions.numerator': 'undefined symbol psi_{\\delta}',
     'losses.squared-hinge-w:hessian': 'a comparison where a value was expected',
     'losses.squared-hinge-w:mistake-1': 'a comparison where a value was expected',
-    'layers.affine-weight:conventions.numerator': 'prose inside the formula',
     'layers.affine-bias:formula': 'undefined symbol ybar_{i}',
-    'layers.affine-input:conventions.numerator': 'prose inside the formula',
-    'layers.affine-col-weight:conventions.numerator': 'prose inside the formula',
-    'layers.affine-col-input:conventions.numerator': 'prose inside the formula',
     'layers.mlp-w2:formula': 'undefined symbol y',
     'layers.mlp-w2:conventions.numerator': 'undefined symbol y',
     'layers.mlp-w2:mistake-1': 'undefined symbol y',
@@ -1472,51 +1498,38 @@ UNREADABLE: dict[str, str] = {
     'layers.mlp-b1:mistake-1': 'no statement',
     'layers.mlp-b1:mistake-2': 'undefined symbol y',
     'layers.layernorm-input:formula': 'undefined symbol sigma_{i}',
-    'layers.layernorm-input:conventions.numerator': 'prose inside the formula',
+    'layers.layernorm-input:conventions.numerator': 'undefined symbol Xbar',
     'layers.layernorm-input:mistake-1': 'undefined symbol sigma_{i}',
     'layers.layernorm-input:mistake-2': 'undefined symbol sigma_{i}',
     'layers.layernorm-gamma:formula': 'undefined symbol ybar_{i}',
-    'layers.layernorm-gamma:conventions.numerator': 'prose inside the formula',
+    'layers.layernorm-gamma:conventions.numerator': 'undefined symbol gammabar',
     'layers.layernorm-gamma:mistake-1': 'undefined symbol ybar_{i}',
     'layers.layernorm-gamma:mistake-2': 'undefined symbol Xhat',
     'layers.layernorm-beta:formula': 'undefined symbol ybar_{i}',
-    'layers.layernorm-beta:conventions.numerator': 'prose inside the formula',
     'layers.layernorm-beta:mistake-2': 'a sum over i without bounds',
     'layers.batchnorm-input:formula': 'undefined symbol sigma_{j}',
-    'layers.batchnorm-input:conventions.numerator': 'prose inside the formula',
+    'layers.batchnorm-input:conventions.numerator': 'undefined symbol Xbar',
     'layers.batchnorm-input:mistake-1': 'undefined symbol sigma',
     'layers.batchnorm-input:mistake-2': 'no statement',
     'layers.batchnorm-gamma:formula': 'undefined symbol Xhat',
-    'layers.batchnorm-gamma:conventions.numerator': 'prose inside the formula',
+    'layers.batchnorm-gamma:conventions.numerator': 'undefined symbol gammabar',
     'layers.batchnorm-gamma:mistake-1': 'no statement',
     'layers.batchnorm-gamma:mistake-2': 'undefined symbol Xhat',
-    'layers.batchnorm-beta:conventions.numerator': 'prose inside the formula',
     'layers.batchnorm-beta:mistake-2': 'undefined symbol sigma',
-    'layers.attention-q:formula': "P is defined by what the reader cannot read: cannot read '_' at 22",
-    'layers.attention-q:conventions.numerator': 'prose inside the formula',
-    'layers.attention-q:mistake-1': "P is defined by what the reader cannot read: cannot read '_' at 22",
-    'layers.attention-q:mistake-2': "P is defined by what the reader cannot read: cannot read '_' at 22",
-    'layers.attention-k:formula': "P is defined by what the reader cannot read: cannot read '_' at 22",
-    'layers.attention-k:conventions.numerator': 'prose inside the formula',
-    'layers.attention-k:mistake-1': "P is defined by what the reader cannot read: cannot read '_' at 22",
-    'layers.attention-k:mistake-2': "P is defined by what the reader cannot read: cannot read '_' at 22",
-    'layers.attention-v:formula': "P is defined by what the reader cannot read: cannot read '_' at 22",
-    'layers.attention-v:conventions.numerator': 'prose inside the formula',
-    'layers.attention-v:mistake-1': "P is defined by what the reader cannot read: cannot read '_' at 22",
-    'layers.attention-v:mistake-2': "P is defined by what the reader cannot read: cannot read '_' at 22",
+    'layers.attention-q:conventions.numerator': 'undefined symbol Qbar',
+    'layers.attention-k:conventions.numerator': 'undefined symbol Kbar',
     'layers.conv1d-input:formula': "cannot read '*' at 8",
-    'layers.conv1d-input:conventions.numerator': 'prose inside the formula',
+    'layers.conv1d-input:conventions.numerator': 'undefined symbol xbar',
     'layers.conv1d-input:mistake-1': 'no statement',
     'layers.conv1d-input:mistake-2': 'prose inside the formula',
     'layers.conv1d-kernel:formula': 'ybar indexed out of range',
-    'layers.conv1d-kernel:conventions.numerator': 'prose inside the formula',
+    'layers.conv1d-kernel:conventions.numerator': 'undefined symbol wbar',
     'layers.conv1d-kernel:mistake-1': 'no statement',
     'layers.conv1d-kernel:mistake-2': 'prose inside the formula',
-    'layers.relu:conventions.numerator': 'prose inside the formula',
+    'layers.relu:conventions.numerator': 'undefined symbol Xbar',
     'likelihoods.gaussian-nll-sigma:conventions.numerator': 'prose inside the formula',
     'likelihoods.gaussian-nll-sigma:mistake-3': 'undefined symbol r',
     'likelihoods.gaussian-nll-cholesky:conventions.numerator': 'no statement',
-    'likelihoods.gaussian-nll-cholesky:mistake-2': "unknown operator 'tril'",
     'likelihoods.gaussian-nll-mean-sigma:mistake-2': 'undefined symbol xbar',
     'likelihoods.kl-gauss-mu1:conventions.numerator': 'no statement',
     'likelihoods.kl-gauss-mu2:conventions.numerator': 'no statement',
@@ -1537,7 +1550,7 @@ UNREADABLE: dict[str, str] = {
     'likelihoods.gaussian-natural-eta2:hessian': 'no statement',
     'likelihoods.gaussian-natural-eta2:conventions.numerator': 'prose inside the formula',
     'adjoints.cholesky:formula': "L is defined by what the reader cannot read: unknown operator 'chol'",
-    'adjoints.cholesky:mistake-1': "unknown operator 'tril'",
+    'adjoints.cholesky:mistake-1': "L is defined by what the reader cannot read: unknown operator 'chol'",
     'adjoints.cholesky:mistake-2': "L is defined by what the reader cannot read: unknown operator 'chol'",
     'adjoints.eigenvalues:formula': 'undefined symbol U',
     'adjoints.eigenvalues:mistake-1': 'undefined symbol U',
