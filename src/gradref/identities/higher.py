@@ -471,6 +471,7 @@ register(
         title="Gradient of a quotient of two quadratic forms",
         formula=r"\nabla_x \frac{(Ax)^\top (Ax)}{(Bx)^\top (Bx)} = 2\frac{A^\top A x}"
         r"{x^\top B^\top B x} - 2\frac{x^\top A^\top A x\, B^\top B x}{(x^\top B^\top B x)^2}",
+        where=(r"u = x^\top A^\top A x", r"v = x^\top B^\top B x"),
         wrt="x",
         kind="gradient",
         value=quadratic_ratio,

@@ -2193,7 +2193,9 @@ symmetric, that is when $A$ is, do the twins coincide and give the printed facto
         hessian=hessian_trace_inv_shifted_ratio,
         hessian_formula=r"\nabla_X^2 f[V] = -CVW - CX\,dW + BV(P + P^\top) + BX(dP + dP^\top),"
         r"\quad P = M^{-1},\ W = PNP + P^\top NP^\top,\ dP = -P\,dM\,P,"
-        r"\ dM = V^\top CX + X^\top CV,\ dN = V^\top BX + X^\top BV",
+        r"\ dM = V^\top CX + X^\top CV,\ dN = V^\top BX + X^\top BV,\ N = X^\top BX,"
+        r"\ dW = dP\,NP + P\,dN\,P + PN\,dP + dP^\top NP^\top + P^\top dN\,P^\top"
+        r" + P^\top N\,dP^\top",
         mistakes=(
             Mistake(
                 r"-2CXM^{-1}X^\top BXM^{-1} + 2BXM^{-1}",
