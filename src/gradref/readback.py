@@ -129,7 +129,7 @@ GREEK = {
 FUNCTIONS = {
     "det", "ln", "log", "exp", "tanh", "sin", "cos", "max", "min", "tr", "Tr", "diag", "vec",
     "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow", "softmaxrows",
-    "softmaxcols", "tril",
+    "softmaxcols", "tril", "erf",
 }  # fmt: skip
 #: Commands that the reader refuses, with the reason shown on the "how checked" page.
 REFUSED = {
@@ -589,7 +589,7 @@ def read_statement(latex: str, whole: bool = False) -> Statement:
         clause = _strip_notes(clause)
         if not clause:
             continue
-        if _NOTE.match(clause) and clause.rstrip().endswith((")", "}")):
+        if statement is not None and _NOTE.match(clause) and clause.rstrip().endswith((")", "}")):
             notes.append(clause)
             inner = re.match(r"^\((.*)\)$", clause)
             defined = _definition(inner.group(1)) if inner else None
@@ -783,7 +783,7 @@ def _normal(x, m, S):
     x, m, S = _as_column(x), _as_column(m), np.asarray(S)
     r = x - m
     n = r.shape[0]
-    quad = float(r.T @ np.linalg.solve(S, r))
+    quad = (r.T @ np.linalg.solve(S, r)).item()
     return np.asarray(np.exp(-0.5 * quad) / math.sqrt((2 * math.pi) ** n * np.linalg.det(S)))
 
 
@@ -846,6 +846,7 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "abs": _elementwise(np.abs),
     "sigma": _elementwise(lambda v: 1.0 / (1.0 + np.exp(-v))),
     "sign": _elementwise(np.sign),
+    "erf": _elementwise(np.vectorize(math.erf)),
     "tr": _matrix_fn(np.trace, "tr"),
     "Tr": _matrix_fn(np.trace, "tr"),
     "det": _matrix_fn(np.linalg.det, "det"),
@@ -1061,8 +1062,8 @@ def _symbol(tree, env: Env):
         index = env.lookup(row, None) if len(row) == 1 else None
         if index is not None and np.ndim(index) == 0 and float(index).is_integer():
             array = env.lookup(name, None)
-            if array is None and name.islower():
-                array = env.lookup(name.upper(), None)
+            if array is None and name[:1].islower():
+                array = env.lookup(name[:1].upper() + name[1:], None)
             if array is not None and np.ndim(array) >= 1:
                 return _index_value(array, int(index), name)
         if name == "I" and sub in env.dims:
@@ -1211,8 +1212,8 @@ def _index_range(tree, index: str, env: Env) -> int:
             return
         if node and node[0] == "sym" and node[2] in (index, f"{index},:"):
             array = env.lookup(node[1], None)
-            if array is None and node[1].islower():
-                array = env.lookup(node[1].upper(), None)
+            if array is None and node[1][:1].islower():
+                array = env.lookup(node[1][:1].upper() + node[1][1:], None)
             if array is not None and np.ndim(array) >= 1:
                 sizes.add(np.shape(array)[0])
         if node and node[0] == "row" and node[2] == index:
@@ -1266,42 +1267,36 @@ UNREADABLE: dict[str, str] = {
     'rules.chain-univariate:mistake-1': 'a rule over functions (f, h1, h2), not a formula of arrays',
     'rules.chain-parametrized:conventions.numerator': 'a rule over functions (phi, loss), not a formula of arrays',
     'rules.chain-parametrized:mistake-1': 'a rule over functions (phi, loss), not a formula of arrays',
-    'differentials.trace:conventions.cookbook': 'no right-hand side',
+    'differentials.trace:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'differentials.product-left:formula': 'undefined symbol delta_{ki}',
-    'differentials.product-left:conventions.cookbook': 'no right-hand side',
+    'differentials.product-left:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'differentials.product-right:formula': 'undefined symbol X_{ki}',
-    'differentials.product-right:conventions.cookbook': 'no right-hand side',
+    'differentials.product-right:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'differentials.hadamard:formula': 'undefined symbol delta_{ki}',
-    'differentials.hadamard:conventions.cookbook': 'no right-hand side',
+    'differentials.hadamard:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'differentials.kronecker-left:formula': 'undefined symbol delta_{ai}',
-    'differentials.kronecker-left:conventions.cookbook': 'no right-hand side',
+    'differentials.kronecker-left:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'differentials.kronecker-left:mistake-1': 'undefined symbol E_{ij}',
     'differentials.kronecker-right:formula': 'undefined symbol X_{ac}',
-    'differentials.kronecker-right:conventions.cookbook': 'no right-hand side',
+    'differentials.kronecker-right:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'differentials.kronecker-right:mistake-1': 'undefined symbol E_{ij}',
     'differentials.inverse:formula': 'index notation (an entry of an expression)',
-    'differentials.inverse:conventions.cookbook': 'index notation (an entry of an expression)',
+    'differentials.inverse:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'differentials.inverse:mistake-1': 'index notation (an entry of an expression)',
-    'differentials.inverse:mistake-2': 'no statement',
+    'differentials.inverse:mistake-2': 'index notation (an entry of an expression)',
     'differentials.det-adjugate:hessian': 'prose inside the formula',
-    'differentials.det-adjugate:conventions.cookbook': 'no right-hand side',
+    'differentials.det-adjugate:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'differentials.transpose:formula': 'undefined symbol delta_{li}',
     'differentials.transpose:conventions.cookbook': 'no right-hand side',
     'differentials.transpose:mistake-1': 'undefined symbol delta_{ki}',
-    'determinants.logdet:conventions.cookbook': 'no right-hand side',
+    'determinants.logdet:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'determinants.det-path:formula': 'no right-hand side',
     'determinants.det-path:hessian': 'undefined symbol Y',
     'determinants.det-path:conventions.cookbook': 'no right-hand side',
     'determinants.det-path:mistake-1': 'undefined symbol Y',
     'determinants.det-path:mistake-2': "undefined symbol Y'",
-    'determinants.det-axb:conventions.cookbook': 'states another quantity (a differential or partials)',
-    'determinants.logdet-gram:conventions.cookbook': 'states another quantity (a differential or partials)',
-    'determinants.det-power:formula': 'undefined symbol k',
-    'determinants.det-power:hessian': 'undefined symbol k',
-    'determinants.det-power:conventions.numerator': 'undefined symbol k',
-    'determinants.det-power:conventions.cookbook': 'undefined symbol k',
-    'determinants.det-power:mistake-1': 'undefined symbol k',
-    'determinants.det-power:mistake-2': 'undefined symbol k',
+    'determinants.det-axb:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
+    'determinants.logdet-gram:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'inverses.scalar-parameter:conventions.cookbook': 'no right-hand side',
     'inverses.entrywise:formula': 'index notation (an entry of an expression)',
     'inverses.entrywise:conventions.numerator': 'undefined symbol dX',
@@ -1313,7 +1308,7 @@ UNREADABLE: dict[str, str] = {
     'eigenvalues.largest:formula': 'undefined symbol v',
     'eigenvalues.largest:hessian': 'undefined symbol lambda_{\\max}',
     'eigenvalues.largest:conventions.numerator': 'undefined symbol v',
-    'eigenvalues.largest:conventions.cookbook': 'no right-hand side',
+    'eigenvalues.largest:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'eigenvalues.largest:mistake-1': 'undefined symbol v',
     'eigenvalues.largest:mistake-2': 'undefined symbol lambda_{\\max}',
     'eigenvalues.smallest:formula': 'undefined symbol v',
@@ -1343,7 +1338,6 @@ UNREADABLE: dict[str, str] = {
     'quadratic.least-squares-A:conventions.cookbook': 'undefined symbol W',
     'quadratic.sum-squared:formula': 'a sum over a condition, not a range',
     'quadratic.sum-squared:conventions.cookbook': 'a sum over a condition, not a range',
-    'quadratic.affine-quadratic-X:mistake-2': 'no statement',
     'quadratic.jac-XTBX:formula': 'index notation (an entry of an expression)',
     'quadratic.jac-XTBX:conventions.numerator': 'derivative notation on the right-hand side',
     'quadratic.jac-XTBX:conventions.cookbook': 'index notation (an entry of an expression)',
@@ -1355,53 +1349,47 @@ UNREADABLE: dict[str, str] = {
     'higher.jac-square:conventions.numerator': 'a Kronecker product with I of no stated size',
     'higher.jac-square:conventions.cookbook': 'index notation (an entry of an expression)',
     'higher.jac-square:mistake-1': 'undefined symbol J',
-    'higher.power-gram:conventions.cookbook': 'no statement',
+    'higher.power-gram:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'higher.composite-bilinear:formula': 'no right-hand side',
     'higher.composite-bilinear:conventions.numerator': 'undefined symbol r',
     'higher.composite-bilinear:conventions.cookbook': 'no right-hand side',
     'higher.composite-bilinear:mistake-1': 'derivative notation on the right-hand side',
-    'higher.quadratic-ratio:conventions.cookbook': 'no statement',
+    'higher.quadratic-ratio:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'higher.rayleigh:hessian': 'the function rho without an argument',
     'higher.rayleigh:conventions.numerator': 'the function rho without an argument',
     'traces.power3:conventions.cookbook': 'undefined symbol k',
     'traces.ax3:conventions.cookbook': 'undefined symbol k',
     'traces.inv-shifted-ratio:conventions.cookbook': 'prose inside the formula',
     'traces.exp:conventions.cookbook': 'undefined symbol f',
-    'norms.unit-vector:conventions.numerator': 'no statement',
     'norms.frobenius:hessian': "cannot read '\\rangle' at 38",
-    'structured.symmetric-gradient:conventions.cookbook': 'states another quantity (a differential or partials)',
+    'structured.symmetric-gradient:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'structured.symmetric-partials:formula': 'index notation (an entry of an expression)',
-    'structured.symmetric-partials:conventions.numerator': 'no statement',
     'structured.symmetric-partials:conventions.cookbook': 'no right-hand side',
     'structured.symmetric-partials:mistake-1': 'index notation (an entry of an expression)',
     'structured.symmetric-partials:mistake-2': 'undefined symbol G_{ij}',
-    'structured.trace-symmetric:conventions.cookbook': 'states another quantity (a differential or partials)',
+    'structured.trace-symmetric:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'structured.trace-symmetric-partials:formula': 'index notation (an entry of an expression)',
-    'structured.trace-symmetric-partials:conventions.numerator': 'no statement',
     'structured.trace-symmetric-partials:mistake-1': 'index notation (an entry of an expression)',
     'structured.trace-symmetric-partials:mistake-2': 'index notation (an entry of an expression)',
-    'structured.det-symmetric:conventions.cookbook': 'states another quantity (a differential or partials)',
+    'structured.det-symmetric:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'structured.det-symmetric-partials:formula': 'index notation (an entry of an expression)',
-    'structured.det-symmetric-partials:conventions.numerator': 'no statement',
     'structured.det-symmetric-partials:mistake-1': 'index notation (an entry of an expression)',
     'structured.det-symmetric-partials:mistake-2': 'index notation (an entry of an expression)',
-    'structured.logdet-symmetric:conventions.cookbook': 'states another quantity (a differential or partials)',
+    'structured.logdet-symmetric:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'structured.logdet-symmetric-partials:formula': 'index notation (an entry of an expression)',
-    'structured.logdet-symmetric-partials:conventions.numerator': 'no statement',
     'structured.logdet-symmetric-partials:mistake-1': 'index notation (an entry of an expression)',
     'structured.logdet-symmetric-partials:mistake-2': 'index notation (an entry of an expression)',
     'structured.trace-toeplitz:formula': 'undefined symbol alpha',
     'structured.trace-toeplitz:conventions.numerator': 'undefined symbol alpha',
-    'structured.trace-toeplitz:conventions.cookbook': 'states another quantity (a differential or partials)',
+    'structured.trace-toeplitz:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'structured.trace-toeplitz:mistake-1': 'undefined symbol alpha',
     'structured.trace-toeplitz-partials:formula': 'index notation (an entry of an expression)',
     'structured.trace-toeplitz-partials:conventions.numerator': 'prose inside the formula',
-    'structured.trace-toeplitz-partials:conventions.cookbook': 'states another quantity (a differential or partials)',
+    'structured.trace-toeplitz-partials:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'structured.trace-toeplitz-partials:mistake-1': 'undefined symbol alpha',
     'structured.trace-toeplitz-partials:mistake-2': 'undefined symbol alpha',
     'structured.trace-symmetric-toeplitz:formula': 'undefined symbol alpha',
-    'structured.trace-symmetric-toeplitz:conventions.numerator': 'no statement',
-    'structured.trace-symmetric-toeplitz:conventions.cookbook': 'states another quantity (a differential or partials)',
+    'structured.trace-symmetric-toeplitz:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'structured.trace-symmetric-toeplitz:mistake-1': 'undefined symbol alpha',
     'structured.trace-symmetric-toeplitz:mistake-2': 'undefined symbol alpha',
     'structured.trace-symmetric-toeplitz-partials:formula': 'index notation (an entry of an expression)',
@@ -1409,15 +1397,6 @@ UNREADABLE: dict[str, str] = {
     'structured.trace-symmetric-toeplitz-partials:conventions.cookbook': 'undefined symbol alpha',
     'structured.trace-symmetric-toeplitz-partials:mistake-1': 'index notation (an entry of an expression)',
     'structured.trace-symmetric-toeplitz-partials:mistake-2': 'index notation (an entry of an expression)',
-    'gaussian.density-x:formula': 'TypeError: only 0-dimensional arrays can be converted to Python scalars',
-    'gaussian.density-x:hessian': 'TypeError: only 0-dimensional arrays can be converted to Python scalars',
-    'gaussian.density-x:conventions.numerator': 'TypeError: only 0-dimensional arrays can be converted to Python scalars',
-    'gaussian.density-x:conventions.cookbook': 'TypeError: only 0-dimensional arrays can be converted to Python scalars',
-    'gaussian.density-x:mistake-1': 'TypeError: only 0-dimensional arrays can be converted to Python scalars',
-    'gaussian.density-mean:formula': 'TypeError: only 0-dimensional arrays can be converted to Python scalars',
-    'gaussian.density-mean:hessian': 'TypeError: only 0-dimensional arrays can be converted to Python scalars',
-    'gaussian.density-mean:conventions.numerator': 'TypeError: only 0-dimensional arrays can be converted to Python scalars',
-    'gaussian.density-mean:mistake-1': 'TypeError: only 0-dimensional arrays can be converted to Python scalars',
     'gaussian.nll-covariance:formula': 'undefined symbol N',
     'gaussian.nll-covariance:hessian': 'undefined symbol N',
     'gaussian.nll-covariance:conventions.numerator': 'undefined symbol N',
@@ -1439,33 +1418,21 @@ UNREADABLE: dict[str, str] = {
     'gaussian.mixture-covariance:mistake-2': "gamma_j is defined by what the reader cannot read: cannot read '_' at 22",
     'activations.sigmoid-jacobian:mistake-1': 'undefined symbol sigma',
     'activations.elu:formula': "unexpected character '\\' at 26",
-    'activations.elu:conventions.numerator': 'no statement',
-    'activations.silu:conventions.numerator': 'no statement',
     'activations.silu-jacobian:mistake-1': 'cannot read "\'" at 42',
-    'activations.swish:conventions.numerator': 'no statement',
-    'activations.gelu-erf:formula': "Phi is defined by what the reader cannot read: unknown operator 'erf'",
-    'activations.gelu-erf:conventions.numerator': "Phi is defined by what the reader cannot read: unknown operator 'erf'",
-    'activations.gelu-erf:mistake-1': "Phi is defined by what the reader cannot read: unknown operator 'erf'",
-    'activations.gelu-erf:mistake-2': "Phi is defined by what the reader cannot read: unknown operator 'erf'",
     'activations.gelu-erf-jacobian:formula': 'undefined symbol Phi',
     'activations.gelu-erf-jacobian:conventions.numerator': 'undefined symbol Phi',
     'activations.gelu-erf-jacobian:mistake-1': 'undefined symbol Phi',
-    'activations.gelu-tanh:conventions.numerator': 'no statement',
     'activations.gelu-tanh:mistake-2': 'undefined symbol Phi',
     'activations.gelu-tanh-jacobian:formula': 'undefined symbol u',
-    'activations.gelu-tanh-jacobian:conventions.numerator': 'no statement',
     'activations.gelu-tanh-jacobian:mistake-1': 'undefined symbol u',
     'activations.mish:hessian': 'undefined symbol sigma',
-    'activations.mish:conventions.numerator': 'no statement',
     'softmax.lse:mistake-2': 'undefined symbol e_{\\arg\\max_ix_i}',
     'softmax.lse-rows:formula': 'undefined symbol P',
     'softmax.lse-rows:hessian': 'undefined symbol P',
     'softmax.lse-rows:conventions.numerator': 'undefined symbol P',
-    'softmax.lse-rows:mistake-1': 'no statement',
+    'softmax.lse-rows:mistake-1': 'prose inside the formula',
     'softmax.rowwise-jacobian:formula': 'undefined symbol delta_{ik}',
-    'softmax.rowwise-jacobian:conventions.numerator': 'no statement',
     'softmax.rowwise-jacobian:mistake-1': "P' is defined by what the reader cannot read: prose inside the formula",
-    'losses.bce-logits:mistake-1': 'no statement',
     'losses.logistic-hvp:hessian': 'cannot read "\'" at 48',
     'losses.kl-p-logits:hessian': "unknown operator 'KL'",
     'losses.huber-w:formula': "psi_delta is defined by what the reader cannot read: unexpected character '\\' at 33",
@@ -1473,50 +1440,38 @@ UNREADABLE: dict[str, str] = {
     'losses.huber-w:conventions.numerator': "psi_delta is defined by what the reader cannot read: unexpected character '\\' at 33",
     'losses.squared-hinge-w:hessian': 'a comparison where a value was expected',
     'losses.squared-hinge-w:mistake-1': 'a comparison where a value was expected',
-    'layers.affine-bias:formula': 'undefined symbol ybar_{i}',
-    'layers.mlp-b1:mistake-1': 'no statement',
     'layers.layernorm-input:formula': 'undefined symbol x_{i}',
     'layers.layernorm-input:conventions.numerator': 'undefined symbol Xbar',
     'layers.layernorm-input:mistake-1': 'undefined symbol x_{i}',
     'layers.layernorm-input:mistake-2': 'undefined symbol x_{i}',
-    'layers.layernorm-gamma:formula': 'undefined symbol ybar_{i}',
-    'layers.layernorm-gamma:conventions.numerator': 'undefined symbol gammabar',
-    'layers.layernorm-gamma:mistake-1': 'undefined symbol ybar_{i}',
+    'layers.layernorm-gamma:formula': 'undefined symbol mu_{i}',
+    'layers.layernorm-gamma:conventions.numerator': 'undefined symbol mu_{i}',
     'layers.layernorm-gamma:mistake-2': 'undefined symbol Xhat',
-    'layers.layernorm-beta:formula': 'undefined symbol ybar_{i}',
-    'layers.layernorm-beta:mistake-2': 'a sum over i without bounds',
     'layers.batchnorm-input:formula': 'undefined symbol X_{:j}',
     'layers.batchnorm-input:conventions.numerator': 'undefined symbol Xbar',
     'layers.batchnorm-input:mistake-1': 'undefined symbol sigma',
-    'layers.batchnorm-input:mistake-2': 'no statement',
+    'layers.batchnorm-input:mistake-2': 'prose inside the formula',
     'layers.batchnorm-gamma:formula': 'undefined symbol Xhat',
-    'layers.batchnorm-gamma:conventions.numerator': 'undefined symbol gammabar',
-    'layers.batchnorm-gamma:mistake-1': 'no statement',
+    'layers.batchnorm-gamma:conventions.numerator': 'undefined symbol Xhat',
     'layers.batchnorm-gamma:mistake-2': 'undefined symbol Xhat',
     'layers.batchnorm-beta:mistake-2': 'undefined symbol sigma',
-    'layers.attention-q:conventions.numerator': 'undefined symbol Qbar',
-    'layers.attention-k:conventions.numerator': 'undefined symbol Kbar',
     'layers.conv1d-input:formula': "cannot read '*' at 8",
     'layers.conv1d-input:conventions.numerator': 'undefined symbol xbar',
-    'layers.conv1d-input:mistake-1': 'no statement',
+    'layers.conv1d-input:mistake-1': 'prose inside the formula',
     'layers.conv1d-input:mistake-2': 'prose inside the formula',
     'layers.conv1d-kernel:formula': 'ybar indexed out of range',
     'layers.conv1d-kernel:conventions.numerator': 'undefined symbol wbar',
-    'layers.conv1d-kernel:mistake-1': 'no statement',
+    'layers.conv1d-kernel:mistake-1': 'prose inside the formula',
     'layers.conv1d-kernel:mistake-2': 'prose inside the formula',
-    'layers.relu:conventions.numerator': 'undefined symbol Xbar',
     'likelihoods.gaussian-nll-sigma:conventions.numerator': 'prose inside the formula',
     'likelihoods.gaussian-nll-sigma:mistake-3': 'undefined symbol r',
-    'likelihoods.gaussian-nll-cholesky:conventions.numerator': 'no statement',
     'likelihoods.gaussian-nll-mean-sigma:mistake-2': 'undefined symbol xbar',
-    'likelihoods.kl-gauss-mu1:conventions.numerator': 'no statement',
-    'likelihoods.kl-gauss-mu2:conventions.numerator': 'no statement',
     'likelihoods.bernoulli-log-partition:formula': "unknown operator 'E'",
     'likelihoods.bernoulli-log-partition:hessian': "unknown operator 'Cov'",
     'likelihoods.categorical-log-partition:formula': "unknown operator 'E'",
     'likelihoods.categorical-log-partition:hessian': "unknown operator 'Cov'",
     'likelihoods.categorical-minimal-log-partition:formula': 'an elided list',
-    'likelihoods.categorical-minimal-log-partition:conventions.numerator': 'no statement',
+    'likelihoods.categorical-minimal-log-partition:conventions.numerator': 'an elided list',
     'likelihoods.poisson-log-partition:formula': "unknown operator 'E'",
     'likelihoods.poisson-log-partition:hessian': "unknown operator 'Cov'",
     'likelihoods.exponential-log-partition:formula': "unknown operator 'E'",
@@ -1525,7 +1480,7 @@ UNREADABLE: dict[str, str] = {
     'likelihoods.gaussian-natural-eta1:hessian': "unknown operator 'Cov'",
     'likelihoods.gaussian-natural-eta1:conventions.numerator': 'undefined symbol mu',
     'likelihoods.gaussian-natural-eta2:formula': "unknown operator 'E'",
-    'likelihoods.gaussian-natural-eta2:hessian': 'no statement',
+    'likelihoods.gaussian-natural-eta2:hessian': "unknown operator 'Cov'",
     'likelihoods.gaussian-natural-eta2:conventions.numerator': 'prose inside the formula',
     'adjoints.cholesky:formula': "L is defined by what the reader cannot read: unknown operator 'chol'",
     'adjoints.cholesky:mistake-1': "L is defined by what the reader cannot read: unknown operator 'chol'",
@@ -1584,11 +1539,20 @@ def displayed_formulas(identity) -> list[tuple[str, str]]:
     return fields
 
 
-def _inputs_env(inputs: dict) -> dict[str, Any]:
-    return {
-        name: _as_column(v) if isinstance(v, (np.ndarray, int, float)) else v
-        for name, v in inputs.items()
-    }
+def _inputs_env(inputs: dict, identity=None) -> dict[str, Any]:
+    """The inputs (vectors as columns), and the defaults of the code's other arguments (k = 3)."""
+    import inspect
+
+    values = {}
+    if identity is not None:
+        for parameter in inspect.signature(identity.derivative).parameters.values():
+            if isinstance(parameter.default, (int, float)) and not isinstance(
+                parameter.default, bool
+            ):
+                values[parameter.name] = np.asarray(float(parameter.default))
+    for name, v in inputs.items():
+        values[name] = _as_column(v) if isinstance(v, (np.ndarray, int, float)) else v
+    return values
 
 
 def _rel_error(got, expected) -> float:
@@ -1672,20 +1636,25 @@ def _expected_column(expected: np.ndarray) -> np.ndarray:
 
 def _check_one(identity, field_name, latex, samples, extra_definitions) -> FieldResult:
     whole = field_name.startswith("mistake-") or not re.search(r"=", _strip_notes(latex))
+    if field_name == "conventions.cookbook" and _claims_other(latex):
+        return FieldResult(identity.id, field_name, latex, "unreadable",
+                           reason="states another quantity (a differential, the partials, or "
+                           "the source as printed)")  # fmt: skip
+    claim = _prose_claim(identity, field_name, latex, samples)
+    if claim is not None:
+        return claim
     try:
         statement = read_statement(latex, whole=whole)
         trees = [_Reader(v).read() for v in statement.values]
     except Unreadable as exc:
         return FieldResult(identity.id, field_name, latex, "unreadable", reason=str(exc))
-    if field_name == "conventions.cookbook" and _claims_other(latex):
-        return FieldResult(identity.id, field_name, latex, "unreadable",
-                           reason="states another quantity (a differential or partials)")  # fmt: skip
+    unread_parts = []
     action = bool(re.search(r"\[\s*V\s*\]", statement.lhs)) or bool(
         field_name == "hessian" and re.search(r"\[V\]", latex)
     )
     worst = 0.0
     for inputs, dims, rng in samples:
-        env_values = _inputs_env(inputs)
+        env_values = _inputs_env(inputs, identity)
         expected = _field_expected(identity, field_name, inputs, rng, None)
         if field_name == "hessian":
             x = np.asarray(inputs[identity.wrt])
@@ -1711,9 +1680,10 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
             try:
                 got = evaluate(tree, env, target=expected.shape)
             except Unreadable as exc:
-                if last:
+                if last and len(unread_parts) == len(trees) - 1:
                     return FieldResult(identity.id, field_name, latex, "unreadable",
                                        reason=str(exc))  # fmt: skip
+                unread_parts.append(f"{statement.values[k]} ({exc})")
                 continue
             except (ShapeMismatch, np.linalg.LinAlgError) as exc:
                 return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
@@ -1736,7 +1706,43 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
                 return FieldResult(identity.id, field_name, latex, "disagree", error,
                                    reason=f"{statement.values[k]}: relative error {error:.2e}")  # fmt: skip
             worst = max(worst, error)
-    return FieldResult(identity.id, field_name, latex, "agree", worst)
+    note = "; not read: " + "; ".join(sorted(set(unread_parts))) if unread_parts else ""
+    return FieldResult(identity.id, field_name, latex, "agree", worst, reason=note.lstrip("; "))
+
+
+#: Readings written in words, and what each claims about the verified result ``G``.
+PROSE_CLAIMS = {
+    "symmetric": re.compile(
+        r"^\\text\{(symmetric: the same in either layout|the same matrix "
+        r"\(it is symmetric\))\}$"
+    ),
+    "row": re.compile(r"^\\text\{the same vector, as a row\}$"),
+    "diagonal": re.compile(r"^\\text\{the same diagonal matrix\}"),
+    "jacobian": re.compile(r"^\\text\{the same 4-index array\}"),
+}
+
+
+def _prose_claim(identity, field_name, latex, samples) -> FieldResult | None:
+    """A numerator reading in words ("symmetric: the same in either layout"), checked."""
+    if field_name != "conventions.numerator":
+        return None
+    claim = next((name for name, pattern in PROSE_CLAIMS.items() if pattern.match(latex)), None)
+    if claim is None:
+        return None
+    for inputs, _, _ in samples:
+        G = np.asarray(identity.derivative(**inputs), dtype=float)
+        if identity.id.endswith("-partials") and G.ndim == 2 and not np.any(np.tril(G, -1)):
+            G = G + np.triu(G, 1).T  # the partials of a symmetric X, stored for i <= j
+        holds = {
+            "symmetric": G.ndim == 2 and np.allclose(G, G.T, rtol=TOLERANCE, atol=0),
+            "row": G.ndim == 1,
+            "diagonal": G.ndim == 2 and not np.any(G - np.diag(np.diag(G))),
+            "jacobian": identity.kind == "jacobian",
+        }[claim]
+        if not holds:
+            return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
+                               reason=f"the reading says {claim}; the verified result is not")  # fmt: skip
+    return FieldResult(identity.id, field_name, latex, "agree", 0.0, reason=f"claim: {claim}")
 
 
 def _claims_other(latex: str) -> bool:
@@ -1772,6 +1778,9 @@ def _entry_definitions(identity) -> dict[str, Any]:
             statement = read_statement(identity.formula)
             parsed = {**statement.definitions, **parsed}
             unread = {**statement.unread_definitions, **unread}
+            named = _definition(statement.lhs.strip() + " =") if statement.lhs else None
+            if named and not named[1] and identity.kind == "vjp":  # "\bar X = ...": the adjoint
+                parsed.setdefault(named[0], ((), _Reader(statement.values[-1]).read()))
         except Unreadable:
             pass
     return {"parsed": parsed, "unread": unread}
