@@ -88,7 +88,7 @@ def test_each_unreadable_formula_is_listed_with_its_reason(results):
 
 def test_most_displayed_formulas_are_read(results):
     read = sum(r.status != "unreadable" for r in results)
-    assert read / len(results) >= 0.78, f"{read} of {len(results)} read"
+    assert read / len(results) >= 0.8, f"{read} of {len(results)} read"
 
 
 @pytest.mark.xfail(
@@ -197,6 +197,17 @@ def test_the_reader_reads_the_catalog_notation():
     np.testing.assert_allclose(_env_eval(r"\sigma(x) \odot (1 - \sigma(x))", x=x),
                                np.exp(-x) / (1 + np.exp(-x)) ** 2)  # fmt: skip
     np.testing.assert_allclose(_env_eval(r"A + \lambda I", A=A, lam=2.0), A + 2 * np.eye(3))
+
+
+def test_index_notation_is_read_as_a_tensor_of_its_free_indices():
+    identity = gradref.get("differentials.inverse")  # d(X^-1)_kl / dX_ij = -(X^-1)_ki (X^-1)_jl
+    assert {r.field: r.status for r in readback(identity)}["formula"] == "agree"
+    swapped = identity.formula.replace(
+        r"-(X^{-1})_{ki}(X^{-1})_{jl}", r"-(X^{-1})_{kj}(X^{-1})_{il}"
+    )
+    assert swapped != identity.formula
+    result = {r.field: r for r in readback(dataclasses.replace(identity, formula=swapped))}
+    assert result["formula"].status == "disagree"
 
 
 def test_the_reader_names_what_it_cannot_read():

@@ -360,7 +360,9 @@ class _Reader:
         sub = self.braced_text()
         if re.fullmatch(r"[a-z],:", sub):
             return ("row", base, sub[0])
-        raise Unreadable("index notation (an entry of an expression)")
+        if re.fullmatch(r"[a-z]{1,2}", sub):
+            return ("entry", base, sub)
+        raise Unreadable("index notation over a composite index")
 
     def atom(self):
         tok = self.take()
@@ -677,8 +679,47 @@ class Lazy:
         return self.scale * np.ones((1, cols))
 
 
+@dataclass(frozen=True)
+class Indexed:
+    """An array whose axes are named by indices: ``(X^{-1})_{ki}`` is ``Indexed(X^{-1}, "ki")``."""
+
+    array: np.ndarray
+    labels: str
+
+    def times(self, other: Indexed) -> Indexed:
+        labels = "".join(dict.fromkeys(self.labels + other.labels))
+        spec = f"{self.labels},{other.labels}->{labels}"
+        return Indexed(np.einsum(spec, self.array, other.array), labels)
+
+    def scaled(self, s) -> Indexed:
+        return Indexed(self.array * _scalar(s), self.labels)
+
+    def plus(self, other: Indexed, sign: int = 1) -> Indexed:
+        if sorted(self.labels) != sorted(other.labels):
+            raise ShapeMismatch(f"adding terms with indices {self.labels} and {other.labels}")
+        moved = np.einsum(f"{other.labels}->{self.labels}", other.array)
+        return Indexed(self.array + sign * moved, self.labels)
+
+    def ordered(self, labels: str) -> np.ndarray:
+        if sorted(self.labels) != sorted(labels):
+            raise ShapeMismatch(f"free indices {self.labels}, expected {labels}")
+        return np.einsum(f"{self.labels}->{labels}", self.array)
+
+
+def _indexed(array, sub: str, env) -> Indexed:
+    array = np.asarray(array, dtype=float)
+    if array.ndim == 2 and array.shape[1] == 1 and len(sub) == 1:
+        array = array[:, 0]
+    if array.ndim != len(sub):
+        raise Unreadable(f"{len(sub)} indices on an array of {array.ndim} axes")
+    for label, size in zip(sub, array.shape, strict=True):
+        if env.indices.get(label, size) != size:
+            raise ShapeMismatch(f"index {label} ranges over {env.indices[label]}, not {size}")
+    return Indexed(array, sub)
+
+
 def _is_scalar(v) -> bool:
-    return not isinstance(v, Lazy) and np.size(v) == 1 and np.ndim(v) <= 2
+    return not isinstance(v, (Lazy, Indexed)) and np.size(v) == 1 and np.ndim(v) <= 2
 
 
 def _scalar(v):
@@ -695,6 +736,10 @@ def _resolve_like(lazy: Lazy, other: np.ndarray) -> np.ndarray:
 
 
 def _add(a, b, sign=1):
+    if isinstance(a, Indexed) and isinstance(b, Indexed):
+        return a.plus(b, sign)
+    if isinstance(a, Indexed) or isinstance(b, Indexed):
+        raise ShapeMismatch("adding a term in index notation to an array")
     if isinstance(a, Lazy) and isinstance(b, Lazy):
         if a.kind == b.kind:
             return Lazy(a.kind, a.scale + sign * b.scale)
@@ -719,6 +764,16 @@ def _scale(lazy: Lazy, s) -> Lazy:
 
 def _matmul_chain(values: list, target: tuple[int, ...] | None):
     """The product of juxtaposed factors: scalars multiply, the rest are matrix products."""
+    if any(isinstance(v, Indexed) for v in values):
+        result, scale = None, 1.0
+        for v in values:
+            if isinstance(v, Indexed):
+                result = v if result is None else result.times(v)
+            elif _is_scalar(v):
+                scale = scale * _scalar(v)
+            else:
+                raise Unreadable("an array without indices in a product in index notation")
+        return result.scaled(scale)
     scalar, mats = 1.0, []
     for v in values:
         if isinstance(v, Lazy) or not _is_scalar(v):
@@ -879,6 +934,8 @@ class Env:
     unread: dict[str, str] = field(default_factory=dict)
     active: set = field(default_factory=set)
     used_dims: set = field(default_factory=set)
+    #: In a formula in index notation, the size of each free index (k, l, i, j).
+    indices: dict[str, int] = field(default_factory=dict)
 
     def candidates(self, name: str, sub: str | None) -> list[str]:
         base = _ALIASES.get(name, name)
@@ -946,6 +1003,8 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
         return _symbol(tree, env)
     if kind == "neg":
         v = evaluate(tree[1], env, target)
+        if isinstance(v, Indexed):
+            return v.scaled(-1.0)
         return _scale(v, -1.0) if isinstance(v, Lazy) else -v
     if kind in ("add", "sub"):
         a = evaluate(tree[1], env, target)
@@ -1037,6 +1096,10 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
         return _sum(tree, env, target)
     if kind == "compare":
         raise Unreadable("a comparison where a value was expected")
+    if kind == "entry":
+        if not env.indices:
+            raise Unreadable("index notation outside a formula of entries")
+        return _indexed(evaluate(tree[1], env), tree[2], env)
     if kind == "row":
         array, index = evaluate(tree[1], env), env.lookup(tree[2], None)
         if index is None or np.ndim(array) != 2:
@@ -1057,6 +1120,18 @@ def _symbol(tree, env: Env):
     found = env.lookup(name, sub)
     if found is not None:
         return found
+    if (
+        sub is not None
+        and env.indices
+        and re.fullmatch(r"[a-z]{1,2}", sub)
+        and all(c in env.indices for c in sub)
+    ):
+        if name == "delta" and len(sub) == 2:
+            a, b = sub
+            return Indexed(np.eye(env.indices[a], env.indices[b]), sub)
+        array = env.lookup(name, None)
+        if array is not None:
+            return _indexed(array, sub, env)
     if sub is not None:
         row = sub.split(",")[0] if sub.endswith(",:") else sub
         index = env.lookup(row, None) if len(row) == 1 else None
@@ -1268,11 +1343,8 @@ UNREADABLE: dict[str, str] = {
     'rules.chain-parametrized:conventions.numerator': 'a rule over functions (phi, loss), not a formula of arrays',
     'rules.chain-parametrized:mistake-1': 'a rule over functions (phi, loss), not a formula of arrays',
     'differentials.trace:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'differentials.product-left:formula': 'undefined symbol delta_{ki}',
     'differentials.product-left:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'differentials.product-right:formula': 'undefined symbol X_{ki}',
     'differentials.product-right:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'differentials.hadamard:formula': 'undefined symbol delta_{ki}',
     'differentials.hadamard:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'differentials.kronecker-left:formula': 'undefined symbol delta_{ai}',
     'differentials.kronecker-left:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
@@ -1280,15 +1352,10 @@ UNREADABLE: dict[str, str] = {
     'differentials.kronecker-right:formula': 'undefined symbol X_{ac}',
     'differentials.kronecker-right:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'differentials.kronecker-right:mistake-1': 'undefined symbol E_{ij}',
-    'differentials.inverse:formula': 'index notation (an entry of an expression)',
     'differentials.inverse:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'differentials.inverse:mistake-1': 'index notation (an entry of an expression)',
-    'differentials.inverse:mistake-2': 'index notation (an entry of an expression)',
     'differentials.det-adjugate:hessian': 'prose inside the formula',
     'differentials.det-adjugate:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'differentials.transpose:formula': 'undefined symbol delta_{li}',
     'differentials.transpose:conventions.cookbook': 'no right-hand side',
-    'differentials.transpose:mistake-1': 'undefined symbol delta_{ki}',
     'determinants.logdet:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'determinants.det-path:formula': 'no right-hand side',
     'determinants.det-path:hessian': 'undefined symbol Y',
@@ -1298,10 +1365,7 @@ UNREADABLE: dict[str, str] = {
     'determinants.det-axb:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'determinants.logdet-gram:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'inverses.scalar-parameter:conventions.cookbook': 'no right-hand side',
-    'inverses.entrywise:formula': 'index notation (an entry of an expression)',
     'inverses.entrywise:conventions.numerator': 'undefined symbol dX',
-    'inverses.entrywise:mistake-1': 'index notation (an entry of an expression)',
-    'inverses.entrywise:mistake-2': 'index notation (an entry of an expression)',
     'inverses.function-of-inverse:formula': 'no right-hand side',
     'inverses.function-of-inverse:conventions.numerator': 'no right-hand side',
     'inverses.function-of-inverse:conventions.cookbook': 'no right-hand side',
@@ -1317,37 +1381,33 @@ UNREADABLE: dict[str, str] = {
     'eigenvalues.smallest:conventions.cookbook': 'no right-hand side',
     'eigenvalues.smallest:mistake-1': 'undefined symbol v_{\\max}',
     'eigenvalues.eigenvector:formula': 'undefined symbol lambda',
-    'eigenvalues.eigenvector:conventions.numerator': 'undefined symbol P_{kp}',
+    'eigenvalues.eigenvector:conventions.numerator': 'undefined symbol lambda',
     'eigenvalues.eigenvector:conventions.cookbook': 'no right-hand side',
     'eigenvalues.eigenvector:mistake-1': 'undefined symbol lambda',
     'eigenvalues.eigenvector:mistake-2': 'undefined symbol v',
     'linear.matvec:formula': 'a membership, not a value',
     'linear.matvec:conventions.cookbook': 'no right-hand side',
-    'linear.matvec-A:formula': 'undefined symbol delta_{ij}',
     'linear.identity-map:formula': 'undefined symbol J',
     'linear.identity-map:conventions.numerator': 'undefined symbol I_{mn}',
     'linear.identity-map:conventions.cookbook': 'undefined symbol J',
     'linear.identity-map:mistake-1': 'the size of I or 1 is not determined',
-    'linear.right-product:formula': 'index notation (an entry of an expression)',
-    'linear.right-product:conventions.cookbook': 'index notation (an entry of an expression)',
-    'linear.transposed-product:formula': 'index notation (an entry of an expression)',
+    'linear.right-product:formula': 'undefined symbol J',
+    'linear.right-product:conventions.cookbook': 'undefined symbol J',
+    'linear.transposed-product:formula': 'undefined symbol J',
     'linear.transposed-product:conventions.numerator': 'derivative notation on the right-hand side',
-    'linear.transposed-product:conventions.cookbook': 'index notation (an entry of an expression)',
+    'linear.transposed-product:conventions.cookbook': 'undefined symbol J',
     'quadratic.grad-x:conventions.cookbook': 'undefined symbol B',
     'quadratic.least-squares:conventions.cookbook': 'undefined symbol W',
     'quadratic.least-squares-A:conventions.cookbook': 'undefined symbol W',
     'quadratic.sum-squared:formula': 'a sum over a condition, not a range',
     'quadratic.sum-squared:conventions.cookbook': 'a sum over a condition, not a range',
-    'quadratic.jac-XTBX:formula': 'index notation (an entry of an expression)',
     'quadratic.jac-XTBX:conventions.numerator': 'derivative notation on the right-hand side',
-    'quadratic.jac-XTBX:conventions.cookbook': 'index notation (an entry of an expression)',
     'quadratic.jac-XTBX:mistake-1': 'undefined symbol J',
-    'higher.jac-cube:formula': 'index notation (an entry of an expression)',
-    'higher.jac-cube:conventions.cookbook': 'index notation (an entry of an expression)',
+    'higher.jac-cube:formula': 'undefined symbol J',
+    'higher.jac-cube:conventions.cookbook': 'undefined symbol n',
     'higher.jac-cube:mistake-1': 'undefined symbol J',
-    'higher.jac-square:formula': 'index notation (an entry of an expression)',
     'higher.jac-square:conventions.numerator': 'a Kronecker product with I of no stated size',
-    'higher.jac-square:conventions.cookbook': 'index notation (an entry of an expression)',
+    'higher.jac-square:conventions.cookbook': 'undefined symbol n',
     'higher.jac-square:mistake-1': 'undefined symbol J',
     'higher.power-gram:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'higher.composite-bilinear:formula': 'no right-hand side',
@@ -1363,27 +1423,18 @@ UNREADABLE: dict[str, str] = {
     'traces.exp:conventions.cookbook': 'undefined symbol f',
     'norms.frobenius:hessian': "cannot read '\\rangle' at 38",
     'structured.symmetric-gradient:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'structured.symmetric-partials:formula': 'index notation (an entry of an expression)',
     'structured.symmetric-partials:conventions.cookbook': 'no right-hand side',
-    'structured.symmetric-partials:mistake-1': 'index notation (an entry of an expression)',
-    'structured.symmetric-partials:mistake-2': 'undefined symbol G_{ij}',
     'structured.trace-symmetric:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'structured.trace-symmetric-partials:formula': 'index notation (an entry of an expression)',
-    'structured.trace-symmetric-partials:mistake-1': 'index notation (an entry of an expression)',
-    'structured.trace-symmetric-partials:mistake-2': 'index notation (an entry of an expression)',
+    'structured.trace-symmetric-partials:formula': 'index notation outside a formula of entries',
+    'structured.trace-symmetric-partials:mistake-1': 'index notation outside a formula of entries',
+    'structured.trace-symmetric-partials:mistake-2': 'index notation outside a formula of entries',
     'structured.det-symmetric:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'structured.det-symmetric-partials:formula': 'index notation (an entry of an expression)',
-    'structured.det-symmetric-partials:mistake-1': 'index notation (an entry of an expression)',
-    'structured.det-symmetric-partials:mistake-2': 'index notation (an entry of an expression)',
     'structured.logdet-symmetric:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'structured.logdet-symmetric-partials:formula': 'index notation (an entry of an expression)',
-    'structured.logdet-symmetric-partials:mistake-1': 'index notation (an entry of an expression)',
-    'structured.logdet-symmetric-partials:mistake-2': 'index notation (an entry of an expression)',
     'structured.trace-toeplitz:formula': 'undefined symbol alpha',
     'structured.trace-toeplitz:conventions.numerator': 'undefined symbol alpha',
     'structured.trace-toeplitz:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'structured.trace-toeplitz:mistake-1': 'undefined symbol alpha',
-    'structured.trace-toeplitz-partials:formula': 'index notation (an entry of an expression)',
+    'structured.trace-toeplitz-partials:formula': 'undefined symbol alpha',
     'structured.trace-toeplitz-partials:conventions.numerator': 'prose inside the formula',
     'structured.trace-toeplitz-partials:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'structured.trace-toeplitz-partials:mistake-1': 'undefined symbol alpha',
@@ -1392,11 +1443,11 @@ UNREADABLE: dict[str, str] = {
     'structured.trace-symmetric-toeplitz:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'structured.trace-symmetric-toeplitz:mistake-1': 'undefined symbol alpha',
     'structured.trace-symmetric-toeplitz:mistake-2': 'undefined symbol alpha',
-    'structured.trace-symmetric-toeplitz-partials:formula': 'index notation (an entry of an expression)',
+    'structured.trace-symmetric-toeplitz-partials:formula': 'index notation over a composite index',
     'structured.trace-symmetric-toeplitz-partials:conventions.numerator': 'prose inside the formula',
     'structured.trace-symmetric-toeplitz-partials:conventions.cookbook': 'undefined symbol alpha',
-    'structured.trace-symmetric-toeplitz-partials:mistake-1': 'index notation (an entry of an expression)',
-    'structured.trace-symmetric-toeplitz-partials:mistake-2': 'index notation (an entry of an expression)',
+    'structured.trace-symmetric-toeplitz-partials:mistake-1': 'index notation over a composite index',
+    'structured.trace-symmetric-toeplitz-partials:mistake-2': 'index notation over a composite index',
     'gaussian.nll-covariance:formula': 'undefined symbol N',
     'gaussian.nll-covariance:hessian': 'undefined symbol N',
     'gaussian.nll-covariance:conventions.numerator': 'undefined symbol N',
@@ -1431,7 +1482,7 @@ UNREADABLE: dict[str, str] = {
     'softmax.lse-rows:hessian': 'undefined symbol P',
     'softmax.lse-rows:conventions.numerator': 'undefined symbol P',
     'softmax.lse-rows:mistake-1': 'prose inside the formula',
-    'softmax.rowwise-jacobian:formula': 'undefined symbol delta_{ik}',
+    'softmax.rowwise-jacobian:formula': "TypeError: float() argument must be a string or a real number, not 'Indexed'",
     'softmax.rowwise-jacobian:mistake-1': "P' is defined by what the reader cannot read: prose inside the formula",
     'losses.logistic-hvp:hessian': 'cannot read "\'" at 48',
     'losses.kl-p-logits:hessian': "unknown operator 'KL'",
@@ -1675,6 +1726,9 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
                                reason=f"{', '.join(twice)} bound twice: defined here and a size "
                                f"or an input of the entry")  # fmt: skip
         env = Env(env_values, definitions, dims, unread=unread)
+        labels = _index_labels(statement.lhs) or extra_definitions.get("labels", "")
+        if labels and len(labels) == expected.ndim:
+            env.indices = dict(zip(labels, expected.shape, strict=True))
         for k, tree in enumerate(trees):
             last = k == len(trees) - 1
             try:
@@ -1688,12 +1742,17 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
             except (ShapeMismatch, np.linalg.LinAlgError) as exc:
                 return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
                                    reason=f"{statement.values[k]}: {exc}")  # fmt: skip
+            if isinstance(got, Indexed):
+                try:
+                    got = got.ordered("".join(env.indices))
+                except ShapeMismatch as exc:
+                    return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
+                                       reason=f"{statement.values[k]}: {exc}")  # fmt: skip
             conformed, against = _conform(got, expected, np.ndim(inputs[identity.wrt]),
                                           "column-major" in latex)  # fmt: skip
             if (
-                conformed is not None and identity.id.endswith("-partials")
-                and not field_name.startswith("mistake") and against.ndim == 2
-                and not np.any(np.tril(against, -1)) and np.allclose(conformed, conformed.T)
+                conformed is not None and identity.id.endswith("-partials") and against.ndim == 2
+                and not np.any(np.tril(against, -1))
             ):  # fmt: skip
                 conformed = np.triu(conformed)  # the partials of a symmetric X, for i <= j
             if conformed is None:
@@ -1745,6 +1804,22 @@ def _prose_claim(identity, field_name, latex, samples) -> FieldResult | None:
     return FieldResult(identity.id, field_name, latex, "agree", 0.0, reason=f"claim: {claim}")
 
 
+_INDEX_LHS = re.compile(
+    r"\\frac\{\\partial\s*(?:\\operatorname\{vec\}\s*)?(?:\(.*\)|\\?[A-Za-z]+)(?:_\{?(?P<out>[a-z]{1,2})\}?)?"
+    r"(?:\s|\\[a-z]+\s*)*[^{}]*\}"
+    r"\{\\partial\s*\\?[A-Za-z]+_\{?(?P<wrt>[a-z]{1,2})\}?\}"
+)
+
+
+def _index_labels(lhs: str) -> str:
+    """``"klij"`` for ``\\frac{\\partial (X^{-1})_{kl}}{\\partial X_{ij}}``: output, then variable."""
+    match = _INDEX_LHS.search(lhs or "")
+    out = match.group("out") or "" if match else ""
+    if not match or set(out) & set(match.group("wrt")):
+        return ""
+    return out + match.group("wrt")
+
+
 def _claims_other(latex: str) -> bool:
     return bool(re.search(r"differential|partial derivatives, not this gradient|as printed|only\)|"
                           r"see the errata|^\s*\\partial\(", latex))  # fmt: skip
@@ -1762,7 +1837,7 @@ def _samples(identity, rng, count: int = 2):
 
 def _entry_definitions(identity) -> dict[str, Any]:
     """The definitions an entry shows: its ``where`` lines, then those of its formula."""
-    parsed, unread = {}, {}
+    parsed, unread, labels = {}, {}, ""
     sources = list(getattr(identity, "where", ()))
     for latex in sources:
         defined = _definition(latex)
@@ -1778,12 +1853,13 @@ def _entry_definitions(identity) -> dict[str, Any]:
             statement = read_statement(identity.formula)
             parsed = {**statement.definitions, **parsed}
             unread = {**statement.unread_definitions, **unread}
+            labels = _index_labels(statement.lhs)
             named = _definition(statement.lhs.strip() + " =") if statement.lhs else None
             if named and not named[1] and identity.kind == "vjp":  # "\bar X = ...": the adjoint
                 parsed.setdefault(named[0], ((), _Reader(statement.values[-1]).read()))
         except Unreadable:
             pass
-    return {"parsed": parsed, "unread": unread}
+    return {"parsed": parsed, "unread": unread, "labels": labels}
 
 
 def readback(identity, rng: int = 0) -> list[FieldResult]:
