@@ -88,7 +88,7 @@ def test_each_unreadable_formula_is_listed_with_its_reason(results):
 
 def test_most_displayed_formulas_are_read(results):
     read = sum(r.status != "unreadable" for r in results)
-    assert read / len(results) >= 0.8, f"{read} of {len(results)} read"
+    assert read / len(results) >= 0.82, f"{read} of {len(results)} read"
 
 
 @pytest.mark.xfail(

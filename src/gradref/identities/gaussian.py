@@ -708,6 +708,7 @@ register(
         title="Gradient of the log-density of a Gaussian mixture with respect to a mean",
         formula=r"\nabla_{\mu_j} \ln p(s) = \gamma_j\,\Sigma_j^{-1}(s - \mu_j),\quad "
         + _MIXTURE["cookbook_gamma"],
+        where=(r"j = 1",),
         wrt="mu1",
         kind="gradient",
         value=mixture_log_density,
@@ -763,6 +764,7 @@ register(
         formula=r"\nabla_{\Sigma_j} \ln p(s) = \tfrac12\gamma_j\left(-\Sigma_j^{-1}"
         r" + \Sigma_j^{-1}(s - \mu_j)(s - \mu_j)^\top\Sigma_j^{-1}\right),\quad "
         + _MIXTURE["cookbook_gamma"],
+        where=(r"j = 1", r"r = s - \mu_j"),
         wrt="Sigma1",
         kind="gradient",
         value=mixture_log_density_1d,

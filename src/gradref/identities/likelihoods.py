@@ -206,6 +206,7 @@ _register(
     title="Gaussian negative log-likelihood, gradient and Hessian in the covariance",
     formula=r"\nabla_\Sigma \Big[\tfrac12 (x - \mu)^\top \Sigma^{-1} (x - \mu) + \tfrac12 \ln\det"
     r"\Sigma\Big] = \tfrac12 \big(\Sigma^{-1} - \Sigma^{-1} (x - \mu)(x - \mu)^\top \Sigma^{-1}\big)",
+    where=(r"r = x - \mu",),
     wrt="Sigma",
     value=gaussian_nll,
     derivative=grad_gaussian_nll_sigma,

@@ -1654,8 +1654,8 @@ f(X)^\top$ (Cookbook section 2.5) with $F(x) = x^3$, $f(x) = 3x^2$.
         ),
         conventions={
             "numerator": r"\frac{\partial \operatorname{tr}(X^3)}{\partial X} = 3X^2",
-            "cookbook": r"\frac{\partial}{\partial X}\operatorname{Tr}(X^k) = k(X^{k-1})^T"
-            r"\ \text{(eq. 121, same layout; here } k = 3)",
+            "cookbook": r"\frac{\partial}{\partial X}\operatorname{Tr}(X^k) = k(X^{k-1})^T,\quad k = 3"
+            r"\ \text{(eq. 121, same layout)}",
         },
         related=("traces.square", "traces.ax3", "traces.exp"),
         cookbook=(121,),
@@ -1729,7 +1729,7 @@ $\sum_{r=0}^{k-1} (X^rAX^{k-r-1})^\top$.
             "numerator": r"\frac{\partial \operatorname{tr}(AX^3)}{\partial X}"
             r" = AX^2 + XAX + X^2A",
             "cookbook": r"\frac{\partial}{\partial X}\operatorname{Tr}(AX^k) = "
-            r"\sum_{r=0}^{k-1}(X^rAX^{k-r-1})^T\ \text{(eq. 122, same layout; here } k = 3)",
+            r"\sum_{r=0}^{k-1}(X^rAX^{k-r-1})^T,\quad k = 3\ \text{(eq. 122, same layout)}",
         },
         related=("traces.power3", "traces.x2b"),
         cookbook=(122,),
