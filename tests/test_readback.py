@@ -88,12 +88,12 @@ def test_each_unreadable_formula_is_listed_with_its_reason(results):
 
 def test_most_displayed_formulas_are_read(results):
     read = sum(r.status != "unreadable" for r in results)
-    assert read / len(results) >= 0.82, f"{read} of {len(results)} read"
+    assert read / len(results) >= 0.83, f"{read} of {len(results)} read"
 
 
 @pytest.mark.xfail(
-    reason="issue 17's target: at most 2 % unreadable; the reader does not read index "
-    "notation, prose readings and several entries' undefined symbols yet",
+    reason="issue 17's target, not reached: Cookbook differentials, the function rules, prose "
+    "readings and symbols left to words (eigenvectors, Toeplitz alpha, J^{ij}) stay unread",
     strict=True,
 )
 def test_at_most_two_percent_of_displayed_formulas_are_unreadable(results):

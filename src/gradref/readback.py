@@ -30,6 +30,20 @@ that notation (about as long as a grammar file plus its transformer would be), w
 dependency, that evaluates straight to numpy and says, when it cannot read something, what
 and where. Vectors are columns: ``x^\top`` is a row, ``a^\top x`` a 1×1 that acts as a scalar.
 
+What it reads (measured over the catalog: 1193 displayed formulas, 83 % read, all of them
+agreeing with their code): ``^\top``, ``^{-1}``, ``^{-\top}``, ``^+``, ``^{\odot 2}``, the
+functions ``\operatorname{tr}``, ``\det``, ``\ln``, ``\log``, ``\exp`` (of a square matrix,
+the matrix exponential), ``\sigma``, ``\tanh``, ``\operatorname{diag}``, ``\operatorname{vec}``
+(column-major) and ``\operatorname{vec}_{\text{row}}``, ``\operatorname{softmax}``,
+``\odot``, ``\circ``, ``\oslash``, ``\otimes``, norms, ``\frac``, ``\sum`` with bounds (or
+over the rows of what it indexes), ``\mathbf 1``, ``\mathbb 1[x > 0]``, ``\langle a, b\rangle``,
+spacing and sizing commands, and index notation (``\delta_{ki} Y_{jl}``, laid out by the
+left-hand side's free indices). What it does not read is listed in :data:`UNREADABLE`, with the
+reason: Cookbook readings that state a differential, the partials or the source as printed,
+the product and chain rules (their inputs are functions), readings in prose, and symbols
+that the entries leave to words (the eigenvector ``v`` of ``A v = \lambda v``, the Toeplitz
+``\alpha(A)``, the single-entry matrix ``J^{ij}``).
+
 A symbol is an input of the entry (``\Sigma_2`` is ``Sigma2``, ``\bar C`` is ``Cbar``), a
 definition shown with the formula (``,\quad M = X^\top A X``; a function ``\rho(x) = ...``)
 or in the entry's ``where`` lines, a dimension's size (``\tfrac1m``), or a constant
@@ -1477,12 +1491,6 @@ UNREADABLE: dict[str, str] = {
     'activations.sigmoid-jacobian:mistake-1': 'undefined symbol sigma',
     'activations.elu:formula': "unexpected character '\\' at 26",
     'activations.silu-jacobian:mistake-1': 'cannot read "\'" at 42',
-    'activations.gelu-erf-jacobian:formula': 'undefined symbol Phi',
-    'activations.gelu-erf-jacobian:conventions.numerator': 'undefined symbol Phi',
-    'activations.gelu-erf-jacobian:mistake-1': 'undefined symbol Phi',
-    'activations.gelu-tanh:mistake-2': 'undefined symbol Phi',
-    'activations.gelu-tanh-jacobian:formula': 'undefined symbol u',
-    'activations.gelu-tanh-jacobian:mistake-1': 'undefined symbol u',
     'activations.mish:hessian': 'undefined symbol sigma',
     'softmax.lse:mistake-2': 'undefined symbol e_{\\arg\\max_ix_i}',
     'softmax.lse-rows:formula': 'undefined symbol P',
