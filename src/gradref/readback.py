@@ -1662,10 +1662,13 @@ def _conform_shape(got, expected: np.ndarray):
     return None
 
 
-def _field_expected(identity, field_name: str, inputs: dict, rng, direction):
-    """The value a displayed field claims, from the verified code, and the layout it is in."""
-    from gradref.verify import _as_vector_problem  # noqa: F401  (documented layout)
+def _field_expected(identity, field_name: str, inputs: dict):
+    """The value a displayed field claims, from the verified code, in the layout it claims.
 
+    The formula, a Cookbook reading: the derivative; a mistake: its own code; a numerator
+    reading: the transpose of a gradient or an adjoint (a row for a vector), a Jacobian as
+    it is; the Hessian: the tensor (contracted with a direction by the caller).
+    """
     wrt = identity.wrt
     if field_name == "formula" or field_name == "conventions.cookbook":
         return np.asarray(identity.derivative(**inputs), dtype=float)
@@ -1721,7 +1724,7 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
     worst = 0.0
     for inputs, dims, rng in samples:
         env_values = _inputs_env(inputs, identity)
-        expected = _field_expected(identity, field_name, inputs, rng, None)
+        expected = _field_expected(identity, field_name, inputs)
         if field_name == "hessian":
             x = np.asarray(inputs[identity.wrt])
             if action or x.ndim == 2:
