@@ -422,7 +422,7 @@ class _Reader:
                     r"\mathcal"):  # fmt: skip
             name = self.braced_text().strip()
             if name == "1":
-                if text == r"\mathbb" and self.at("["):
+                if text in (r"\mathbb", r"\mathbf") and self.at("["):
                     self.take("[")
                     cond = self.expr()
                     self.take("]")
@@ -522,9 +522,8 @@ _NOTE = re.compile(r"^(\\text\{|\(|\\big\(|\\ \()")
 
 def _strip_notes(latex: str) -> str:
     r"""``latex`` without its trailing notes: ``\ \text{(a row vector)}``, ``\quad (A = A^\top)``."""
-    latex = re.sub(
-        r"\\ *\\text\{\(.*$", "", latex.strip()
-    ).strip()  # "\ \text{(shaped like } W\text{)}"
+    # a note runs to the end: "\ \text{(shaped like } W\text{)}", "\ \text{for invertible } X"
+    latex = re.sub(r"(\\ *|\s)\\text\{\s*(\(|for |with ).*$", "", latex.strip()).strip()
     while True:
         changed = False
         for pattern in (r"\\ *\\text\{(?:[^{}]|\{[^{}]*\})*\}\s*$", r"\\ +\(\s*n \\times m\s*\)$",
@@ -1388,7 +1387,6 @@ UNREADABLE: dict[str, str] = {
     'differentials.kronecker-right:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'differentials.kronecker-right:mistake-1': 'undefined symbol E_{ij}',
     'differentials.inverse:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'differentials.det-adjugate:hessian': 'prose inside the formula',
     'differentials.det-adjugate:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'differentials.transpose:conventions.cookbook': 'no right-hand side',
     'determinants.logdet:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
@@ -1421,7 +1419,6 @@ UNREADABLE: dict[str, str] = {
     'eigenvalues.eigenvector:mistake-1': 'undefined symbol lambda',
     'eigenvalues.eigenvector:mistake-2': 'undefined symbol v',
     'linear.matvec:formula': 'a membership, not a value',
-    'linear.matvec:conventions.cookbook': 'no right-hand side',
     'linear.identity-map:formula': 'undefined symbol J',
     'linear.identity-map:conventions.numerator': 'undefined symbol I_{mn}',
     'linear.identity-map:conventions.cookbook': 'undefined symbol J',
@@ -1502,10 +1499,9 @@ UNREADABLE: dict[str, str] = {
     'losses.logistic-hvp:hessian': 'cannot read "\'" at 48',
     'losses.kl-p-logits:hessian': "unknown operator 'KL'",
     'losses.huber-w:formula': "psi_delta is defined by what the reader cannot read: unexpected character '\\' at 33",
-    'losses.huber-w:hessian': 'a comparison where a value was expected',
+    'losses.huber-w:hessian': 'undefined symbol x_{i}',
     'losses.huber-w:conventions.numerator': "psi_delta is defined by what the reader cannot read: unexpected character '\\' at 33",
-    'losses.squared-hinge-w:hessian': 'a comparison where a value was expected',
-    'losses.squared-hinge-w:mistake-1': 'a comparison where a value was expected',
+    'losses.squared-hinge-w:hessian': 'undefined symbol y_{i}',
     'layers.layernorm-input:formula': 'undefined symbol x_{i}',
     'layers.layernorm-input:conventions.numerator': 'undefined symbol Xbar',
     'layers.layernorm-input:mistake-1': 'undefined symbol x_{i}',
@@ -1529,7 +1525,6 @@ UNREADABLE: dict[str, str] = {
     'layers.conv1d-kernel:conventions.numerator': 'undefined symbol wbar',
     'layers.conv1d-kernel:mistake-1': 'prose inside the formula',
     'layers.conv1d-kernel:mistake-2': 'prose inside the formula',
-    'likelihoods.gaussian-nll-sigma:conventions.numerator': 'prose inside the formula',
     'likelihoods.gaussian-nll-mean-sigma:mistake-2': 'undefined symbol xbar',
     'likelihoods.bernoulli-log-partition:formula': "unknown operator 'E'",
     'likelihoods.bernoulli-log-partition:hessian': "unknown operator 'Cov'",
@@ -1541,7 +1536,7 @@ UNREADABLE: dict[str, str] = {
     'likelihoods.exponential-log-partition:hessian': "unknown operator 'Cov'",
     'likelihoods.gaussian-natural-eta1:conventions.numerator': 'undefined symbol mu',
     'likelihoods.gaussian-natural-eta2:hessian': 'undefined symbol Sigma_{ik}',
-    'likelihoods.gaussian-natural-eta2:conventions.numerator': 'prose inside the formula',
+    'likelihoods.gaussian-natural-eta2:conventions.numerator': 'undefined symbol Sigma',
     'adjoints.cholesky:formula': 'undefined symbol Phi',
     'adjoints.cholesky:mistake-2': 'undefined symbol Phi',
     'adjoints.eigenvalues:formula': 'undefined symbol U',
