@@ -170,7 +170,10 @@ _BINARY = {r"\odot": "hadamard", r"\circ": "hadamard", r"\oslash": "divide", r"\
 
 
 class _Reader:
-    def __init__(self, latex: str):
+    differentials = False  # read \partial X as the differential of X (a Cookbook differential)
+
+    def __init__(self, latex: str, differentials: bool = False):
+        self.differentials = differentials
         self.latex = latex
         self.tokens = tokenize(latex)
         self.i = 0
@@ -381,6 +384,8 @@ class _Reader:
     def atom(self):
         tok = self.take()
         text = tok.text
+        if text == r"\partial" and self.differentials:
+            return ("differential", self.factor())
         if text in REFUSED:
             raise Unreadable(REFUSED[text])
         if tok.kind == "number":
@@ -953,6 +958,8 @@ class Env:
     used_dims: set = field(default_factory=set)
     #: In a formula in index notation, the size of each free index (k, l, i, j).
     indices: dict[str, int] = field(default_factory=dict)
+    #: In a differential, the variable and its direction: d(wrt) = V, d(other input) = 0.
+    direction: tuple[str, Any] | None = None
 
     def candidates(self, name: str, sub: str | None) -> list[str]:
         base = _ALIASES.get(name, name)
@@ -1121,6 +1128,15 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
         raise Unreadable("a comparison where a value was expected")
     if kind == "unread":
         raise Unreadable(tree[1])
+    if kind == "differential":
+        inner = tree[1][1] if tree[1][0] == "group" else tree[1]
+        if env.direction is None or inner[0] != "sym":
+            raise Unreadable("the differential of an expression")
+        wrt, V = env.direction
+        if inner[1] in (wrt, wrt.lower()) and inner[2] is None:
+            return V
+        value = evaluate(inner, env)
+        return np.zeros(np.shape(value))
     if kind == "entry":
         if not env.indices:
             raise Unreadable("index notation outside a formula of entries")
@@ -1376,20 +1392,11 @@ UNREADABLE: dict[str, str] = {
     'rules.chain-univariate:mistake-1': 'a rule over functions (f, h1, h2), not a formula of arrays',
     'rules.chain-parametrized:conventions.numerator': 'a rule over functions (phi, loss), not a formula of arrays',
     'rules.chain-parametrized:mistake-1': 'a rule over functions (phi, loss), not a formula of arrays',
-    'differentials.trace:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'differentials.product-left:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'differentials.product-right:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'differentials.hadamard:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'differentials.kronecker-left:formula': 'undefined symbol delta_{ai}',
-    'differentials.kronecker-left:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'differentials.kronecker-left:mistake-1': 'undefined symbol E_{ij}',
     'differentials.kronecker-right:formula': 'undefined symbol X_{ac}',
-    'differentials.kronecker-right:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'differentials.kronecker-right:mistake-1': 'undefined symbol E_{ij}',
     'differentials.inverse:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'differentials.det-adjugate:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'differentials.transpose:conventions.cookbook': 'no right-hand side',
-    'determinants.logdet:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'determinants.det-path:formula': 'no right-hand side',
     'determinants.det-path:hessian': 'undefined symbol Y',
     'determinants.det-path:conventions.cookbook': 'no right-hand side',
@@ -1405,17 +1412,17 @@ UNREADABLE: dict[str, str] = {
     'eigenvalues.largest:formula': 'undefined symbol v',
     'eigenvalues.largest:hessian': 'undefined symbol lambda_{\\max}',
     'eigenvalues.largest:conventions.numerator': 'undefined symbol v',
-    'eigenvalues.largest:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
+    'eigenvalues.largest:conventions.cookbook': 'undefined symbol v_{i}',
     'eigenvalues.largest:mistake-1': 'undefined symbol v',
     'eigenvalues.largest:mistake-2': 'undefined symbol lambda_{\\max}',
     'eigenvalues.smallest:formula': 'undefined symbol v',
     'eigenvalues.smallest:hessian': 'undefined symbol lambda_{\\min}',
     'eigenvalues.smallest:conventions.numerator': 'undefined symbol v',
-    'eigenvalues.smallest:conventions.cookbook': 'no right-hand side',
+    'eigenvalues.smallest:conventions.cookbook': 'undefined symbol v_{i}',
     'eigenvalues.smallest:mistake-1': 'undefined symbol v_{\\max}',
     'eigenvalues.eigenvector:formula': 'undefined symbol lambda',
     'eigenvalues.eigenvector:conventions.numerator': 'undefined symbol lambda',
-    'eigenvalues.eigenvector:conventions.cookbook': 'no right-hand side',
+    'eigenvalues.eigenvector:conventions.cookbook': 'undefined symbol lambda_{i}',
     'eigenvalues.eigenvector:mistake-1': 'undefined symbol lambda',
     'eigenvalues.eigenvector:mistake-2': 'undefined symbol v',
     'linear.matvec:formula': 'a membership, not a value',
@@ -1691,6 +1698,9 @@ def _expected_column(expected: np.ndarray) -> np.ndarray:
 
 def _check_one(identity, field_name, latex, samples, extra_definitions) -> FieldResult:
     whole = field_name.startswith("mistake-") or not re.search(r"=", _strip_notes(latex))
+    differential = field_name == "conventions.cookbook" and bool(re.match(r"\s*\\partial", latex))
+    if differential:
+        return _check_differential(identity, field_name, latex, samples, extra_definitions)
     if field_name == "conventions.cookbook" and _claims_other(latex):
         return FieldResult(identity.id, field_name, latex, "unreadable",
                            reason="states another quantity (a differential, the partials, or "
@@ -1831,6 +1841,50 @@ def _index_labels(lhs: str) -> str:
     if not match or set(out) & set(match.group("wrt")):
         return ""
     return out + match.group("wrt")
+
+
+def _check_differential(identity, field_name, latex, samples, extra) -> FieldResult:
+    """A Cookbook differential, d f = ... with dX = V: against the directional derivative."""
+    try:
+        statement = read_statement(latex, whole=True)
+        trees = [_Reader(value, differentials=True).read() for value in statement.values[1:]]
+        if not trees:
+            raise Unreadable("no right-hand side")
+    except Unreadable as exc:
+        return FieldResult(identity.id, field_name, latex, "unreadable", reason=str(exc))
+    worst = 0.0
+    for inputs, dims, rng in samples:
+        x = np.asarray(inputs[identity.wrt], dtype=float)
+        V = rng.standard_normal(x.shape)
+        D = np.asarray(identity.derivative(**inputs), dtype=float)
+        if identity.kind == "gradient":
+            expected = np.asarray(np.sum(D * V))
+        else:
+            expected = np.tensordot(D, V, axes=x.ndim)
+        expected = _expected_column(expected)
+        env = Env(_inputs_env(inputs, identity), {**extra.get("parsed", {})}, dims,
+                  unread=dict(extra.get("unread", {})))  # fmt: skip
+        env.direction = (identity.wrt, _as_column(V) if V.ndim == 1 else V)
+        for text, tree in zip(statement.values[1:], trees, strict=True):
+            try:
+                got = evaluate(tree, env, target=expected.shape)
+            except Unreadable as exc:
+                return FieldResult(identity.id, field_name, latex, "unreadable", reason=str(exc))
+            except (ShapeMismatch, np.linalg.LinAlgError) as exc:
+                return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
+                                   reason=f"{text}: {exc}")  # fmt: skip
+            conformed = _conform_shape(got, expected)
+            if conformed is None:
+                return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
+                                   reason=f"{text}: shape {np.shape(got)}, expected "
+                                   f"{expected.shape}")  # fmt: skip
+            error = _rel_error(conformed, expected)
+            if not error <= TOLERANCE:
+                return FieldResult(identity.id, field_name, latex, "disagree", error,
+                                   reason=f"{text}: relative error {error:.2e}")  # fmt: skip
+            worst = max(worst, error)
+    return FieldResult(identity.id, field_name, latex, "agree", worst,
+                       reason="a differential, at dX = V")  # fmt: skip
 
 
 def _claims_other(latex: str) -> bool:
