@@ -131,6 +131,10 @@ class Identity:
     cookbook : tuple of int
         Equation numbers of the Matrix Cookbook (version of 15 November 2012) that this
         identity verifies, as printed; they feed the concordance and the search.
+    where : tuple of str
+        Definitions shown under the formula, in LaTeX, one symbol each (``M = X^\top A X``,
+        ``z = L^{-1}(x - \mu)``): a symbol of a displayed formula that is not an input is
+        defined here or in the formula itself. :mod:`gradref.readback` evaluates them.
     keywords : tuple of str
         What a reader would type into the site's search to find this identity, the
         most specific first: its names, their synonyms and spellings of its formula
@@ -167,6 +171,7 @@ class Identity:
     cookbook: tuple[int, ...] = ()
     cotangent: str = ""
     symbolic_dims: tuple[int, ...] = (1, 2, 3)
+    where: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         from gradref import shapes

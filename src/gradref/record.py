@@ -3,7 +3,8 @@
 :func:`entry_record` runs every check of one identity (numerical and symbolic verification
 of the derivative, of its Hessian, and the rejection of each listed mistake) and returns a
 JSON-ready dict: the site's pages and ``catalog.json`` are written from these records, and
-:func:`export` returns them for the whole catalog. A check that fails raises
+:func:`export` returns them for the whole catalog. Every displayed formula is also read back
+and compared with the verified code (:mod:`gradref.readback`). A check that fails raises
 :class:`gradref.VerificationError` naming the identity, which fails the build.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from gradref.catalog import Erratum, Identity, catalog, errata
+from gradref.readback import FieldResult, readback, readback_erratum
 from gradref.verify import VerificationError, verify, verify_hessian, verify_mistakes
 
 __all__ = ["SCHEMA_VERSION", "concordance_records", "entry_record", "erratum_record", "export"]
@@ -64,8 +66,9 @@ def entry_record(identity: Identity, rng: int = 0) -> dict[str, Any]:
     Raises
     ------
     VerificationError
-        If the derivative or the Hessian fails either check, or a listed mistake is not
-        rejected (its verdict must be "failed").
+        If the derivative or the Hessian fails either check, a listed mistake is not
+        rejected (its verdict must be "failed"), or a displayed formula read back disagrees
+        with its code (the message names the entry, the field and the relative error).
     """
     from gradref.symbolic import verify_symbolic, verify_symbolic_hessian
 
@@ -119,6 +122,7 @@ def entry_record(identity: Identity, rng: int = 0) -> dict[str, Any]:
                 else None,
             }
         )
+    read = _readback_record(identity.id, readback(identity, rng=rng))
     general = symbolic.general
     formula, _, with_shapes = identity.latex.partition(r"\qquad")
     return {
@@ -141,6 +145,8 @@ def entry_record(identity: Identity, rng: int = 0) -> dict[str, Any]:
         "hessian": hessian,
         "mistakes": mistakes,
         "conventions": dict(identity.conventions),
+        "where": list(identity.where),
+        "readback": read,
         "related": list(identity.related),
         "code": {
             "value": _qualname(identity.value),
@@ -165,6 +171,28 @@ def entry_record(identity: Identity, rng: int = 0) -> dict[str, Any]:
                 "note": general.sympy_layout_note,
             },
         },
+    }
+
+
+def _readback_record(name: str, results: list[FieldResult]) -> dict[str, Any]:
+    """The read-back of an entry's displayed formulas as data; raise on a disagreement."""
+    wrong = [r for r in results if r.status == "disagree"]
+    if wrong:
+        raise VerificationError(
+            "\n".join(
+                f"{name!r}: the displayed {r.field} does not agree with the verified code "
+                f"(relative error {r.error:.2e}): {r.reason}"
+                for r in wrong
+            )
+        )
+    agreed = [r for r in results if r.status == "agree"]
+    return {
+        "fields": len(results),
+        "agree": [r.field for r in agreed],
+        "max_rel_error": max((r.error for r in agreed), default=0.0),
+        "unreadable": [
+            {"field": r.field, "reason": r.reason} for r in results if r.status == "unreadable"
+        ],
     }
 
 
@@ -221,6 +249,7 @@ def erratum_record(erratum: Erratum, rng: int = 0) -> dict[str, Any]:
                 f"{corrected_error:.2e}"
             )
         method = "both sides evaluated at random inputs"
+    read = _readback_record(erratum.id, readback_erratum(erratum, rng=rng))
     return {
         "id": erratum.id,
         "source": erratum.source,
@@ -234,6 +263,7 @@ def erratum_record(erratum: Erratum, rng: int = 0) -> dict[str, Any]:
         "printed_wrong_shape": not math.isfinite(printed_error),
         "corrected_error": corrected_error,
         "method": method,
+        "readback": read,
     }
 
 

@@ -1272,6 +1272,10 @@ register(
         title="Jacobian of the elementwise GELU (erf form)",
         formula=r"\frac{\partial\, x \odot \Phi(x)}{\partial x} = "
         r"\operatorname{diag}\bigl(\Phi(x) + x \odot \varphi(x)\bigr)",
+        where=(
+            r"\Phi(t) = \tfrac12\bigl(1 + \operatorname{erf}(t/\sqrt2)\bigr)",
+            r"\varphi(t) = \tfrac{1}{\sqrt{2\pi}} e^{-t^2/2}",
+        ),
         wrt="x",
         kind="jacobian",
         value=elementwise_gelu,
@@ -1343,6 +1347,10 @@ register(
         r"\tfrac12 (1 + \tanh u) + \tfrac12\, x \odot (1 - \tanh^2 u) \odot u',\quad "
         r"u = \sqrt{2/\pi}\,(x + 0.044715\, x^{\odot 3}),\ "
         r"u' = \sqrt{2/\pi}\,(1 + 3 \cdot 0.044715\, x^{\odot 2})",
+        where=(
+            r"\Phi(t) = \tfrac12\bigl(1 + \operatorname{erf}(t/\sqrt2)\bigr)",
+            r"\varphi(t) = \tfrac{1}{\sqrt{2\pi}} e^{-t^2/2}",
+        ),
         wrt="x",
         kind="gradient",
         value=sum_gelu_tanh,
@@ -1417,6 +1425,10 @@ register(
         formula=r"\frac{\partial \operatorname{gelu}_{\tanh}(x)}{\partial x} = "
         r"\operatorname{diag}\bigl(\tfrac12 (1 + \tanh u) + \tfrac12\, x \odot "
         r"(1 - \tanh^2 u) \odot u'\bigr)",
+        where=(
+            r"u = \sqrt{2/\pi}\,(x + 0.044715\, x^{\odot 3})",
+            r"u' = \sqrt{2/\pi}\,(1 + 3 \cdot 0.044715\, x^{\odot 2})",
+        ),
         wrt="x",
         kind="jacobian",
         value=elementwise_gelu_tanh,

@@ -1038,7 +1038,7 @@ $\det(M)\big(AXM^{-1} + A^\top XM^{-\top}\big)$, and $M^{-\top} = (X^\top A^\top
         ),
         conventions={
             "numerator": r"\frac{\partial \det(X^\top AX)}{\partial X} = \det(X^\top AX)"
-            r"\big((X^\top AX)^{-1}X^\top A^\top + (X^\top A^\top X)^{-1}X^\top A\big)",
+            r"\big((X^\top A^\top X)^{-1}X^\top A^\top + (X^\top AX)^{-1}X^\top A\big)",
         },
         related=("determinants.det-xtax-symmetric", "determinants.det-xtax-square"),
         cookbook=(54,),
@@ -1181,6 +1181,7 @@ register(
         id="determinants.logdet-pinv",
         title="Gradient of ln det(X^T X) with respect to the pseudo-inverse",
         formula=r"\nabla_{X^+} \ln\det(X^\top X) = -2X^\top",
+        where=(r"X = P^+",),
         wrt="P",
         kind="gradient",
         value=log_det_gram_of_pinv,
@@ -1201,7 +1202,7 @@ $-2(PP^\top)^{-1}P = -2(P^+)^\top = -2X^\top$.
 """,
         hessian=hess_log_det_gram_of_pinv,
         hessian_formula=r"\nabla_{P}^2 f[V] = -2\big(S^{-1}V(I - P^\top S^{-1}P)"
-        r" - X^\top V^\top X^\top\big),\quad P = X^+,\ S = PP^\top",
+        r" - X^\top V^\top X^\top\big),\quad S = PP^\top",
         mistakes=(
             Mistake(
                 r"2X^\top",

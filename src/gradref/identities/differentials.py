@@ -51,7 +51,7 @@ def grad_trace(X):
 register(
     Identity(
         id="differentials.trace",
-        title="Gradient of the trace",
+        title="Gradient of the trace with respect to X, from its differential",
         formula=r"\nabla_X \operatorname{tr}X = I",
         wrt="X",
         kind="gradient",
@@ -239,18 +239,19 @@ register(
         sources=(f"{_at(38)}, the term (dX)∘Y", MAGNUS),
         derivation=r"""
 $(X\circ Y)_{kl} = X_{kl}Y_{kl}$ depends on $X_{ij}$ only when $(k,l) = (i,j)$, with
-coefficient $Y_{ij}$: the Jacobian is diagonal, $\operatorname{diag}(\operatorname{vec}Y)$.
+coefficient $Y_{ij}$: the Jacobian is diagonal, $\operatorname{diag}(\operatorname{vec}_{\text{row}}Y)$
+in this reference's row-major flattening ($\operatorname{diag}(\operatorname{vec}Y)$ in the column-major one).
 In differentials, $d(X\circ Y) = dX\circ Y + X\circ dY$ (eq. 38), here with $dY = 0$.
 """,
         mistakes=(
             Mistake(
-                r"\operatorname{diag}(\operatorname{vec} X)",
+                r"\operatorname{diag}(\operatorname{vec}_{\text{row}} X)",
                 lambda X, Y: jac_hadamard_left(Y, X),
                 "keeps the factor being differentiated instead of the other one",
             ),
         ),
         conventions={
-            "numerator": r"J = \operatorname{diag}(\operatorname{vec} Y)\ \text{(diagonal, "
+            "numerator": r"J = \operatorname{diag}(\operatorname{vec}_{\text{row}} Y)\ \text{(diagonal, "
             r"the same in either layout)}",
             "cookbook": r"\partial(X\circ Y) = (\partial X)\circ Y + X\circ(\partial Y)"
             r"\ \text{(eq. 38)}",
@@ -630,7 +631,7 @@ commutation matrix), and $d(X^\top) = (dX)^\top$ (eq. 44).
             ),
         ),
         conventions={
-            "numerator": r"J = K_{mn}\ \text{(the commutation matrix)}",
+            "numerator": r"J = K_{nm}\ \text{(the commutation matrix)}",
             "cookbook": r"\partial X^T = (\partial X)^T\ \text{(eq. 44)}",
         },
         related=("differentials.product-left",),

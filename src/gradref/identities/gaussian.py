@@ -65,6 +65,7 @@ register(
         id="gaussian.density-x",
         title="Gradient and Hessian of the Gaussian density with respect to the point",
         formula=r"\nabla_x\, \mathcal N(x; m, \Sigma) = -p(x)\,\Sigma^{-1}(x - m)",
+        where=(r"p(x) = \mathcal N(x; m, \Sigma)",),
         wrt="x",
         kind="gradient",
         value=gaussian_density,
@@ -133,6 +134,7 @@ register(
         id="gaussian.density-mean",
         title="Gradient of the Gaussian density with respect to the mean",
         formula=r"\nabla_m\, \mathcal N(x; m, \Sigma) = p(x)\,\Sigma^{-1}(x - m)",
+        where=(r"p(x) = \mathcal N(x; m, \Sigma)",),
         wrt="m",
         kind="gradient",
         value=gaussian_density,
@@ -706,6 +708,7 @@ register(
         title="Gradient of the log-density of a Gaussian mixture with respect to a mean",
         formula=r"\nabla_{\mu_j} \ln p(s) = \gamma_j\,\Sigma_j^{-1}(s - \mu_j),\quad "
         + _MIXTURE["cookbook_gamma"],
+        where=(r"j = 1",),
         wrt="mu1",
         kind="gradient",
         value=mixture_log_density,
@@ -761,6 +764,7 @@ register(
         formula=r"\nabla_{\Sigma_j} \ln p(s) = \tfrac12\gamma_j\left(-\Sigma_j^{-1}"
         r" + \Sigma_j^{-1}(s - \mu_j)(s - \mu_j)^\top\Sigma_j^{-1}\right),\quad "
         + _MIXTURE["cookbook_gamma"],
+        where=(r"j = 1", r"r = s - \mu_j"),
         wrt="Sigma1",
         kind="gradient",
         value=mixture_log_density_1d,

@@ -20,7 +20,7 @@ def power(X, r: int):
 
 
 @shaped
-def cube(X: Arr["n n"]):
+def cube(X: Arr["d d"]):
     """The matrix power ``X^3 = X X X``.
 
     >>> cube(np.array([[1.0, 1.0], [0.0, 1.0]]))
@@ -37,7 +37,7 @@ def jac_cube(X):
 
 
 @shaped
-def square(X: Arr["n n"]):
+def square(X: Arr["d d"]):
     """The matrix power ``X^2 = X X``.
 
     >>> square(np.array([[0.0, 1.0], [1.0, 0.0]]))
@@ -68,7 +68,10 @@ def _power_j_form(X, n: int):
     return sym_tensor((size,) * 4, lambda k, l_, i, j: slices[i, j][k, l_])
 
 
-POWER_NOTE = "instantiated at n = {n} (the power is a fixed small integer here)"
+POWER_NOTE = (
+    "instantiated at n = {n} (the power is a fixed small integer here; the size of X is d, "
+    "so that n names the power only)"
+)
 
 register(
     Identity(
@@ -150,7 +153,7 @@ $n = 2$.
 
 
 @shaped
-def power_form(a: Arr["n"], X: Arr["n n"], b: Arr["n"]):
+def power_form(a: Arr["d"], X: Arr["d d"], b: Arr["d"]):
     """The form ``a^T X^3 b``.
 
     >>> power_form(np.array([1.0, 0.0]), np.array([[1.0, 1.0], [0.0, 1.0]]), np.array([0.0, 1.0]))
@@ -211,7 +214,7 @@ through powers of $X^\top$.
                 "the scalar power rule, as if X commuted with dX",
             ),
             Mistake(
-                "\\sum_r X^r a b^\\top X^{2-r}",
+                "\\sum_{r=0}^{2} X^r a b^\\top X^{2-r}",
                 lambda a, X, b: sum(
                     power(X, r) @ np.outer(a, b) @ power(X, 2 - r) for r in range(3)
                 ),
@@ -222,7 +225,7 @@ through powers of $X^\top$.
             "numerator": r"\frac{\partial\, a^\top X^3 b}{\partial X} = \sum_{r=0}^{2} X^{2-r}"
             r" b a^\top X^r",
             "cookbook": r"\frac{\partial}{\partial X}a^T X^n b = \sum_{r=0}^{n-1}(X^r)^T a b^T"
-            r"(X^{n-1-r})^T\ \text{(eq. 91, general n)}",
+            r"(X^{n-1-r})^T,\quad n = 3\ \text{(eq. 91 for any n, here at n = 3)}",
         },
         related=("higher.jac-cube", "linear.bilinear-X", "higher.power-gram"),
         cookbook=(91,),
@@ -238,7 +241,7 @@ GRAM_POWER = 2  # at n = 3 the exact sympy check of this degree-2n form is slow
 
 
 @shaped
-def power_gram(a: Arr["n"], X: Arr["n n"], b: Arr["n"]):
+def power_gram(a: Arr["d"], X: Arr["d d"], b: Arr["d"]):
     """The form ``a^T (X^2)^T X^2 b = (X^2 a)^T (X^2 b)``.
 
     >>> power_gram(np.array([1.0, 0.0]), np.diag([2.0, 1.0]), np.array([1.0, 1.0]))
@@ -296,7 +299,7 @@ $a b^\top$ symmetrised. Then $dP = \sum_r X^r\, dX\, X^{n-1-r}$ (eq. 90) gives $
 """,
         mistakes=(
             Mistake(
-                "2\\sum_r (X^r)^\\top X^n a b^\\top (X^{n-1-r})^\\top",
+                "2\\sum_{r=0}^{n-1} (X^r)^\\top X^n a b^\\top (X^{n-1-r})^\\top",
                 lambda a, X, b: (
                     2
                     * sum(
@@ -468,6 +471,7 @@ register(
         title="Gradient of a quotient of two quadratic forms",
         formula=r"\nabla_x \frac{(Ax)^\top (Ax)}{(Bx)^\top (Bx)} = 2\frac{A^\top A x}"
         r"{x^\top B^\top B x} - 2\frac{x^\top A^\top A x\, B^\top B x}{(x^\top B^\top B x)^2}",
+        where=(r"u = x^\top A^\top A x", r"v = x^\top B^\top B x"),
         wrt="x",
         kind="gradient",
         value=quadratic_ratio,

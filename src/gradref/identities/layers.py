@@ -500,7 +500,7 @@ _MLP_ASSUMPTIONS = (
 )
 _MLP_KEYWORDS = ("multilayer perceptron", "MLP", "two-layer network", "backpropagation")
 _MLP_FORMULA = (
-    r"L = \tfrac12 \lVert W_2 a + b_2 - t \rVert^2,\ a = \tanh(W_1 x + b_1),\ "
+    r"L = \tfrac12 \lVert y - t \rVert^2,\ y = W_2 a + b_2,\ a = \tanh(W_1 x + b_1),\ "
     r"\delta_1 = (1 - a^{\odot 2}) \odot W_2^\top (y - t):\quad "
 )
 _MLP_DERIVATION = r"""

@@ -206,6 +206,7 @@ _register(
     title="Gaussian negative log-likelihood, gradient and Hessian in the covariance",
     formula=r"\nabla_\Sigma \Big[\tfrac12 (x - \mu)^\top \Sigma^{-1} (x - \mu) + \tfrac12 \ln\det"
     r"\Sigma\Big] = \tfrac12 \big(\Sigma^{-1} - \Sigma^{-1} (x - \mu)(x - \mu)^\top \Sigma^{-1}\big)",
+    where=(r"r = x - \mu",),
     wrt="Sigma",
     value=gaussian_nll,
     derivative=grad_gaussian_nll_sigma,
@@ -428,7 +429,7 @@ and discards the upper one, which is not zero in general.
             "the gradient in the lower triangle only, presented as the gradient in all of L",
         ),
         Mistake(
-            r"L^{-1} (I - z z^\top)",
+            r"L^{-1} (I - r r^\top),\quad r = x - \mu",
             lambda x, mu, L: np.linalg.inv(L) @ (np.eye(x.size) - np.outer(x - mu, x - mu)),
             "L^-1 where L^-T belongs (and r r^T where z z^T)",
         ),

@@ -1580,7 +1580,9 @@ by $\tfrac1m (P \odot V - P \odot ((P \odot V)\mathbf 1 \mathbf 1^\top))$.
             "normalizes the softmax over the batch (axis 0) instead of over the classes",
         ),
     ),
-    conventions={"numerator": r"\frac1m (P - Y) \ \text{(entry by entry; the same array)}"},
+    conventions={
+        "numerator": r"\frac1m (P - Y)^\top\ \text{(shaped like } Z^\top\text{, } k \times m\text{)}"
+    },
     related=("losses.softmax-ce-onehot", "losses.multinomial-W-kd", "losses.multinomial-W-dk"),
     assumptions="each row of Y one-hot (or summing to 1); softmax over each row (the classes); "
     "k >= 2; the mean over the m rows",

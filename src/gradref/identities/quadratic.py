@@ -97,7 +97,7 @@ this inner product: $\nabla_x f = (A + A^\top) x$.
         conventions={
             "numerator": r"\frac{\partial\, x^\top A x}{\partial x} = x^\top (A + A^\top)"
             r"\ \text{(a row vector)}",
-            "cookbook": r"\frac{\partial x^\top B x}{\partial x} = (B + B^\top) x"
+            "cookbook": r"\frac{\partial x^\top B x}{\partial x} = (B + B^\top) x,\quad B = A"
             r"\ \text{(eq. 81, same layout)}",
         },
         related=("quadratic.grad-A", "quadratic.grad-x-symmetric", "quadratic.grad-x-affine"),
@@ -145,7 +145,7 @@ $df = x^\top dA\, x = \operatorname{tr}(x^\top dA\, x) = \operatorname{tr}(x x^\
         hessian_formula=r"\nabla_A^2\, x^\top A x = 0",
         mistakes=(
             Mistake(
-                "A x x^\top",
+                r"A x x^\top",
                 lambda A, x: A @ np.outer(x, x),
                 "keeps a factor A, as if differentiating a quadratic in A",
             ),

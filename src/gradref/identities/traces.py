@@ -1654,8 +1654,8 @@ f(X)^\top$ (Cookbook section 2.5) with $F(x) = x^3$, $f(x) = 3x^2$.
         ),
         conventions={
             "numerator": r"\frac{\partial \operatorname{tr}(X^3)}{\partial X} = 3X^2",
-            "cookbook": r"\frac{\partial}{\partial X}\operatorname{Tr}(X^k) = k(X^{k-1})^T"
-            r"\ \text{(eq. 121, same layout; here } k = 3)",
+            "cookbook": r"\frac{\partial}{\partial X}\operatorname{Tr}(X^k) = k(X^{k-1})^T,\quad k = 3"
+            r"\ \text{(eq. 121, same layout)}",
         },
         related=("traces.square", "traces.ax3", "traces.exp"),
         cookbook=(121,),
@@ -1729,7 +1729,7 @@ $\sum_{r=0}^{k-1} (X^rAX^{k-r-1})^\top$.
             "numerator": r"\frac{\partial \operatorname{tr}(AX^3)}{\partial X}"
             r" = AX^2 + XAX + X^2A",
             "cookbook": r"\frac{\partial}{\partial X}\operatorname{Tr}(AX^k) = "
-            r"\sum_{r=0}^{k-1}(X^rAX^{k-r-1})^T\ \text{(eq. 122, same layout; here } k = 3)",
+            r"\sum_{r=0}^{k-1}(X^rAX^{k-r-1})^T,\quad k = 3\ \text{(eq. 122, same layout)}",
         },
         related=("traces.power3", "traces.x2b"),
         cookbook=(122,),
@@ -2193,7 +2193,9 @@ symmetric, that is when $A$ is, do the twins coincide and give the printed facto
         hessian=hessian_trace_inv_shifted_ratio,
         hessian_formula=r"\nabla_X^2 f[V] = -CVW - CX\,dW + BV(P + P^\top) + BX(dP + dP^\top),"
         r"\quad P = M^{-1},\ W = PNP + P^\top NP^\top,\ dP = -P\,dM\,P,"
-        r"\ dM = V^\top CX + X^\top CV,\ dN = V^\top BX + X^\top BV",
+        r"\ dM = V^\top CX + X^\top CV,\ dN = V^\top BX + X^\top BV,\ N = X^\top BX,"
+        r"\ dW = dP\,NP + P\,dN\,P + PN\,dP + dP^\top NP^\top + P^\top dN\,P^\top"
+        r" + P^\top N\,dP^\top",
         mistakes=(
             Mistake(
                 r"-2CXM^{-1}X^\top BXM^{-1} + 2BXM^{-1}",
