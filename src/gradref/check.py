@@ -338,7 +338,8 @@ def _central_estimate(fn: _Function, point: np.ndarray, u: np.ndarray, h: float)
     top = np.max(np.abs(np.stack([*far, *near])), axis=0)
     gap = np.abs(coarse - fine)
     with np.errstate(divide="ignore", invalid="ignore"):
-        truncation = np.fmin(gap, TRUNCATION_SAFETY * gap * gap / np.abs(value))
+        # gap * (gap / |value|): the square of a gap near 1e300 would overflow.
+        truncation = np.fmin(gap, TRUNCATION_SAFETY * gap * (gap / np.abs(value)))
     rounding = 3 * VALUE_ROUNDING * top / h
     # (f(x+h) + f(x-h)) - (f(x+h/2) + f(x-h/2)) = (3/4) h^2 f_uu + O(h^4).
     curvature = ((far[0] + far[1]) - (near[0] + near[1])) / (0.75 * h * h)
@@ -460,7 +461,20 @@ class _Comparison:
     u: np.ndarray
 
 
-def _check(
+def _check(f: Callable, derivative: Callable, x: Any, **options: Any) -> CheckResult:
+    """Run the check; what it learned about ``f`` is remembered only if it completes.
+
+    A check that raises (a misuse, such as a scalar ``f`` given to :func:`check_jacobian`)
+    leaves nothing behind: its failed complex evaluation says nothing about ``f``.
+    """
+    learned: list[str] = []
+    result = _run_check(f, derivative, x, learned=learned, **options)
+    for reason in learned:
+        _remember_real_only(f, reason)
+    return result
+
+
+def _run_check(
     f: Callable,
     derivative: Callable,
     x: Any,
@@ -471,6 +485,7 @@ def _check(
     rtol: float | None,
     rng: np.random.Generator | int | None,
     diagnose: bool | str = True,
+    learned: list[str],
 ) -> CheckResult:
     generator = _options(method, directions, rtol, rng, diagnose)
     if not callable(derivative):
@@ -515,7 +530,7 @@ def _check(
                             f"complex result ({attempt}); use method='central' for functions "
                             "such as abs, maximum or comparisons"
                         )
-                    _remember_real_only(f, attempt)
+                    learned.append(attempt)
                     note = f"central differences: {attempt}"
                 else:
                     first_complex = attempt
@@ -562,7 +577,7 @@ def _check(
                 )
             else:
                 reason = "the complex step disagreed with central differences (f not analytic)"
-                _remember_real_only(f, reason)
+                learned.append(reason)
                 note = f"central differences: {reason}"
 
         curvature = first_central.curvature
@@ -741,10 +756,16 @@ def _hint(claimed: np.ndarray, comparisons: list[_Comparison], kind: str) -> str
         candidate = np.concatenate([t_rows @ c.u.reshape(-1) for c in comparisons])
         if matches(candidate):
             return "the claimed derivative looks transposed"
-    denom = float(np.sum(d * d))
-    if denom > 0 and d.size >= 2:
-        factor = float(np.sum(a * d)) / denom
-        if factor != 0 and abs(factor - 1.0) > 1e-9 and matches(a / factor):
+    top = float(np.max(np.abs(d)))  # scaled: d * d overflows for values near 1e300
+    if top > 0 and d.size >= 2:
+        with np.errstate(over="ignore", invalid="ignore"):
+            factor = float(np.sum((a / top) * (d / top))) / float(np.sum((d / top) ** 2))
+        if (
+            math.isfinite(factor)
+            and factor != 0
+            and abs(factor - 1.0) > 1e-9
+            and matches(a / factor)
+        ):
             return f"the claimed derivative is {factor:.6g} times the numerical one"
     return ""
 

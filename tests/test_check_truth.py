@@ -1,0 +1,43 @@
+"""The checker tells the truth on code as practitioners write it (issue 18).
+
+Each test here failed on the checker before the fix it pins: a wrong derivative that
+passed, a right one that failed, or state and warnings that leaked to the caller.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradref import check_gradient, check_jacobian
+
+METHODS = ("auto", "complex", "central")
+
+
+def point(seed=0, n=5):
+    return np.random.default_rng(seed).standard_normal(n)
+
+
+# -- no state leaks, no warnings ---------------------------------------------------------
+
+
+def test_a_misuse_leaves_nothing_remembered_about_f():
+    def f(x):  # analytic, and scalar: a misuse of check_jacobian
+        return np.sum(np.sin(x))
+
+    with pytest.raises(ValueError, match=r"^`f` must return a vector of shape \(n,\)"):
+        check_jacobian(f, lambda x: np.cos(x)[None, :], point())
+    result = check_gradient(f, np.cos, point(), rng=0)
+    assert (result.verdict, result.method, result.reason) == ("passed", "complex", "")
+
+
+@pytest.mark.parametrize("size", [1e155, 1e200, 1e300])
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("factor", [1.0, 1.001, 0.0])
+def test_huge_values_emit_no_warning(size, method, factor):
+    # pytest turns warnings into errors: nothing may overflow on the way to a verdict.
+    x = np.array([1.0, -0.5, 0.3])
+    result = check_gradient(
+        lambda x: size * np.sum(x**2), lambda x: factor * 2 * size * x, x, method=method, rng=0
+    )
+    assert result.verdict == ("passed" if factor == 1.0 else "failed")
