@@ -41,3 +41,25 @@ def test_huge_values_emit_no_warning(size, method, factor):
         lambda x: size * np.sum(x**2), lambda x: factor * 2 * size * x, x, method=method, rng=0
     )
     assert result.verdict == ("passed" if factor == 1.0 else "failed")
+
+
+# -- a scaling error shows along the claimed gradient's own direction --------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_gradient_scaled_by_one_plus_1e_7_fails_in_a_thousand_dimensions(method):
+    # Random directions alone are nearly orthogonal to the gradient at n = 1000 (cos ~ 0.03):
+    # central differences saw the 1e-7 scaling at 3e-9, below their 1e-8 tolerance.
+    x = np.random.default_rng(100).standard_normal(1000)
+
+    def f(x):
+        return np.sum(np.sin(x)) + 0.5 * x @ x
+
+    def grad(x):
+        return np.cos(x) + x
+
+    for seed in range(5):
+        scaled = check_gradient(f, lambda x: grad(x) * (1 + 1e-7), x, method=method, rng=seed)
+        assert scaled.verdict == "failed", scaled.report()
+        right = check_gradient(f, grad, x, method=method, rng=seed)
+        assert right.verdict == "passed", right.report()
