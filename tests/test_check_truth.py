@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from gradref import check_gradient, check_jacobian
+from gradref.check import MAX_TOLERANCE
 
 METHODS = ("auto", "complex", "central")
 
@@ -63,3 +64,28 @@ def test_a_gradient_scaled_by_one_plus_1e_7_fails_in_a_thousand_dimensions(metho
         assert scaled.verdict == "failed", scaled.report()
         right = check_gradient(f, grad, x, method=method, rng=seed)
         assert right.verdict == "passed", right.report()
+
+
+# -- each Jacobian row judged by its own rounding ----------------------------------------
+
+
+@pytest.mark.parametrize("big", [1e9, 1e12])
+@pytest.mark.parametrize("error", [1e-4, 1e-2])
+@pytest.mark.parametrize("method", METHODS)
+def test_a_small_row_beside_a_huge_one_never_passes_with_an_error(big, error, method):
+    x = np.array([1.0, 2.0, 3.0])
+
+    def f(x):
+        return np.array([big * np.sum(x**2), np.sum(np.sin(x))])
+
+    def jac(x):
+        return np.array([2 * big * x, np.cos(x)])
+
+    wrong = check_jacobian(f, lambda x: jac(x) * [[1.0], [1 + error]], x, method=method, rng=0)
+    assert wrong.verdict in ("failed", "inconclusive"), wrong.report()
+    if wrong.verdict == "inconclusive":
+        assert wrong.reason.startswith("output 1's row (size 1.2e+00) is small beside the largest")
+        assert wrong.tolerance > MAX_TOLERANCE
+    right = check_jacobian(f, jac, x, method=method, rng=0)
+    assert right.verdict == "passed", right.report()
+    assert right.max_rel_error <= right.tolerance <= MAX_TOLERANCE

@@ -628,6 +628,8 @@ def _run_check(
     rtol_used = DEFAULT_RTOL[used] if rtol is None else float(rtol)
     max_rel = worst_tol = 0.0
     failed = weak = stationary = truncation_bound = False
+    small_row = (-1, 0.0, 0.0, 0.0, False)  # a Jacobian row not resolved to its own size: i, level
+    own_tol = 0.0
 
     checked_calls = fn.calls  # what the check itself cost; refining counts as diagnosis
 
@@ -675,8 +677,37 @@ def _run_check(
         stationary |= bool(
             np.any(too_coarse & (DERIVATIVE_ROUNDING * term_scale >= MAX_TOLERANCE * np.max(scale)))
         )
+        if kind == "jacobian":
+            # A pass also needs each row resolved to MAX_TOLERANCE of its own size: the
+            # allowance above, relative to the largest row, would let a row of size 1 beside
+            # one of size 1e12 pass with a 1 % error. A row whose claim is zero and whose
+            # numerical estimate is exactly zero (a ReLU's zero slope) is constant to the
+            # resolution of f's values, and is judged against the Jacobian as above.
+            own_noise = comparison.estimate.noise + DERIVATIVE_ROUNDING * np.maximum(
+                scale, term_scale
+            )
+            with np.errstate(divide="ignore", invalid="ignore"):
+                own = np.maximum(
+                    rtol_used,
+                    np.where(scale > 0, own_noise / scale, np.where(own_noise > 0, np.inf, 0.0)),
+                )
+            constant = (row_norms == 0) & (comparison.estimate.value == 0)
+            own = np.where(constant, rtol_used, own)
+            # Within the allowance of the largest row, a row's error beyond its own rounding
+            # is accepted up to MAX_TOLERANCE of its own size (a saturated tanh row carries
+            # the rounding of 1 - tanh^2), never more.
+            own = np.maximum(own, np.minimum(rel, tol))
+            unresolved = own > MAX_TOLERANCE
+            if np.any(unresolved) and not np.all(too_coarse):
+                i = int(np.argmax(np.where(unresolved, np.maximum(own, rel), -np.inf)))
+                if own[i] > small_row[1]:
+                    by_error = bool(rel[i] >= own[i])
+                    small_row = (i, float(own[i]), float(scale[i]), float(np.max(scale)), by_error)
+            own_tol = max(own_tol, float(np.max(own)))
         max_rel = max(max_rel, float(np.max(rel)))
         worst_tol = max(worst_tol, float(np.max(tol)))
+    if kind == "jacobian" and not failed:
+        worst_tol = own_tol  # what each row was resolved to, relative to its own size
 
     if failed:
         verdict, reason = "failed", note
@@ -703,6 +734,24 @@ def _run_check(
             f"{what}; the comparison resolves only {worst_tol:.1e} relative (a pass needs "
             f"{MAX_TOLERANCE:.0e}). Try another point"
             + ("" if used == "complex" else ", or method='complex' if f is complex-analytic")
+        )
+        if note:
+            reason += f" ({note})"
+    elif small_row[0] >= 0:
+        i, level, own_size, largest, by_error = small_row
+        verdict = "inconclusive"
+        if by_error:
+            what = (
+                f"its claimed and numerical values differ by {level:.1e} of its own size: more "
+                "than its own rounding explains, but within the rounding of the largest row, "
+                "which a row computed from shared terms can carry"
+            )
+        else:
+            what = f"its rounding resolves it only to {level:.1e} of its own size"
+        reason = (
+            f"output {i}'s row (size {own_size:.1e}) is small beside the largest "
+            f"({largest:.1e}), and {what}; a pass needs {MAX_TOLERANCE:.0e}. Check that output "
+            "on its own, or rescale it"
         )
         if note:
             reason += f" ({note})"
@@ -981,7 +1030,9 @@ def check_jacobian(
     method, directions, rtol, rng, diagnose
         As in :func:`check_gradient`.  Each output is compared on its own (row ``i`` of
         ``J u`` against the estimate of ``d f_i / du``, relative to the norm of row ``i``),
-        so an output of large size cannot hide a wrong row.
+        so an output of large size cannot hide a wrong row: a row far below the largest
+        passes only if it agrees to ``MAX_TOLERANCE`` of its own size, and makes the check
+        inconclusive otherwise (unless the difference fails it).
 
     Returns
     -------
