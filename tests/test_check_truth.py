@@ -89,3 +89,39 @@ def test_a_small_row_beside_a_huge_one_never_passes_with_an_error(big, error, me
     right = check_jacobian(f, jac, x, method=method, rng=0)
     assert right.verdict == "passed", right.report()
     assert right.max_rel_error <= right.tolerance <= MAX_TOLERANCE
+
+
+# -- the analyticity guard covers every direction ----------------------------------------
+
+
+def _non_analytic_away_from_the_first_direction(seed):
+    """``sum(sin x) + |<e, x> + 3|`` with ``e`` orthogonal to the first random draw.
+
+    ``np.abs`` of a complex number is real, so the complex step misses the term's slope
+    ``e`` entirely; along a direction orthogonal to ``e`` it is right by coincidence.
+    """
+    x = point(seed, 6)
+    u = np.random.default_rng(seed).standard_normal(6)  # the checker's first draw
+    e = np.random.default_rng(seed + 1).standard_normal(6)
+    e -= (e @ u) / (u @ u) * u
+    e /= np.linalg.norm(e)
+
+    def f(x):
+        return np.sum(np.sin(x)) + np.abs(e @ x + 3.0)
+
+    def right(x):
+        return np.cos(x) + np.sign(np.real(e @ x) + 3.0) * e
+
+    return f, right, np.cos, x  # np.cos: the gradient the complex step sees
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_guard_looks_along_every_direction_used(seed):
+    f, right, blind, x = _non_analytic_away_from_the_first_direction(seed)
+    fooled = check_gradient(f, blind, x, rng=seed)
+    assert fooled.verdict == "failed", fooled.report()
+    assert fooled.method == "central"
+    f, right, blind, x = _non_analytic_away_from_the_first_direction(seed)  # a new f
+    result = check_gradient(f, right, x, rng=seed)
+    assert (result.verdict, result.method) == ("passed", "central"), result.report()
+    assert "the complex step disagreed with central differences" in result.reason

@@ -292,8 +292,9 @@ def test_decision_to_avoid_the_complex_step_is_remembered():
 
     first = check_gradient(f, g, point(0, 4), rng=0)
     second = check_gradient(f, g, point(1, 4), rng=1)
-    # The guard's disagreement is confirmed one step finer (two more) before it is believed.
-    assert (first.evaluations, second.evaluations) == (11, 8)
+    # Two complex steps, the guard along their combination (four, and two more to confirm
+    # its disagreement one step finer), then central differences along both directions.
+    assert (first.evaluations, second.evaluations) == (2 + 4 + 2 + 8, 8)
 
 
 # -- 4. strict input handling -----------------------------------------------------------

@@ -15,7 +15,9 @@ quantity:
   ``(4 D(h/2) - D(h)) / 3`` (four evaluations per direction, error O(h^4)).
 
 The complex step is trusted only after it agrees with central differences
-along the first direction (the *analyticity guard*): code that conjugates,
+along a combination of all the directions, ``sum_k u_k / 2^k`` normalized (the
+*analyticity guard*; the complex step is linear in the direction, so its value
+there follows from those already taken): code that conjugates,
 takes moduli, or calls a routine that discards imaginary parts (LAPACK's
 Hermitian Cholesky) returns a complex result that is not the derivative.
 
@@ -538,7 +540,7 @@ def _run_check(
         )
 
     try:
-        first_complex: _Estimate | None = None
+        complex_steps: list[_Estimate] | None = None
         if method != "central":
             remembered = _real_only(f) if method == "auto" else None
             if remembered:
@@ -555,8 +557,20 @@ def _run_check(
                     learned.append(attempt)
                     note = f"central differences: {attempt}"
                 else:
-                    first_complex = attempt
-        first_central = _central_estimate(fn, point, dirs[0], h)
+                    complex_steps = [attempt]
+                    complex_steps += [_complex_again(fn, point, u) for u in dirs[1:]]
+        # The analyticity guard looks along a combination of all the directions, sum_k v_k /
+        # 2^k (never zero: the first term outweighs the others): the complex step is linear
+        # in the direction, analytic f or not (Im f(x + ihu)/h = L u + O(h^2)), so its value
+        # there follows from those already taken, and an error (L - f'(x)) v_k along any one
+        # direction shows there unless the others cancel it exactly.
+        guard_u, weights = dirs[0], np.ones(1)
+        if complex_steps is not None and len(dirs) > 1:
+            weights = 0.5 ** np.arange(len(dirs))
+            total = np.tensordot(weights, np.array(dirs), axes=1)
+            weights = weights / _norm(total)
+            guard_u = total / _norm(total)
+        first_central = _central_estimate(fn, point, guard_u, h)
         if state["claimed"] is None:
             state["claimed"] = _claimed(derivative, point, (*fn.out_shape, point.size), kind)
         claimed = state["claimed"]
@@ -566,13 +580,17 @@ def _run_check(
         def directional(u: np.ndarray) -> np.ndarray:
             return rows @ u.reshape(-1)
 
-        if first_complex is not None:
-            agree, why = _guard(first_complex, first_central, row_norms)
+        if complex_steps is not None:
+            combined = _Estimate(
+                np.tensordot(weights, np.array([c.value for c in complex_steps]), axes=1),
+                np.zeros(first_central.value.shape),
+            )
+            agree, why = _guard(combined, first_central, row_norms)
             if why == "disagree":
                 # Before deciding, one step finer: central differences can be fooled (or
                 # merely too coarse) where f varies on the scale of their step.
-                first_central = _refined(fn, point, dirs[0], first_central)
-                agree, why = _guard(first_complex, first_central, row_norms)
+                first_central = _refined(fn, point, guard_u, first_central)
+                agree, why = _guard(combined, first_central, row_norms)
             if agree or (method == "complex" and why == "unresolved"):
                 used = "complex"
                 if why == "unresolved":
@@ -586,9 +604,10 @@ def _run_check(
                     max_rel_error=math.nan,
                     tolerance=math.nan,
                     reason=(
-                        "the complex step disagrees with central differences along the first "
-                        "direction: `f` is probably not complex-analytic (abs, conj, vdot, "
-                        "np.real, a Hermitian factorization...); use method='auto' or 'central'"
+                        "the complex step disagrees with central differences along the "
+                        "directions compared: `f` is probably not complex-analytic (abs, conj, "
+                        "vdot, np.real, a Hermitian factorization...); use method='auto' or "
+                        "'central'"
                     ),
                 )
             elif why == "unresolved":
@@ -606,9 +625,11 @@ def _run_check(
         comparisons = []
         for k, u in enumerate(dirs):
             if used == "complex":
-                estimate = first_complex if k == 0 else _complex_again(fn, point, u)
+                estimate = complex_steps[k]
+            elif k == 0 and guard_u is dirs[0]:
+                estimate = first_central
             else:
-                estimate = first_central if k == 0 else _central_estimate(fn, point, u, h)
+                estimate = _central_estimate(fn, point, u, h)
                 curvature = np.maximum(np.abs(curvature), np.abs(estimate.curvature))
             comparisons.append(_Comparison(directional(u), estimate, u))
     except _NonFinite:
@@ -953,8 +974,9 @@ def check_gradient(
         The point, a real vector or matrix.
     method : {"auto", "complex", "central"}, optional
         ``"auto"`` uses the complex step when ``f`` accepts complex input and the result
-        agrees with central differences along one direction, central differences with
-        Richardson extrapolation otherwise (and for later checks of the same ``f``).
+        agrees with central differences along a combination of the directions, central
+        differences with Richardson extrapolation otherwise (and for later checks of the
+        same ``f``).
         ``"complex"`` insists on the complex step (the check is inconclusive if central
         differences contradict it).
     directions : int, optional
