@@ -125,3 +125,50 @@ def test_the_guard_looks_along_every_direction_used(seed):
     result = check_gradient(f, right, x, rng=seed)
     assert (result.verdict, result.method) == ("passed", "central"), result.report()
     assert "the complex step disagreed with central differences" in result.reason
+
+
+# -- kinks -------------------------------------------------------------------------------
+
+
+def relu_sum(x):
+    return np.sum(np.maximum(x, 0.0)) + 0.5 * x @ x
+
+
+@pytest.mark.parametrize("method", ["auto", "central"])
+@pytest.mark.parametrize(
+    ("f", "slope_at_kink"),
+    [
+        (relu_sum, 0.5),  # the usual convention, relu'(0) = 1/2
+        (relu_sum, 0.0),
+        (relu_sum, 1.0),
+        (lambda x: np.sum(np.abs(x)) + 0.5 * x @ x, 0.0),  # abs'(0) = 0
+    ],
+)
+def test_an_exact_kink_is_inconclusive_for_any_claim(f, slope_at_kink, method):
+    x = np.array([0.0, 0.7, -1.3])
+
+    def claim(x):
+        return np.array([slope_at_kink, 1.0, 0.0 if f is relu_sum else -1.0]) + x
+
+    result = check_gradient(f, claim, x, method=method, rng=0)
+    assert result.verdict == "inconclusive", result.report()
+    assert result.reason.startswith(
+        "f is not differentiable at `x` along a direction compared (one-sided slopes "
+    )
+
+
+@pytest.mark.parametrize("distance", [1e-4, 1e-5, 1e-6])
+@pytest.mark.parametrize("seed", range(6))
+def test_a_step_straddling_a_nearby_kink_shrinks(seed, distance):
+    # Near a ReLU kink, well inside the step (1e-3): the right gradient failed.
+    x = np.random.default_rng(seed).standard_normal(5)
+    x[0] = distance
+
+    def grad(x):
+        return (x > 0).astype(float) + x
+
+    right = check_gradient(relu_sum, grad, x, rng=seed)
+    assert right.verdict == "passed", right.report()
+    assert right.evaluations <= 60
+    wrong = check_gradient(relu_sum, lambda x: 1.001 * grad(x), x, rng=seed)
+    assert wrong.verdict == "failed", wrong.report()

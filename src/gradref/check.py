@@ -46,9 +46,12 @@ their rounding term grows with ``|f|``, which can only move a verdict to
 
 The cost is independent of the dimension of ``x``: six evaluations of ``f``
 and one of the derivative for an analytic ``f`` (two complex steps and four
-real evaluations for the guard), eight for central differences. A central estimate is
-never believed against the claim (or against the complex step) before it is taken again
-one step finer: two more evaluations, only on the way to a failure.  A failing
+real evaluations for the guard), nine for central differences (four per direction, and
+``f(x)`` once: the one-sided slopes it gives reveal a kink or a jump, and where they do,
+the step shrinks; see :func:`_smooth_central`). A central estimate is never believed
+against the claim (or against the complex step) before it is taken again one step finer,
+and, for the first failing direction, 256 times shorter: eight more evaluations, only on
+the way to a failure.  A failing
 check spends a bounded number of further evaluations (at most
 ``DIAGNOSIS_FACTOR`` times those of the check) locating the worst coordinate
 by bisection; the full per-coordinate comparison is opt-in
@@ -313,6 +316,9 @@ class _Estimate:
     fine: np.ndarray | None = None  # D(h/2), kept to refine the estimate
     step: float = 0.0  # h
     refined: bool = False
+    # One-sided slopes (f(x + t u) - f(x)) / t and (f(x) - f(x - t u)) / t at the finest step
+    # t tried, where they do not converge like those of a differentiable f (a kink or jump).
+    kink: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _complex_estimate(fn: _Function, point: np.ndarray, u: np.ndarray) -> _Estimate | str:
@@ -322,7 +328,14 @@ def _complex_estimate(fn: _Function, point: np.ndarray, u: np.ndarray) -> _Estim
     return _Estimate(out.imag / COMPLEX_STEP, np.zeros(out.shape))
 
 
-def _central_estimate(fn: _Function, point: np.ndarray, u: np.ndarray, h: float) -> _Estimate:
+def _central_estimate(
+    fn: _Function,
+    point: np.ndarray,
+    u: np.ndarray,
+    h: float,
+    center: np.ndarray | None = None,
+    finer: bool = False,
+) -> _Estimate:
     """Richardson-extrapolated central difference along ``u`` (four evaluations).
 
     The error estimate adds the rounding of ``f``'s values (``VALUE_ROUNDING * |f|`` each,
@@ -331,7 +344,7 @@ def _central_estimate(fn: _Function, point: np.ndarray, u: np.ndarray, h: float)
     TRUNCATION_SAFETY |D(h) - D(h/2)|^2 / |R|)``: the leading error terms of ``D`` scale
     like ``(h / l)^2`` and those of ``R`` like ``(h / l)^4`` for a function varying on a
     length ``l``, and the safety factor covers functions whose higher derivatives grow
-    faster than that.
+    faster than that. With ``f(x)`` (``center``), it also looks for a kink (:func:`_kink`).
     """
     far = fn.real(point + h * u), fn.real(point - h * u)
     near = fn.real(point + (h / 2) * u), fn.real(point - (h / 2) * u)
@@ -346,7 +359,72 @@ def _central_estimate(fn: _Function, point: np.ndarray, u: np.ndarray, h: float)
     rounding = 3 * VALUE_ROUNDING * top / h
     # (f(x+h) + f(x-h)) - (f(x+h/2) + f(x-h/2)) = (3/4) h^2 f_uu + O(h^4).
     curvature = ((far[0] + far[1]) - (near[0] + near[1])) / (0.75 * h * h)
-    return _Estimate(value, rounding + truncation, curvature, top, truncation, fine, h)
+    estimate = _Estimate(value, rounding + truncation, curvature, top, truncation, fine, h)
+    if center is not None:
+        levels = [(h, *far), (h / 2, *near)]
+        if finer:  # one level more: a ratio can look smooth by coincidence at one level
+            levels.append((h / 4, fn.real(point + (h / 4) * u), fn.real(point - (h / 4) * u)))
+        estimate.kink = _kink(center, levels, np.maximum(top, np.abs(center)))
+    return estimate
+
+
+#: Shortest step tried, relative to the first, when one-sided slopes disagree (a kink).
+KINK_SHRINK, KINK_LEVELS = 1 / 16, 3
+
+
+def _kink(center, levels, top) -> tuple[np.ndarray, np.ndarray] | None:
+    """The one-sided slopes at the finest step, if they disagree unlike a differentiable f's.
+
+    ``levels`` holds ``(t, f(x + t u), f(x - t u))`` for steps halving from one to the next.
+    For a twice differentiable ``f`` the one-sided slopes differ by ``f_uu t + O(t^3)``: the
+    gap halves (or shrinks up to eight times, where ``f_uu`` vanishes) with the step. At a
+    kink it stays (their difference is ``a - b``), across a jump it doubles, and across a
+    kink or jump within the step of ``x`` it does not shrink like ``t`` at every level.
+    Gaps within ten times the rounding of ``f``'s values are not judged.
+    """
+    gaps = [((plus - center) + (minus - center)) / t for t, plus, minus in levels]
+    suspect = np.zeros(np.shape(center), dtype=bool)
+    for (t, _, _), coarse, fine in zip(levels, gaps, gaps[1:], strict=False):
+        rounding = 4 * VALUE_ROUNDING * top / t
+        significant = (np.abs(coarse) > 10 * rounding) | (np.abs(fine) > 20 * rounding)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ratio = coarse / fine
+        suspect |= significant & ~((ratio >= 1.5) & (ratio <= 12))
+    if not np.any(suspect):
+        return None
+    t, plus, minus = levels[-1]
+    return (plus - center) / t, (center - minus) / t
+
+
+def _smooth_central(
+    fn: _Function, point, u, h: float, center: np.ndarray, finer: bool = False
+) -> _Estimate:
+    """A central estimate along ``u`` whose step does not straddle a kink or jump.
+
+    Where the one-sided slopes disagree unlike a differentiable ``f``'s, or the truncation
+    left after extrapolation exceeds ``GUARD_RESOLUTION`` of the estimate, the step shrinks by
+    ``1/KINK_SHRINK`` (six evaluations each time: the slopes are compared over three
+    levels), at most ``KINK_LEVELS`` times; the last estimate keeps its one-sided slopes if
+    they still disagree.
+    """
+    estimate = _central_estimate(fn, point, u, h, center, finer)
+    for _ in range(KINK_LEVELS):
+        coarse = np.any(
+            (estimate.truncation > GUARD_RESOLUTION * np.abs(estimate.value))
+            & (2 * estimate.truncation > estimate.noise)
+        )
+        if estimate.kink is None and not coarse:
+            break
+        h *= KINK_SHRINK
+        shorter = _central_estimate(fn, point, u, h, center, finer=True)
+        if (
+            estimate.kink is None
+            and shorter.kink is None
+            and np.max(shorter.noise) >= np.max(estimate.noise)
+        ):
+            break  # the step's truncation was not what limited it
+        estimate = shorter
+    return estimate
 
 
 def _refined(fn: _Function, point: np.ndarray, u: np.ndarray, estimate: _Estimate) -> _Estimate:
@@ -570,7 +648,11 @@ def _run_check(
             total = np.tensordot(weights, np.array(dirs), axes=1)
             weights = weights / _norm(total)
             guard_u = total / _norm(total)
-        first_central = _central_estimate(fn, point, guard_u, h)
+        center = None if complex_steps is not None else fn.real(point)
+        if center is None:
+            first_central = _central_estimate(fn, point, guard_u, h)
+        else:
+            first_central = _smooth_central(fn, point, guard_u, h, center)
         if state["claimed"] is None:
             state["claimed"] = _claimed(derivative, point, (*fn.out_shape, point.size), kind)
         claimed = state["claimed"]
@@ -591,6 +673,18 @@ def _run_check(
                 # merely too coarse) where f varies on the scale of their step.
                 first_central = _refined(fn, point, guard_u, first_central)
                 agree, why = _guard(combined, first_central, row_norms)
+            truncated = first_central.truncation is not None and np.any(
+                first_central.truncation > first_central.noise - first_central.truncation
+            )
+            if why == "unresolved" and truncated:
+                # Too coarse because f curves fast on the scale of the step (the guard's
+                # direction may lean on the gradient, where f changes fastest): a step
+                # KINK_SHRINK times shorter cuts the truncation by its square.
+                # Only an agreement is taken from it: at a stationary point the "truncation"
+                # is rounding, and a shorter step only has more of it.
+                shorter = _central_estimate(fn, point, guard_u, h * KINK_SHRINK)
+                if _guard(combined, shorter, row_norms)[0]:
+                    first_central, agree, why = shorter, True, ""
             if agree or (method == "complex" and why == "unresolved"):
                 used = "complex"
                 if why == "unresolved":
@@ -626,10 +720,12 @@ def _run_check(
         for k, u in enumerate(dirs):
             if used == "complex":
                 estimate = complex_steps[k]
-            elif k == 0 and guard_u is dirs[0]:
+            elif k == 0 and complex_steps is None:  # the first central estimate, kept
                 estimate = first_central
             else:
-                estimate = _central_estimate(fn, point, u, h)
+                if center is None:
+                    center = fn.real(point)
+                estimate = _smooth_central(fn, point, u, h, center)
                 curvature = np.maximum(np.abs(curvature), np.abs(estimate.curvature))
             comparisons.append(_Comparison(directional(u), estimate, u))
     except _NonFinite:
@@ -651,6 +747,8 @@ def _run_check(
     failed = weak = stationary = truncation_bound = False
     small_row = (-1, 0.0, 0.0, 0.0, False)  # a Jacobian row not resolved to its own size: i, level
     own_tol = 0.0
+    kinked: tuple[float, float, float, int] | None = None  # one-sided slopes, step, output
+    short_step_agreed = False
 
     checked_calls = fn.calls  # what the check itself cost; refining counts as diagnosis
 
@@ -678,7 +776,37 @@ def _run_check(
                 pass
             else:
                 scale, noise, rel, tol = judge(comparison.estimate, a)
+            if (
+                np.any(rel > tol)
+                and comparison.estimate.kink is None
+                and center is not None
+                and not short_step_agreed
+            ):
+                # And a much shorter one: a small jump or kink within the step (a softplus
+                # threshold) shifts the estimate without a sign in its Richardson table. If
+                # the shorter step, kink-free, disagrees with the longer beyond its own error,
+                # the longer straddled something and the shorter is judged instead.
+                # A shorter step that still finds a kink makes the check inconclusive.
+                try:
+                    step = comparison.estimate.step * KINK_SHRINK**2
+                    shorter = _smooth_central(fn, point, comparison.u, step, center, True)
+                except _NonFinite:
+                    shorter = None
+                if shorter is not None and (
+                    shorter.kink is not None
+                    or np.any(np.abs(shorter.value - comparison.estimate.value) > shorter.noise)
+                ):
+                    comparison.estimate = dataclasses.replace(shorter, refined=True)
+                    scale, noise, rel, tol = judge(comparison.estimate, a)
+                else:  # the step straddles nothing: once is enough for the other directions
+                    short_step_agreed = True
         failed |= bool(np.any(rel > tol))
+        if comparison.estimate.kink is not None and kinked is None:
+            plus, minus = comparison.estimate.kink
+            apart = np.abs(plus - minus)
+            if np.any(apart > tol * np.maximum(scale, np.maximum(np.abs(plus), np.abs(minus)))):
+                i = int(np.argmax(apart))
+                kinked = (float(plus[i]), float(minus[i]), comparison.estimate.step, i)
         # Inconclusive where rounding could hide an error above MAX_TOLERANCE relative to the
         # derivative (for a Jacobian, to the largest row: a row far below its own rounding,
         # such as a saturated tanh, is still checked against the Jacobian as a whole, and any
@@ -730,7 +858,18 @@ def _run_check(
     if kind == "jacobian" and not failed:
         worst_tol = own_tol  # what each row was resolved to, relative to its own size
 
-    if failed:
+    if kinked is not None:
+        plus, minus, step, i = kinked
+        verdict = "inconclusive"
+        output = f" (output {i})" if kind == "jacobian" else ""
+        reason = (
+            f"f is not differentiable at `x` along a direction compared{output} (one-sided "
+            f"slopes {plus:.6g} and {minus:.6g}), or has a kink or jump within {step:.1e} of "
+            "`x`: no claim can be checked there. Try another point"
+        )
+        if note:
+            reason += f" ({note})"
+    elif failed:
         verdict, reason = "failed", note
     elif weak and stationary:
         verdict = "inconclusive"
