@@ -172,3 +172,74 @@ def test_a_step_straddling_a_nearby_kink_shrinks(seed, distance):
     assert right.evaluations <= 60
     wrong = check_gradient(relu_sum, lambda x: 1.001 * grad(x), x, rng=seed)
     assert wrong.verdict == "failed", wrong.report()
+
+
+# -- noisy values: float32, jitter -------------------------------------------------------
+
+SPD = np.random.default_rng(0).standard_normal((8, 8))
+SPD = SPD @ SPD.T / 8 + np.eye(8)
+
+
+def smooth(x):
+    return 0.5 * x @ SPD @ x + np.sum(np.sin(x))
+
+
+def smooth_grad(x):
+    return SPD @ x + np.cos(x)
+
+
+def in_float32(x):  # computes in float32, returns a Python float
+    x32, a32 = np.real(x).astype(np.float32), SPD.astype(np.float32)
+    return float(np.float32(0.5) * (x32 @ a32 @ x32) + np.sum(np.sin(x32)))
+
+
+def returns_float32(x):
+    return np.float32(smooth(np.real(x)))
+
+
+JITTER = np.random.default_rng(1)
+
+
+def jittery(x):  # run-to-run noise of 1e-9 relative
+    return smooth(x) * (1 + 1e-9 * JITTER.standard_normal())
+
+
+@pytest.mark.parametrize("f", [in_float32, returns_float32, jittery])
+def test_noisy_values_never_fail_a_right_gradient_nor_pass_a_wrong_one(f):
+    for seed in range(10):
+        x = np.random.default_rng(seed + 5).standard_normal(8)
+        right = check_gradient(f, smooth_grad, x, method="central", rng=seed)
+        assert right.verdict != "failed", right.report()
+        assert "not differentiable" not in right.reason  # noise is not a kink
+        wrong = check_gradient(f, lambda x: 1.01 * smooth_grad(x), x, method="central", rng=seed)
+        assert wrong.verdict != "passed", wrong.report()
+
+
+def test_a_float32_result_is_named_in_the_reason():
+    x = np.random.default_rng(5).standard_normal(8)
+    result = check_gradient(returns_float32, smooth_grad, x, method="central", rng=0)
+    assert result.verdict == "inconclusive"
+    assert result.reason.startswith("f's values carry noise ≈ 2e-06 relative (float32?); ")
+    assert result.reason.endswith("a pass needs 1e-06")
+
+
+def softplus(z):  # linear above the threshold 20, where it jumps by about 2e-9
+    return np.where(z > 20, z, np.log1p(np.exp(np.minimum(z, 20))))
+
+
+@pytest.mark.parametrize("distance", [3e-4, 1e-5])
+def test_a_small_jump_within_the_step_does_not_fail_a_right_gradient(distance):
+    def grad(x):
+        return np.where(x > 20, 1.0, 1 / (1 + np.exp(-np.minimum(x, 20))))
+
+    for seed in range(5):
+        x = np.random.default_rng(seed).standard_normal(5)
+        x[0] = 20 + distance
+
+        def f(x):
+            return np.sum(softplus(x))
+
+        right = check_gradient(f, grad, x, rng=seed)
+        assert right.verdict == "passed", right.report()
+        wrong = check_gradient(f, lambda x: 1.001 * grad(x), x, rng=seed)
+        assert wrong.verdict == "failed", wrong.report()

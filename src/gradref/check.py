@@ -98,6 +98,9 @@ MAX_TOLERANCE = 1e-6
 DERIVATIVE_ROUNDING = 256 * EPS
 #: Rounding allowance of each value of ``f``, relative to its magnitude.
 VALUE_ROUNDING = 16 * EPS
+#: Factor on the noise of ``f``'s values measured from one fourth difference (whose size,
+#: for Gaussian noise, falls below a third of its deviation one time in four).
+NOISE_SAFETY = 3.0
 #: The guard trusts the complex step only if central differences resolve the directional
 #: derivative to at least this relative precision, and agree with it.
 GUARD_RESOLUTION = 1e-6
@@ -240,6 +243,9 @@ class _Function:
         self.calls = 0
         self.out_shape: tuple[int, ...] | None = None
         self.warned = ""  # the first warning f emitted at a real point, reported not emitted
+        # Rounding of f's values relative to their size: VALUE_ROUNDING, or the same multiple
+        # of float32's (float16's) epsilon if f returns values of that type.
+        self.value_rounding = VALUE_ROUNDING
 
     def _validate(self, out: Any) -> np.ndarray:
         out = np.asarray(out)
@@ -281,6 +287,8 @@ class _Function:
                     "real-valued functions (check the real and imaginary parts separately)"
                 )
             out = out.real
+        if np.issubdtype(out.dtype, np.floating) and np.finfo(out.dtype).eps > EPS:
+            self.value_rounding = max(self.value_rounding, 16 * float(np.finfo(out.dtype).eps))
         out = out.astype(float)
         if not np.all(np.isfinite(out)):
             raise _NonFinite
@@ -319,6 +327,8 @@ class _Estimate:
     # One-sided slopes (f(x + t u) - f(x)) / t and (f(x) - f(x - t u)) / t at the finest step
     # t tried, where they do not converge like those of a differentiable f (a kink or jump).
     kink: tuple[np.ndarray, np.ndarray] | None = None
+    value_noise: Any = 0.0  # the noise of f's values measured by the difference table
+    noisy: bool = False  # f's values were found noisy along this direction
 
 
 def _complex_estimate(fn: _Function, point: np.ndarray, u: np.ndarray) -> _Estimate | str:
@@ -356,15 +366,22 @@ def _central_estimate(
     with np.errstate(divide="ignore", invalid="ignore"):
         # gap * (gap / |value|): the square of a gap near 1e300 would overflow.
         truncation = np.fmin(gap, TRUNCATION_SAFETY * gap * (gap / np.abs(value)))
-    rounding = 3 * VALUE_ROUNDING * top / h
+    rounding = 3 * fn.value_rounding * top / h
     # (f(x+h) + f(x-h)) - (f(x+h/2) + f(x-h/2)) = (3/4) h^2 f_uu + O(h^4).
     curvature = ((far[0] + far[1]) - (near[0] + near[1])) / (0.75 * h * h)
     estimate = _Estimate(value, rounding + truncation, curvature, top, truncation, fine, h)
     if center is not None:
+        # The noise of f's values as the difference table of the five equally spaced values
+        # f(x + k h/2 u), k = -2..2, shows it (Moré & Wild, SIAM J. Sci. Comput. 33 (2011),
+        # ECnoise: noise of deviation s gives a fourth difference of deviation sqrt(70) s).
+        # A kink or fast curvature inflates it too: it is used only where the one-sided
+        # slopes wander like noise (see _smooth_central).
+        fourth = (far[0] + far[1]) - 4 * (near[0] + near[1]) + 6 * center
+        estimate.value_noise = NOISE_SAFETY * np.abs(fourth) / math.sqrt(70)
         levels = [(h, *far), (h / 2, *near)]
         if finer:  # one level more: a ratio can look smooth by coincidence at one level
             levels.append((h / 4, fn.real(point + (h / 4) * u), fn.real(point - (h / 4) * u)))
-        estimate.kink = _kink(center, levels, np.maximum(top, np.abs(center)))
+        estimate.kink = _kink(center, levels, fn.value_rounding * np.maximum(top, np.abs(center)))
     return estimate
 
 
@@ -372,7 +389,7 @@ def _central_estimate(
 KINK_SHRINK, KINK_LEVELS = 1 / 16, 3
 
 
-def _kink(center, levels, top) -> tuple[np.ndarray, np.ndarray] | None:
+def _kink(center, levels, rounding_of_values) -> tuple[np.ndarray, np.ndarray] | None:
     """The one-sided slopes at the finest step, if they disagree unlike a differentiable f's.
 
     ``levels`` holds ``(t, f(x + t u), f(x - t u))`` for steps halving from one to the next.
@@ -385,7 +402,7 @@ def _kink(center, levels, top) -> tuple[np.ndarray, np.ndarray] | None:
     gaps = [((plus - center) + (minus - center)) / t for t, plus, minus in levels]
     suspect = np.zeros(np.shape(center), dtype=bool)
     for (t, _, _), coarse, fine in zip(levels, gaps, gaps[1:], strict=False):
-        rounding = 4 * VALUE_ROUNDING * top / t
+        rounding = 4 * rounding_of_values / t
         significant = (np.abs(coarse) > 10 * rounding) | (np.abs(fine) > 20 * rounding)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ratio = coarse / fine
@@ -393,7 +410,13 @@ def _kink(center, levels, top) -> tuple[np.ndarray, np.ndarray] | None:
     if not np.any(suspect):
         return None
     t, plus, minus = levels[-1]
-    return (plus - center) / t, (center - minus) / t
+    slopes = (plus - center) / t, (center - minus) / t
+    if len(levels) > 2:  # at a kink the one-sided slopes settle; noise makes them wander
+        s, plus, minus = levels[-2]
+        wander = np.abs((plus - center) / s - slopes[0]) + np.abs((center - minus) / s - slopes[1])
+        if not np.any(suspect & (wander < 0.5 * np.abs(slopes[0] - slopes[1]))):
+            return None
+    return slopes
 
 
 def _smooth_central(
@@ -407,7 +430,7 @@ def _smooth_central(
     levels), at most ``KINK_LEVELS`` times; the last estimate keeps its one-sided slopes if
     they still disagree.
     """
-    estimate = _central_estimate(fn, point, u, h, center, finer)
+    estimate = first = _central_estimate(fn, point, u, h, center, finer)
     for _ in range(KINK_LEVELS):
         coarse = np.any(
             (estimate.truncation > GUARD_RESOLUTION * np.abs(estimate.value))
@@ -424,6 +447,18 @@ def _smooth_central(
         ):
             break  # the step's truncation was not what limited it
         estimate = shorter
+    if (
+        first.kink is not None
+        and estimate.kink is None
+        and np.max(estimate.noise) > np.max(first.noise)
+    ):
+        # The first step's disagreement was noise (float32 arithmetic, jitter): the shorter
+        # ones only have more of it. Its error estimate takes the measured noise.
+        noise = np.maximum(first.value_noise, fn.value_rounding * first.magnitude)
+        estimate = dataclasses.replace(
+            first, kink=None, noise=first.noise + 3 * noise / first.step, value_noise=noise,
+            noisy=True,
+        )  # fmt: skip
     return estimate
 
 
@@ -441,7 +476,7 @@ def _refined(fn: _Function, point: np.ndarray, u: np.ndarray, estimate: _Estimat
     finest = (plus - minus) / (2 * h)
     value = (4 * finest - estimate.fine) / 3
     top = np.maximum(estimate.magnitude, np.maximum(np.abs(plus), np.abs(minus)))
-    rounding = 3 * VALUE_ROUNDING * top / (2 * h)
+    rounding = 3 * np.maximum(fn.value_rounding * top, estimate.value_noise) / (2 * h)
     # Conservative: the finer extrapolation is trusted no more than the coarser one was, and
     # no more than the two agree.
     truncation = np.maximum(estimate.truncation, np.abs(value - estimate.value))
@@ -741,7 +776,7 @@ def _run_check(
 
     size = _norm(point) or 1.0
     term_scale = np.abs(curvature) * size
-    lost_below = VALUE_ROUNDING * first_central.magnitude
+    lost_below = fn.value_rounding * first_central.magnitude
     rtol_used = DEFAULT_RTOL[used] if rtol is None else float(rtol)
     max_rel = worst_tol = 0.0
     failed = weak = stationary = truncation_bound = False
@@ -804,7 +839,10 @@ def _run_check(
         if comparison.estimate.kink is not None and kinked is None:
             plus, minus = comparison.estimate.kink
             apart = np.abs(plus - minus)
-            if np.any(apart > tol * np.maximum(scale, np.maximum(np.abs(plus), np.abs(minus)))):
+            # Not against tol: a kink inflates the estimate's own error (its difference
+            # table reads as noise); _kink has judged the gap against f's rounding.
+            size = np.maximum(scale, np.maximum(np.abs(plus), np.abs(minus)))
+            if np.any(apart > rtol_used * size):
                 i = int(np.argmax(apart))
                 kinked = (float(plus[i]), float(minus[i]), comparison.estimate.step, i)
         # Inconclusive where rounding could hide an error above MAX_TOLERANCE relative to the
@@ -890,11 +928,21 @@ def _run_check(
                 "the derivative is lost in f's own rounding at `x` (f's values are much "
                 "larger than their variation)"
             )
-        reason = (
-            f"{what}; the comparison resolves only {worst_tol:.1e} relative (a pass needs "
-            f"{MAX_TOLERANCE:.0e}). Try another point"
-            + ("" if used == "complex" else ", or method='complex' if f is complex-analytic")
-        )
+        noise = _relative_noise(fn, comparisons)
+        if noise:
+            single = fn.value_rounding > VALUE_ROUNDING or 1e-8 < noise < 1e-5
+            reason = (
+                f"f's values carry noise ≈ {noise:.0e} relative"
+                + (" (float32?)" if single else "")
+                + f"; central differences resolve {worst_tol:.0e} here, a pass needs "
+                f"{MAX_TOLERANCE:.0e}"
+            )
+        else:
+            reason = (
+                f"{what}; the comparison resolves only {worst_tol:.1e} relative (a pass needs "
+                f"{MAX_TOLERANCE:.0e}). Try another point"
+                + ("" if used == "complex" else ", or method='complex' if f is complex-analytic")
+            )
         if note:
             reason += f" ({note})"
     elif small_row[0] >= 0:
@@ -947,6 +995,20 @@ def _run_check(
         kind=kind, method=used, evaluations=fn.calls, directions=directions,
         shape=claimed.shape, worst=worst, hint=hint, numerical=numerical, **common,
     )  # fmt: skip
+
+
+def _relative_noise(fn: _Function, comparisons: list[_Comparison]) -> float:
+    """The noise of f's values relative to |f|, if found above float64 rounding, else 0."""
+    noise = fn.value_rounding if fn.value_rounding > VALUE_ROUNDING else 0.0
+    for comparison in comparisons:
+        estimate = comparison.estimate
+        if estimate.noisy:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(
+                    estimate.magnitude > 0, estimate.value_noise / estimate.magnitude, 0
+                )
+            noise = max(noise, float(np.max(ratio)))
+    return noise
 
 
 def _guard(complex_step: _Estimate, central: _Estimate, row_norms: np.ndarray) -> tuple[bool, str]:
