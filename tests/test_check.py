@@ -102,7 +102,11 @@ def test_correct_jacobian_passes(seed, n):
     f = lambda x: np.tanh(W @ x)  # noqa: E731
     jac = lambda x: (1 - np.tanh(W @ x) ** 2)[:, None] * W  # noqa: E731
     x = rng.standard_normal(n)
-    assert check_jacobian(f, jac, x, rng=rng).passed
+    result = check_jacobian(f, jac, x, rng=rng)
+    if np.min(1 - np.tanh(W @ x) ** 2) > 1e-8:  # every row is resolved to its own size
+        assert result.passed, result.report()
+    else:  # a saturated unit's row carries the rounding of 1 - tanh^2, above 1e-6 of its size
+        assert result.passed or "small beside the largest" in result.reason, result.report()
     # Central differences may be unable to resolve a saturated row (inconclusive), never fail.
     assert check_jacobian(f, jac, x, method="central", rng=rng).verdict != "failed"
 
@@ -188,7 +192,7 @@ def test_cost_does_not_grow_with_dimension(n):
     # auto: two complex steps + four real evaluations (the analyticity guard).
     assert check_gradient(f, grad, x, rng=rng).evaluations == 6
     assert check_gradient(f, grad, x, method="complex", rng=rng).evaluations == 6
-    assert check_gradient(f, grad, x, method="central", rng=rng).evaluations == 8
+    assert check_gradient(f, grad, x, method="central", rng=rng).evaluations == 9  # f(x) once
 
 
 def test_failure_reports_where_and_why():

@@ -38,7 +38,7 @@ def test_report_words_for_each_verdict_and_method():
     assert passed.report("q").startswith("gradient check of q passed: max relative error ")
     assert ", complex step, 6 function evaluations" in passed.report("q")
     central = check_gradient(quad, grad, X0, method="central", rng=0)
-    assert ", central differences, 8 function evaluations" in central.report("q")
+    assert ", central differences, 9 function evaluations" in central.report("q")
     at_zero = check_gradient(quad, grad, np.zeros(2), method="complex", rng=0)
     assert at_zero.report("q").startswith("gradient check of q INCONCLUSIVE: ")
     assert "(no tolerance)" in at_zero.report("q")
@@ -113,8 +113,8 @@ def test_a_callable_that_cannot_be_remembered_is_still_checked():
 
     first = check_gradient(f, g, X0, rng=0)
     second = check_gradient(f, g, X0, rng=0)
-    assert (first.verdict, first.evaluations) == ("passed", 9)
-    assert second.evaluations == 9  # nothing remembered, nothing broken
+    assert (first.verdict, first.evaluations) == ("passed", 10)
+    assert second.evaluations == 10  # nothing remembered, nothing broken
 
 
 # -- verify -------------------------------------------------------------------------------
@@ -221,8 +221,9 @@ def test_full_diagnosis_costs_one_complex_step_per_coordinate():
     central = check_gradient(
         lambda x: x @ x, lambda x: -2 * x, x, method="central", diagnose="full", rng=0
     )
-    # Each failing direction is first confirmed one step finer (two evaluations each).
-    assert central.evaluations == 8 + 2 * 2 + 4 * 6
+    # f(x) once; each failing direction is confirmed one step finer (two evaluations each),
+    # and the first also with a step 256 times shorter, over three levels (six).
+    assert central.evaluations == 1 + 8 + 2 * 2 + 6 + 4 * 6
 
 
 def test_verify_refuses_a_float_for_dims():

@@ -3,7 +3,8 @@
 This module knows nothing about the catalog: it compares a claimed derivative
 with numerical estimates of the function it belongs to.
 
-The comparison is *directional*.  For a few random unit directions ``u``, the
+The comparison is *directional*.  For a few random unit directions ``u`` (for a gradient,
+the first leans on the claimed gradient's own direction, where a scaling error shows), the
 claimed directional derivative (``<G, u>`` for a gradient, ``J u`` for a
 Jacobian, output by output) is compared with a numerical estimate of the same
 quantity:
@@ -14,7 +15,9 @@ quantity:
   ``(4 D(h/2) - D(h)) / 3`` (four evaluations per direction, error O(h^4)).
 
 The complex step is trusted only after it agrees with central differences
-along the first direction (the *analyticity guard*): code that conjugates,
+along a combination of all the directions, ``sum_k u_k / 2^k`` normalized (the
+*analyticity guard*; the complex step is linear in the direction, so its value
+there follows from those already taken): code that conjugates,
 takes moduli, or calls a routine that discards imaginary parts (LAPACK's
 Hermitian Cholesky) returns a complex result that is not the derivative.
 
@@ -43,9 +46,12 @@ their rounding term grows with ``|f|``, which can only move a verdict to
 
 The cost is independent of the dimension of ``x``: six evaluations of ``f``
 and one of the derivative for an analytic ``f`` (two complex steps and four
-real evaluations for the guard), eight for central differences. A central estimate is
-never believed against the claim (or against the complex step) before it is taken again
-one step finer: two more evaluations, only on the way to a failure.  A failing
+real evaluations for the guard), nine for central differences (four per direction, and
+``f(x)`` once: the one-sided slopes it gives reveal a kink or a jump, and where they do,
+the step shrinks; see :func:`_smooth_central`). A central estimate is never believed
+against the claim (or against the complex step) before it is taken again one step finer,
+and, for the first failing direction, 256 times shorter: eight more evaluations, only on
+the way to a failure.  A failing
 check spends a bounded number of further evaluations (at most
 ``DIAGNOSIS_FACTOR`` times those of the check) locating the worst coordinate
 by bisection; the full per-coordinate comparison is opt-in
@@ -92,6 +98,9 @@ MAX_TOLERANCE = 1e-6
 DERIVATIVE_ROUNDING = 256 * EPS
 #: Rounding allowance of each value of ``f``, relative to its magnitude.
 VALUE_ROUNDING = 16 * EPS
+#: Factor on the noise of ``f``'s values measured from one fourth difference (whose size,
+#: for Gaussian noise, falls below a third of its deviation one time in four).
+NOISE_SAFETY = 3.0
 #: The guard trusts the complex step only if central differences resolve the directional
 #: derivative to at least this relative precision, and agree with it.
 GUARD_RESOLUTION = 1e-6
@@ -234,6 +243,9 @@ class _Function:
         self.calls = 0
         self.out_shape: tuple[int, ...] | None = None
         self.warned = ""  # the first warning f emitted at a real point, reported not emitted
+        # Rounding of f's values relative to their size: VALUE_ROUNDING, or the same multiple
+        # of float32's (float16's) epsilon if f returns values of that type.
+        self.value_rounding = VALUE_ROUNDING
 
     def _validate(self, out: Any) -> np.ndarray:
         out = np.asarray(out)
@@ -275,6 +287,8 @@ class _Function:
                     "real-valued functions (check the real and imaginary parts separately)"
                 )
             out = out.real
+        if np.issubdtype(out.dtype, np.floating) and np.finfo(out.dtype).eps > EPS:
+            self.value_rounding = max(self.value_rounding, 16 * float(np.finfo(out.dtype).eps))
         out = out.astype(float)
         if not np.all(np.isfinite(out)):
             raise _NonFinite
@@ -310,6 +324,11 @@ class _Estimate:
     fine: np.ndarray | None = None  # D(h/2), kept to refine the estimate
     step: float = 0.0  # h
     refined: bool = False
+    # One-sided slopes (f(x + t u) - f(x)) / t and (f(x) - f(x - t u)) / t at the finest step
+    # t tried, where they do not converge like those of a differentiable f (a kink or jump).
+    kink: tuple[np.ndarray, np.ndarray] | None = None
+    value_noise: Any = 0.0  # the noise of f's values measured by the difference table
+    noisy: bool = False  # f's values were found noisy along this direction
 
 
 def _complex_estimate(fn: _Function, point: np.ndarray, u: np.ndarray) -> _Estimate | str:
@@ -319,7 +338,14 @@ def _complex_estimate(fn: _Function, point: np.ndarray, u: np.ndarray) -> _Estim
     return _Estimate(out.imag / COMPLEX_STEP, np.zeros(out.shape))
 
 
-def _central_estimate(fn: _Function, point: np.ndarray, u: np.ndarray, h: float) -> _Estimate:
+def _central_estimate(
+    fn: _Function,
+    point: np.ndarray,
+    u: np.ndarray,
+    h: float,
+    center: np.ndarray | None = None,
+    finer: bool = False,
+) -> _Estimate:
     """Richardson-extrapolated central difference along ``u`` (four evaluations).
 
     The error estimate adds the rounding of ``f``'s values (``VALUE_ROUNDING * |f|`` each,
@@ -328,7 +354,7 @@ def _central_estimate(fn: _Function, point: np.ndarray, u: np.ndarray, h: float)
     TRUNCATION_SAFETY |D(h) - D(h/2)|^2 / |R|)``: the leading error terms of ``D`` scale
     like ``(h / l)^2`` and those of ``R`` like ``(h / l)^4`` for a function varying on a
     length ``l``, and the safety factor covers functions whose higher derivatives grow
-    faster than that.
+    faster than that. With ``f(x)`` (``center``), it also looks for a kink (:func:`_kink`).
     """
     far = fn.real(point + h * u), fn.real(point - h * u)
     near = fn.real(point + (h / 2) * u), fn.real(point - (h / 2) * u)
@@ -338,11 +364,102 @@ def _central_estimate(fn: _Function, point: np.ndarray, u: np.ndarray, h: float)
     top = np.max(np.abs(np.stack([*far, *near])), axis=0)
     gap = np.abs(coarse - fine)
     with np.errstate(divide="ignore", invalid="ignore"):
-        truncation = np.fmin(gap, TRUNCATION_SAFETY * gap * gap / np.abs(value))
-    rounding = 3 * VALUE_ROUNDING * top / h
+        # gap * (gap / |value|): the square of a gap near 1e300 would overflow.
+        truncation = np.fmin(gap, TRUNCATION_SAFETY * gap * (gap / np.abs(value)))
+    rounding = 3 * fn.value_rounding * top / h
     # (f(x+h) + f(x-h)) - (f(x+h/2) + f(x-h/2)) = (3/4) h^2 f_uu + O(h^4).
     curvature = ((far[0] + far[1]) - (near[0] + near[1])) / (0.75 * h * h)
-    return _Estimate(value, rounding + truncation, curvature, top, truncation, fine, h)
+    estimate = _Estimate(value, rounding + truncation, curvature, top, truncation, fine, h)
+    if center is not None:
+        # The noise of f's values as the difference table of the five equally spaced values
+        # f(x + k h/2 u), k = -2..2, shows it (Moré & Wild, SIAM J. Sci. Comput. 33 (2011),
+        # ECnoise: noise of deviation s gives a fourth difference of deviation sqrt(70) s).
+        # A kink or fast curvature inflates it too: it is used only where the one-sided
+        # slopes wander like noise (see _smooth_central).
+        fourth = (far[0] + far[1]) - 4 * (near[0] + near[1]) + 6 * center
+        estimate.value_noise = NOISE_SAFETY * np.abs(fourth) / math.sqrt(70)
+        levels = [(h, *far), (h / 2, *near)]
+        if finer:  # one level more: a ratio can look smooth by coincidence at one level
+            levels.append((h / 4, fn.real(point + (h / 4) * u), fn.real(point - (h / 4) * u)))
+        estimate.kink = _kink(center, levels, fn.value_rounding * np.maximum(top, np.abs(center)))
+    return estimate
+
+
+#: Shortest step tried, relative to the first, when one-sided slopes disagree (a kink).
+KINK_SHRINK, KINK_LEVELS = 1 / 16, 3
+
+
+def _kink(center, levels, rounding_of_values) -> tuple[np.ndarray, np.ndarray] | None:
+    """The one-sided slopes at the finest step, if they disagree unlike a differentiable f's.
+
+    ``levels`` holds ``(t, f(x + t u), f(x - t u))`` for steps halving from one to the next.
+    For a twice differentiable ``f`` the one-sided slopes differ by ``f_uu t + O(t^3)``: the
+    gap halves (or shrinks up to eight times, where ``f_uu`` vanishes) with the step. At a
+    kink it stays (their difference is ``a - b``), across a jump it doubles, and across a
+    kink or jump within the step of ``x`` it does not shrink like ``t`` at every level.
+    Gaps within ten times the rounding of ``f``'s values are not judged.
+    """
+    gaps = [((plus - center) + (minus - center)) / t for t, plus, minus in levels]
+    suspect = np.zeros(np.shape(center), dtype=bool)
+    for (t, _, _), coarse, fine in zip(levels, gaps, gaps[1:], strict=False):
+        rounding = 4 * rounding_of_values / t
+        significant = (np.abs(coarse) > 10 * rounding) | (np.abs(fine) > 20 * rounding)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ratio = coarse / fine
+        suspect |= significant & ~((ratio >= 1.5) & (ratio <= 12))
+    if not np.any(suspect):
+        return None
+    t, plus, minus = levels[-1]
+    slopes = (plus - center) / t, (center - minus) / t
+    if len(levels) > 2:  # at a kink the one-sided slopes settle; noise makes them wander
+        s, plus, minus = levels[-2]
+        wander = np.abs((plus - center) / s - slopes[0]) + np.abs((center - minus) / s - slopes[1])
+        if not np.any(suspect & (wander < 0.5 * np.abs(slopes[0] - slopes[1]))):
+            return None
+    return slopes
+
+
+def _smooth_central(
+    fn: _Function, point, u, h: float, center: np.ndarray, finer: bool = False
+) -> _Estimate:
+    """A central estimate along ``u`` whose step does not straddle a kink or jump.
+
+    Where the one-sided slopes disagree unlike a differentiable ``f``'s, or the truncation
+    left after extrapolation exceeds ``GUARD_RESOLUTION`` of the estimate, the step shrinks by
+    ``1/KINK_SHRINK`` (six evaluations each time: the slopes are compared over three
+    levels), at most ``KINK_LEVELS`` times; the last estimate keeps its one-sided slopes if
+    they still disagree.
+    """
+    estimate = first = _central_estimate(fn, point, u, h, center, finer)
+    for _ in range(KINK_LEVELS):
+        coarse = np.any(
+            (estimate.truncation > GUARD_RESOLUTION * np.abs(estimate.value))
+            & (2 * estimate.truncation > estimate.noise)
+        )
+        if estimate.kink is None and not coarse:
+            break
+        h *= KINK_SHRINK
+        shorter = _central_estimate(fn, point, u, h, center, finer=True)
+        if (
+            estimate.kink is None
+            and shorter.kink is None
+            and np.max(shorter.noise) >= np.max(estimate.noise)
+        ):
+            break  # the step's truncation was not what limited it
+        estimate = shorter
+    if (
+        first.kink is not None
+        and estimate.kink is None
+        and np.max(estimate.noise) > np.max(first.noise)
+    ):
+        # The first step's disagreement was noise (float32 arithmetic, jitter): the shorter
+        # ones only have more of it. Its error estimate takes the measured noise.
+        noise = np.maximum(first.value_noise, fn.value_rounding * first.magnitude)
+        estimate = dataclasses.replace(
+            first, kink=None, noise=first.noise + 3 * noise / first.step, value_noise=noise,
+            noisy=True,
+        )  # fmt: skip
+    return estimate
 
 
 def _refined(fn: _Function, point: np.ndarray, u: np.ndarray, estimate: _Estimate) -> _Estimate:
@@ -359,7 +476,7 @@ def _refined(fn: _Function, point: np.ndarray, u: np.ndarray, estimate: _Estimat
     finest = (plus - minus) / (2 * h)
     value = (4 * finest - estimate.fine) / 3
     top = np.maximum(estimate.magnitude, np.maximum(np.abs(plus), np.abs(minus)))
-    rounding = 3 * VALUE_ROUNDING * top / (2 * h)
+    rounding = 3 * np.maximum(fn.value_rounding * top, estimate.value_noise) / (2 * h)
     # Conservative: the finer extrapolation is trusted no more than the coarser one was, and
     # no more than the two agree.
     truncation = np.maximum(estimate.truncation, np.abs(value - estimate.value))
@@ -367,6 +484,24 @@ def _refined(fn: _Function, point: np.ndarray, u: np.ndarray, estimate: _Estimat
         estimate, value=value, noise=rounding + truncation, truncation=truncation,
         magnitude=top, refined=True,
     )  # fmt: skip
+
+
+def _toward(u: np.ndarray, claimed: np.ndarray) -> np.ndarray:
+    """The unit direction ``u + s g``, ``g`` the claimed gradient's direction, ``s = ±1``.
+
+    Along a random direction alone, an error parallel to the gradient (a claim scaled by
+    ``1 + e``) shows as ``e <g, u>``, which is small when ``u`` is nearly orthogonal to the
+    gradient (likely in many dimensions, and it happened in 4). Leaning the direction on the
+    claim, with the sign ``s`` of ``<u, g>`` so that the two never cancel, shows it at
+    ``e cos`` with ``cos >= 1/sqrt(2)``, at no extra evaluation; the direction stays random
+    (any other error still shows with at most a few times the probability of missing it).
+    """
+    size = _norm(claimed)
+    if size == 0:
+        return u
+    g = claimed / size
+    v = u + math.copysign(1.0, float(np.sum(u * g))) * g
+    return v / _norm(v)
 
 
 def _as_point(x: Any) -> np.ndarray:
@@ -460,7 +595,20 @@ class _Comparison:
     u: np.ndarray
 
 
-def _check(
+def _check(f: Callable, derivative: Callable, x: Any, **options: Any) -> CheckResult:
+    """Run the check; what it learned about ``f`` is remembered only if it completes.
+
+    A check that raises (a misuse, such as a scalar ``f`` given to :func:`check_jacobian`)
+    leaves nothing behind: its failed complex evaluation says nothing about ``f``.
+    """
+    learned: list[str] = []
+    result = _run_check(f, derivative, x, learned=learned, **options)
+    for reason in learned:
+        _remember_real_only(f, reason)
+    return result
+
+
+def _run_check(
     f: Callable,
     derivative: Callable,
     x: Any,
@@ -471,6 +619,7 @@ def _check(
     rtol: float | None,
     rng: np.random.Generator | int | None,
     diagnose: bool | str = True,
+    learned: list[str],
 ) -> CheckResult:
     generator = _options(method, directions, rtol, rng, diagnose)
     if not callable(derivative):
@@ -487,7 +636,10 @@ def _check(
         dirs.append(u / _norm(u))
 
     used, note = "central", ""
-    state = {"claimed": None}
+    state: dict[str, Any] = {"claimed": None}
+    if kind == "gradient":  # its shape is known before f is called: the first direction leans on it
+        state["claimed"] = _claimed(derivative, point, point.shape, kind)
+        dirs[0] = _toward(dirs[0], state["claimed"])
 
     def partial(**extra):
         return CheckResult(
@@ -501,7 +653,7 @@ def _check(
         )
 
     try:
-        first_complex: _Estimate | None = None
+        complex_steps: list[_Estimate] | None = None
         if method != "central":
             remembered = _real_only(f) if method == "auto" else None
             if remembered:
@@ -515,27 +667,59 @@ def _check(
                             f"complex result ({attempt}); use method='central' for functions "
                             "such as abs, maximum or comparisons"
                         )
-                    _remember_real_only(f, attempt)
+                    learned.append(attempt)
                     note = f"central differences: {attempt}"
                 else:
-                    first_complex = attempt
-        first_central = _central_estimate(fn, point, dirs[0], h)
-        expected = point.shape if kind == "gradient" else (*fn.out_shape, point.size)
-        claimed = _claimed(derivative, point, expected, kind)
-        state["claimed"] = claimed
+                    complex_steps = [attempt]
+                    complex_steps += [_complex_again(fn, point, u) for u in dirs[1:]]
+        # The analyticity guard looks along a combination of all the directions, sum_k v_k /
+        # 2^k (never zero: the first term outweighs the others): the complex step is linear
+        # in the direction, analytic f or not (Im f(x + ihu)/h = L u + O(h^2)), so its value
+        # there follows from those already taken, and an error (L - f'(x)) v_k along any one
+        # direction shows there unless the others cancel it exactly.
+        guard_u, weights = dirs[0], np.ones(1)
+        if complex_steps is not None and len(dirs) > 1:
+            weights = 0.5 ** np.arange(len(dirs))
+            total = np.tensordot(weights, np.array(dirs), axes=1)
+            weights = weights / _norm(total)
+            guard_u = total / _norm(total)
+        center = None if complex_steps is not None else fn.real(point)
+        if center is None:
+            first_central = _central_estimate(fn, point, guard_u, h)
+        else:
+            first_central = _smooth_central(fn, point, guard_u, h, center)
+        if state["claimed"] is None:
+            state["claimed"] = _claimed(derivative, point, (*fn.out_shape, point.size), kind)
+        claimed = state["claimed"]
         rows = claimed.reshape(1, -1) if kind == "gradient" else claimed
         row_norms = np.atleast_1d(_norm(rows, axis=1))
 
         def directional(u: np.ndarray) -> np.ndarray:
             return rows @ u.reshape(-1)
 
-        if first_complex is not None:
-            agree, why = _guard(first_complex, first_central, row_norms)
+        if complex_steps is not None:
+            combined = _Estimate(
+                np.tensordot(weights, np.array([c.value for c in complex_steps]), axes=1),
+                np.zeros(first_central.value.shape),
+            )
+            agree, why = _guard(combined, first_central, row_norms)
             if why == "disagree":
                 # Before deciding, one step finer: central differences can be fooled (or
                 # merely too coarse) where f varies on the scale of their step.
-                first_central = _refined(fn, point, dirs[0], first_central)
-                agree, why = _guard(first_complex, first_central, row_norms)
+                first_central = _refined(fn, point, guard_u, first_central)
+                agree, why = _guard(combined, first_central, row_norms)
+            truncated = first_central.truncation is not None and np.any(
+                first_central.truncation > first_central.noise - first_central.truncation
+            )
+            if why == "unresolved" and truncated:
+                # Too coarse because f curves fast on the scale of the step (the guard's
+                # direction may lean on the gradient, where f changes fastest): a step
+                # KINK_SHRINK times shorter cuts the truncation by its square.
+                # Only an agreement is taken from it: at a stationary point the "truncation"
+                # is rounding, and a shorter step only has more of it.
+                shorter = _central_estimate(fn, point, guard_u, h * KINK_SHRINK)
+                if _guard(combined, shorter, row_norms)[0]:
+                    first_central, agree, why = shorter, True, ""
             if agree or (method == "complex" and why == "unresolved"):
                 used = "complex"
                 if why == "unresolved":
@@ -549,9 +733,10 @@ def _check(
                     max_rel_error=math.nan,
                     tolerance=math.nan,
                     reason=(
-                        "the complex step disagrees with central differences along the first "
-                        "direction: `f` is probably not complex-analytic (abs, conj, vdot, "
-                        "np.real, a Hermitian factorization...); use method='auto' or 'central'"
+                        "the complex step disagrees with central differences along the "
+                        "directions compared: `f` is probably not complex-analytic (abs, conj, "
+                        "vdot, np.real, a Hermitian factorization...); use method='auto' or "
+                        "'central'"
                     ),
                 )
             elif why == "unresolved":
@@ -562,16 +747,20 @@ def _check(
                 )
             else:
                 reason = "the complex step disagreed with central differences (f not analytic)"
-                _remember_real_only(f, reason)
+                learned.append(reason)
                 note = f"central differences: {reason}"
 
         curvature = first_central.curvature
         comparisons = []
         for k, u in enumerate(dirs):
             if used == "complex":
-                estimate = first_complex if k == 0 else _complex_again(fn, point, u)
+                estimate = complex_steps[k]
+            elif k == 0 and complex_steps is None:  # the first central estimate, kept
+                estimate = first_central
             else:
-                estimate = first_central if k == 0 else _central_estimate(fn, point, u, h)
+                if center is None:
+                    center = fn.real(point)
+                estimate = _smooth_central(fn, point, u, h, center)
                 curvature = np.maximum(np.abs(curvature), np.abs(estimate.curvature))
             comparisons.append(_Comparison(directional(u), estimate, u))
     except _NonFinite:
@@ -587,10 +776,14 @@ def _check(
 
     size = _norm(point) or 1.0
     term_scale = np.abs(curvature) * size
-    lost_below = VALUE_ROUNDING * first_central.magnitude
+    lost_below = fn.value_rounding * first_central.magnitude
     rtol_used = DEFAULT_RTOL[used] if rtol is None else float(rtol)
     max_rel = worst_tol = 0.0
     failed = weak = stationary = truncation_bound = False
+    small_row = (-1, 0.0, 0.0, 0.0, False)  # a Jacobian row not resolved to its own size: i, level
+    own_tol = 0.0
+    kinked: tuple[float, float, float, int] | None = None  # one-sided slopes, step, output
+    short_step_agreed = False
 
     checked_calls = fn.calls  # what the check itself cost; refining counts as diagnosis
 
@@ -618,7 +811,40 @@ def _check(
                 pass
             else:
                 scale, noise, rel, tol = judge(comparison.estimate, a)
+            if (
+                np.any(rel > tol)
+                and comparison.estimate.kink is None
+                and center is not None
+                and not short_step_agreed
+            ):
+                # And a much shorter one: a small jump or kink within the step (a softplus
+                # threshold) shifts the estimate without a sign in its Richardson table. If
+                # the shorter step, kink-free, disagrees with the longer beyond its own error,
+                # the longer straddled something and the shorter is judged instead.
+                # A shorter step that still finds a kink makes the check inconclusive.
+                try:
+                    step = comparison.estimate.step * KINK_SHRINK**2
+                    shorter = _smooth_central(fn, point, comparison.u, step, center, True)
+                except _NonFinite:
+                    shorter = None
+                if shorter is not None and (
+                    shorter.kink is not None
+                    or np.any(np.abs(shorter.value - comparison.estimate.value) > shorter.noise)
+                ):
+                    comparison.estimate = dataclasses.replace(shorter, refined=True)
+                    scale, noise, rel, tol = judge(comparison.estimate, a)
+                else:  # the step straddles nothing: once is enough for the other directions
+                    short_step_agreed = True
         failed |= bool(np.any(rel > tol))
+        if comparison.estimate.kink is not None and kinked is None:
+            plus, minus = comparison.estimate.kink
+            apart = np.abs(plus - minus)
+            # Not against tol: a kink inflates the estimate's own error (its difference
+            # table reads as noise); _kink has judged the gap against f's rounding.
+            size = np.maximum(scale, np.maximum(np.abs(plus), np.abs(minus)))
+            if np.any(apart > rtol_used * size):
+                i = int(np.argmax(apart))
+                kinked = (float(plus[i]), float(minus[i]), comparison.estimate.step, i)
         # Inconclusive where rounding could hide an error above MAX_TOLERANCE relative to the
         # derivative (for a Jacobian, to the largest row: a row far below its own rounding,
         # such as a saturated tanh, is still checked against the Jacobian as a whole, and any
@@ -638,10 +864,50 @@ def _check(
         stationary |= bool(
             np.any(too_coarse & (DERIVATIVE_ROUNDING * term_scale >= MAX_TOLERANCE * np.max(scale)))
         )
+        if kind == "jacobian":
+            # A pass also needs each row resolved to MAX_TOLERANCE of its own size: the
+            # allowance above, relative to the largest row, would let a row of size 1 beside
+            # one of size 1e12 pass with a 1 % error. A row whose claim is zero and whose
+            # numerical estimate is exactly zero (a ReLU's zero slope) is constant to the
+            # resolution of f's values, and is judged against the Jacobian as above.
+            own_noise = comparison.estimate.noise + DERIVATIVE_ROUNDING * np.maximum(
+                scale, term_scale
+            )
+            with np.errstate(divide="ignore", invalid="ignore"):
+                own = np.maximum(
+                    rtol_used,
+                    np.where(scale > 0, own_noise / scale, np.where(own_noise > 0, np.inf, 0.0)),
+                )
+            constant = (row_norms == 0) & (comparison.estimate.value == 0)
+            own = np.where(constant, rtol_used, own)
+            # Within the allowance of the largest row, a row's error beyond its own rounding
+            # is accepted up to MAX_TOLERANCE of its own size (a saturated tanh row carries
+            # the rounding of 1 - tanh^2), never more.
+            own = np.maximum(own, np.minimum(rel, tol))
+            unresolved = own > MAX_TOLERANCE
+            if np.any(unresolved) and not np.all(too_coarse):
+                i = int(np.argmax(np.where(unresolved, np.maximum(own, rel), -np.inf)))
+                if own[i] > small_row[1]:
+                    by_error = bool(rel[i] >= own[i])
+                    small_row = (i, float(own[i]), float(scale[i]), float(np.max(scale)), by_error)
+            own_tol = max(own_tol, float(np.max(own)))
         max_rel = max(max_rel, float(np.max(rel)))
         worst_tol = max(worst_tol, float(np.max(tol)))
+    if kind == "jacobian" and not failed:
+        worst_tol = own_tol  # what each row was resolved to, relative to its own size
 
-    if failed:
+    if kinked is not None:
+        plus, minus, step, i = kinked
+        verdict = "inconclusive"
+        output = f" (output {i})" if kind == "jacobian" else ""
+        reason = (
+            f"f is not differentiable at `x` along a direction compared{output} (one-sided "
+            f"slopes {plus:.6g} and {minus:.6g}), or has a kink or jump within {step:.1e} of "
+            "`x`: no claim can be checked there. Try another point"
+        )
+        if note:
+            reason += f" ({note})"
+    elif failed:
         verdict, reason = "failed", note
     elif weak and stationary:
         verdict = "inconclusive"
@@ -662,10 +928,38 @@ def _check(
                 "the derivative is lost in f's own rounding at `x` (f's values are much "
                 "larger than their variation)"
             )
+        noise = _relative_noise(fn, comparisons)
+        if noise:
+            single = fn.value_rounding > VALUE_ROUNDING or 1e-8 < noise < 1e-5
+            reason = (
+                f"f's values carry noise ≈ {noise:.0e} relative"
+                + (" (float32?)" if single else "")
+                + f"; central differences resolve {worst_tol:.0e} here, a pass needs "
+                f"{MAX_TOLERANCE:.0e}"
+            )
+        else:
+            reason = (
+                f"{what}; the comparison resolves only {worst_tol:.1e} relative (a pass needs "
+                f"{MAX_TOLERANCE:.0e}). Try another point"
+                + ("" if used == "complex" else ", or method='complex' if f is complex-analytic")
+            )
+        if note:
+            reason += f" ({note})"
+    elif small_row[0] >= 0:
+        i, level, own_size, largest, by_error = small_row
+        verdict = "inconclusive"
+        if by_error:
+            what = (
+                f"its claimed and numerical values differ by {level:.1e} of its own size: more "
+                "than its own rounding explains, but within the rounding of the largest row, "
+                "which a row computed from shared terms can carry"
+            )
+        else:
+            what = f"its rounding resolves it only to {level:.1e} of its own size"
         reason = (
-            f"{what}; the comparison resolves only {worst_tol:.1e} relative (a pass needs "
-            f"{MAX_TOLERANCE:.0e}). Try another point"
-            + ("" if used == "complex" else ", or method='complex' if f is complex-analytic")
+            f"output {i}'s row (size {own_size:.1e}) is small beside the largest "
+            f"({largest:.1e}), and {what}; a pass needs {MAX_TOLERANCE:.0e}. Check that output "
+            "on its own, or rescale it"
         )
         if note:
             reason += f" ({note})"
@@ -701,6 +995,20 @@ def _check(
         kind=kind, method=used, evaluations=fn.calls, directions=directions,
         shape=claimed.shape, worst=worst, hint=hint, numerical=numerical, **common,
     )  # fmt: skip
+
+
+def _relative_noise(fn: _Function, comparisons: list[_Comparison]) -> float:
+    """The noise of f's values relative to |f|, if found above float64 rounding, else 0."""
+    noise = fn.value_rounding if fn.value_rounding > VALUE_ROUNDING else 0.0
+    for comparison in comparisons:
+        estimate = comparison.estimate
+        if estimate.noisy:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(
+                    estimate.magnitude > 0, estimate.value_noise / estimate.magnitude, 0
+                )
+            noise = max(noise, float(np.max(ratio)))
+    return noise
 
 
 def _guard(complex_step: _Estimate, central: _Estimate, row_norms: np.ndarray) -> tuple[bool, str]:
@@ -741,10 +1049,16 @@ def _hint(claimed: np.ndarray, comparisons: list[_Comparison], kind: str) -> str
         candidate = np.concatenate([t_rows @ c.u.reshape(-1) for c in comparisons])
         if matches(candidate):
             return "the claimed derivative looks transposed"
-    denom = float(np.sum(d * d))
-    if denom > 0 and d.size >= 2:
-        factor = float(np.sum(a * d)) / denom
-        if factor != 0 and abs(factor - 1.0) > 1e-9 and matches(a / factor):
+    top = float(np.max(np.abs(d)))  # scaled: d * d overflows for values near 1e300
+    if top > 0 and d.size >= 2:
+        with np.errstate(over="ignore", invalid="ignore"):
+            factor = float(np.sum((a / top) * (d / top))) / float(np.sum((d / top) ** 2))
+        if (
+            math.isfinite(factor)
+            and factor != 0
+            and abs(factor - 1.0) > 1e-9
+            and matches(a / factor)
+        ):
             return f"the claimed derivative is {factor:.6g} times the numerical one"
     return ""
 
@@ -861,8 +1175,9 @@ def check_gradient(
         The point, a real vector or matrix.
     method : {"auto", "complex", "central"}, optional
         ``"auto"`` uses the complex step when ``f`` accepts complex input and the result
-        agrees with central differences along one direction, central differences with
-        Richardson extrapolation otherwise (and for later checks of the same ``f``).
+        agrees with central differences along a combination of the directions, central
+        differences with Richardson extrapolation otherwise (and for later checks of the
+        same ``f``).
         ``"complex"`` insists on the complex step (the check is inconclusive if central
         differences contradict it).
     directions : int, optional
@@ -938,7 +1253,9 @@ def check_jacobian(
     method, directions, rtol, rng, diagnose
         As in :func:`check_gradient`.  Each output is compared on its own (row ``i`` of
         ``J u`` against the estimate of ``d f_i / du``, relative to the norm of row ``i``),
-        so an output of large size cannot hide a wrong row.
+        so an output of large size cannot hide a wrong row: a row far below the largest
+        passes only if it agrees to ``MAX_TOLERANCE`` of its own size, and makes the check
+        inconclusive otherwise (unless the difference fails it).
 
     Returns
     -------

@@ -1,0 +1,245 @@
+"""The checker tells the truth on code as practitioners write it (issue 18).
+
+Each test here failed on the checker before the fix it pins: a wrong derivative that
+passed, a right one that failed, or state and warnings that leaked to the caller.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradref import check_gradient, check_jacobian
+from gradref.check import MAX_TOLERANCE
+
+METHODS = ("auto", "complex", "central")
+
+
+def point(seed=0, n=5):
+    return np.random.default_rng(seed).standard_normal(n)
+
+
+# -- no state leaks, no warnings ---------------------------------------------------------
+
+
+def test_a_misuse_leaves_nothing_remembered_about_f():
+    def f(x):  # analytic, and scalar: a misuse of check_jacobian
+        return np.sum(np.sin(x))
+
+    with pytest.raises(ValueError, match=r"^`f` must return a vector of shape \(n,\)"):
+        check_jacobian(f, lambda x: np.cos(x)[None, :], point())
+    result = check_gradient(f, np.cos, point(), rng=0)
+    assert (result.verdict, result.method, result.reason) == ("passed", "complex", "")
+
+
+@pytest.mark.parametrize("size", [1e155, 1e200, 1e300])
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("factor", [1.0, 1.001, 0.0])
+def test_huge_values_emit_no_warning(size, method, factor):
+    # pytest turns warnings into errors: nothing may overflow on the way to a verdict.
+    x = np.array([1.0, -0.5, 0.3])
+    result = check_gradient(
+        lambda x: size * np.sum(x**2), lambda x: factor * 2 * size * x, x, method=method, rng=0
+    )
+    assert result.verdict == ("passed" if factor == 1.0 else "failed")
+
+
+# -- a scaling error shows along the claimed gradient's own direction --------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_gradient_scaled_by_one_plus_1e_7_fails_in_a_thousand_dimensions(method):
+    # Random directions alone are nearly orthogonal to the gradient at n = 1000 (cos ~ 0.03):
+    # central differences saw the 1e-7 scaling at 3e-9, below their 1e-8 tolerance.
+    x = np.random.default_rng(100).standard_normal(1000)
+
+    def f(x):
+        return np.sum(np.sin(x)) + 0.5 * x @ x
+
+    def grad(x):
+        return np.cos(x) + x
+
+    for seed in range(5):
+        scaled = check_gradient(f, lambda x: grad(x) * (1 + 1e-7), x, method=method, rng=seed)
+        assert scaled.verdict == "failed", scaled.report()
+        right = check_gradient(f, grad, x, method=method, rng=seed)
+        assert right.verdict == "passed", right.report()
+
+
+# -- each Jacobian row judged by its own rounding ----------------------------------------
+
+
+@pytest.mark.parametrize("big", [1e9, 1e12])
+@pytest.mark.parametrize("error", [1e-4, 1e-2])
+@pytest.mark.parametrize("method", METHODS)
+def test_a_small_row_beside_a_huge_one_never_passes_with_an_error(big, error, method):
+    x = np.array([1.0, 2.0, 3.0])
+
+    def f(x):
+        return np.array([big * np.sum(x**2), np.sum(np.sin(x))])
+
+    def jac(x):
+        return np.array([2 * big * x, np.cos(x)])
+
+    wrong = check_jacobian(f, lambda x: jac(x) * [[1.0], [1 + error]], x, method=method, rng=0)
+    assert wrong.verdict in ("failed", "inconclusive"), wrong.report()
+    if wrong.verdict == "inconclusive":
+        assert wrong.reason.startswith("output 1's row (size 1.2e+00) is small beside the largest")
+        assert wrong.tolerance > MAX_TOLERANCE
+    right = check_jacobian(f, jac, x, method=method, rng=0)
+    assert right.verdict == "passed", right.report()
+    assert right.max_rel_error <= right.tolerance <= MAX_TOLERANCE
+
+
+# -- the analyticity guard covers every direction ----------------------------------------
+
+
+def _non_analytic_away_from_the_first_direction(seed):
+    """``sum(sin x) + |<e, x> + 3|`` with ``e`` orthogonal to the first random draw.
+
+    ``np.abs`` of a complex number is real, so the complex step misses the term's slope
+    ``e`` entirely; along a direction orthogonal to ``e`` it is right by coincidence.
+    """
+    x = point(seed, 6)
+    u = np.random.default_rng(seed).standard_normal(6)  # the checker's first draw
+    e = np.random.default_rng(seed + 1).standard_normal(6)
+    e -= (e @ u) / (u @ u) * u
+    e /= np.linalg.norm(e)
+
+    def f(x):
+        return np.sum(np.sin(x)) + np.abs(e @ x + 3.0)
+
+    def right(x):
+        return np.cos(x) + np.sign(np.real(e @ x) + 3.0) * e
+
+    return f, right, np.cos, x  # np.cos: the gradient the complex step sees
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_guard_looks_along_every_direction_used(seed):
+    f, right, blind, x = _non_analytic_away_from_the_first_direction(seed)
+    fooled = check_gradient(f, blind, x, rng=seed)
+    assert fooled.verdict == "failed", fooled.report()
+    assert fooled.method == "central"
+    f, right, blind, x = _non_analytic_away_from_the_first_direction(seed)  # a new f
+    result = check_gradient(f, right, x, rng=seed)
+    assert (result.verdict, result.method) == ("passed", "central"), result.report()
+    assert "the complex step disagreed with central differences" in result.reason
+
+
+# -- kinks -------------------------------------------------------------------------------
+
+
+def relu_sum(x):
+    return np.sum(np.maximum(x, 0.0)) + 0.5 * x @ x
+
+
+@pytest.mark.parametrize("method", ["auto", "central"])
+@pytest.mark.parametrize(
+    ("f", "slope_at_kink"),
+    [
+        (relu_sum, 0.5),  # the usual convention, relu'(0) = 1/2
+        (relu_sum, 0.0),
+        (relu_sum, 1.0),
+        (lambda x: np.sum(np.abs(x)) + 0.5 * x @ x, 0.0),  # abs'(0) = 0
+    ],
+)
+def test_an_exact_kink_is_inconclusive_for_any_claim(f, slope_at_kink, method):
+    x = np.array([0.0, 0.7, -1.3])
+
+    def claim(x):
+        return np.array([slope_at_kink, 1.0, 0.0 if f is relu_sum else -1.0]) + x
+
+    result = check_gradient(f, claim, x, method=method, rng=0)
+    assert result.verdict == "inconclusive", result.report()
+    assert result.reason.startswith(
+        "f is not differentiable at `x` along a direction compared (one-sided slopes "
+    )
+
+
+@pytest.mark.parametrize("distance", [1e-4, 1e-5, 1e-6])
+@pytest.mark.parametrize("seed", range(6))
+def test_a_step_straddling_a_nearby_kink_shrinks(seed, distance):
+    # Near a ReLU kink, well inside the step (1e-3): the right gradient failed.
+    x = np.random.default_rng(seed).standard_normal(5)
+    x[0] = distance
+
+    def grad(x):
+        return (x > 0).astype(float) + x
+
+    right = check_gradient(relu_sum, grad, x, rng=seed)
+    assert right.verdict == "passed", right.report()
+    assert right.evaluations <= 60
+    wrong = check_gradient(relu_sum, lambda x: 1.001 * grad(x), x, rng=seed)
+    assert wrong.verdict == "failed", wrong.report()
+
+
+# -- noisy values: float32, jitter -------------------------------------------------------
+
+SPD = np.random.default_rng(0).standard_normal((8, 8))
+SPD = SPD @ SPD.T / 8 + np.eye(8)
+
+
+def smooth(x):
+    return 0.5 * x @ SPD @ x + np.sum(np.sin(x))
+
+
+def smooth_grad(x):
+    return SPD @ x + np.cos(x)
+
+
+def in_float32(x):  # computes in float32, returns a Python float
+    x32, a32 = np.real(x).astype(np.float32), SPD.astype(np.float32)
+    return float(np.float32(0.5) * (x32 @ a32 @ x32) + np.sum(np.sin(x32)))
+
+
+def returns_float32(x):
+    return np.float32(smooth(np.real(x)))
+
+
+JITTER = np.random.default_rng(1)
+
+
+def jittery(x):  # run-to-run noise of 1e-9 relative
+    return smooth(x) * (1 + 1e-9 * JITTER.standard_normal())
+
+
+@pytest.mark.parametrize("f", [in_float32, returns_float32, jittery])
+def test_noisy_values_never_fail_a_right_gradient_nor_pass_a_wrong_one(f):
+    for seed in range(10):
+        x = np.random.default_rng(seed + 5).standard_normal(8)
+        right = check_gradient(f, smooth_grad, x, method="central", rng=seed)
+        assert right.verdict != "failed", right.report()
+        assert "not differentiable" not in right.reason  # noise is not a kink
+        wrong = check_gradient(f, lambda x: 1.01 * smooth_grad(x), x, method="central", rng=seed)
+        assert wrong.verdict != "passed", wrong.report()
+
+
+def test_a_float32_result_is_named_in_the_reason():
+    x = np.random.default_rng(5).standard_normal(8)
+    result = check_gradient(returns_float32, smooth_grad, x, method="central", rng=0)
+    assert result.verdict == "inconclusive"
+    assert result.reason.startswith("f's values carry noise ≈ 2e-06 relative (float32?); ")
+    assert result.reason.endswith("a pass needs 1e-06")
+
+
+def softplus(z):  # linear above the threshold 20, where it jumps by about 2e-9
+    return np.where(z > 20, z, np.log1p(np.exp(np.minimum(z, 20))))
+
+
+@pytest.mark.parametrize("distance", [3e-4, 1e-5])
+def test_a_small_jump_within_the_step_does_not_fail_a_right_gradient(distance):
+    def grad(x):
+        return np.where(x > 20, 1.0, 1 / (1 + np.exp(-np.minimum(x, 20))))
+
+    for seed in range(5):
+        x = np.random.default_rng(seed).standard_normal(5)
+        x[0] = 20 + distance
+
+        def f(x):
+            return np.sum(softplus(x))
+
+        right = check_gradient(f, grad, x, rng=seed)
+        assert right.verdict == "passed", right.report()
+        wrong = check_gradient(f, lambda x: 1.001 * grad(x), x, rng=seed)
+        assert wrong.verdict == "failed", wrong.report()
