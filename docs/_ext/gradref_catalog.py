@@ -57,7 +57,7 @@ CORE = tuple(
     PACKAGE / f"{name}.py"
     for name in (
         "catalog", "check", "verify", "symbolic", "shapes", "record", "cookbook", "_validate",
-        "__init__",
+        "readback", "__init__",
     )
 )  # fmt: skip
 
@@ -412,6 +412,11 @@ def identity_section(number: str, identity, record: dict, known: set[str]) -> li
         f"$${record['formula']}$$",
         "",
         *([f"with ${record['with']}$", ""] if record["with"] else []),
+        *(
+            ["where " + ", ".join(f"${w}$" for w in record.get("where", ())), ""]
+            if record.get("where")
+            else []
+        ),
         ":::",
         "",
         f"**Holds when**: {record['assumptions']}."
@@ -521,6 +526,7 @@ def identity_section(number: str, identity, record: dict, known: set[str]) -> li
         f"- **Symbolically** (SymEngine, or sympy where it cannot decide): "
         f"{v['symbolic_entries']} entries equal exactly at "
         f"n = {', '.join(map(str, v['symbolic_dims']))}{implementation}.",
+        _readback_line(record),
         "- **Notation and layout**: {ref}`conventions <conventions>`.",
         "",
         f'<p class="gr-cite"><a class="gr-permalink" href="../../id/{record["id"]}.html">'
@@ -529,6 +535,24 @@ def identity_section(number: str, identity, record: dict, known: set[str]) -> li
         "",
     ]
     return lines
+
+
+def _readback_line(record: dict) -> str:
+    """What the read-back of the entry's displayed formulas found (gradref.readback)."""
+    read = record.get("readback")
+    if not read:
+        return "- **Displayed formulas**: not read back."
+    agreed, unread = len(read["agree"]), len(read["unreadable"])
+    line = (
+        f"- **Displayed formulas read back**: {agreed} of the {read['fields']} formulas on this "
+        "entry (statement, Hessian, other conventions, mistakes) were read from their LaTeX and "
+        "evaluated at the build's samples: each agrees with the verified code (largest relative "
+        f"error **{_error(read['max_rel_error'])}**)."
+    )
+    if unread:
+        fields = ", ".join(sorted({u["field"] for u in read["unreadable"]}))
+        line += f" Not read: {unread} ({fields}), for the reason listed in the package's `gradref.readback.UNREADABLE`."
+    return line
 
 
 def _version() -> str:
