@@ -134,7 +134,7 @@ class Identity:
     where : tuple of str
         Definitions shown under the formula, in LaTeX, one symbol each (``M = X^\top A X``,
         ``z = L^{-1}(x - \mu)``): a symbol of a displayed formula that is not an input is
-        defined here or in the formula itself. :mod:`gradref.readback` evaluates them.
+        defined here or in the formula itself. ``gradref.readback`` evaluates them.
     keywords : tuple of str
         What a reader would type into the site's search to find this identity, the
         most specific first: its names, their synonyms and spellings of its formula

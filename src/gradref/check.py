@@ -48,7 +48,7 @@ The cost is independent of the dimension of ``x``: six evaluations of ``f``
 and one of the derivative for an analytic ``f`` (two complex steps and four
 real evaluations for the guard), nine for central differences (four per direction, and
 ``f(x)`` once: the one-sided slopes it gives reveal a kink or a jump, and where they do,
-the step shrinks; see :func:`_smooth_central`). A central estimate is never believed
+the step shrinks; see ``_smooth_central``). A central estimate is never believed
 against the claim (or against the complex step) before it is taken again one step finer,
 and, for the first failing direction, 256 times shorter: eight more evaluations, only on
 the way to a failure.  A failing
