@@ -307,7 +307,11 @@ def inline_stylesheets(app, exception) -> None:
     vocabulary = _css.Vocabulary()
     for entry in entries.values():
         vocabulary.tokens.update(entry["tokens"])
-    for script in sorted({s for entry in entries.values() for s in entry["scripts"]}):
+    scripts = {s for entry in entries.values() for s in entry["scripts"]}
+    # and the site's scripts that a page loads later, not by a tag of its own (the search's,
+    # loaded when a reader first focuses a search box): their class names are used too
+    scripts |= {p.relative_to(outdir).as_posix() for p in (outdir / "_static").glob("gradref-*.js")}
+    for script in sorted(scripts):
         vocabulary.add_script((outdir / script).read_text(encoding="utf-8", errors="replace"))
 
     bundles: dict[tuple[str, ...], str] = {}
