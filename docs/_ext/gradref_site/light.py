@@ -308,9 +308,11 @@ def inline_stylesheets(app, exception) -> None:
     for entry in entries.values():
         vocabulary.tokens.update(entry["tokens"])
     scripts = {s for entry in entries.values() for s in entry["scripts"]}
-    # and the site's scripts that a page loads later, not by a tag of its own (the search's,
-    # loaded when a reader first focuses a search box): their class names are used too
-    scripts |= {p.relative_to(outdir).as_posix() for p in (outdir / "_static").glob("gradref-*.js")}
+    # and the search's script, which a page loads later (when a reader first focuses a
+    # search box), not by a tag of its own: the class names of its results are used too
+    scripts |= (
+        {"_static/gradref-search.js"} if (outdir / "_static/gradref-search.js").is_file() else set()
+    )
     for script in sorted(scripts):
         vocabulary.add_script((outdir / script).read_text(encoding="utf-8", errors="replace"))
 
