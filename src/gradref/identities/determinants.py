@@ -1359,7 +1359,7 @@ TOPICS = (
     ),
     (
         "square-forms",
-        "Determinants of XᵀAX and XᵀX",
+        "Determinants of Gram-type products",
         (
             "determinants.det-xtax-square",
             "determinants.det-xtax-symmetric",

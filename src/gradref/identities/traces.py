@@ -2396,7 +2396,7 @@ TOPICS = (
     ),
     (
         "squares",
-        "Traces of X² and squared traces",
+        "Traces of squares and squared traces",
         (
             "traces.square",
             "traces.x2b",
@@ -2407,7 +2407,7 @@ TOPICS = (
     ),
     (
         "quadratic",
-        "Quadratic traces tr(XᵀBX)",
+        "Quadratic traces in X",
         (
             "traces.xtx",
             "traces.xxt",
