@@ -623,7 +623,7 @@ def chapter_files(records: Records) -> dict[str, str]:
             "",
         ]
         for slug, title, ids in declared:
-            index += [f"## [{title}]({slug}.md)", ""]
+            index += [f"**[{title}]({slug}.md)**", ""]
             index += [f"- {{ref}}`{by_id[i][1]['title']} <{i}>`" for i in ids]
             index.append("")
         index += ["```{toctree}", ":hidden:", "", *(slug for slug, _, _ in declared), "```", ""]
