@@ -601,7 +601,7 @@ $k = m$, $i = n$: $\delta_{in} A_{mj}$. In matrix form $\partial X^\top / \parti
 TOPICS = (
     (
         "forms",
-        "Linear forms aᵀx and aᵀXb",
+        "Linear forms in a vector and a matrix",
         (
             "linear.inner",
             "linear.bilinear-X",
