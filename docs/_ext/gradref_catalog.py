@@ -551,7 +551,10 @@ def _readback_line(record: dict) -> str:
     )
     if unread:
         fields = ", ".join(sorted({u["field"] for u in read["unreadable"]}))
-        line += f" Not read: {unread} ({fields}), for the reason listed in the package's `gradref.readback.UNREADABLE`."
+        line += (
+            f" Not read: {unread} ({fields}), for the reason listed on "
+            "[How formulas are checked](../../readback.md)."
+        )
     return line
 
 
@@ -806,6 +809,67 @@ def errata_fragment(records: Records) -> str:
     return "\n".join(lines)
 
 
+#: How the read-back names a field, by the start of its key, for the counts by field.
+READBACK_FIELDS = (
+    ("formula", "statements"),
+    ("hessian", "Hessians"),
+    ("conventions.", "other conventions' readings"),
+    ("mistake-", "listed mistakes"),
+    ("printed", "errata as printed"),
+    ("corrected", "errata corrected"),
+)
+
+
+def _readback_kind(field: str) -> str:
+    for prefix, name in READBACK_FIELDS:
+        if field.startswith(prefix):
+            return name
+    return "other fields"
+
+
+def readback_fragment(records: Records) -> str:
+    """The counts of the read-back by field, and every formula it does not read, with why."""
+    counts: dict[str, list[int]] = {name: [0, 0] for _, name in READBACK_FIELDS}
+    unread: list[tuple[str, str, str, str]] = []
+    for record in [*records.identities, *records.erratum_records]:
+        name = record["id"]
+        read = record.get("readback") or {"agree": [], "unreadable": []}
+        for field in read["agree"]:
+            counts.setdefault(_readback_kind(field), [0, 0])[0] += 1
+        for item in read["unreadable"]:
+            counts.setdefault(_readback_kind(item["field"]), [0, 0])[1] += 1
+            link = f"{{ref}}`{name} <{name}>`"
+            unread.append((item["reason"], link, item["field"], name))
+    total_read = sum(c[0] for c in counts.values())
+    total = total_read + sum(c[1] for c in counts.values())
+    lines = [
+        f"This build read **{total_read} of the {total} displayed formulas** "
+        f"({total_read / total:.1%}) and evaluated each at the build's samples; every one "
+        "of them agrees with the verified code (a disagreement stops the build).",
+        "",
+        "| Field | Read and agreeing | Not read |",
+        "|---|---:|---:|",
+    ]
+    lines += [
+        f"| {name} | {read} | {missed} |" for name, (read, missed) in counts.items() if read or missed
+    ]
+    lines += [
+        "",
+        "## Formulas not read",
+        "",
+        "Each is listed with the reason the reader gives. They are checked as every entry is "
+        "(its code numerically and exactly); only the LaTeX shown for them is not tied to "
+        "that code yet.",
+        "",
+    ]
+    by_reason: dict[str, list[str]] = {}
+    for reason, link, field, _name in sorted(unread, key=lambda u: (u[0], u[3], u[2])):
+        by_reason.setdefault(reason, []).append(f"{link} ({field})")
+    for reason, where in sorted(by_reason.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        lines.append(f"- **{_html_text(reason)}** ({len(where)}): " + ", ".join(where) + ".")
+    return "\n".join(lines) + "\n"
+
+
 STATUS_NAMES = {
     "verified": "verified as printed",
     "erratum": "wrong as printed: an erratum",
@@ -873,6 +937,7 @@ def render(records: Records) -> dict[str, str]:
         "_generated/reference-toctree.md": reference_toctree(chapters),
         "_generated/errata.md": errata_fragment(records),
         "_generated/concordance.md": concordance_fragment(records),
+        "_generated/readback.md": readback_fragment(records),
     }
 
 
