@@ -205,14 +205,21 @@ def site(session: nox.Session) -> None:
             "npm", "install", "--prefix", str(axe), "--no-save", "--no-audit", "--no-fund",
             f"axe-core@{AXE_VERSION}", external=True,
         )  # fmt: skip
+    # The tests that measure time run alone, first; then the rest, one Chromium per core
+    # (pytest-xdist), the accessibility checks page by page. Both runs add their
+    # measurements to one _build/screenshots/measurements.json (tests/conftest.py).
+    files = ("tests/test_site.py", "tests/test_site_search.py", "tests/test_site_addresses.py")
+    # With a selection (`nox -s site -- -k ...`), one of the two runs may select nothing.
+    selected = (0, 5) if session.posargs else (0,)
+    env = {"GRADREF_SITE_RUN": f"{os.getpid()}-{time.time():.0f}"}
     session.run(
-        "pytest",
-        "-m",
-        "browser",
-        "tests/test_site.py",
-        "tests/test_site_search.py",
-        *session.posargs,
-    )
+        "pytest", "-m", "browser and timing", *files, *session.posargs,
+        env=env, success_codes=selected,
+    )  # fmt: skip
+    session.run(
+        "pytest", "-m", "browser and not timing", "-n", "auto", "--dist", "load", *files,
+        *session.posargs, env=env, success_codes=selected,
+    )  # fmt: skip
 
 
 @nox.session

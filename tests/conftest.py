@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import socket
@@ -43,7 +44,7 @@ def well_conditioned(rng: np.random.Generator, n: int) -> np.ndarray:
 @pytest.fixture(scope="session")
 def server(request):
     """The built site, served on 127.0.0.1 (its measurements are written at the end)."""
-    from tests.test_site import ARTIFACTS, MEASUREMENTS, SITE
+    from tests.test_site import MEASUREMENTS, SITE
 
     if not (SITE / "index.html").is_file():
         pytest.fail(f"no built site at {SITE}: run `nox -s docs` first")
@@ -69,15 +70,54 @@ def server(request):
     yield base
     process.terminate()
     process.wait(timeout=10)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "measurements.json").write_text(json.dumps(MEASUREMENTS, indent=2) + "\n")
+    measured = _write_measurements(MEASUREMENTS)
     # Printed past pytest's output capture, so that every run shows them; axe-core's
     # findings page by page are in the file.
-    shown = {key: value for key, value in MEASUREMENTS.items() if key != "axe"}
-    for mode, found in MEASUREMENTS.get("axe", {}).items():
+    shown = {key: value for key, value in measured.items() if key != "axe"}
+    for mode, found in measured.get("axe", {}).items():
         shown[f"axe_{mode}_elements_in_violation"] = found["elements_in_violation"]
+        shown[f"axe_{mode}_pages"] = len(found["pages"])
     with request.config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():
         print("\nbrowser measurements:", json.dumps(shown, indent=2))
+
+
+def _merge(into: dict, new: dict) -> None:
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _write_measurements(measurements: dict) -> dict:
+    """Add this process's measurements to _build/screenshots/measurements.json and return
+    the whole.
+
+    `nox -s site` runs the browser tests in several processes (the timing tests alone first,
+    then the rest over the cores), which share one run id (``GRADREF_SITE_RUN``, or
+    pytest-xdist's own): each adds what it measured to the file under a lock, and a file
+    of an earlier run is replaced, not added to.
+    """
+    from tests.test_site import ARTIFACTS, IMPACTS
+
+    run = os.environ.get("GRADREF_SITE_RUN") or os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / "measurements.json"
+    with open(ARTIFACTS / ".measurements.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        merged: dict = {}
+        if run and path.is_file():
+            earlier = json.loads(path.read_text(encoding="utf-8"))
+            if earlier.get("run") == run:
+                merged = earlier
+        _merge(merged, json.loads(json.dumps(measurements)))
+        merged["run"] = run
+        for found in merged.get("axe", {}).values():
+            found["elements_in_violation"] = {
+                impact: sum(page[impact] for page in found["pages"].values()) for impact in IMPACTS
+            }
+        path.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+    return merged
 
 
 @pytest.fixture(scope="session")

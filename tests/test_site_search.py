@@ -111,6 +111,7 @@ def answers(server, browser):
     return found
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("form", ["question", "keywords"])
 def test_real_questions_land_on_an_answering_identity(answers, form):
     answerable = [q for q in QUESTIONS if q["answers"]]
@@ -131,12 +132,14 @@ def test_real_questions_land_on_an_answering_identity(answers, form):
     )
 
 
+@pytest.mark.timing
 def test_no_query_returns_nothing(answers):
     empty = [query for query, found in answers.items() if not found["results"]]
     MEASUREMENTS.setdefault("search_empty", len(empty))
     assert empty == [], f"queries with no result: {empty}"
 
 
+@pytest.mark.timing
 def test_results_come_within_100_ms_of_a_keystroke(answers):
     times = sorted(found["ms"] for found in answers.values())
     median = statistics.median(times)
