@@ -284,6 +284,28 @@ def test_titles_are_unique():
     assert not clashes, "\n".join(clashes)
 
 
+
+#: A title says what the entry computes: its gradient, Jacobian, Hessian, adjoint
+#: (reverse-mode rule), derivative or differential, or the rule it states.
+COMPUTED = re.compile(
+    r"\b(gradients?|jacobians?|hessians?|hessian-vector|adjoints?|derivatives?|differentials?|"
+    r"partials?|rule|reverse-mode)\b",
+    re.IGNORECASE,
+)
+
+
+def test_titles_say_what_is_computed():
+    vague = [f"{i.id}: {i.title!r}" for i in IDENTITIES if not COMPUTED.search(i.title)]
+    assert not vague, "titles that name a function but not what is computed:\n" + "\n".join(
+        vague
+    )
+
+
+def test_the_title_check_can_fail():
+    assert not COMPUTED.search("Binary cross-entropy with logits")
+    assert COMPUTED.search("Gradient of the binary cross-entropy with respect to the logits")
+
+
 # --- the build's record
 
 

@@ -1059,7 +1059,7 @@ def hess_bernoulli_log_partition(eta):
 
 _register(
     id="likelihoods.bernoulli-log-partition",
-    title="Bernoulli log-partition function: mean and variance",
+    title="Gradient and Hessian of the Bernoulli log-partition function: mean and variance",
     formula=r"\nabla_\eta \sum_i \ln\big(1 + e^{\eta_i}\big) = \sigma(\eta) = \mathbb E[x]",
     wrt="eta",
     value=bernoulli_log_partition,
@@ -1135,7 +1135,7 @@ def hess_categorical_log_partition(eta):
 
 _register(
     id="likelihoods.categorical-log-partition",
-    title="Categorical log-partition function: mean and covariance of the one-hot statistic",
+    title="Gradient and Hessian of the categorical log-partition function: mean and covariance",
     formula=r"\nabla_\eta \ln \sum_{i=1}^k e^{\eta_i} = \operatorname{softmax}(\eta) = "
     r"\mathbb E[T(x)],\quad T(x) = e_x \text{ (one-hot)}",
     wrt="eta",
@@ -1221,7 +1221,7 @@ def _sp_minimal(eta):
 
 _register(
     id="likelihoods.categorical-minimal-log-partition",
-    title="Categorical log-partition function with a reference class (minimal parametrisation)",
+    title="Gradient and Hessian of the categorical log-partition function with a reference class",
     formula=r"\nabla_\eta \ln\Big(1 + \sum_{i=1}^{k} e^{\eta_i}\Big) = \frac{e^{\eta}}{1 + "
     r"\mathbf 1^\top e^{\eta}} = (p_1, \ldots, p_k)",
     wrt="eta",
@@ -1299,7 +1299,7 @@ def _sample_log_rates(rng, n):
 
 _register(
     id="likelihoods.poisson-log-partition",
-    title="Poisson log-partition function: mean and variance",
+    title="Gradient and Hessian of the Poisson log-partition function: mean and variance",
     formula=r"\nabla_\eta \sum_i e^{\eta_i} = e^{\eta} = \lambda = \mathbb E[x]",
     wrt="eta",
     value=poisson_log_partition,
@@ -1374,7 +1374,7 @@ def _sp_exponential(eta):
 
 _register(
     id="likelihoods.exponential-log-partition",
-    title="Exponential-distribution log-partition function: mean and variance",
+    title="Gradient and Hessian of the exponential-distribution log-partition function",
     formula=r"\nabla_\eta \Big[-\sum_i \ln(-\eta_i)\Big] = -\frac{1}{\eta} = \frac{1}{\lambda} = "
     r"\mathbb E[x]",
     wrt="eta",

@@ -919,7 +919,7 @@ def _sp_logistic_pm1(x, y, w):
 
 _register(
     id="losses.logistic-pm1-w",
-    title="Logistic loss of one sample with labels in {-1, 1}",
+    title="Gradient of the logistic loss of one sample, labels in {-1, 1}",
     formula=r"\nabla_w \log\!\left(1 + e^{-y\, w^\top x}\right) = -y\, \sigma(-y\, w^\top x)\, x,"
     r"\quad y \in \{-1, 1\}",
     wrt="w",
@@ -997,7 +997,7 @@ def _sp_logistic_pm1_mean(X, y, w):
 
 _register(
     id="losses.logistic-pm1-mean-w",
-    title="Mean logistic loss over a dataset with labels in {-1, 1}",
+    title="Gradient of the mean logistic loss over a dataset, labels in {-1, 1}",
     formula=r"\nabla_w\, \frac1m \sum_{i=1}^m \log\!\left(1 + e^{-y_i x_i^\top w}\right) = "
     r"-\frac1m X^\top \left(y \odot \sigma(-y \odot X w)\right)",
     wrt="w",
@@ -1075,7 +1075,7 @@ def _sp_logistic_01(x, y, w):
 
 _register(
     id="losses.logistic-01-w",
-    title="Logistic loss (cross-entropy) of one sample with labels in {0, 1}",
+    title="Gradient of the logistic loss (cross-entropy) of one sample, labels in {0, 1}",
     formula=r"\nabla_w \left(-y \log \sigma(w^\top x) - (1 - y) \log\big(1 - \sigma(w^\top x)"
     r"\big)\right) = \big(\sigma(w^\top x) - y\big)\, x,\quad y \in \{0, 1\}",
     wrt="w",
@@ -1153,7 +1153,7 @@ def _sp_logistic_01_mean(X, y, w):
 
 _register(
     id="losses.logistic-01-mean-w",
-    title="Mean logistic loss (cross-entropy) over a dataset with labels in {0, 1}",
+    title="Gradient of the mean logistic loss (cross-entropy) over a dataset, labels in {0, 1}",
     formula=r"\nabla_w\, \frac1m \sum_{i=1}^m \left(\log\!\left(1 + e^{x_i^\top w}\right) - "
     r"y_i\, x_i^\top w\right) = \frac1m X^\top \big(\sigma(X w) - y\big)",
     wrt="w",
@@ -1227,7 +1227,7 @@ def _uniform_targets(rng, inputs, sizes):
 
 _register(
     id="losses.bce-logits",
-    title="Binary cross-entropy with logits",
+    title="Gradient of the binary cross-entropy with respect to the logits",
     formula=r"\nabla_z \sum_i \Big(-y_i \log \sigma(z_i) - (1 - y_i) \log\big(1 - \sigma(z_i)\big)"
     r"\Big) = \sigma(z) - y",
     wrt="z",
@@ -1403,7 +1403,7 @@ def _sp_softmax_ce_onehot(z, y):
 
 _register(
     id="losses.softmax-ce-onehot",
-    title="Softmax cross-entropy with respect to the logits, one-hot labels",
+    title="Gradient of the softmax cross-entropy with respect to the logits, one-hot labels",
     formula=r"\nabla_z \left(-\sum_{i=1}^k y_i \log \operatorname{softmax}(z)_i\right) = "
     r"\operatorname{softmax}(z) - y",
     wrt="z",
@@ -1470,7 +1470,7 @@ def hess_softmax_cross_entropy_soft(z, y):
 
 _register(
     id="losses.softmax-ce-soft",
-    title="Softmax cross-entropy with respect to the logits, general (soft) labels",
+    title="Gradient of the softmax cross-entropy with respect to the logits, soft labels",
     formula=r"\nabla_z \left(-\sum_{i=1}^k y_i \log \operatorname{softmax}(z)_i\right) = "
     r"\operatorname{softmax}(z) \textstyle\sum_i y_i - y",
     wrt="z",
@@ -1549,7 +1549,7 @@ def _sp_softmax_ce_batch(Z, Y):
 
 _register(
     id="losses.softmax-ce-batch",
-    title="Mean softmax cross-entropy over a batch, with respect to the logit matrix",
+    title="Gradient of the mean softmax cross-entropy over a batch with respect to the logit matrix",
     formula=r"\nabla_Z \left(-\frac1m \sum_{i=1}^m \sum_{j=1}^k Y_{ij} \log "
     r"\operatorname{softmax}(Z_{i,:})_j\right) = \frac1m \big(P - Y\big),\quad "
     r"P_{i,:} = \operatorname{softmax}(Z_{i,:})",
