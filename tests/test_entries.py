@@ -25,7 +25,8 @@ def test_hessian_verifies_and_a_wrong_one_fails(identity):
         ):
             bad = dataclasses.replace(identity, hessian=wrong)
             assert verify_hessian(bad, rng=0).verdict == "failed"
-            assert not verify_symbolic_hessian(bad).passed
+            # at the first size the exact check runs at: a scaled Hessian is wrong at every size
+            assert not verify_symbolic_hessian(bad, dims=identity.symbolic_dims[:1]).passed
 
 
 def test_a_zero_hessian_that_is_not_zero_fails():
