@@ -177,3 +177,16 @@ def test_symengine_is_not_trusted_where_a_power_has_a_branch():
     assert se.expand(se.diff(se.sqrt(1 / X), X) - se.sympify(claimed)) == 0
     identity = gradref.get("softmax.lse")  # a gradient: only its kind is read here
     assert not _symengine_proves(identity, value, x, [claimed])
+
+
+def test_symengine_shows_a_wrong_formula_wrong_and_says_nothing_of_a_right_one():
+    from gradref.symbolic import _symengine_disproves
+
+    identity = gradref.get("quadratic.grad-x")
+    x = sp.Matrix(sp.symbols("x1:3"))
+    A = sp.Matrix(2, 2, sp.symbols("a1:5"))
+    value, claimed = (x.T * A * x)[0], (A + A.T) * x
+    assert _symengine_disproves(identity, value, x, list(claimed)) is None
+    wrong = _symengine_disproves(identity, value, x, list(2 * A * x))  # A not symmetric
+    assert wrong is not None and wrong.startswith("entry 0 differs")
+    assert _symengine_disproves(identity, value, x, list(-claimed)) is not None
