@@ -216,6 +216,13 @@ def test_the_reader_reads_the_catalog_notation():
     np.testing.assert_allclose(_env_eval(r"A + \lambda I", A=A, lam=2.0), A + 2 * np.eye(3))
 
 
+def test_onehot_marks_each_rows_largest_entry():
+    M = np.array([[0.5, 2.0, -1.0], [3.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(
+        _env_eval(r"\operatorname{onehot}(M)", M=M), [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+    )
+
+
 def test_index_notation_is_read_as_a_tensor_of_its_free_indices():
     identity = gradref.get("differentials.inverse")  # d(X^-1)_kl / dX_ij = -(X^-1)_ki (X^-1)_jl
     assert {r.field: r.status for r in readback(identity)}["formula"] == "agree"

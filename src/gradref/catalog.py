@@ -342,6 +342,7 @@ FAMILY_TITLES = {
     "activations": "Activations and elementwise maps",
     "softmax": "Softmax and log-sum-exp",
     "losses": "Losses",
+    "margins": "Margin, ranking and contrastive losses",
     "layers": "Layers and backpropagation",
     "likelihoods": "Likelihoods and exponential families",
     "adjoints": "Reverse-mode rules for matrix operations",

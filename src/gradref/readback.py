@@ -143,7 +143,7 @@ GREEK = {
 FUNCTIONS = {
     "det", "ln", "log", "exp", "tanh", "sin", "cos", "max", "min", "tr", "Tr", "diag", "vec",
     "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow", "softmaxrows",
-    "softmaxcols", "tril", "erf", "chol",
+    "softmaxcols", "tril", "erf", "chol", "onehot",
 }  # fmt: skip
 #: Commands that the reader refuses, with the reason shown on the "how checked" page.
 REFUSED = {
@@ -936,6 +936,9 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "softmaxcols": lambda M: np.array([np.ravel(_softmax(c)) for c in np.asarray(M).T]).T,
     "tril": lambda M: np.tril(M),
     "chol": lambda M: np.linalg.cholesky(M),
+    # one-hot rows at each row's largest entry (a unique maximum: the entries that use it
+    # sample away from ties)
+    "onehot": lambda M: np.eye(np.shape(M)[1])[np.argmax(np.real(M), axis=1)],
     "max": lambda a, b=None: np.maximum(a, b) if b is not None else np.max(a),
     "min": lambda a, b=None: np.minimum(a, b) if b is not None else np.min(a),
     "normal": _normal,
