@@ -35,6 +35,10 @@ CPC = (
     'van den Oord, Li & Vinyals, "Representation learning with contrastive predictive coding", '
     "arXiv:1807.03748 (2018)"
 )
+SIMCLR = (
+    'Chen, Kornblith, Norouzi & Hinton, "A simple framework for contrastive learning of visual '
+    'representations", *ICML* (2020)'
+)
 FOCAL = 'Lin, Goyal, Girshick, He & Dollar, "Focal loss for dense object detection", *ICCV* (2017)'
 TORCH_CE = "PyTorch documentation, `torch.nn.CrossEntropyLoss` (the `weight` argument)"
 
@@ -338,7 +342,7 @@ ahead of the rest.
     "S = X W^T; in every row of 1 - Y + S a unique maximum (no tie: at a tie the loss has a "
     "kink and only subgradients, the convex combinations of the tied classes' e_c - y_i); the "
     "sum over samples, without a regularizer; the Hessian is zero away from the ties",
-    sources=(f"{CRAMMER}, section 2", f"{MURPHY}, section 17.3"),
+    sources=(CRAMMER, f"{MURPHY}, section 17.3"),
     keywords=(
         "Crammer-Singer loss",
         "multiclass SVM",
@@ -468,7 +472,7 @@ $t \in [0, 1]$. The sample keeps every margin at least 0.2 from 0.
     "1 + S_ij - S_iy_i exactly 0 (a kink: there only subgradients exist); the sum over samples "
     "and wrong classes, without a regularizer (PyTorch's MultiMarginLoss also divides by the "
     "number of classes); the Hessian is zero away from the kinks",
-    sources=(f"{WESTON}, section 3", f"{MURPHY}, section 17.3"),
+    sources=(WESTON, f"{MURPHY}, section 17.3"),
     keywords=(
         "Weston-Watkins loss",
         "multiclass SVM",
@@ -480,6 +484,643 @@ $t \in [0, 1]$. The sample keeps every margin at least 0.2 from 0.
 )
 
 
+# -- the triplet loss (FaceNet) --------------------------------------------------------------
+
+
+def _sample_triplets(rng, n):
+    # d = n, m = n + 1 triplets; alpha in [0.5, 1.5]. Each negative is placed on a sphere around
+    # its anchor so that h_i = ||a_i - p_i||^2 - ||a_i - n_i||^2 + alpha lies in [0.2, D_i - 0.2]
+    # (active) or [-2, -0.2] (inactive), D_i = ||a_i - p_i||^2 + alpha >= 0.5: at least 0.2 from
+    # the kink at 0. The first triplet is active, the second (m >= 2) inactive.
+    d, m = n, n + 1
+    A, P = rng.standard_normal((m, d)), rng.standard_normal((m, d))
+    alpha = rng.uniform(0.5, 1.5)
+    D = np.sum((A - P) ** 2, axis=1) + alpha
+    active = rng.random(m) < 0.6
+    active[:2] = (True, False)
+    h = np.where(active, rng.uniform(0.2, 1.0, m) * (D - 0.2), rng.uniform(-2.0, -0.2, m))
+    h = np.where(active, np.maximum(h, 0.2), h)
+    u = rng.standard_normal((m, d))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    N = A + np.sqrt(D - h)[:, None] * u
+    return {"A": A, "P": P, "N": N, "alpha": np.float64(alpha)}
+
+
+def _triplet_active(A, P, N, alpha):
+    h = np.sum((A - P) ** 2, axis=1) - np.sum((A - N) ** 2, axis=1) + alpha
+    return (np.real(h) > 0).astype(float)
+
+
+@shaped
+def triplet(A: Arr["m d"], P: Arr["m d"], N: Arr["m d"], alpha: Arr[""]):
+    """Triplet loss ``sum_i max(0, ||a_i - p_i||^2 - ||a_i - n_i||^2 + alpha)``, rows as triplets.
+
+    >>> float(triplet(np.zeros((1, 2)), np.ones((1, 2)), np.array([[3.0, 0.0]]), 0.5))
+    0.0
+    """
+    h = np.sum((A - P) ** 2, axis=1) - np.sum((A - N) ** 2, axis=1) + alpha
+    return np.sum(_triplet_active(A, P, N, alpha) * h)
+
+
+@shaped_like(triplet)
+def grad_triplet_anchor(A, P, N, alpha):
+    """Gradient of the triplet loss in the anchors: ``2 diag(active) (N - P)``.
+
+    >>> grad_triplet_anchor(np.zeros((1, 2)), np.ones((1, 2)), np.array([[1.0, 0.0]]), 0.5)
+    array([[ 0., -2.]])
+    """
+    return 2 * _triplet_active(A, P, N, alpha)[:, None] * (N - P)
+
+
+@shaped_like(triplet)
+def grad_triplet_positive(A, P, N, alpha):
+    """Gradient of the triplet loss in the positives: ``2 diag(active) (P - A)``.
+
+    >>> grad_triplet_positive(np.zeros((1, 2)), np.ones((1, 2)), np.array([[1.0, 0.0]]), 0.5)
+    array([[2., 2.]])
+    """
+    return 2 * _triplet_active(A, P, N, alpha)[:, None] * (P - A)
+
+
+@shaped_like(triplet)
+def grad_triplet_negative(A, P, N, alpha):
+    """Gradient of the triplet loss in the negatives: ``2 diag(active) (A - N)``.
+
+    >>> grad_triplet_negative(np.zeros((1, 2)), np.ones((1, 2)), np.array([[1.0, 0.0]]), 0.5)
+    array([[-2., -0.]])
+    """
+    return 2 * _triplet_active(A, P, N, alpha)[:, None] * (A - N)
+
+
+def hess_triplet_positive(A, P, N, alpha):
+    """Hessian of the triplet loss in the positives: ``2 I`` on the active rows, shape (m, d, m, d)."""
+    d = A.shape[1]
+    rows = np.diag(_triplet_active(A, P, N, alpha))
+    return 2 * np.einsum("ik,jl->ijkl", rows, np.eye(d))
+
+
+def hess_triplet_negative(A, P, N, alpha):
+    """Hessian of the triplet loss in the negatives: ``-2 I`` on the active rows, shape (m, d, m, d)."""
+    return -hess_triplet_positive(A, P, N, alpha)
+
+
+def _sp_triplet(which):
+    def build(A, P, N, alpha):
+        import sympy as sp
+
+        value, gradient = sp.Integer(0), sp.zeros(A.rows, A.cols)
+        for i in range(A.rows):
+            h = sum((A[i, j] - P[i, j]) ** 2 - (A[i, j] - N[i, j]) ** 2 for j in range(A.cols))
+            h += alpha
+            value += sp.Piecewise((h, h > 0), (0, True))
+            for j in range(A.cols):
+                slope = {
+                    "A": 2 * (N[i, j] - P[i, j]),
+                    "P": 2 * (P[i, j] - A[i, j]),
+                    "N": 2 * (A[i, j] - N[i, j]),
+                }[which]
+                gradient[i, j] = sp.Piecewise((slope, h > 0), (0, True))
+        return value, gradient
+
+    return build
+
+
+_TRIPLET_WHERE = (
+    r"h = (A - P)^{\odot 2}\, \mathbf 1 - (A - N)^{\odot 2}\, \mathbf 1 + \alpha \mathbf 1",
+    r"D = \operatorname{diag}\big(\mathbb 1[h > 0]\big)",
+)
+_TRIPLET_ASSUMPTIONS = (
+    "rows of A, P, N are the anchors, positives and negatives of m triplets (embeddings, "
+    "unnormalised), alpha > 0; squared Euclidean distances as in FaceNet; no triplet exactly "
+    "at the kink h_i = 0 (there only subgradients exist: t times the active gradient, t in "
+    "[0, 1]); the sum over triplets"
+)
+_TRIPLET_KEYWORDS = (
+    "triplet loss",
+    "TripletMarginLoss",
+    "FaceNet",
+    "metric learning",
+    "anchor positive negative",
+    "ranking loss",
+)
+
+
+def _triplet_sum_latex():
+    return r"\sum_{i=1}^m \max\!\big(0,\, \|a_i - p_i\|_2^2 - \|a_i - n_i\|_2^2 + \alpha\big)"
+
+
+_register(
+    id="margins.triplet-anchor",
+    title="Gradient of the triplet loss with respect to the anchors",
+    formula=r"\nabla_A " + _triplet_sum_latex() + r" = 2 D (N - P)",
+    where=_TRIPLET_WHERE,
+    wrt="A",
+    value=triplet,
+    derivative=grad_triplet_anchor,
+    symbolic=_sp_triplet("A"),
+    sample=_sample_triplets,
+    derivation=r"""
+For an active triplet ($h_i > 0$), $d\|a - p\|^2 = 2(a - p)^\top da$ and
+$d\|a - n\|^2 = 2(a - n)^\top da$, so $dh_i = 2\big((a_i - p_i) - (a_i - n_i)\big)^\top da_i
+= 2(n_i - p_i)^\top da_i$: the anchor moves towards its positive and away from its negative,
+and the $a_i$ terms cancel. An inactive triplet contributes nothing. Stacking the rows,
+$\nabla_A = 2D(N - P)$ with $D$ the diagonal of active triplets. As the quadratic terms in
+$a_i$ cancel, the loss is piecewise linear in $A$: its Hessian is zero between the kinks.
+""",
+    mistakes=(
+        Mistake(
+            r"2 (N - P)",
+            lambda A, P, N, alpha: 2 * (N - P),
+            "drops the hinge: the gradient of the unclipped loss, also on satisfied triplets",
+        ),
+        Mistake(
+            r"2 D (A - P)",
+            lambda A, P, N, alpha: 2 * _triplet_active(A, P, N, alpha)[:, None] * (A - P),
+            "differentiates only the positive distance: forgets that the anchor is also in "
+            "the negative distance",
+        ),
+    ),
+    conventions={"numerator": r"2 (N - P)^\top D\ \text{(shaped like } A^\top\text{)}"},
+    related=("margins.triplet-positive", "margins.triplet-negative", "norms.squared"),
+    assumptions=_TRIPLET_ASSUMPTIONS,
+    sources=(f"{FACENET}, section 3.1",),
+    keywords=_TRIPLET_KEYWORDS,
+)
+
+_register(
+    id="margins.triplet-positive",
+    title="Gradient and Hessian of the triplet loss with respect to the positives",
+    formula=r"\nabla_P " + _triplet_sum_latex() + r" = 2 D (P - A)",
+    where=_TRIPLET_WHERE,
+    wrt="P",
+    value=triplet,
+    derivative=grad_triplet_positive,
+    symbolic=_sp_triplet("P"),
+    sample=_sample_triplets,
+    derivation=r"""
+Only the positive distance holds $p_i$: $d\|a_i - p_i\|^2 = -2(a_i - p_i)^\top dp_i
+= 2(p_i - a_i)^\top dp_i$ on an active triplet, so each positive is pulled towards its
+anchor: $\nabla_P = 2D(P - A)$. Between the kinks the Hessian is $2I$ on each active row
+and 0 on the others.
+""",
+    hessian=hess_triplet_positive,
+    hessian_formula=r"\nabla_P^2\,[V] = 2 D V",
+    mistakes=(
+        Mistake(
+            r"2 D (A - P)",
+            lambda A, P, N, alpha: 2 * _triplet_active(A, P, N, alpha)[:, None] * (A - P),
+            "the derivative with respect to a of ||a - p||^2, whose sign is the opposite one for p",
+        ),
+        Mistake(
+            r"2 (P - A)",
+            lambda A, P, N, alpha: 2 * (P - A),
+            "drops the hinge: pulls positives of already satisfied triplets too",
+        ),
+    ),
+    conventions={"numerator": r"2 (P - A)^\top D\ \text{(shaped like } P^\top\text{)}"},
+    related=("margins.triplet-anchor", "margins.triplet-negative"),
+    assumptions=_TRIPLET_ASSUMPTIONS,
+    sources=(f"{FACENET}, section 3.1",),
+    keywords=_TRIPLET_KEYWORDS,
+)
+
+_register(
+    id="margins.triplet-negative",
+    title="Gradient and Hessian of the triplet loss with respect to the negatives",
+    formula=r"\nabla_N " + _triplet_sum_latex() + r" = 2 D (A - N)",
+    where=_TRIPLET_WHERE,
+    wrt="N",
+    value=triplet,
+    derivative=grad_triplet_negative,
+    symbolic=_sp_triplet("N"),
+    sample=_sample_triplets,
+    derivation=r"""
+The negative enters with a minus sign: $-d\|a_i - n_i\|^2 = 2(a_i - n_i)^\top dn_i$ on an
+active triplet, so descent moves each negative away from its anchor:
+$\nabla_N = 2D(A - N)$. Between the kinks the Hessian is $-2I$ on each active row: the loss
+is concave in $N$ there.
+""",
+    hessian=hess_triplet_negative,
+    hessian_formula=r"\nabla_N^2\,[V] = -2 D V",
+    mistakes=(
+        Mistake(
+            r"2 D (N - A)",
+            lambda A, P, N, alpha: 2 * _triplet_active(A, P, N, alpha)[:, None] * (N - A),
+            "forgets the minus sign of the negative distance: would pull negatives in",
+        ),
+        Mistake(
+            r"2 (A - N)",
+            lambda A, P, N, alpha: 2 * (A - N),
+            "drops the hinge: pushes negatives of already satisfied triplets too",
+        ),
+    ),
+    conventions={"numerator": r"2 (A - N)^\top D\ \text{(shaped like } N^\top\text{)}"},
+    related=("margins.triplet-anchor", "margins.triplet-positive"),
+    assumptions=_TRIPLET_ASSUMPTIONS,
+    sources=(f"{FACENET}, section 3.1",),
+    keywords=_TRIPLET_KEYWORDS,
+)
+
+# -- InfoNCE: a query against one positive and m - 1 negative keys ---------------------------
+
+
+def _sample_infonce(rng, n):
+    # d = n, m = n + 1 >= 2 keys, one of them positive (y one-hot); temperature in [0.5, 2].
+    d, m = n, n + 1
+    return {
+        "q": rng.standard_normal(d),
+        "K": rng.standard_normal((m, d)),
+        "y": _one_hot(rng, 1, m)[0],
+        "tau": np.float64(rng.uniform(0.5, 2.0)),
+    }
+
+
+@shaped
+def infonce(q: Arr["d"], K: Arr["m d"], y: Arr["m"], tau: Arr[""]):
+    """InfoNCE loss ``-log softmax(K q / tau)`` at the positive key (``y`` one-hot).
+
+    >>> float(infonce(np.zeros(2), np.eye(2), np.array([1.0, 0.0]), 1.0)) == float(np.log(2))
+    True
+    """
+    logits = K @ q / tau
+    return _logsumexp(logits) - y @ logits
+
+
+@shaped_like(infonce)
+def grad_infonce_query(q, K, y, tau):
+    """Gradient of InfoNCE in the query: ``K^T (softmax(K q / tau) - y) / tau``.
+
+    >>> grad_infonce_query(np.zeros(2), np.eye(2), np.array([1.0, 0.0]), 1.0)
+    array([-0.5,  0.5])
+    """
+    return K.T @ (_softmax(K @ q / tau) - y) / tau
+
+
+@shaped_like(infonce)
+def hess_infonce_query(q, K, y, tau):
+    """Hessian of InfoNCE in the query: ``K^T (diag(p) - p p^T) K / tau^2``."""
+    p = _softmax(K @ q / tau)
+    return K.T @ (np.diag(p) - np.outer(p, p)) @ K / tau**2
+
+
+@shaped_like(infonce)
+def grad_infonce_keys(q, K, y, tau):
+    """Gradient of InfoNCE in the keys: ``(softmax(K q / tau) - y) q^T / tau``.
+
+    >>> grad_infonce_keys(np.array([1.0, 0.0]), np.eye(2), np.array([1.0, 0.0]), 1.0).round(3)
+    array([[-0.269,  0.   ],
+           [ 0.269,  0.   ]])
+    """
+    return np.outer(_softmax(K @ q / tau) - y, q) / tau
+
+
+@shaped_like(infonce)
+def hess_infonce_keys(q, K, y, tau):
+    """Hessian of InfoNCE in the keys, shape (m, d, m, d): ``V -> (diag(p) - p p^T) V q q^T / tau^2``."""
+    p = _softmax(K @ q / tau)
+    return np.einsum("ik,j,l->ijkl", np.diag(p) - np.outer(p, p), q, q) / tau**2
+
+
+def _sp_infonce(wrt):
+    def build(q, K, y, tau):
+        import sympy as sp
+
+        # the last label is 1 minus the others: "y sums to 1", built into the exact check
+        y = sp.Matrix([*y[:-1], 1 - sum(y[:-1])])
+        logits = K * q / tau
+        e = logits.applyfunc(sp.exp)
+        value = sp.log(sum(e)) - (y.T * logits)[0, 0]
+        p = e / sum(e)
+        gradient = K.T * (p - y) / tau if wrt == "q" else (p - y) * q.T / tau
+        return value, gradient
+
+    return build
+
+
+_INFONCE_WHERE = (r"p = \operatorname{softmax}(K q / \tau)",)
+_INFONCE_ASSUMPTIONS = (
+    "y one-hot: it marks the positive key among the m rows of K (the others are the negatives); "
+    "temperature tau > 0; logits are the inner products k_j^T q / tau (with normalised "
+    "embeddings these are cosine similarities, whose own derivative is in angles.cosine-x); the "
+    "loss of one query"
+)
+_INFONCE_KEYWORDS = (
+    "InfoNCE",
+    "contrastive loss",
+    "NT-Xent",
+    "CPC",
+    "contrastive predictive coding",
+    "SimCLR",
+    "CLIP loss",
+    "temperature",
+)
+
+
+_register(
+    id="margins.infonce-q",
+    title="Gradient and Hessian of the InfoNCE loss with respect to the query",
+    formula=r"\nabla_q \left(-\log \frac{e^{y^\top K q / \tau}}{\mathbf 1^\top e^{K q / \tau}}"
+    r"\right) = \frac1\tau K^\top (p - y)",
+    where=_INFONCE_WHERE,
+    wrt="q",
+    value=infonce,
+    derivative=grad_infonce_query,
+    hessian=hess_infonce_query,
+    hessian_formula=r"\nabla_q^2 = \frac{1}{\tau^2} K^\top \big(\operatorname{diag}(p) - "
+    r"p p^\top\big) K",
+    symbolic=_sp_infonce("q"),
+    sample=_sample_infonce,
+    derivation=r"""
+InfoNCE is the softmax cross-entropy of the logits $s = Kq/\tau$ against the one-hot $y$ of
+the positive key: $\ell = \log \mathbf 1^\top e^{s} - y^\top s$, whose gradient in $s$ is
+$p - y$ with $p = \operatorname{softmax}(s)$. As $ds = K\,dq / \tau$, the chain rule gives
+$\nabla_q = K^\top (p - y)/\tau$: the query moves towards the positive key and away from
+the softmax-weighted mean of all keys, and the temperature scales the gradient by $1/\tau$
+as well as sharpening $p$. The Hessian is the softmax covariance
+$\operatorname{diag}(p) - pp^\top$ carried back through $K/\tau$ twice: positive
+semidefinite, so the loss is convex in $q$.
+""",
+    mistakes=(
+        Mistake(
+            r"K^\top (p - y)",
+            lambda q, K, y, tau: K.T @ (_softmax(K @ q / tau) - y),
+            "forgets the factor 1/tau of the inner derivative of the logits",
+        ),
+        Mistake(
+            r"\frac1\tau K^\top \big(\operatorname{softmax}(K q) - y\big)",
+            lambda q, K, y, tau: K.T @ (_softmax(K @ q) - y) / tau,
+            "keeps the outer 1/tau but drops the temperature inside the softmax",
+        ),
+    ),
+    conventions={"numerator": r"\frac1\tau (p - y)^\top K\ \text{(a row vector)}"},
+    related=("margins.infonce-K", "losses.softmax-ce-onehot", "softmax.lse-temperature"),
+    assumptions=_INFONCE_ASSUMPTIONS,
+    sources=(f"{CPC}, section 2.3, eq. (4)", f"{SIMCLR}, eq. (1) (the temperature)"),
+    keywords=_INFONCE_KEYWORDS,
+)
+
+_register(
+    id="margins.infonce-K",
+    title="Gradient and Hessian of the InfoNCE loss with respect to the keys",
+    formula=r"\nabla_K \left(-\log \frac{e^{y^\top K q / \tau}}{\mathbf 1^\top e^{K q / \tau}}"
+    r"\right) = \frac1\tau (p - y)\, q^\top",
+    where=_INFONCE_WHERE,
+    wrt="K",
+    value=infonce,
+    derivative=grad_infonce_keys,
+    hessian=hess_infonce_keys,
+    hessian_formula=r"\nabla_K^2\,[V] = \frac{1}{\tau^2} \big(\operatorname{diag}(p) - "
+    r"p p^\top\big) V q\, q^\top",
+    symbolic=_sp_infonce("K"),
+    sample=_sample_infonce,
+    derivation=r"""
+With $s = Kq/\tau$, $ds = dK\, q / \tau$ and $d\ell = (p - y)^\top dK\, q/\tau
+= \langle (p - y) q^\top/\tau, dK\rangle$. Each key $k_j$ receives $(p_j - y_j)\, q/\tau$:
+the positive key is pulled towards the query with weight $1 - p_+$, each negative pushed
+away with weight $p_j$ (hard negatives, with large $p_j$, the most). In a direction $V$ the
+gradient changes through $p$ only: $dp = (\operatorname{diag}(p) - pp^\top) V q / \tau$.
+""",
+    mistakes=(
+        Mistake(
+            r"-\frac1\tau y\, q^\top",
+            lambda q, K, y, tau: -np.outer(y, q) / tau,
+            "moves only the positive key: forgets that every negative key is in the "
+            "denominator and is pushed away",
+        ),
+        Mistake(
+            r"\frac1\tau (p - y)\, \mathbf 1^\top K",
+            lambda q, K, y, tau: np.outer(_softmax(K @ q / tau) - y, np.sum(K, axis=0)) / tau,
+            "puts the keys where the query belongs in the outer product",
+        ),
+    ),
+    conventions={"numerator": r"\frac1\tau q (p - y)^\top\ \text{(shaped like } K^\top\text{)}"},
+    related=("margins.infonce-q", "losses.multinomial-W-kd"),
+    assumptions=_INFONCE_ASSUMPTIONS,
+    sources=(f"{CPC}, section 2.3, eq. (4)", f"{SIMCLR}, eq. (1) (the temperature)"),
+    keywords=_INFONCE_KEYWORDS,
+)
+
+
+# -- focal loss (binary, sigmoid) ------------------------------------------------------------
+
+#: The focusing parameter of the focal loss entry, fixed (Lin et al. use 2).
+GAMMA = 2
+
+
+def _sample_focal(rng, n):
+    # logits z of length n + 1, labels +-1 with both present.
+    z = rng.uniform(-3.0, 3.0, n + 1)
+    y = rng.choice([-1.0, 1.0], size=n + 1)
+    y[:2] = (1.0, -1.0)
+    return {"z": z, "y": y}
+
+
+@shaped
+def focal(z: Arr["n"], y: Arr["n"]):
+    """Binary focal loss ``-sum_i (1 - p_i)^2 log p_i`` with ``p = sigmoid(y * z)``, gamma = 2.
+
+    >>> float(focal(np.zeros(1), np.ones(1))) == float(np.log(2) / 4)
+    True
+    """
+    t = y * z
+    return -np.sum((1 - _sigmoid(t)) ** GAMMA * _log_sigmoid(t))
+
+
+@shaped_like(focal)
+def grad_focal(z, y):
+    """Gradient of the focal loss in the logits: ``y (1 - p)^2 (2 p log p + p - 1)``.
+
+    >>> grad_focal(np.zeros(1), np.ones(1)).round(4)
+    array([-0.2983])
+    """
+    t = y * z
+    p = _sigmoid(t)
+    return y * (1 - p) ** GAMMA * (GAMMA * p * _log_sigmoid(t) + p - 1)
+
+
+def _sp_focal(z, y):
+    import sympy as sp
+
+    p = [1 / (1 + sp.exp(-yi * zi)) for zi, yi in zip(z, y, strict=True)]
+    value = -sum((1 - pi) ** GAMMA * sp.log(pi) for pi in p)
+    gradient = sp.Matrix(
+        [
+            yi * (1 - pi) ** GAMMA * (GAMMA * pi * sp.log(pi) + pi - 1)
+            for yi, pi in zip(y, p, strict=True)
+        ]
+    )
+    return value, gradient
+
+
+_register(
+    id="margins.focal-logits",
+    title="Gradient of the focal loss with respect to the logits",
+    formula=r"\nabla_z \left(-\sum_{i=1}^n (1 - p_i)^\gamma \log p_i\right) = "
+    r"y \odot (\mathbf 1 - p)^{\odot \gamma} \odot (\gamma\, p \odot \log p + p - \mathbf 1)",
+    where=(r"p = \sigma(y \odot z)", r"\gamma = 2"),
+    wrt="z",
+    value=focal,
+    derivative=grad_focal,
+    symbolic=_sp_focal,
+    sample=_sample_focal,
+    derivation=r"""
+Per logit, with $t = y z$ and $p = \sigma(t)$ the probability of the true label,
+$\sigma'(t) = p(1 - p)$. The product rule on $-(1 - p)^\gamma \log p$ gives two terms: the
+modulating factor's derivative $\gamma (1 - p)^{\gamma - 1}\, p(1 - p) \log p$ and the
+cross-entropy's $-(1 - p)^\gamma (1 - p)$, together $(1 - p)^\gamma(\gamma p \log p + p - 1)$,
+the form of Lin et al.'s appendix; $dt = y\, dz$ brings the factor $y$. With $\gamma = 0$ it
+is the cross-entropy gradient $y(p - 1)$. The first term is not small: it is what makes the
+gradient of a well-classified example decay faster than its loss.
+""",
+    mistakes=(
+        Mistake(
+            r"y \odot (\mathbf 1 - p)^{\odot \gamma} \odot (p - \mathbf 1)",
+            lambda z, y: y * (1 - _sigmoid(y * z)) ** GAMMA * (_sigmoid(y * z) - 1),
+            "treats the modulating factor (1 - p)^gamma as a constant weight: misses its own "
+            "derivative, the term gamma p log p",
+        ),
+        Mistake(
+            r"y \odot (p - \mathbf 1)",
+            lambda z, y: y * (_sigmoid(y * z) - 1),
+            "the cross-entropy gradient, with gamma = 0",
+        ),
+    ),
+    conventions={"numerator": r"\text{the same vector, as a row}"},
+    related=("losses.bce-logits", "margins.weighted-ce-logits"),
+    assumptions="labels y in {-1, 1}, p_i = sigmoid(y_i z_i) the probability of the true label "
+    "(the formula holds for any real y); gamma = 2 fixed (the derivation holds for any gamma "
+    ">= 0); no alpha-balancing weight (it multiplies each term and its gradient); the sum over "
+    "logits",
+    sources=(f"{FOCAL}, eqs. (4) and (5) and appendix B",),
+    keywords=(
+        "focal loss",
+        "sigmoid_focal_loss",
+        "RetinaNet",
+        "modulating factor",
+        "class imbalance",
+        "gamma",
+    ),
+)
+
+
+# -- class-weighted softmax cross-entropy ----------------------------------------------------
+
+
+def _sample_weighted_ce(rng, n):
+    # m = n samples, k = n + 1 >= 2 classes, one-hot labels, weights in [0.5, 2].
+    m, k = n, n + 1
+    return {
+        "Z": rng.standard_normal((m, k)),
+        "Y": _one_hot(rng, m, k),
+        "w": rng.uniform(0.5, 2.0, k),
+    }
+
+
+@shaped
+def weighted_cross_entropy(Z: Arr["m k"], Y: Arr["m k"], w: Arr["k"]):
+    """Class-weighted cross-entropy, averaged with the weights: ``-sum_i w_yi log p_i,yi / sum_i w_yi``.
+
+    >>> Y = np.array([[1.0, 0.0]])
+    >>> float(weighted_cross_entropy(np.zeros((1, 2)), Y, np.array([3.0, 1.0]))) == float(np.log(2))
+    True
+    """
+    log_p = Z - _logsumexp(Z)[:, None]
+    return -np.sum(Y * log_p * w) / np.sum(Y @ w)
+
+
+@shaped_like(weighted_cross_entropy)
+def grad_weighted_cross_entropy(Z, Y, w):
+    """Gradient in the logits: ``(diag(Y w) P - Y diag(w)) / (1^T Y w)``, ``P`` the row softmax.
+
+    >>> grad_weighted_cross_entropy(np.zeros((1, 2)), np.array([[1.0, 0.0]]), np.array([3.0, 1.0]))
+    array([[-0.5,  0.5]])
+    """
+    v = Y @ w
+    return (v[:, None] * _softmax(Z) - Y * w) / np.sum(v)
+
+
+@shaped_like(weighted_cross_entropy)
+def hess_weighted_cross_entropy(Z, Y, w):
+    """Hessian in the logits, shape (m, k, m, k): block diagonal, ``v_i (diag(p_i) - p_i p_i^T) / sum v``."""
+    P, v = _softmax(Z), Y @ w
+    m, k = Z.shape
+    blocks = np.einsum("ia,ab->iab", P, np.eye(k)) - np.einsum("ia,ib->iab", P, P)
+    return np.einsum("ij,i,iab->iajb", np.eye(m), v, blocks) / np.sum(v)
+
+
+def _sp_weighted_ce(Z, Y, w):
+    import sympy as sp
+
+    total = sum((Y * w)[i] for i in range(Z.rows))
+    value, gradient = sp.Integer(0), sp.zeros(Z.rows, Z.cols)
+    for i in range(Z.rows):
+        e = Z[i, :].applyfunc(sp.exp)
+        lse = sp.log(sum(e))
+        v = sum(w[c] * Y[i, c] for c in range(Z.cols))
+        value -= sum(w[c] * Y[i, c] * (Z[i, c] - lse) for c in range(Z.cols))
+        for c in range(Z.cols):
+            gradient[i, c] = (v * e[c] / sum(e) - Y[i, c] * w[c]) / total
+    return value / total, gradient
+
+
+_register(
+    id="margins.weighted-ce-logits",
+    title="Gradient and Hessian of the class-weighted cross-entropy with respect to the logits",
+    formula=r"\nabla_Z \left(-\frac{\sum_{i=1}^m \sum_{c=1}^k w_c Y_{ic} \log P_{ic}}"
+    r"{\mathbf 1^\top Y w}\right) = \frac{\operatorname{diag}(Y w)\, P - Y "
+    r"\operatorname{diag}(w)}{\mathbf 1^\top Y w}",
+    where=(r"P_{i,:} = \operatorname{softmax}(Z_{i,:})",),
+    wrt="Z",
+    value=weighted_cross_entropy,
+    derivative=grad_weighted_cross_entropy,
+    hessian=hess_weighted_cross_entropy,
+    hessian_formula=r"\nabla_Z^2\,[V] = \frac{\operatorname{diag}(Y w)\, \big(P \odot V - P "
+    r"\odot ((P \odot V) \mathbf 1 \mathbf 1^\top)\big)}{\mathbf 1^\top Y w}",
+    symbolic=_sp_weighted_ce,
+    sample=_sample_weighted_ce,
+    derivation=r"""
+Sample $i$ carries the weight $v_i = (Yw)_i = w_{y_i}$ of its true class, so its term is
+$-v_i \log P_{iy_i}$, and the normaliser is the total weight $\mathbf 1^\top Yw$ (PyTorch's
+`reduction="mean"` with `weight`), a constant in $Z$. The gradient of
+$-\log \operatorname{softmax}(z)_{y}$ is $p - e_y$; scaled by $v_i$ it is
+$v_i P_{i,:} - w \odot Y_{i,:}$ (for one-hot rows $v_i Y_{i,:} = w \odot Y_{i,:}$). Stacking
+the rows gives $(\operatorname{diag}(Yw) P - Y\operatorname{diag}(w)) / \mathbf 1^\top Yw$. The
+weight multiplies the whole row, the softmax part included: it is the weight of the
+sample's class, not of each logit's class.
+""",
+    mistakes=(
+        Mistake(
+            r"\frac{(P - Y) \operatorname{diag}(w)}{\mathbf 1^\top Y w}",
+            lambda Z, Y, w: (_softmax(Z) - Y) * w / np.sum(Y @ w),
+            "weights each logit by its own class's weight instead of the whole row by the "
+            "sample's true class's weight",
+        ),
+        Mistake(
+            r"\frac1m \big(\operatorname{diag}(Y w)\, P - Y \operatorname{diag}(w)\big)",
+            lambda Z, Y, w: ((Y @ w)[:, None] * _softmax(Z) - Y * w) / Z.shape[0],
+            "divides by the batch size, where PyTorch's weighted mean divides by the total "
+            "weight of the batch's labels",
+        ),
+    ),
+    conventions={
+        "numerator": r"\frac{\big(\operatorname{diag}(Y w)\, P - Y \operatorname{diag}(w)\big)^\top}"
+        r"{\mathbf 1^\top Y w}\ \text{(shaped like } Z^\top\text{)}"
+    },
+    related=("losses.softmax-ce-batch", "margins.focal-logits"),
+    assumptions="one-hot rows of Y (class indices); positive class weights w; the mean "
+    "weighted by the labels' weights, as torch.nn.CrossEntropyLoss(weight=w) with reduction "
+    "'mean' (with reduction 'sum' drop the denominator); softmax over each row",
+    sources=(f"{TORCH_CE}, reduction 'mean'", f"{MURPHY}, section 10.3"),
+    keywords=(
+        "weighted cross-entropy",
+        "class weights",
+        "CrossEntropyLoss weight",
+        "class imbalance",
+        "cost-sensitive",
+        "balanced cross-entropy",
+    ),
+)
+
 #: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
 #: Every identity of this module is in exactly one topic (tests/test_topics.py).
 TOPICS = (
@@ -490,6 +1131,31 @@ TOPICS = (
             "margins.hinge-w",
             "margins.crammer-singer-W",
             "margins.weston-watkins-W",
+        ),
+    ),
+    (
+        "triplet",
+        "Triplet loss",
+        (
+            "margins.triplet-anchor",
+            "margins.triplet-positive",
+            "margins.triplet-negative",
+        ),
+    ),
+    (
+        "contrastive",
+        "InfoNCE contrastive loss",
+        (
+            "margins.infonce-q",
+            "margins.infonce-K",
+        ),
+    ),
+    (
+        "class-imbalance",
+        "Focal and class-weighted losses",
+        (
+            "margins.focal-logits",
+            "margins.weighted-ce-logits",
         ),
     ),
 )
