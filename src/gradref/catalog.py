@@ -337,6 +337,7 @@ FAMILY_TITLES = {
     "higher": "Higher-order and nonlinear forms",
     "traces": "Traces",
     "norms": "Norms",
+    "angles": "Norms of affine maps, angles and cross products",
     "structured": "Structured matrices",
     "gaussian": "Gaussian densities",
     "activations": "Activations and elementwise maps",
