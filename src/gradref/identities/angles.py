@@ -296,8 +296,8 @@ Write $c = \frac{x^\top y}{\|y\|_2} \cdot \|x\|_2^{-1}$. The product rule gives 
 $d(x^\top y) = y^\top dx$, and $d\|x\|_2^{-1} = -\|x\|_2^{-3} x^\top dx$ (eq. 129). Hence
 $\nabla_x c = \frac{1}{\|x\|_2}\big(\hat y - c\, \hat x\big)$ with the unit vectors
 $\hat x, \hat y$: the part of $\hat y$ orthogonal to $x$, divided by $\|x\|_2$. It is
-orthogonal to $x$, as scaling $x$ leaves the cosine unchanged. Differentiating again, with
-$n_x = \|x\|_2$, $n_y = \|y\|_2$ and $c$ the cosine, gives the symmetric Hessian below.
+orthogonal to $x$, as scaling $x$ leaves the cosine unchanged. Differentiating the three
+factors of the second term once more gives the symmetric Hessian below.
 """,
     hessian=hess_cosine_x,
     hessian_formula=r"\nabla_x^2 = -\frac{x y^\top + y x^\top}{\|x\|_2^3 \|y\|_2} - "
@@ -729,7 +729,7 @@ _CROSS_SOURCES = (
     f"{TORCH_YAML}, entry `linalg_cross` (its backward rules: the adjoint of `self` is "
     "`other` x `grad`, that of `other` is `grad` x `self`)",
     "Murray, Li & Sastry, *A Mathematical Introduction to Robotic Manipulation* (1994), "
-    "section 2.2 (the hat map)",
+    "chapter 2 (the hat map of a 3-vector)",
 )
 
 

@@ -189,8 +189,8 @@ kinks. The sample keeps every margin at least 0.2 from 1.
     related=("losses.squared-hinge-w", "margins.crammer-singer-W", "losses.logistic-pm1-mean-w"),
     assumptions="labels y in {-1, 1}; no margin y_i x_i^T w exactly 1 (the kink: there the "
     "loss has only subgradients, -t y_i x_i with t in [0, 1] for that sample's term); the sum "
-    "over samples, without a regularizer; the Hessian is zero away from the kinks (not listed: "
-    "the gradient is only piecewise constant)",
+    "over samples, without a regularizer; the Hessian is zero away from the kinks (the gradient "
+    "is piecewise constant in w)",
     sources=(f"{SHALEV}, chapters 14 and 15", f"{MURPHY}, section 17.3"),
     keywords=(
         "hinge loss",
@@ -1110,7 +1110,7 @@ sample's class, not of each logit's class.
     assumptions="one-hot rows of Y (class indices); positive class weights w; the mean "
     "weighted by the labels' weights, as torch.nn.CrossEntropyLoss(weight=w) with reduction "
     "'mean' (with reduction 'sum' drop the denominator); softmax over each row",
-    sources=(f"{TORCH_CE}, reduction 'mean'", f"{MURPHY}, section 10.3"),
+    sources=(f"{TORCH_CE}, reduction 'mean'", f"{FOCAL}, eq. (3) (alpha-balanced cross-entropy)"),
     keywords=(
         "weighted cross-entropy",
         "class weights",
