@@ -618,7 +618,7 @@ _register(
         ),
     ),
     conventions={"numerator": r"\text{the same vector, as a row}"},
-    related=("angles.p-norm-1.5", "norms.two-norm"),
+    related=("angles.p-norm-three-halves", "norms.two-norm"),
     assumptions="p = 3 fixed; no entry of x is 0 (for p = 3 the gradient is continuous there "
     "too, but the Hessian's diag(|x|) has a kink); the norm of a real vector",
     sources=_P_NORM_SOURCES,
@@ -626,7 +626,7 @@ _register(
 )
 
 _register(
-    id="angles.p-norm-1.5",
+    id="angles.p-norm-three-halves",
     title="Gradient and Hessian of the vector 1.5-norm",
     kind="gradient",
     formula=r"\nabla_x \|x\|_{1.5} = \frac{\operatorname{sign}(x) \odot |x|^{\odot 0.5}}"
@@ -821,7 +821,7 @@ TOPICS = (
     (
         "p-norm",
         "Vector p-norms",
-        ("angles.p-norm-3", "angles.p-norm-1.5"),
+        ("angles.p-norm-3", "angles.p-norm-three-halves"),
     ),
     (
         "cross-product",
