@@ -216,6 +216,25 @@ def test_the_reader_reads_the_catalog_notation():
     np.testing.assert_allclose(_env_eval(r"A + \lambda I", A=A, lam=2.0), A + 2 * np.eye(3))
 
 
+def test_onehot_marks_each_rows_largest_entry():
+    M = np.array([[0.5, 2.0, -1.0], [3.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(
+        _env_eval(r"\operatorname{onehot}(M)", M=M), [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+    )
+
+
+def test_vector_p_norms_and_the_cross_product_matrix_are_read():
+    x = np.array([[3.0], [-4.0], [1.0]])
+    np.testing.assert_allclose(_env_eval(r"\|x\|_3", x=x), np.sum(np.abs(x) ** 3) ** (1 / 3))
+    np.testing.assert_allclose(
+        _env_eval(r"\|x\|_{1.5}", x=x), np.sum(np.abs(x) ** 1.5) ** (1 / 1.5)
+    )
+    np.testing.assert_allclose(_env_eval(r"\|x\|_2", x=x), np.sqrt(26.0))
+    w = np.array([[0.5], [2.0], [-1.0]])
+    np.testing.assert_allclose(_env_eval(r"[x]_\times w", x=x, w=w), np.cross(x.T, w.T).T)
+    np.testing.assert_allclose(_env_eval(r"-[w]_{\times}", w=w), -_env_eval(r"[w]_\times", w=w))
+
+
 def test_index_notation_is_read_as_a_tensor_of_its_free_indices():
     identity = gradref.get("differentials.inverse")  # d(X^-1)_kl / dX_ij = -(X^-1)_ki (X^-1)_jl
     assert {r.field: r.status for r in readback(identity)}["formula"] == "agree"

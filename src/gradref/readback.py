@@ -120,6 +120,8 @@ def tokenize(latex: str) -> list[Tok]:
     latex = re.sub(
         r"\\operatorname\{softmax\}_\{\\text\{cols?\}\}", r"\\operatorname{softmaxcols}", latex
     )
+    # [a]_\times, the cross-product (skew-symmetric) matrix of a 3-vector
+    latex = re.sub(r"\[([^\[\]]*)\]_\{?\\times\}?", r"\\operatorname{skew}(\1)", latex)
     tokens = []
     for match in _TOKEN.finditer(latex):
         kind = match.lastgroup
@@ -143,7 +145,7 @@ GREEK = {
 FUNCTIONS = {
     "det", "ln", "log", "exp", "tanh", "sin", "cos", "max", "min", "tr", "Tr", "diag", "vec",
     "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow", "softmaxrows",
-    "softmaxcols", "tril", "erf", "chol",
+    "softmaxcols", "tril", "erf", "chol", "onehot", "skew",
 }  # fmt: skip
 #: Commands that the reader refuses, with the reason shown on the "how checked" page.
 REFUSED = {
@@ -911,6 +913,14 @@ def _matrix_fn(fn, name):
     return apply
 
 
+def _skew(v):
+    """``[v]_x``, the matrix with ``[v]_x w = v x w`` (cross product) for a 3-vector ``v``."""
+    v = np.ravel(v)
+    if v.shape != (3,):
+        raise ShapeMismatch(f"the cross-product matrix of a vector of length {v.size}")
+    return np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
+
+
 BUILTINS: dict[str, Callable[..., Any]] = {
     "exp": _elementwise(np.exp, matrix=True),
     "ln": _elementwise(np.log),
@@ -936,6 +946,10 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "softmaxcols": lambda M: np.array([np.ravel(_softmax(c)) for c in np.asarray(M).T]).T,
     "tril": lambda M: np.tril(M),
     "chol": lambda M: np.linalg.cholesky(M),
+    # one-hot rows at each row's largest entry (a unique maximum: the entries that use it
+    # sample away from ties)
+    "onehot": lambda M: np.eye(np.shape(M)[1])[np.argmax(np.real(M), axis=1)],
+    "skew": _skew,
     "max": lambda a, b=None: np.maximum(a, b) if b is not None else np.max(a),
     "min": lambda a, b=None: np.minimum(a, b) if b is not None else np.min(a),
     "normal": _normal,
@@ -1106,6 +1120,11 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
         v = np.asarray(evaluate(tree[1], env))
         if tree[2] == "2" and v.ndim == 2 and min(v.shape) > 1:
             return np.asarray(np.linalg.norm(v, 2))
+        if re.fullmatch(r"\d+(\.\d+)?", tree[2]) and tree[2] != "2":
+            if v.ndim == 2 and min(v.shape) > 1:
+                raise Unreadable(f"the {tree[2]}-norm of a matrix")
+            p = float(tree[2])  # the vector p-norm (sum |v_i|^p)^(1/p)
+            return np.asarray(np.sum(np.abs(v) ** p) ** (1 / p))
         return np.asarray(np.linalg.norm(v))
     if kind in ("call", "maybe_call"):
         return _call(tree, env)
