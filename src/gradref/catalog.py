@@ -337,6 +337,7 @@ FAMILY_TITLES = {
     "higher": "Higher-order and nonlinear forms",
     "traces": "Traces",
     "norms": "Norms",
+    "residuals": "Frobenius residuals of matrix maps",
     "structured": "Structured matrices",
     "gaussian": "Gaussian densities",
     "activations": "Activations and elementwise maps",
