@@ -81,7 +81,12 @@ def gram_residual(X: Arr["m n"], A: Arr["n n"]):
 
 @shaped_like(gram_residual)
 def grad_gram_residual(X, A):
-    """Gradient of ``||X^T X - A||_F^2`` in ``X``: ``2 X (R + R^T)``, ``R = X^T X - A``."""
+    """Gradient of ``||X^T X - A||_F^2`` in ``X``: ``2 X (R + R^T)``, ``R = X^T X - A``.
+
+    >>> grad_gram_residual(np.array([[1.0, 0.0], [0.0, 2.0]]), np.eye(2))
+    array([[ 0.,  0.],
+           [ 0., 24.]])
+    """
     R = X.T @ X - A
     return 2 * X @ (R + R.T)
 
@@ -162,7 +167,12 @@ def orthogonality_penalty(X: Arr["m n"]):
 
 @shaped_like(orthogonality_penalty)
 def grad_orthogonality_penalty(X):
-    """Gradient of ``||X^T X - I||_F^2``: ``4 X (X^T X - I)``."""
+    """Gradient of ``||X^T X - I||_F^2``: ``4 X (X^T X - I)``.
+
+    >>> grad_orthogonality_penalty(np.array([[1.0], [1.0]]))
+    array([[4.],
+           [4.]])
+    """
     return 4 * X @ (X.T @ X - np.eye(X.shape[1]))
 
 
@@ -246,7 +256,12 @@ def congruence_residual(X: Arr["m n"], B: Arr["n n"], C: Arr["m m"]):
 
 @shaped_like(congruence_residual)
 def grad_congruence_residual(X, B, C):
-    """Gradient of ``||X B X^T - C||_F^2`` in ``X``: ``2 (R X B^T + R^T X B)``."""
+    """Gradient of ``||X B X^T - C||_F^2`` in ``X``: ``2 (R X B^T + R^T X B)``.
+
+    >>> grad_congruence_residual(np.eye(2), np.eye(2), np.zeros((2, 2)))
+    array([[4., 0.],
+           [0., 4.]])
+    """
     R = X @ B @ X.T - C
     return 2 * (R @ X @ B.T + R.T @ X @ B)
 
@@ -331,7 +346,12 @@ def congruence_residual_middle(A: Arr["m n"], B: Arr["n n"], C: Arr["m m"]):
 
 @shaped_like(congruence_residual_middle)
 def grad_congruence_residual_middle(A, B, C):
-    """Gradient of ``||A B A^T - C||_F^2`` in ``B``: ``2 A^T (A B A^T - C) A``."""
+    """Gradient of ``||A B A^T - C||_F^2`` in ``B``: ``2 A^T (A B A^T - C) A``.
+
+    >>> grad_congruence_residual_middle(np.ones((1, 2)), np.eye(2), np.zeros((1, 1)))
+    array([[4., 4.],
+           [4., 4.]])
+    """
     return 2 * A.T @ (A @ B @ A.T - C) @ A
 
 
@@ -405,7 +425,11 @@ def sylvester_residual(A: Arr["m m"], X: Arr["m n"], B: Arr["n n"], C: Arr["m n"
 
 @shaped_like(sylvester_residual)
 def grad_sylvester_residual(A, X, B, C):
-    """Gradient of ``||A X + X B - C||_F^2`` in ``X``: ``2 (A^T R + R B^T)``."""
+    """Gradient of ``||A X + X B - C||_F^2`` in ``X``: ``2 (A^T R + R B^T)``.
+
+    >>> grad_sylvester_residual(np.eye(1), np.ones((1, 2)), np.eye(2), np.zeros((1, 2)))
+    array([[8., 8.]])
+    """
     R = A @ X + X @ B - C
     return 2 * (A.T @ R + R @ B.T)
 
@@ -476,7 +500,11 @@ $X \mapsto AX + XB$, which is $Y \mapsto A^\top Y + YB^\top$, to $2R$.
 
 @shaped_like(sylvester_residual)
 def grad_sylvester_residual_A(A, X, B, C):
-    """Gradient of ``||A X + X B - C||_F^2`` in ``A``: ``2 R X^T``."""
+    """Gradient of ``||A X + X B - C||_F^2`` in ``A``: ``2 R X^T``.
+
+    >>> grad_sylvester_residual_A(np.eye(1), np.ones((1, 2)), np.eye(2), np.zeros((1, 2)))
+    array([[8.]])
+    """
     return 2 * (A @ X + X @ B - C) @ X.T
 
 
@@ -546,7 +574,12 @@ def lyapunov_residual(A: Arr["n n"], X: Arr["n n"], C: Arr["n n"]):
 
 @shaped_like(lyapunov_residual)
 def grad_lyapunov_residual(A, X, C):
-    """Gradient of ``||A X + X A^T - C||_F^2`` in ``X``: ``2 (A^T R + R A)``."""
+    """Gradient of ``||A X + X A^T - C||_F^2`` in ``X``: ``2 (A^T R + R A)``.
+
+    >>> grad_lyapunov_residual(np.eye(2), np.eye(2), np.zeros((2, 2)))
+    array([[8., 0.],
+           [0., 8.]])
+    """
     R = A @ X + X @ A.T - C
     return 2 * (A.T @ R + R @ A)
 
@@ -628,7 +661,11 @@ def commutator_residual(A: Arr["n n"], B: Arr["m m"], C: Arr["m n"]):
 
 @shaped_like(commutator_residual)
 def grad_commutator_residual(A, B, C):
-    """Gradient of ``||C A - B C||_F^2`` in ``C``: ``2 (R A^T - B^T R)``."""
+    """Gradient of ``||C A - B C||_F^2`` in ``C``: ``2 (R A^T - B^T R)``.
+
+    >>> grad_commutator_residual(np.eye(2), 2 * np.eye(1), np.ones((1, 2)))
+    array([[2., 2.]])
+    """
     R = C @ A - B @ C
     return 2 * (R @ A.T - B.T @ R)
 
@@ -712,7 +749,12 @@ def low_rank_residual(P: Arr["m n"], A: Arr["m r"], B: Arr["n r"]):
 
 @shaped_like(low_rank_residual)
 def grad_low_rank_residual_A(P, A, B):
-    """Gradient of ``||P - A B^T||_F^2`` in ``A``: ``-2 (P - A B^T) B``."""
+    """Gradient of ``||P - A B^T||_F^2`` in ``A``: ``-2 (P - A B^T) B``.
+
+    >>> grad_low_rank_residual_A(np.ones((2, 2)), np.zeros((2, 1)), np.ones((2, 1)))
+    array([[-4.],
+           [-4.]])
+    """
     return -2 * (P - A @ B.T) @ B
 
 
@@ -775,7 +817,12 @@ $A = PB(B^\top B)^{-1}$.
 
 @shaped_like(low_rank_residual)
 def grad_low_rank_residual_B(P, A, B):
-    """Gradient of ``||P - A B^T||_F^2`` in ``B``: ``-2 (P - A B^T)^T A``."""
+    """Gradient of ``||P - A B^T||_F^2`` in ``B``: ``-2 (P - A B^T)^T A``.
+
+    >>> grad_low_rank_residual_B(np.ones((2, 2)), np.ones((2, 1)), np.zeros((2, 1)))
+    array([[-4.],
+           [-4.]])
+    """
     return -2 * (P - A @ B.T).T @ A
 
 
@@ -845,7 +892,13 @@ def weighted_low_rank_residual(W: Arr["m n"], P: Arr["m n"], A: Arr["m r"], B: A
 
 @shaped_like(weighted_low_rank_residual)
 def grad_weighted_low_rank_residual_A(W, P, A, B):
-    """Gradient of ``||W o (P - A B^T)||_F^2`` in ``A``: ``-2 (W o W o (P - A B^T)) B``."""
+    """Gradient of ``||W o (P - A B^T)||_F^2`` in ``A``: ``-2 (W o W o (P - A B^T)) B``.
+
+    >>> W, P = 2 * np.eye(2), np.ones((2, 2))
+    >>> grad_weighted_low_rank_residual_A(W, P, np.zeros((2, 1)), np.ones((2, 1)))
+    array([[-8.],
+           [-8.]])
+    """
     return -2 * (W * W * (P - A @ B.T)) @ B
 
 
@@ -920,7 +973,13 @@ factor of the square.
 
 @shaped_like(weighted_low_rank_residual)
 def grad_weighted_low_rank_residual_B(W, P, A, B):
-    """Gradient of ``||W o (P - A B^T)||_F^2`` in ``B``: ``-2 (W o W o (P - A B^T))^T A``."""
+    """Gradient of ``||W o (P - A B^T)||_F^2`` in ``B``: ``-2 (W o W o (P - A B^T))^T A``.
+
+    >>> W, P = 2 * np.eye(2), np.ones((2, 2))
+    >>> grad_weighted_low_rank_residual_B(W, P, np.ones((2, 1)), np.zeros((2, 1)))
+    array([[-8.],
+           [-8.]])
+    """
     return -2 * (W * W * (P - A @ B.T)).T @ A
 
 
