@@ -16,29 +16,27 @@ import numpy as np
 import sympy as sp
 
 from gradref.catalog import Identity, Mistake, register
-from gradref.identities.determinants import MAGNUS as _MAGNUS_CH8
 from gradref.identities.linear import COOKBOOK
 from gradref.identities.traces import hessian_tensor
 from gradref.shapes import Arr, shaped, shaped_like
 
-#: Magnus & Neudecker: first differentials (ch. 9) and Hessians from second differentials
-#: (ch. 10), of the same edition as the ch. 8 citation used across the catalog.
-MAGNUS = _MAGNUS_CH8.replace("ch. 8", "chs. 9-10 (first and second differentials)")
+MAGNUS = (
+    "Magnus & Neudecker, *Matrix Differential Calculus*, 3rd ed. (2019), chs. 9-10 (first "
+    "differentials and Jacobians, second differentials and Hessians)"
+)
 EDELMAN = (
     "Edelman, Arias & Smith, The geometry of algorithms with orthogonality constraints, "
-    "*SIAM J. Matrix Anal. Appl.* 20(2), 303-353 (1998), section 2"
+    "*SIAM J. Matrix Anal. Appl.* 20(2), 303-353 (1998), section 2 (the Stiefel manifold "
+    "X^T X = I, on which the penalty vanishes)"
 )
 SREBRO = (
     "Srebro & Jaakkola, Weighted low-rank approximations, *ICML* 2003, section 2 (the "
-    "weighted Frobenius objective and its gradient)"
+    "weighted Frobenius objective)"
 )
 KOREN = (
     "Koren, Bell & Volinsky, Matrix factorization techniques for recommender systems, "
-    "*IEEE Computer* 42(8), 30-37 (2009), eqs. (2)-(3) (squared error over the known entries)"
-)
-BURER = (
-    "Burer & Monteiro, A nonlinear programming algorithm for solving semidefinite programs "
-    "via low-rank factorization, *Math. Program.* 95, 329-357 (2003)"
+    "*IEEE Computer* 42(8), 30-37 (2009), eq. (2) (squared error over the known ratings) and "
+    "the section on learning algorithms (stochastic gradient descent, alternating least squares)"
 )
 
 
@@ -51,7 +49,10 @@ def _cookbook(*equations: int) -> str:
 
 
 #: The pattern every entry follows (not printed for these residuals, hence cited as such).
-PATTERN = f"{_cookbook(132, 119)}: the squared Frobenius norm and the affine residual, the pattern"
+PATTERN = (
+    f"{_cookbook(132, 119)} (the squared Frobenius norm and the affine residual, whose pattern "
+    "this follows; this residual itself is not printed)"
+)
 
 
 #: Exact sympy checks at base sizes 1 and 2 (the factors then have up to 4 rows): at 3 the
@@ -112,7 +113,7 @@ register(
             _sq(X.T * X - A),
             2 * X * ((X.T * X - A) + (X.T * X - A).T),
         ),
-        sources=(PATTERN, MAGNUS, BURER),
+        sources=(PATTERN, MAGNUS),
         assumptions="X rectangular (m x n), A square and not necessarily symmetric; for "
         "symmetric A the gradient is 4X(X^T X - A)",
         derivation=r"""
@@ -129,8 +130,8 @@ first $2\operatorname{tr}(R^\top dX^\top X) = 2\operatorname{tr}(dX^\top XR^\top
             Mistake(
                 r"4X(X^\top X - A)",
                 lambda X, A: 4 * X @ (X.T @ X - A),
-                "the form for a symmetric target (as in Burer-Monteiro factorisation) used "
-                "with a non-symmetric A",
+                "the form for a symmetric target A (R symmetric, so 2XR + 2XR^T = 4XR) used "
+                "with a non-symmetric one",
             ),
             Mistake(
                 r"2X(X^\top X - A)",
