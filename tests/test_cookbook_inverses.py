@@ -85,7 +85,7 @@ def test_eigenpair_formulas_hold_at_larger_n():
 
 
 def test_inverse_identities_hold_at_larger_n():
-    # An independent complex-step check at n = 5, with A and B wider than X is square.
+    # An independent complex-step check at n = 5, with A (4 x 5) and B (5 x 4) not square.
     rng = np.random.default_rng(2)
     n = 5
     X = np.eye(n) * 3 + rng.standard_normal((n, n))
