@@ -1,7 +1,7 @@
-"""Frobenius residuals of matrix maps: ``||F(X) - C||_F^2`` for the maps that fitting,
-factorisation and matrix-equation solvers minimise.
+"""Frobenius residuals: ``||F(X) - C||_F^2`` for matrix fitting, factorisation and equations.
 
-Every entry follows one pattern: with the residual ``R = F(X) - C``,
+These are the squared residuals that fitting, factorisation and matrix-equation solvers
+minimise. Every entry follows one pattern: with the residual ``R = F(X) - C``,
 ``df = 2 <R, dR>`` (Cookbook eq. 132 and the chain rule), and ``dR`` is read off the map.
 The linear residual ``AXB - C`` is ``traces.affine-frobenius`` (Cookbook eq. 119); here are
 the quadratic maps (Gram ``X^T X``, congruence ``X B X^T``), the linear matrix equations
