@@ -120,3 +120,12 @@ def test_jacobians_have_output_then_input_shape():
 def test_shapes_are_checked_at_the_boundary(function):
     with pytest.raises(ValueError, match="must"):
         function(*([np.ones((2, 5))] * (3 if function is determinants.det_axb else 1)))
+
+
+def test_det_axb_is_checked_at_several_sizes():
+    # det(AXB) holds for any A (p x n), X (n x n), B (n x p): the code runs at several sizes.
+    identity = gradref.get("determinants.det-axb")
+    assert not identity.fixed_dimension
+    shapes = {n: identity.sample(np.random.default_rng(n), n)["X"].shape for n in (1, 2, 4)}
+    assert len(set(shapes.values())) == 3
+    assert gradref.verify(identity, rng=4, dims=(1, 2, 4)).passed

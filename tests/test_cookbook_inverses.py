@@ -85,7 +85,7 @@ def test_eigenpair_formulas_hold_at_larger_n():
 
 
 def test_inverse_identities_hold_at_larger_n():
-    # Declared at n = 2 for sympy's sake; the formulas are the same at any n.
+    # An independent complex-step check at n = 5, with A (4 x 5) and B (5 x 4) not square.
     rng = np.random.default_rng(2)
     n = 5
     X = np.eye(n) * 3 + rng.standard_normal((n, n))
@@ -133,3 +133,14 @@ def test_mixture_covariance_gradient_holds_in_higher_dimension(d):
     h = 1e-20
     stepped = helper(s, rho, mu1, Sigma1 + 1j * h * E, mu2, Sigma2)[1]
     assert abs(stepped.imag / h - np.sum(claimed * E)) < 1e-10
+
+
+@pytest.mark.parametrize(
+    "identity_id",
+    ["inverses.bilinear", "inverses.trace-a-inverse-b", "inverses.trace-inverse-of-sum"],
+)
+def test_general_formulas_are_checked_at_several_sizes(identity_id):
+    # Their formulas hold at any size: the reference code must run, and verify, at several.
+    identity = gradref.get(identity_id)
+    assert not identity.fixed_dimension
+    assert gradref.verify(identity, rng=4, dims=(2, 4, 6)).passed

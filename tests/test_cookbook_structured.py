@@ -131,3 +131,23 @@ def test_eq_131_norm_of_x_transpose_x_is_the_squared_norm():
     x = np.random.default_rng(0).standard_normal(4)
     spectral = np.linalg.norm(np.atleast_2d(x @ x), 2)
     assert np.isclose(spectral, norms.squared_norm(x))
+
+
+@pytest.mark.parametrize(
+    "identity_id",
+    [
+        "structured.trace-symmetric-partials",
+        "structured.det-symmetric-partials",
+        "structured.logdet-symmetric-partials",
+    ],
+)
+def test_symmetric_partials_text_describes_the_returned_matrix(identity_id):
+    # The code returns each partial derivative once (i <= j) and zeros below; the Cookbook
+    # prints the same values mirrored into a symmetric matrix. The text must say which is which.
+    identity = gradref.get(identity_id)
+    inputs = identity.sample(np.random.default_rng(0), 3)
+    P = identity.derivative(**inputs)
+    assert not np.any(np.tril(P, -1))
+    assert np.all(P[np.triu_indices(3)] != 0)
+    assert "zeros below the diagonal" in identity.assumptions
+    assert "the printed matrix is symmetric and its entry" not in identity.assumptions

@@ -139,3 +139,26 @@ def test_a_wrong_printed_transcription_would_be_caught():
     as_if_A_symmetric = identity.mistakes[0].derivative
     wrong = dataclasses.replace(identity, derivative=as_if_A_symmetric)
     assert verify(wrong, rng=0, dims=FAST).verdict == "failed"
+
+
+#: Eqs. 125-127 are printed for symmetric B and C; their general forms (B, C arbitrary,
+#: X rectangular), as sympy's tests of the Cookbook's examples assert them.
+GENERAL_FORMS = {
+    125: ("traces.inv-congruence-general", traces.grad_trace_inv_congruence),
+    126: ("traces.inv-ratio-general", traces.grad_trace_inv_ratio),
+    127: ("traces.inv-shifted-ratio-general", traces.grad_trace_inv_shifted_ratio),
+}
+
+
+@pytest.mark.parametrize("equation", sorted(GENERAL_FORMS))
+def test_eqs_125_to_127_have_general_forms_for_non_symmetric_b_and_c(equation):
+    identity_id, symmetric_form = GENERAL_FORMS[equation]
+    identity = gradref.get(identity_id)
+    inputs = identity.sample(np.random.default_rng(0), 2)
+    assert inputs["X"].shape[0] != inputs["X"].shape[1]
+    for name in {"B", "C"} & set(inputs):
+        assert not np.allclose(inputs[name], inputs[name].T), name
+    assert verify(identity, rng=0, dims=FAST).passed
+    # The symmetric-case form (kept, as its own identity) fails once B or C is not symmetric.
+    as_if_symmetric = dataclasses.replace(identity, derivative=symmetric_form)
+    assert verify(as_if_symmetric, rng=0, dims=FAST).verdict == "failed"

@@ -338,6 +338,7 @@ FAMILY_TITLES = {
     "traces": "Traces",
     "norms": "Norms",
     "angles": "Norms of affine maps, angles and cross products",
+    "residuals": "Frobenius residuals of matrix maps",
     "structured": "Structured matrices",
     "gaussian": "Gaussian densities",
     "activations": "Activations and elementwise maps",

@@ -630,8 +630,8 @@ $\det(Y)\big[\operatorname{tr}(Y^{-1}Y'') - \operatorname{tr}(Y^{-1}Y'Y^{-1}Y')\
 
 
 @shaped
-def det_axb(A: Arr["2 3"], X: Arr["3 3"], B: Arr["3 2"]):
-    """The determinant ``det(A X B)`` of a 2 x 2 product.
+def det_axb(A: Arr["p n"], X: Arr["n n"], B: Arr["n p"]):
+    """The determinant ``det(A X B)`` of a p x p product.
 
     >>> det_axb(np.eye(2, 3), np.eye(3), np.eye(3, 2))
     np.float64(1.0)
@@ -662,6 +662,16 @@ def _symbolic_det_axb(A, X, B):
     return sp.expand(M.det()), claimed.applyfunc(sp.expand)
 
 
+def _sample_det_axb(rng, n):
+    # p = n + 1 < n + 2: A and B not square (where eq. 51 fails), p > 1 (a nonzero Hessian).
+    p, m = n + 1, n + 2
+    return {
+        "A": rng.standard_normal((p, m)),
+        "X": _invertible(rng, m),
+        "B": rng.standard_normal((m, p)),
+    }
+
+
 def _printed_eq51(A, X, B):
     return np.linalg.det(A @ X @ B) * np.linalg.inv(X).T
 
@@ -677,11 +687,12 @@ register(
         derivative=grad_det_axb,
         symbolic=_symbolic_det_axb,
         structure={"X": "invertible"},
+        sample=_sample_det_axb,
+        symbolic_dims=(1,),  # X 3 x 3 (sympy takes 30 s at 4 x 4); numerically up to 10 x 10
         assumptions="AXB square (p x p) and invertible; X need not be square in general. It is "
         "checked with X square, the shapes under which the printed eq. 51 can be evaluated, "
-        "and A, B not square: at the fixed sizes A 2 x 3, X 3 x 3, B 3 x 2 (p = 1 would make "
-        "det(AXB) linear in X, with a zero Hessian; sympy's exact check takes seconds from "
-        "X 5 x 5 up)",
+        "and A, B not square: A (p x n), X (n x n), B (n x p) with p = n - 1 from p = 2 up "
+        "(p = 1 would make det(AXB) linear in X, with a zero Hessian)",
         sources=(
             f"corrected from {_at(51)}, see the errata",
             MAGNUS,

@@ -188,7 +188,7 @@ entry $(k, l)$ of $-X^{-1}E_{ij}X^{-1}$ is $-(X^{-1})_{ki}(X^{-1})_{jl}$.
 
 
 @shaped
-def bilinear_inverse(a: Arr["2"], X: Arr["2 2"], b: Arr["2"]):
+def bilinear_inverse(a: Arr["n"], X: Arr["n n"], b: Arr["n"]):
     """The bilinear form ``a^T X^{-1} b``.
 
     >>> bilinear_inverse(np.array([1.0, 1.0]), np.diag([2.0, 4.0]), np.array([1.0, 1.0]))
@@ -252,8 +252,8 @@ $\nabla_X f = -X^{-\top} a b^\top X^{-\top}$.
         },
         related=("inverses.entrywise", "inverses.trace-a-inverse-b", "quadratic.grad-A"),
         cookbook=(61,),
-        assumptions="X square and invertible; any size n (declared and checked at n = 2: "
-        "sympy's exact check is slow at n = 3)",
+        symbolic_dims=(1, 2),  # sympy's exact check is slow at n = 3; numerically to n = 8
+        assumptions="X square and invertible; any size n",
         sources=(f"{COOKBOOK}, eq. (61), p. 10",),
         keywords=(
             "a^T X^-1 b",
@@ -347,13 +347,22 @@ $\det(X^{-1}) = \det(X)^{-1}$, and $d\det X = \det(X)\operatorname{tr}(X^{-1}dX)
 
 
 @shaped
-def trace_a_inverse_b(A: Arr["3 2"], X: Arr["2 2"], B: Arr["2 3"]):
+def trace_a_inverse_b(A: Arr["p n"], X: Arr["n n"], B: Arr["n p"]):
     """The trace ``tr(A X^{-1} B)``.
 
     >>> trace_a_inverse_b(np.ones((3, 2)), np.diag([2.0, 4.0]), np.ones((2, 3)))
     np.float64(2.25)
     """
     return np.trace(A @ np.linalg.solve(X, B))
+
+
+def _sample_a_inverse_b(rng, n):
+    # A taller than X is wide (p = n + 1), so that A and B are not square at any size.
+    return {
+        "A": rng.standard_normal((n + 1, n)),
+        "X": _well_conditioned(rng, n),
+        "B": rng.standard_normal((n, n + 1)),
+    }
 
 
 @shaped_like(trace_a_inverse_b)
@@ -381,6 +390,7 @@ register(
         value=trace_a_inverse_b,
         derivative=grad_trace_a_inverse_b,
         structure={"X": "invertible"},
+        sample=_sample_a_inverse_b,
         symbolic=lambda A, X, B: (
             (A * _inv(X) * B).trace(),
             -(_inv(X) * B * A * _inv(X)).T,
@@ -412,9 +422,8 @@ $\langle -(X^{-1}BAX^{-1})^\top, dX\rangle$.
         },
         related=("inverses.bilinear", "traces.axb", "inverses.trace-inverse-of-sum"),
         cookbook=(63,),
-        assumptions="X square and invertible; A and B of compatible (possibly rectangular) shapes; "
-        "any sizes (declared and checked at 3 x 2, 2 x 2, 2 x 3: sympy's exact check is slow "
-        "beyond)",
+        symbolic_dims=(1, 2),  # sympy's exact check is slow at n = 3; numerically to n = 8
+        assumptions="X square and invertible; A and B of compatible rectangular shapes, any sizes",
         sources=(f"{COOKBOOK}, eq. (63), p. 10 (printed again as eq. (124))",),
         keywords=(
             "tr(A X^-1 B)",
@@ -431,7 +440,7 @@ $\langle -(X^{-1}BAX^{-1})^\top, dX\rangle$.
 
 
 @shaped
-def trace_inverse_of_sum(X: Arr["2 2"], A: Arr["2 2"]):
+def trace_inverse_of_sum(X: Arr["n n"], A: Arr["n n"]):
     """The trace of an inverse, ``tr((X + A)^{-1})``.
 
     >>> trace_inverse_of_sum(np.eye(2), np.eye(2))
@@ -455,7 +464,7 @@ def hessian_trace_inverse_of_sum(X, A):
     return np.einsum("jk,li->ijkl", W, W2) + np.einsum("jk,li->ijkl", W2, W)
 
 
-def _sample_sum(rng, _n, n=2):
+def _sample_sum(rng, n):
     # X + A is drawn well-conditioned and non-symmetric: the sum first, then X = sum - A.
     A = rng.standard_normal((n, n))
     return {"X": _well_conditioned(rng, n) - A, "A": A}
@@ -472,7 +481,6 @@ register(
         value=trace_inverse_of_sum,
         derivative=grad_trace_inverse_of_sum,
         sample=_sample_sum,
-        fixed_dimension=True,
         symbolic=lambda X, A: (
             _inv(X + A).trace(),
             -(_inv(X + A) * _inv(X + A)).T,
@@ -504,8 +512,8 @@ $\nabla_X \operatorname{tr}(X^{-1}) = -X^{-2\top}$.
         },
         related=("inverses.trace-a-inverse-b", "inverses.entrywise"),
         cookbook=(64,),
-        assumptions="X + A invertible (X and A square; not necessarily symmetric); any size n "
-        "(declared and checked at n = 2: sympy's exact check is slow at n = 3)",
+        symbolic_dims=(1, 2),  # sympy's exact check is slow at n = 3; numerically to n = 8
+        assumptions="X + A invertible (X and A square; not necessarily symmetric); any size n",
         sources=(f"{COOKBOOK}, eq. (64), p. 10",),
         keywords=(
             "trace of the inverse",

@@ -298,10 +298,15 @@ def _symbolic_bilinear_square_from_upper(a, X, b):
 _PARTIALS_SYMMETRIC = (
     r"Partial derivatives with respect to the independent entries $X_{ij}$, $i \le j$ "
     r"($X_{ji} = X_{ij}$ is the same variable), as the Cookbook defines them in eqs "
-    r"(133)-(134) with the structure matrix $S^{ij} = J^{ij} + J^{ji} - J^{ij}J^{ij}$; the "
-    r"printed matrix is symmetric and its entry $(j, i)$ repeats the partial derivative "
-    r"$(i, j)$. Not the gradient: off the diagonal it is twice the gradient's entries, so it "
-    r"must not be used in a gradient step or in $\langle D, V\rangle_F$"
+    r"(133)-(134) with the structure matrix $S^{ij} = J^{ij} + J^{ji} - J^{ij}J^{ij}$. The "
+    r"reference returns each partial derivative once, at its position $(i, j)$, $i \le j$, "
+    r"with zeros below the diagonal, where no variable stands; the Cookbook prints the same "
+    r"values as a symmetric matrix, its entry $(j, i)$ repeating $(i, j)$. That symmetric "
+    r"matrix is a layout of the partials, not the gradient of any function that agrees with "
+    r"$f$ on the symmetric matrices, so what is checked is the triangle (the gradient of "
+    r"$f(R(X))$, $R$ reading the upper triangle of $X$). Not the gradient either: off the "
+    r"diagonal each partial is twice the gradient's entry, so it must not be used in a "
+    r"gradient step or in $\langle D, V\rangle_F$"
 )
 
 
