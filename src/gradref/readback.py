@@ -114,6 +114,7 @@ class Tok:
 def tokenize(latex: str) -> list[Tok]:
     """The tokens of ``latex``, spacing dropped; a ``\\left``/``\\big`` sizer is dropped too."""
     latex = re.sub(r"\\operatorname\{vec\}_\{\\text\{row\}\}", r"\\operatorname{vecrow}", latex)
+    latex = re.sub(r"\\operatorname\{vec\}\^\{-1\}", r"\\operatorname{unvec}", latex)
     latex = re.sub(
         r"\\operatorname\{softmax\}_\{\\text\{rows\}\}", r"\\operatorname{softmaxrows}", latex
     )
@@ -143,7 +144,7 @@ GREEK = {
 FUNCTIONS = {
     "det", "ln", "log", "exp", "tanh", "sin", "cos", "max", "min", "tr", "Tr", "diag", "vec",
     "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow", "softmaxrows",
-    "softmaxcols", "tril", "erf", "chol",
+    "softmaxcols", "tril", "erf", "chol", "unvec",
 }  # fmt: skip
 #: Commands that the reader refuses, with the reason shown on the "how checked" page.
 REFUSED = {
@@ -881,6 +882,15 @@ def _commutation(m: int, n: int) -> np.ndarray:
     return K
 
 
+def _unvec(v) -> np.ndarray:
+    """``vec^{-1}`` of a column of length n^2: the square n x n matrix, column-major."""
+    v = np.asarray(v).reshape(-1)
+    n = math.isqrt(v.size)
+    if n * n != v.size:
+        raise Unreadable(f"vec^{{-1}} of a length {v.size} that is not a square")
+    return v.reshape(n, n, order="F")
+
+
 def _matrix_function(fn, M: np.ndarray) -> np.ndarray:
     """fn of a square matrix, through its eigendecomposition (diagonalizable samples)."""
     values, vectors = np.linalg.eig(M)
@@ -931,6 +941,7 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "diag": _diag,
     "vec": lambda M: np.asarray(M).reshape(-1, 1, order="F"),
     "vecrow": lambda M: np.asarray(M).reshape(-1, 1),
+    "unvec": lambda v: _unvec(v),
     "softmax": lambda v: _softmax(v),
     "softmaxrows": lambda M: np.array([np.ravel(_softmax(row)) for row in np.asarray(M)]),
     "softmaxcols": lambda M: np.array([np.ravel(_softmax(c)) for c in np.asarray(M).T]).T,
@@ -1298,6 +1309,10 @@ def _power(tree, env: Env):
         if k < 0:
             return np.linalg.matrix_power(np.linalg.inv(base), int(-k))
         return np.linalg.matrix_power(base, int(k))
+    if base.ndim == 2 and base.shape[0] == base.shape[1]:
+        # a fractional power A^{1/2}, A^{p}: the principal one, through the eigendecomposition
+        # (the entries that display one have eigenvalues off the closed negative real axis)
+        return _matrix_function(lambda v: np.power(v.astype(complex), k), base)
     if base.ndim == 2 and base.shape[1] == 1:
         return base**k  # a power of a column: pointwise
     raise ShapeMismatch(f"the power {k:g} of an array of shape {base.shape}")
