@@ -36,14 +36,15 @@ fractional powers of a square matrix (``A^{1/2}``, ``A^p``: the principal power)
 functions ``\operatorname{tr}``, ``\det``, ``\ln``, ``\log``, ``\exp`` (of a square matrix,
 the matrix exponential), ``\sigma``, ``\tanh``, ``\operatorname{diag}``, ``\operatorname{vec}``
 (column-major), its inverse ``\operatorname{vec}^{-1}`` and ``\operatorname{vec}_{\text{row}}``,
-``\operatorname{softmax}``, ``\odot``, ``\circ``, ``\oslash``, ``\otimes``, norms, ``\frac``, ``\sum`` with bounds (or
-over the rows of what it indexes), ``\mathbf 1``, ``\mathbb 1[x > 0]``, ``\langle a, b\rangle``,
-spacing and sizing commands, and index notation (``\delta_{ki} Y_{jl}``, laid out by the
-left-hand side's free indices). What it does not read is listed in :data:`UNREADABLE`, with the
-reason: Cookbook readings that state a differential, the partials or the source as printed,
-the product and chain rules (their inputs are functions), readings in prose, and symbols
-that the entries leave to words (the eigenvector ``v`` of ``A v = \lambda v``, the Toeplitz
-``\alpha(A)``, the single-entry matrix ``J^{ij}``).
+``\operatorname{softmax}``, ``\odot``, ``\circ``, ``\oslash``, ``\otimes``, norms, ``\frac``,
+``\sum`` with bounds (or over the rows of what it indexes), ``\mathbf 1``,
+``\mathbb 1[x > 0]``, ``\langle a, b\rangle``, spacing and sizing commands, and index
+notation (``\delta_{ki} Y_{jl}``, laid out by the left-hand side's free indices). What it
+does not read is listed in :data:`UNREADABLE`, with the reason: Cookbook readings that
+state a differential, the partials or the source as printed, the product and chain rules
+(their inputs are functions), readings in prose, and symbols that the entries leave to words
+(the eigenvector ``v`` of ``A v = \lambda v``, the Toeplitz ``\alpha(A)``, the single-entry
+matrix ``J^{ij}``).
 
 A symbol is an input of the entry (``\Sigma_2`` is ``Sigma2``, ``\bar C`` is ``Cbar``), a
 definition shown with the formula (``,\quad M = X^\top A X``; a function ``\rho(x) = ...``)

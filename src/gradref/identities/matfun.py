@@ -5,16 +5,20 @@ upstream gradient ``C̄``).
 
 Three facts carry the family. A Fréchet derivative and its adjoint are related by
 ``<C̄, L_f(A, E)> = <L_f(A^T, C̄), E>`` for a function with a real power series, so a
-reverse rule is the forward rule at ``A^T``. The block-triangular
-identity ``f([[A, E], [0, A]]) = [[f(A), L_f(A, E)], [0, f(A)]]`` (Higham 2008, ch. 3,
-Theorem 3.6, due to Mathias) computes ``L_f`` with one evaluation of ``f`` at twice the size. For symmetric
-``A = U diag(λ) U^T``, the Daleckii-Krein formula ``L_f(A, E) = U (F ∘ U^T E U) U^T`` with the
-divided differences ``F_ij = f[λ_i, λ_j]`` gives it in closed form.
+reverse rule is the forward rule at ``A^T``. The block-triangular identity
+``f([[A, E], [0, A]]) = [[f(A), L_f(A, E)], [0, f(A)]]`` (Higham 2008, ch. 3, Theorem 3.6,
+due to Mathias) computes ``L_f`` with one evaluation of ``f`` at twice the size. For
+symmetric ``A = U diag(λ) U^T``, the Daleckii-Krein formula
+``L_f(A, E) = U (F ∘ U^T E U) U^T`` with the divided differences ``F_ij = f[λ_i, λ_j]``
+gives it in closed form.
 
-The values of the functions that need a spectrum (the square root, logarithm and fractional
-powers) are computed through ``np.linalg.eig`` of the general (not the symmetric) matrix, so
-that they are defined, and complex-analytic, in every direction the checker perturbs;
-their derivatives are computed by independent routes (a Sylvester solve, divided differences).
+The values of the functions that need a spectrum are computed by rational iterations (the
+Denman-Beavers iteration for the square root, inverse scaling and squaring for the logarithm,
+``exp(p log A)`` for a power), defined in every direction the checker perturbs and
+complex-analytic, so the complex step differentiates them exactly (an eigendecomposition
+would mix rounding errors of the real part into the imaginary one); their derivatives are
+computed by other routes (a Sylvester solve, divided differences from ``eigh``, the block
+identity).
 """
 
 import numpy as np
@@ -51,17 +55,6 @@ POWER = 4
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-def _primary(A, f):
-    """The primary matrix function ``f(A) = V f(D) V^{-1}`` through ``np.linalg.eig``.
-
-    Defined for diagonalizable ``A`` (the samples have distinct eigenvalues) and analytic in
-    ``A`` there, so the complex step passes through; a real ``A`` gives the real part.
-    """
-    w, V = np.linalg.eig(A)
-    out = (V * f(w)) @ np.linalg.inv(V)
-    return out.real if np.isrealobj(A) else out
 
 
 def _require_symmetric(A, name="A"):
@@ -111,16 +104,17 @@ def _jacobian_of(linear, n):
 
 
 def _positive_spectrum(rng, n):
-    """A non-symmetric matrix ``V diag(λ) V^{-1}`` with eigenvalues in [1, n + 1], at least
-    1/2 apart, and ``V = I + 0.3 G / sqrt(n)`` well conditioned: a principal square root,
-    logarithm and power exist and are smooth there, and A ≠ A^T shows a missing transpose."""
+    """A non-symmetric matrix ``V diag(λ) V^{-1}`` with eigenvalues in [1, n + 1.5], at least
+    1/2 apart, and ``V`` of condition at most 2 (the "invertible" structure): a principal
+    square root, logarithm and power exist and are smooth there, and A ≠ A^T shows a missing
+    transpose."""
     lam = 1.0 + np.arange(n) + rng.uniform(0.0, 0.5, n)
-    V = np.eye(n) + 0.3 * rng.standard_normal((n, n)) / np.sqrt(n)
+    V = STRUCTURES["invertible"][0](rng, (n, n))
     return (V * lam) @ np.linalg.inv(V)
 
 
 def _spd_with_gaps(rng, n):
-    """A symmetric positive definite ``Q diag(λ) Q^T``, eigenvalues in [1, n + 1] at least 1/2
+    """A symmetric positive definite ``Q diag(λ) Q^T``, eigenvalues in [1, n + 1.5] at least 1/2
     apart (the divided differences stay well conditioned)."""
     Q = STRUCTURES["orthogonal"][0](rng, (n, n))
     lam = 1.0 + np.arange(n) + rng.uniform(0.0, 0.5, n)
