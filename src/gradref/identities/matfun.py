@@ -1,7 +1,8 @@
-"""Matrix functions: powers, polynomials, the square root, logarithm, fractional powers and the
-exponential of a matrix, in forward form (the Fréchet derivative ``L_f(A, E)``, stated as the
-Jacobian of ``A -> f(A)``) and in reverse form (the adjoint ``Ā`` of ``C = f(A)`` for an
-upstream gradient ``C̄``).
+"""Matrix functions: powers, the square root, logarithm, fractional powers and exponential.
+
+Each in forward form (the Fréchet derivative ``L_f(A, E)``, stated as the Jacobian of
+``A -> f(A)``) or in reverse form (the adjoint ``Ā`` of ``C = f(A)`` for an upstream
+gradient ``C̄``), or both.
 
 Three facts carry the family. A Fréchet derivative and its adjoint are related by
 ``<C̄, L_f(A, E)> = <L_f(A^T, C̄), E>`` for a function with a real power series, so a
