@@ -755,6 +755,10 @@ OVERFLOWING = {
     "traces.sin",
     "losses.poisson-w",
     "likelihoods.poisson-log-partition",
+    "matfun.expm-frechet",
+    "matfun.expm-frechet-symmetric",
+    "matfun.expm-t",
+    "matfun.sinm-vjp",
 }
 
 

@@ -235,6 +235,21 @@ def test_vector_p_norms_and_the_cross_product_matrix_are_read():
     np.testing.assert_allclose(_env_eval(r"-[w]_{\times}", w=w), -_env_eval(r"[w]_\times", w=w))
 
 
+def test_the_reader_reads_fractional_matrix_powers_and_the_inverse_of_vec():
+    rng = np.random.default_rng(1)
+    Q = np.linalg.qr(rng.standard_normal((3, 3)))[0]
+    A = (Q * np.array([1.0, 2.0, 4.0])) @ Q.T  # SPD: its principal powers are real
+    root = _env_eval(r"A^{1/2}", A=A)
+    np.testing.assert_allclose(root @ root, A, atol=1e-12)
+    np.testing.assert_allclose(_env_eval(r"A^{-1/2}", A=A) @ root, np.eye(3), atol=1e-12)
+    np.testing.assert_allclose(_env_eval(r"A^{p}", A=A, p=1.5), (Q * [1.0, 2**1.5, 8.0]) @ Q.T)
+    v = np.arange(9.0).reshape(9, 1)
+    np.testing.assert_allclose(_env_eval(r"\operatorname{vec}^{-1}(v)", v=v),
+                               v.reshape(3, 3, order="F"))  # fmt: skip
+    with pytest.raises(Unreadable, match="not a square"):
+        _env_eval(r"\operatorname{vec}^{-1}(v)", v=np.ones((3, 1)))
+
+
 def test_index_notation_is_read_as_a_tensor_of_its_free_indices():
     identity = gradref.get("differentials.inverse")  # d(X^-1)_kl / dX_ij = -(X^-1)_ki (X^-1)_jl
     assert {r.field: r.status for r in readback(identity)}["formula"] == "agree"

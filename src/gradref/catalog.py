@@ -348,6 +348,7 @@ FAMILY_TITLES = {
     "layers": "Layers and backpropagation",
     "likelihoods": "Likelihoods and exponential families",
     "adjoints": "Reverse-mode rules for matrix operations",
+    "matfun": "Matrix functions",
     "elementary": "Explicit functions",
 }
 FAMILIES = tuple(FAMILY_TITLES)
