@@ -331,3 +331,14 @@ def test_the_svd_where_lines_bind_the_factors_and_the_gaps():
     np.testing.assert_allclose(read("F")[0, 1], 1 / (s[1] ** 2 - s[0] ** 2))
     assert read("F")[1, 1] == 0.0
     assert _svd_definitions(r"A = U V^\top") is None
+
+
+def test_a_hessian_written_with_the_direction_e_is_read_with_e():
+    identity = gradref.get("traces.x2b")
+    renamed = dataclasses.replace(
+        identity, hessian_formula=identity.hessian_formula.replace("V", "E")
+    )
+    assert "[E]" in renamed.hessian_formula
+    assert {r.field: r.status for r in readback(renamed)}["hessian"] == "agree"
+    wrong = dataclasses.replace(identity, hessian_formula=r"\nabla_X^2 f[E] = (EB + BE)")
+    assert {r.field: r.status for r in readback(wrong)}["hessian"] == "disagree"

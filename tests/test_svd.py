@@ -64,7 +64,13 @@ def test_log_singular_values_gradient_is_the_transposed_pseudo_inverse(n):
 def test_samplers_keep_distinct_well_separated_singular_values():
     rng = np.random.default_rng(0)
     for n in range(1, 9):
-        for sample in (svd._sample_tall, svd._sample_tall_two, svd._sample_tall_three):
+        for sample in (
+            svd._sample_tall,
+            svd._sample_recombination,
+            svd._sample_projector,
+            svd._sample_truncated,
+            svd._sample_pseudo_inverse,
+        ):
             A = sample(rng, n)["A"]
             s = np.linalg.svd(A, compute_uv=False)
             assert A.shape[0] > A.shape[1]
@@ -162,3 +168,29 @@ def test_the_pseudo_inverse_rule_against_the_complex_step_of_the_normal_equation
         numeric[index] = np.sum(Cbar * np.linalg.solve(Z.T @ Z, Z.T)).imag / h
     np.testing.assert_allclose(svd.adjoint_pseudo_inverse(A, Cbar), numeric, atol=1e-12)
     np.testing.assert_allclose(svd.pseudo_inverse(A), np.linalg.pinv(A), atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_singular_value_gradients_at_2x2_against_sympy_closed_form(seed):
+    """A square case, exactly: σ_{1,2}^2 = (t ± sqrt(t^2 - 4 d^2)) / 2 with t = ||A||_F^2 and
+    d = det A; sympy differentiates the closed form and evaluates it at a rational point."""
+    import sympy as sp
+
+    rng = np.random.default_rng(seed)
+    point = rng.integers(-9, 10, size=(2, 2))
+    while abs(np.linalg.det(point)) < 1 or len(set(np.linalg.svd(point)[1].round(6))) < 2:
+        point = rng.integers(-9, 10, size=(2, 2))
+    X = sp.Matrix(2, 2, sp.symbols("a b c d", real=True))
+    t, d = sum(x**2 for x in X), X.det()
+    root = sp.sqrt(t**2 - 4 * d**2)
+    sigma = [sp.sqrt((t + root) / 2), sp.sqrt((t - root) / 2)]
+    values = dict(zip(X, (sp.Integer(int(v)) for v in point.ravel()), strict=True))
+    A = point.astype(float)
+    J = svd.jac_singular_values(A)
+    for i in range(2):
+        exact = np.array(
+            [[float(sp.diff(sigma[i], x).subs(values)) for x in X.row(r)] for r in (0, 1)]
+        )
+        np.testing.assert_allclose(J[i], exact, atol=1e-12)
+    np.testing.assert_allclose(svd.grad_spectral_norm(A), J[0], atol=1e-12)
+    np.testing.assert_allclose(svd.grad_nuclear_norm(A), J[0] + J[1], atol=1e-12)

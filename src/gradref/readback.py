@@ -1567,6 +1567,7 @@ UNREADABLE: dict[str, str] = {
     'adjoints.eigh:mistake-1': 'undefined symbol U',
     'adjoints.eigh:mistake-2': 'undefined symbol U',
     'svd.spectral-norm:hessian': 'no right-hand side',  # du_1 and dv_1 are defined in the derivation
+    'svd.nuclear-norm:hessian': 'undefined symbol S',  # S_{ij} = sigma_i + sigma_j, by entries
     'svd.truncated-svd-adjoint:formula': 'undefined symbol X',  # X is defined entry by entry
     'adjoints.expm:formula': "unexpected character '\\' at 41",
     'adjoints.expm:mistake-1': 'undefined symbol L_{\\exp}',
@@ -1742,6 +1743,9 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
     action = bool(re.search(r"\[\s*V\s*\]", statement.lhs)) or bool(
         field_name == "hessian" and re.search(r"\[V\]", latex)
     )
+    # the direction is V, or E where V names something else (the SVD's right factor)
+    direction = "E" if re.search(r"\[\s*E\s*\]", statement.lhs) else "V"
+    action = action or direction == "E"
     worst = 0.0
     for inputs, dims, rng in samples:
         env_values = _inputs_env(inputs, identity)
@@ -1753,7 +1757,7 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
                 if "mathbb{S}" in latex:
                     V = (V + V.T) / 2
                 expected = np.tensordot(expected, V, axes=x.ndim)
-                env_values = {**env_values, "V": V}
+                env_values = {**env_values, direction: V}
             elif x.ndim == 1:
                 expected = expected.reshape(x.size, x.size)
         expected = _expected_column(np.asarray(expected, dtype=float))

@@ -32,18 +32,9 @@ TOWNSEND = (
     "the reverse-mode rule for the thin SVD of a rectangular matrix, with its "
     r"$(I - UU^\top)$ term"
 )
-GILES = (
-    'Giles, "An extended collection of matrix derivative results for forward and reverse '
-    'mode algorithmic differentiation", Oxford University Computing Laboratory report '
-    "NA-08/01 (2008)"
-)
-SEEGER = (
-    'Seeger, Hetzel, Dai, Meissner & Lawrence, "Auto-differentiating linear algebra", '
-    "arXiv:1710.08717 (2017)"
-)
 IONESCU = (
     'Ionescu, Vantzos & Sminchisescu, "Matrix backpropagation for deep networks with '
-    'structured layers", ICCV (2015), Proposition 1 (the SVD) and its proof'
+    'structured layers", ICCV (2015), the variations of the SVD and its backpropagation rule'
 )
 PYTORCH = (
     "PyTorch, `torch/csrc/autograd/FunctionsManual.cpp`, `svd_backward` (the thin-SVD "
@@ -115,17 +106,6 @@ def _tall(rng, rows, cols):
 def _sample_tall(rng, n):
     """A tall ``A`` of shape (n + 1, n): 2 x 1 at n = 1, where sympy has the SVD."""
     return {"A": _tall(rng, n + 1, n)}
-
-
-def _sample_tall_two(rng, n):
-    """A tall ``A`` of shape (n + 2, n + 1): at least two singular values."""
-    return {"A": _tall(rng, n + 2, n + 1)}
-
-
-def _sample_tall_three(rng, n):
-    """A tall ``A`` of shape (n + 3, n + 2): at least three singular values, so that k = 2
-    keeps some and drops some."""
-    return {"A": _tall(rng, n + 3, n + 2)}
 
 
 # -- sympy: the SVD of a 2 x 1 matrix ------------------------------------------------------
@@ -264,7 +244,7 @@ of $dA_{pq}$ is $U_{pi}V_{qi}$. The sign freedom of $(u_i, v_i)$ cancels in the 
             r"\ \text{(a Jacobian: the same 3-index array)}",
         },
         related=("svd.singular-values-adjoint", "svd.spectral-norm", "eigenvalues.largest"),
-        sources=(TOWNSEND, f"{GILES}, the singular values", MAGNUS, PYTORCH),
+        sources=(TOWNSEND, MAGNUS, PYTORCH),
         keywords=(
             "derivative of singular values",
             "d sigma / dA",
@@ -333,7 +313,7 @@ full SVD rule (svd.thin-svd-adjoint) with $\bar U = 0$, $\bar V = 0$.
             ),
         ),
         related=("svd.singular-values", "adjoints.eigenvalues", "svd.thin-svd-adjoint"),
-        sources=(TOWNSEND, f"{GILES}, the singular values", SEEGER, PYTORCH),
+        sources=(TOWNSEND, IONESCU, PYTORCH),
         keywords=(
             "singular values backward",
             "svdvals VJP",
@@ -480,6 +460,29 @@ def grad_nuclear_norm(A):
     return U @ V.T
 
 
+def _polar_factor_derivative(U, s, V, E):
+    """``d(U V^T)`` in the direction ``E``: ``U (K ⊘ S) V^T + (I - U U^T) E V Σ^{-1} V^T`` with
+    ``K = U^T E V - V^T E^T U`` and ``S_ij = σ_i + σ_j``."""
+    K = U.T @ E @ V
+    K = K - K.T
+    inside = U @ (K / (s[:, None] + s[None, :])) @ V.T
+    return inside + (E - U @ (U.T @ E)) @ (V / s) @ V.T
+
+
+@shaped_like(nuclear_norm)
+def hessian_nuclear_norm(A):
+    """Hessian of ``||A||_*`` in ``A``: ``d²||A||_* / dA_ij dA_kl``, shape (m, n, m, n)."""
+    U, s, V = _svd(A)
+    m, n = A.shape
+    H = np.zeros((m, n, m, n))
+    for p in range(m):
+        for q in range(n):
+            E = np.zeros((m, n))
+            E[p, q] = 1.0
+            H[:, :, p, q] = _polar_factor_derivative(U, s, V, E)
+    return H
+
+
 def _sp_nuclear_norm(A):
     U, s, V = _sp_svd_column(A)
     return sum(s), U * V.T
@@ -505,14 +508,26 @@ register(
         "{U_r V_r^T + W : U_r^T W = 0, W V_r = 0, ||W||_2 <= 1} (Watson 1992), with U_r, V_r "
         "the singular vectors of the non-zero singular values. "
         + _EXACT_COLUMN
-        + "; tests/test_svd.py compares U V^T with the polar factor A (A^T A)^{-1/2} "
-        "computed by numpy.linalg.eigh.",
+        + ", gradient and Hessian; tests/test_svd.py compares U V^T with the polar factor "
+        "A (A^T A)^{-1/2} computed by numpy.linalg.eigh. The Hessian needs full rank only "
+        "too: its weights 1/(σ_i + σ_j) never divide by a gap.",
         derivation=r"""
 Sum $d\sigma_i = u_i^\top dA\, v_i$ over $i$: $d\|A\|_* = \sum_i \operatorname{tr}(v_i
 u_i^\top dA) = \operatorname{tr}(V U^\top dA) = \langle UV^\top, dA\rangle$. Each $u_i
 v_i^\top$ is sign-free, and so is the sum; it is also the orthogonal polar factor
 $A(A^\top A)^{-1/2}$, which shows that the gradient needs full rank only.
+
+The Hessian is the derivative of $UV^\top$. With $P = U^\top E\,V$ and the rotations
+$U^\top dU = F\odot(P\Sigma + \Sigma P^\top)$, $V^\top dV = F\odot(\Sigma P + P^\top\Sigma)$
+of svd.thin-svd-adjoint, their difference is $F\odot(K\Sigma - \Sigma K)$ with $K = P -
+P^\top$, whose $(i, j)$ entry is $K_{ij}(\sigma_j - \sigma_i)/(\sigma_j^2 - \sigma_i^2) =
+K_{ij}/(\sigma_i + \sigma_j)$: the gaps cancel. Adding the part of $dU$ outside the range of
+$U$ gives $d(UV^\top) = U(K\oslash S)V^\top + (I - UU^\top)E\,V\Sigma^{-1}V^\top$.
 """,
+        hessian=hessian_nuclear_norm,
+        hessian_formula=r"\nabla_A^2 \|A\|_*[E] = U (K \oslash S) V^\top + (I - U U^\top)\,E\, V"
+        r" \Sigma^{-1} V^\top,\quad K = U^\top E V - V^\top E^\top U,\ S_{ij} = \sigma_i + "
+        r"\sigma_j",
         mistakes=(
             Mistake(
                 r"U V",
@@ -1007,7 +1022,7 @@ register(
             "svd.truncated-svd-adjoint",
             "adjoints.eigh",
         ),
-        sources=(TOWNSEND, IONESCU, SEEGER, PYTORCH, GILES),
+        sources=(TOWNSEND, IONESCU, PYTORCH),
         keywords=(
             "svd backward",
             "svd VJP",
