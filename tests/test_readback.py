@@ -363,3 +363,38 @@ def test_a_disagreement_fails_the_build_naming_entry_field_and_error():
         VerificationError, match=r"'traces.axb'.*conventions.numerator.*relative error"
     ):
         entry_record(wrong)
+
+
+def test_the_svd_where_lines_bind_the_factors_and_the_gaps():
+    from gradref.readback import _SVD_GAPS_LINE, Env, _Reader, _svd_definitions, evaluate
+
+    A = np.random.default_rng(0).standard_normal((4, 3))
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    definitions = {
+        **_svd_definitions(r"A = U \operatorname{diag}(\sigma) V^\top"),
+        **_svd_definitions(_SVD_GAPS_LINE),
+    }
+    env = Env({"A": A, "k": np.asarray(2.0)}, definitions, {"m": 4, "n": 3})
+
+    def read(latex):
+        return evaluate(_Reader(latex).read(), env)
+
+    np.testing.assert_allclose(read(r"U \Sigma V^\top"), A, atol=1e-12)
+    np.testing.assert_allclose(read(r"u_1 v_1^\top"), np.outer(U[:, 0], Vt[0]))
+    np.testing.assert_allclose(read(r"\sigma_n u_n v_n^\top"), s[2] * np.outer(U[:, 2], Vt[2]))
+    np.testing.assert_allclose(read(r"U_k V_k^\top"), U[:, :2] @ Vt[:2])
+    np.testing.assert_allclose(read(r"\sum_{i=1}^{n} \sigma_i u_i v_i^\top"), A, atol=1e-12)
+    np.testing.assert_allclose(read("F")[0, 1], 1 / (s[1] ** 2 - s[0] ** 2))
+    assert read("F")[1, 1] == 0.0
+    assert _svd_definitions(r"A = U V^\top") is None
+
+
+def test_a_hessian_written_with_the_direction_e_is_read_with_e():
+    identity = gradref.get("traces.x2b")
+    renamed = dataclasses.replace(
+        identity, hessian_formula=identity.hessian_formula.replace("V", "E")
+    )
+    assert "[E]" in renamed.hessian_formula
+    assert {r.field: r.status for r in readback(renamed)}["hessian"] == "agree"
+    wrong = dataclasses.replace(identity, hessian_formula=r"\nabla_X^2 f[E] = (EB + BE)")
+    assert {r.field: r.status for r in readback(wrong)}["hessian"] == "disagree"

@@ -877,6 +877,13 @@ def _diag(v):
     return np.diag(np.ravel(v))
 
 
+def _svd_gaps(s: np.ndarray) -> np.ndarray:
+    """F_ij = 1 / (s_j^2 - s_i^2) off the diagonal, 0 on it."""
+    gaps = s[None, :] ** 2 - s[:, None] ** 2
+    np.fill_diagonal(gaps, 1.0)
+    return (1.0 - np.eye(s.size)) / gaps
+
+
 def _commutation(m: int, n: int) -> np.ndarray:
     """K_{mn}: K vec(A) = vec(A^T) for an m×n matrix A (column-major vec)."""
     K = np.zeros((m * n, m * n))
@@ -966,6 +973,13 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "max": lambda a, b=None: np.maximum(a, b) if b is not None else np.max(a),
     "min": lambda a, b=None: np.minimum(a, b) if b is not None else np.min(a),
     "normal": _normal,
+    # the thin SVD, reached only through a `where` line "A = U \operatorname{diag}(\sigma) V^\top"
+    "svd_U": lambda M: np.linalg.svd(M, full_matrices=False)[0],
+    "svd_sigma": lambda M: np.linalg.svd(M, full_matrices=False)[1].reshape(-1, 1),
+    "svd_V": lambda M: np.linalg.svd(M, full_matrices=False)[2].T,
+    "svd_column": lambda M, j: _index_value(np.asarray(M).T, int(_scalar(j)), "a column"),
+    "svd_leading": lambda M, k: np.asarray(M)[:, : int(_scalar(k))],
+    "svd_gaps": lambda s: _svd_gaps(np.ravel(s)),
 }
 
 _ALIASES = {"Lambda": "Lam", "lambda": "lam", "epsilon": "eps", "varepsilon": "eps",
@@ -1588,6 +1602,9 @@ UNREADABLE: dict[str, str] = {
     'adjoints.eigh:formula': 'undefined symbol U',
     'adjoints.eigh:mistake-1': 'undefined symbol U',
     'adjoints.eigh:mistake-2': 'undefined symbol U',
+    'svd.spectral-norm:hessian': 'no right-hand side',  # du_1 and dv_1 are defined in the derivation
+    'svd.nuclear-norm:hessian': 'undefined symbol S',  # S_{ij} = sigma_i + sigma_j, by entries
+    'svd.truncated-svd-adjoint:formula': 'undefined symbol X',  # X is defined entry by entry
     'adjoints.expm:formula': "unexpected character '\\' at 41",
     'adjoints.expm:mistake-1': 'undefined symbol L_{\\exp}',
     'adjoints.expm:mistake-2': 'unexpected end, expected more',
@@ -1772,6 +1789,9 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
     action = bool(re.search(r"\[\s*V\s*\]", statement.lhs)) or bool(
         field_name == "hessian" and re.search(r"\[V\]", latex)
     )
+    # the direction is V, or E where V names something else (the SVD's right factor)
+    direction = "E" if re.search(r"\[\s*E\s*\]", statement.lhs) else "V"
+    action = action or direction == "E"
     worst = 0.0
     for inputs, dims, rng in samples:
         env_values = _inputs_env(inputs, identity)
@@ -1783,7 +1803,7 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
                 if "mathbb{S}" in latex:
                     V = (V + V.T) / 2
                 expected = np.tensordot(expected, V, axes=x.ndim)
-                env_values = {**env_values, "V": V}
+                env_values = {**env_values, direction: V}
             elif x.ndim == 1:
                 expected = expected.reshape(x.size, x.size)
         expected = _expected_column(np.asarray(expected, dtype=float))
@@ -1948,11 +1968,61 @@ def _samples(identity, rng, count: int = 2):
     return samples
 
 
+_SVD_LINE = re.compile(
+    r"^\s*(?P<A>[A-Za-z])\s*=\s*U\s*\\operatorname\{diag\}\(\\sigma\)\s*V\^\\top\s*$"
+)
+#: The singular-value gaps of the SVD rules, as the entries write them.
+_SVD_GAPS_LINE = r"F_{ij} = \frac{1}{\sigma_j^2 - \sigma_i^2}\ (i \ne j),\ F_{ii} = 0"
+
+
+def _svd_definitions(latex: str) -> dict[str, Any] | None:
+    r"""The symbols of a thin SVD shown as ``A = U \operatorname{diag}(\sigma) V^\top``.
+
+    Such a line states the factorisation of an input rather than defining a symbol, so it
+    binds ``U``, ``V``, ``\sigma`` (descending, as ``numpy.linalg.svd`` returns them) and
+    ``\Sigma``; the columns ``u_i``, ``v_i`` for a digit or an index letter, ``\sigma_1`` and
+    ``\sigma_n`` (``\sigma_i`` is an entry of the vector ``\sigma``, as for any vector); and
+    ``U_k``, ``V_k``, ``\Sigma_k``, the leading k. Formulas read with them must not depend on
+    the signs of the singular vectors, which are numpy's. The line of the gaps,
+    ``F_{ij} = 1/(\sigma_j^2 - \sigma_i^2)`` off the diagonal (:data:`_SVD_GAPS_LINE`), binds
+    ``F``.
+    """
+    if latex.strip() == _SVD_GAPS_LINE:
+        return {"F": ((), ("call", "svd_gaps", (("sym", "sigma", None),)))}
+    match = _SVD_LINE.match(latex)
+    if match is None:
+        return None
+    A = ("sym", match.group("A"), None)
+    U, V, sigma = ("sym", "U", None), ("sym", "V", None), ("sym", "sigma", None)
+    found = {
+        "U": ((), ("call", "svd_U", (A,))),
+        "V": ((), ("call", "svd_V", (A,))),
+        "sigma": ((), ("call", "svd_sigma", (A,))),
+        "Sigma": ((), ("call", "diag", (sigma,))),
+    }
+    for sub in ("1", "2", "i", "j", "k", "n", "r"):
+        index = ("num", float(sub)) if sub.isdigit() else ("sym", sub, None)
+        found[f"u_{sub}"] = ((), ("call", "svd_column", (U, index)))
+        found[f"v_{sub}"] = ((), ("call", "svd_column", (V, index)))
+        if sub.isdigit() or sub == "n":  # sigma_i: an entry of the vector sigma, as any vector's
+            found[f"sigma_{sub}"] = ((), ("call", "svd_column", (("transpose", sigma), index)))
+        if not sub.isdigit():
+            found[f"U_{sub}"] = ((), ("call", "svd_leading", (U, index)))
+            found[f"V_{sub}"] = ((), ("call", "svd_leading", (V, index)))
+            leading = ("call", "svd_leading", (("transpose", sigma), index))
+            found[f"Sigma_{sub}"] = ((), ("call", "diag", (leading,)))
+    return found
+
+
 def _entry_definitions(identity) -> dict[str, Any]:
     """The definitions an entry shows: its ``where`` lines, then those of its formula."""
     parsed, unread, labels = {}, {}, ""
     sources = list(getattr(identity, "where", ()))
     for latex in sources:
+        svd = _svd_definitions(latex)
+        if svd is not None:
+            parsed.update(svd)
+            continue
         defined = _definition(latex)
         if defined is None:
             raise Unreadable(f"a `where` line must read 'SYMBOL = ...'; got {latex!r}")
