@@ -143,7 +143,7 @@ GREEK = {
 FUNCTIONS = {
     "det", "ln", "log", "exp", "tanh", "sin", "cos", "max", "min", "tr", "Tr", "diag", "vec",
     "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow", "softmaxrows",
-    "softmaxcols", "tril", "erf", "chol",
+    "softmaxcols", "tril", "triu", "erf", "chol",
 }  # fmt: skip
 #: Commands that the reader refuses, with the reason shown on the "how checked" page.
 REFUSED = {
@@ -935,6 +935,7 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "softmaxrows": lambda M: np.array([np.ravel(_softmax(row)) for row in np.asarray(M)]),
     "softmaxcols": lambda M: np.array([np.ravel(_softmax(c)) for c in np.asarray(M).T]).T,
     "tril": lambda M: np.tril(M),
+    "triu": lambda M: np.triu(M),
     "chol": lambda M: np.linalg.cholesky(M),
     "max": lambda a, b=None: np.maximum(a, b) if b is not None else np.max(a),
     "min": lambda a, b=None: np.minimum(a, b) if b is not None else np.min(a),
@@ -1158,6 +1159,8 @@ def _shape_of(value) -> tuple[int, ...] | None:
 
 def _symbol(tree, env: Env):
     _, name, sub = tree
+    if env.direction is not None and sub is None and name == "d" + env.direction[0]:
+        return env.direction[1]  # dX, the direction of a forward rule
     found = env.lookup(name, sub)
     if found is not None:
         return found
@@ -1699,6 +1702,7 @@ def _expected_column(expected: np.ndarray) -> np.ndarray:
 def _check_one(identity, field_name, latex, samples, extra_definitions) -> FieldResult:
     whole = field_name.startswith("mistake-") or not re.search(r"=", _strip_notes(latex))
     differential = field_name == "conventions.cookbook" and bool(re.match(r"\s*\\partial", latex))
+    differential = differential or _states_forward_rule(identity, field_name, latex)
     if differential:
         return _check_differential(identity, field_name, latex, samples, extra_definitions)
     if field_name == "conventions.cookbook" and _claims_other(latex):
@@ -1843,8 +1847,24 @@ def _index_labels(lhs: str) -> str:
     return out + match.group("wrt")
 
 
+#: A forward rule ``dF = ...`` or ``d(F) = ...`` (after an optional ``F = ...:\quad``).
+_FORWARD_RULE = re.compile(r"^(?:[^:]*:\\quad\s*)?d(?:[A-Za-z]+|\([^=]*\))\s*=")
+
+
+def _states_forward_rule(identity, field_name: str, latex: str) -> bool:
+    """Whether a Jacobian's formula or mistake is stated as its forward rule, ``dF = ...`` in
+    the direction ``d<wrt>``: it is then read as a differential, at ``d<wrt> = V``."""
+    return (
+        identity.kind == "jacobian"
+        and (field_name == "formula" or field_name.startswith("mistake-"))
+        and bool(_FORWARD_RULE.match(latex.strip()))
+        and f"d{identity.wrt}" in latex
+    )
+
+
 def _check_differential(identity, field_name, latex, samples, extra) -> FieldResult:
-    """A Cookbook differential, d f = ... with dX = V: against the directional derivative."""
+    """A differential, d f = ... with dX = V: against the directional derivative of the code
+    that the field claims (the derivative, or a mistake's own code)."""
     try:
         statement = read_statement(latex, whole=True)
         trees = [_Reader(value, differentials=True).read() for value in statement.values[1:]]
@@ -1856,7 +1876,7 @@ def _check_differential(identity, field_name, latex, samples, extra) -> FieldRes
     for inputs, dims, rng in samples:
         x = np.asarray(inputs[identity.wrt], dtype=float)
         V = rng.standard_normal(x.shape)
-        D = np.asarray(identity.derivative(**inputs), dtype=float)
+        D = np.asarray(_field_expected(identity, field_name, inputs), dtype=float)
         if identity.kind == "gradient":
             expected = np.asarray(np.sum(D * V))
         else:
