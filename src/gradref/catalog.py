@@ -345,6 +345,7 @@ FAMILY_TITLES = {
     "layers": "Layers and backpropagation",
     "likelihoods": "Likelihoods and exponential families",
     "adjoints": "Reverse-mode rules for matrix operations",
+    "factorizations": "QR, LU, Cholesky and triangular solves",
     "elementary": "Explicit functions",
 }
 FAMILIES = tuple(FAMILY_TITLES)
