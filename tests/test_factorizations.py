@@ -56,6 +56,17 @@ def test_the_lu_sample_needs_no_row_exchange_and_is_factored(n):
 
 
 @pytest.mark.parametrize("n", SIZES)
+def test_the_vech_jacobian_is_its_closed_form_with_the_commutation_matrix(n):
+    a = fz._sample_vech(np.random.default_rng(n), n)["a"]
+    np.testing.assert_allclose(fz.jac_cholesky_vech(a), fz._jac_vech_closed_form(a), atol=1e-12)
+
+
+def test_a_vech_of_the_wrong_length_is_named():
+    with pytest.raises(ValueError, match="`a` must have length n"):
+        fz.cholesky_vech(np.ones(4))
+
+
+@pytest.mark.parametrize("n", SIZES)
 def test_the_cholesky_solve_is_numpys_solve(n):
     inputs = fz._sample_cholesky_solve(np.random.default_rng(n), n)
     x = fz.cholesky_solve(inputs["A"], inputs["b"])

@@ -1558,6 +1558,8 @@ UNREADABLE: dict[str, str] = {
     'adjoints.expm:formula': "unexpected character '\\' at 41",
     'adjoints.expm:mistake-1': 'undefined symbol L_{\\exp}',
     'adjoints.expm:mistake-2': 'unexpected end, expected more',
+    'factorizations.cholesky-jvp-vech:formula': 'undefined symbol L_{n}',
+    'factorizations.cholesky-jvp-vech:mistake-1': 'undefined symbol L_{n}',
     'factorizations.lu-jvp:formula': 'undefined symbol L',
     'factorizations.lu-jvp:mistake-1': 'undefined symbol L',
     'factorizations.lu-backward:formula': 'undefined symbol L',

@@ -13,6 +13,8 @@ are complex-analytic (the complex step differentiates them exactly) and run on s
 matrices as well.
 """
 
+import math
+
 import numpy as np
 
 from gradref.catalog import Identity, Mistake, register
@@ -654,6 +656,178 @@ cost is two triangular solves and a triangular product.
             "derivative of the Cholesky factor",
             "dL = L Phi(L^-1 dA L^-T)",
             "Cholesky tangent",
+        ),
+    )
+)
+
+
+def _vech_size(a):
+    """``n`` for a vector of length ``n (n + 1) / 2``, or a ValueError naming ``a``."""
+    p = a.shape[0]
+    n = (math.isqrt(8 * p + 1) - 1) // 2
+    if n * (n + 1) // 2 != p:
+        raise ValueError(f"`a` must have length n(n + 1)/2 (vech of an n x n matrix); got {p}")
+    return n
+
+
+def _lower_pairs(n):
+    """The (i, j), i >= j, in vech order: the lower triangle, column by column."""
+    return [(i, j) for j in range(n) for i in range(j, n)]
+
+
+def _unvech(a, n):
+    """The symmetric matrix whose lower triangle, column by column, is ``a``."""
+    A = np.zeros((n, n), dtype=a.dtype)
+    for k, (i, j) in enumerate(_lower_pairs(n)):
+        A[i, j] = A[j, i] = a[k]
+    return A
+
+
+def _vech(M):
+    return np.array([M[i, j] for i, j in _lower_pairs(M.shape[0])])
+
+
+def _elimination(n):
+    """``L_n``, with ``vech(M) = L_n vec(M)`` (vec column-major)."""
+    pairs = _lower_pairs(n)
+    E = np.zeros((len(pairs), n * n))
+    for k, (i, j) in enumerate(pairs):
+        E[k, j * n + i] = 1.0
+    return E
+
+
+def _commutation(n):
+    """``K_nn``, with ``vec(M^T) = K_nn vec(M)``."""
+    K = np.zeros((n * n, n * n))
+    for i in range(n):
+        for j in range(n):
+            K[i * n + j, j * n + i] = 1.0
+    return K
+
+
+def _jac_vech_closed_form(a, commutation=True):
+    """``(L_n (I + K_nn)(L ⊗ I) L_n^T)^{-1}``; without ``commutation``, ``(2 L_n (L ⊗ I) L_n^T)^{-1}``."""
+    n = _vech_size(a)
+    L = _cholesky(_unvech(a, n))
+    E = _elimination(n)
+    mix = np.eye(n * n) + _commutation(n) if commutation else 2 * np.eye(n * n)
+    return np.linalg.inv(E @ mix @ np.kron(L, np.eye(n)) @ E.T)
+
+
+def _sample_vech(rng, n):
+    """``vech`` of an SPD matrix of size ``n + 1`` (sympy checks n = 1: 2 x 2, p = 3)."""
+    return {"a": _vech(STRUCTURES["spd"][0](rng, (n + 1, n + 1)))}
+
+
+@shaped
+def cholesky_vech(a: Arr["p"]):
+    """``vech(L)`` for ``L = chol(A)``, the symmetric ``A`` given by ``a = vech(A)``.
+
+    >>> cholesky_vech(np.array([4.0, 2.0, 5.0]))
+    array([2., 1., 2.])
+    """
+    n = _vech_size(a)
+    return _vech(_cholesky(_unvech(a, n)))
+
+
+def _jac_vech(a):
+    n = _vech_size(a)
+    L = _cholesky(_unvech(a, n))
+    Linv = np.linalg.inv(L)
+    columns = []
+    for i, j in _lower_pairs(n):
+        E = np.zeros((n, n))
+        E[i, j] = E[j, i] = 1.0
+        columns.append(_vech(L @ _phi(Linv @ E @ Linv.T)))
+    return np.stack(columns, axis=1)
+
+
+@shaped
+def jac_cholesky_vech(a: Arr["p"]):
+    """Jacobian ``∂vech(L)/∂vech(A)`` (p x p), column by column from ``dL = L Φ(L^{-1} dA L^{-T})``.
+
+    >>> jac_cholesky_vech(np.array([4.0]))
+    array([[0.25]])
+    """
+    return _jac_vech(a)
+
+
+def _sp_cholesky_vech(a):
+    """The 2 x 2 case in sympy: ``vech(L)`` and the closed form of its Jacobian."""
+    import sympy as sp
+
+    n = (math.isqrt(8 * a.rows + 1) - 1) // 2
+    pairs = _lower_pairs(n)
+    A = sp.zeros(n, n)
+    for k, (i, j) in enumerate(pairs):
+        A[i, j] = A[j, i] = a[k]
+    L = _cholesky(A)
+    Linv = L.inv()
+    columns = []
+    for i, j in pairs:
+        E = sp.zeros(n, n)
+        E[i, j] = E[j, i] = 1
+        dL = L * _phi(Linv * E * Linv.T)
+        columns.append(sp.Matrix([dL[r, c] for r, c in pairs]))
+    return sp.Matrix([L[r, c] for r, c in pairs]), sp.Matrix.hstack(*columns)
+
+
+register(
+    Identity(
+        id="factorizations.cholesky-jvp-vech",
+        title="Jacobian of the Cholesky factor in vech layout",
+        formula=(
+            r"\frac{\partial \operatorname{vech}(L)}{\partial \operatorname{vech}(A)} = "
+            r"\big(L_n (I_{n^2} + K_{nn})(L \otimes I_n) L_n^\top\big)^{-1}"
+        ),
+        wrt="a",
+        kind="jacobian",
+        value=cholesky_vech,
+        derivative=jac_cholesky_vech,
+        symbolic=_sp_cholesky_vech,
+        sample=_sample_vech,
+        symbolic_dims=(1,),  # sympy at 2 x 2 (p = 3); nested square roots beyond
+        sources=(
+            f"{MURRAY}, §3 (the forward-mode result, here applied to each direction)",
+            f"{GILES}, §3.1, 'Cholesky factorisation' (forward mode)",
+            "Magnus & Neudecker, *Matrix Differential Calculus with Applications in Statistics "
+            "and Econometrics*, 3rd ed. (2019), ch. 2 §8 (vech, the elimination matrix L_n and "
+            "the commutation matrix K_nn)",
+        ),
+        assumptions=(
+            "A symmetric positive definite, given by its p = n(n + 1)/2 free entries "
+            "a = vech(A) (the lower triangle, column by column), so the Jacobian is a square "
+            "p x p matrix; vech(L) holds the whole of the lower-triangular L. $L_n$ is the "
+            "elimination matrix (vech(M) = L_n vec(M)), $K_{nn}$ the commutation matrix. "
+            "The code builds the Jacobian column by column from the forward rule "
+            r"$dL = L\,\Phi(L^{-1}dA\,L^{-\top})$ at the symmetric directions "
+            r"$dA = E_{ij} + E_{ji}$ ($E_{ii}$ on the diagonal); the closed form is its "
+            "inverse. sympy checks the 2 x 2 case; the numerical check covers sizes up to 9."
+        ),
+        derivation=r"""
+Differentiating $A = LL^\top$ gives $dA = dL\,L^\top + L\,dL^\top$, so
+$\operatorname{vec}(dA) = (I_{n^2} + K_{nn})(L\otimes I_n)\operatorname{vec}(dL)$. As $dL$ is
+lower triangular, $\operatorname{vec}(dL) = L_n^\top \operatorname{vech}(dL)$, and
+$\operatorname{vech}(dA) = L_n\operatorname{vec}(dA)$: the map
+$\operatorname{vech}(dL) \mapsto \operatorname{vech}(dA)$ is the p x p matrix
+$L_n(I + K_{nn})(L\otimes I_n)L_n^\top$, and the Jacobian is its inverse. Solving that linear
+system is exactly the forward rule $dL = L\,\Phi(L^{-1}dA\,L^{-\top})$, which the code applies to
+each unit direction of $\operatorname{vech}(A)$.
+""",
+        mistakes=(
+            Mistake(
+                r"\big(2\, L_n (L \otimes I_n) L_n^\top\big)^{-1}",
+                lambda a: _jac_vech_closed_form(a, commutation=False),
+                "dA = dL L^T + L dL^T treated as 2 dL L^T, as if the two terms were equal "
+                "(the commutation matrix dropped)",
+            ),
+        ),
+        related=("factorizations.cholesky-jvp", "adjoints.cholesky"),
+        keywords=(
+            "Cholesky Jacobian vech",
+            "dvech(L)/dvech(A)",
+            "derivative of the Cholesky factor",
+            "elimination matrix",
         ),
     )
 )
@@ -1604,6 +1778,7 @@ TOPICS = (
         "Cholesky: forward rule and solve",
         (
             "factorizations.cholesky-jvp",
+            "factorizations.cholesky-jvp-vech",
             "factorizations.cholesky-solve-rhs",
             "factorizations.cholesky-solve-matrix",
         ),
