@@ -214,6 +214,7 @@ def test_the_reader_reads_the_catalog_notation():
     np.testing.assert_allclose(_env_eval(r"\sigma(x) \odot (1 - \sigma(x))", x=x),
                                np.exp(-x) / (1 + np.exp(-x)) ** 2)  # fmt: skip
     np.testing.assert_allclose(_env_eval(r"A + \lambda I", A=A, lam=2.0), A + 2 * np.eye(3))
+    np.testing.assert_allclose(_env_eval(r"\operatorname{triu}(A B)", A=A, B=B), np.triu(A @ B))
 
 
 def test_onehot_marks_each_rows_largest_entry():

@@ -350,6 +350,7 @@ FAMILY_TITLES = {
     "likelihoods": "Likelihoods and exponential families",
     "adjoints": "Reverse-mode rules for matrix operations",
     "matfun": "Matrix functions",
+    "factorizations": "QR, LU, Cholesky and triangular solves",
     "elementary": "Explicit functions",
 }
 FAMILIES = tuple(FAMILY_TITLES)

@@ -148,7 +148,7 @@ GREEK = {
 FUNCTIONS = {
     "det", "ln", "log", "exp", "tanh", "sin", "cos", "max", "min", "tr", "Tr", "diag", "vec",
     "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow", "softmaxrows",
-    "softmaxcols", "tril", "erf", "chol", "onehot", "skew", "unvec",
+    "softmaxcols", "tril", "triu", "erf", "chol", "onehot", "skew", "unvec",
 }  # fmt: skip
 #: Commands that the reader refuses, with the reason shown on the "how checked" page.
 REFUSED = {
@@ -965,6 +965,7 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "softmaxrows": lambda M: np.array([np.ravel(_softmax(row)) for row in np.asarray(M)]),
     "softmaxcols": lambda M: np.array([np.ravel(_softmax(c)) for c in np.asarray(M).T]).T,
     "tril": lambda M: np.tril(M),
+    "triu": lambda M: np.triu(M),
     "chol": lambda M: np.linalg.cholesky(M),
     # one-hot rows at each row's largest entry (a unique maximum: the entries that use it
     # sample away from ties)
@@ -1204,6 +1205,8 @@ def _shape_of(value) -> tuple[int, ...] | None:
 
 def _symbol(tree, env: Env):
     _, name, sub = tree
+    if env.direction is not None and sub is None and name == "d" + env.direction[0]:
+        return env.direction[1]  # dX, the direction of a forward rule
     found = env.lookup(name, sub)
     if found is not None:
         return found
@@ -1618,6 +1621,18 @@ UNREADABLE: dict[str, str] = {
     'matfun.expm-frechet-symmetric:mistake-1': 'U is defined by what the reader cannot read: an elided list',
     'matfun.sinm-vjp:formula': "unexpected character '\\' at 41",
     'matfun.sinm-vjp:mistake-2': 'undefined symbol L_{\\sin}',
+    'factorizations.cholesky-jvp-vech:formula': 'undefined symbol L_{n}',
+    'factorizations.cholesky-jvp-vech:mistake-1': 'undefined symbol L_{n}',
+    'factorizations.lu-jvp:formula': 'undefined symbol L',
+    'factorizations.lu-jvp:mistake-1': 'undefined symbol L',
+    'factorizations.lu-backward:formula': 'undefined symbol L',
+    'factorizations.lu-backward:mistake-1': 'undefined symbol L',
+    'factorizations.lu-backward:mistake-2': 'undefined symbol L',
+    'factorizations.qr-jvp:formula': 'undefined symbol R',
+    'factorizations.qr-jvp:mistake-1': 'undefined symbol Q',
+    'factorizations.qr-backward:formula': 'undefined symbol Qbar',
+    'factorizations.qr-backward:mistake-1': 'undefined symbol Qbar',
+    'factorizations.qr-backward:mistake-2': 'undefined symbol Qbar',
     'elementary.sheet-xyz:conventions.numerator': 'a tuple where a value was expected',
     'elementary.sheet-xyz:mistake-1': "unexpected character '\\' at 37",
     'elementary.sheet-xyz:mistake-2': 'undefined symbol x',
@@ -1762,6 +1777,7 @@ def _expected_column(expected: np.ndarray) -> np.ndarray:
 def _check_one(identity, field_name, latex, samples, extra_definitions) -> FieldResult:
     whole = field_name.startswith("mistake-") or not re.search(r"=", _strip_notes(latex))
     differential = field_name == "conventions.cookbook" and bool(re.match(r"\s*\\partial", latex))
+    differential = differential or _states_forward_rule(identity, field_name, latex)
     if differential:
         return _check_differential(identity, field_name, latex, samples, extra_definitions)
     if field_name == "conventions.cookbook" and _claims_other(latex):
@@ -1909,8 +1925,24 @@ def _index_labels(lhs: str) -> str:
     return out + match.group("wrt")
 
 
+#: A forward rule ``dF = ...`` or ``d(F) = ...`` (after an optional ``F = ...:\quad``).
+_FORWARD_RULE = re.compile(r"^(?:[^:]*:\\quad\s*)?d(?:[A-Za-z]+|\([^=]*\))\s*=")
+
+
+def _states_forward_rule(identity, field_name: str, latex: str) -> bool:
+    """Whether a Jacobian's formula or mistake is stated as its forward rule, ``dF = ...`` in
+    the direction ``d<wrt>``: it is then read as a differential, at ``d<wrt> = V``."""
+    return (
+        identity.kind == "jacobian"
+        and (field_name == "formula" or field_name.startswith("mistake-"))
+        and bool(_FORWARD_RULE.match(latex.strip()))
+        and f"d{identity.wrt}" in latex
+    )
+
+
 def _check_differential(identity, field_name, latex, samples, extra) -> FieldResult:
-    """A Cookbook differential, d f = ... with dX = V: against the directional derivative."""
+    """A differential, d f = ... with dX = V: against the directional derivative of the code
+    that the field claims (the derivative, or a mistake's own code)."""
     try:
         statement = read_statement(latex, whole=True)
         trees = [_Reader(value, differentials=True).read() for value in statement.values[1:]]
@@ -1922,7 +1954,7 @@ def _check_differential(identity, field_name, latex, samples, extra) -> FieldRes
     for inputs, dims, rng in samples:
         x = np.asarray(inputs[identity.wrt], dtype=float)
         V = rng.standard_normal(x.shape)
-        D = np.asarray(identity.derivative(**inputs), dtype=float)
+        D = np.asarray(_field_expected(identity, field_name, inputs), dtype=float)
         if identity.kind == "gradient":
             expected = np.asarray(np.sum(D * V))
         else:
