@@ -14,6 +14,7 @@ import pytest
 
 import gradref
 from gradref.identities import factorizations as fz
+from gradref.identities import leastsquares as lsq
 from gradref.readback import readback
 
 SIZES = (1, 2, 3, 5)
@@ -79,7 +80,7 @@ def test_the_cholesky_solve_is_numpys_solve(n):
         ("factorizations.cholesky-jvp", "adjoints.cholesky", "Lbar"),
         ("factorizations.qr-jvp", "factorizations.qr-backward", "Cbar"),
         ("factorizations.lu-jvp", "factorizations.lu-backward", "Cbar"),
-        ("factorizations.pinv-jvp", "factorizations.pinv-backward", "Cbar"),
+        ("leastsquares.pinv-jvp", "leastsquares.pinv-backward", "Cbar"),
     ],
 )
 @pytest.mark.parametrize("n", [2, 4])
@@ -96,16 +97,16 @@ def test_each_forward_rule_is_the_transpose_of_its_reverse_rule(forward, reverse
 @pytest.mark.parametrize("n", SIZES)
 def test_the_pseudo_inverse_rule_matches_differences_of_numpys_svd_pinv(n):
     rng = np.random.default_rng(n)
-    A = fz._sample_pinv_jacobian(rng, n)["A"]
+    A = lsq._sample_pinv_jacobian(rng, n)["A"]
     V = rng.standard_normal(A.shape)
-    claimed = np.tensordot(fz.jac_pseudo_inverse(A), V, axes=2)
+    claimed = np.tensordot(lsq.jac_pseudo_inverse(A), V, axes=2)
     np.testing.assert_allclose(claimed, _central(np.linalg.pinv, A, V), atol=1e-7)
 
 
 @pytest.mark.parametrize("n", SIZES)
 def test_the_least_squares_adjoints_match_differences_of_numpys_lstsq(n):
     rng = np.random.default_rng(n)
-    inputs = fz._sample_lstsq(rng, n)
+    inputs = lsq._sample_lstsq(rng, n)
     A, b, xbar = inputs["A"], inputs["b"], inputs["xbar"]
     V, v = rng.standard_normal(A.shape), rng.standard_normal(b.shape)
 
@@ -114,9 +115,9 @@ def test_the_least_squares_adjoints_match_differences_of_numpys_lstsq(n):
 
     along_A = _central(lambda M: solve(M, b), A, V)
     along_b = _central(lambda r: solve(A, r), b, v)
-    np.testing.assert_allclose(np.sum(fz.adjoint_least_squares_matrix(**inputs) * V), along_A,
+    np.testing.assert_allclose(np.sum(lsq.adjoint_least_squares_matrix(**inputs) * V), along_A,
                                atol=1e-7)  # fmt: skip
-    np.testing.assert_allclose(np.sum(fz.adjoint_least_squares_rhs(**inputs) * v), along_b,
+    np.testing.assert_allclose(np.sum(lsq.adjoint_least_squares_rhs(**inputs) * v), along_b,
                                atol=1e-7)  # fmt: skip
 
 
@@ -137,7 +138,7 @@ def test_a_wrong_forward_rule_fails_its_readback(old, new):
 
 
 def test_the_golub_pereyra_rule_without_its_rank_terms_fails_its_readback():
-    entry = gradref.get("factorizations.pinv-jvp")
+    entry = gradref.get("leastsquares.pinv-jvp")
     cut = entry.formula.index(r" + A^+(A^+)^\top")
     wrong = dataclasses.replace(entry, formula=entry.formula[:cut])
     result = next(r for r in readback(wrong) if r.field == "formula")

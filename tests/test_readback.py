@@ -319,7 +319,6 @@ def test_titles_are_unique():
     assert not clashes, "\n".join(clashes)
 
 
-
 #: A title says what the entry computes: its gradient, Jacobian, Hessian, adjoint
 #: (reverse-mode rule), derivative or differential, or the rule it states.
 COMPUTED = re.compile(
@@ -331,9 +330,7 @@ COMPUTED = re.compile(
 
 def test_titles_say_what_is_computed():
     vague = [f"{i.id}: {i.title!r}" for i in IDENTITIES if not COMPUTED.search(i.title)]
-    assert not vague, "titles that name a function but not what is computed:\n" + "\n".join(
-        vague
-    )
+    assert not vague, "titles that name a function but not what is computed:\n" + "\n".join(vague)
 
 
 def test_the_title_check_can_fail():

@@ -351,6 +351,7 @@ FAMILY_TITLES = {
     "adjoints": "Reverse-mode rules for matrix operations",
     "matfun": "Matrix functions",
     "factorizations": "QR, LU, Cholesky and triangular solves",
+    "leastsquares": "Pseudo-inverse and least squares",
     "elementary": "Explicit functions",
 }
 FAMILIES = tuple(FAMILY_TITLES)

@@ -624,7 +624,7 @@ pseudo-inverse $A^+ = V\Sigma^{-1}U^\top$.
             "numerator": r"\frac{\partial \sum_i \ln\sigma_i}{\partial A} = A^+"
             r" = (A^\top A)^{-1} A^\top",
         },
-        related=("determinants.logdet-gram", "svd.nuclear-norm", "svd.pseudo-inverse-adjoint"),
+        related=("determinants.logdet-gram", "svd.nuclear-norm", "leastsquares.pinv-backward"),
         sources=(
             f"{MAGNUS}; and Jacobi's formula for ln det(A^T A)",
             TOWNSEND,
@@ -1262,112 +1262,6 @@ $\langle \bar C, dA_k\rangle$ collects them into $X$ with $G = U^\top\bar C V$ i
 )
 
 
-# -- the pseudo-inverse ---------------------------------------------------------------------
-
-GOLUB_PEREYRA = (
-    'Golub & Pereyra, "The differentiation of pseudo-inverses and nonlinear least squares '
-    'problems whose variables separate", *SIAM Journal on Numerical Analysis* 10 (1973), '
-    "Theorem 4.3"
-)
-
-
-@shaped
-def pseudo_inverse(A: Arr["m n"]):
-    """The Moore-Penrose pseudo-inverse ``A^+ = V diag(σ)^{-1} U^T`` (n x m).
-
-    >>> pseudo_inverse(np.array([[2.0, 0.0], [0.0, 4.0], [0.0, 0.0]]))
-    array([[0.5 , 0.  , 0.  ],
-           [0.  , 0.25, 0.  ]])
-    """
-    U, s, V = _svd(A)
-    return (V / s) @ U.T
-
-
-@shaped
-def adjoint_pseudo_inverse(A: Arr["m n"], Cbar: Arr["n m"]):
-    """Adjoint of ``A`` in ``C = A^+``: ``-(A^+)^T C̄ (A^+)^T + (I - A A^+) C̄^T (A^T A)^{-1}``."""
-    U, s, V = _svd(A)
-    P = (U / s) @ V.T  # (A^+)^T = U diag(σ)^{-1} V^T
-    return -P @ Cbar @ P + (Cbar.T - U @ (U.T @ Cbar.T)) @ (V / s**2) @ V.T
-
-
-def _sample_pseudo_inverse(rng, n):
-    A = _tall(rng, n + 1, n)
-    return {"A": A, "Cbar": rng.standard_normal(A.T.shape)}
-
-
-def _sp_pseudo_inverse(A, Cbar):
-    N = (A.T * A).inv()
-    P = A * N  # (A^+)^T
-    return N * A.T, -P * Cbar * P + (_sp_eye(A.rows) - P * A.T) * Cbar.T * N
-
-
-register(
-    Identity(
-        id="svd.pseudo-inverse-adjoint",
-        title="Reverse-mode rule of the pseudo-inverse of a tall matrix",
-        formula=r"C = A^+:\quad \bar A = -(A^+)^\top \bar C\, (A^+)^\top + (I - A A^+)\,"
-        r"\bar C^\top (A^\top A)^{-1}",
-        wrt="A",
-        kind="vjp",
-        cotangent="Cbar",
-        value=pseudo_inverse,
-        derivative=adjoint_pseudo_inverse,
-        symbolic=_sp_pseudo_inverse,
-        sample=_sample_pseudo_inverse,
-        symbolic_dims=(1,),  # 2 x 1 exactly; 3 x 2 takes over 20 CPU s (see the assumptions)
-        assumptions="A real, tall (m > n), of full column rank, so that A^+ = (A^T A)^{-1} A^T "
-        "= V diag(σ)^{-1} U^T is differentiable (the pseudo-inverse jumps where the rank "
-        "drops); distinct singular values are not needed. The value is computed through the "
-        "SVD, as numpy.linalg.pinv does. sympy checks the rule exactly through "
-        "(A^T A)^{-1} A^T at 2 x 1 (at 3 x 2 it takes over 20 CPU s); tests/test_svd.py checks "
-        "it at sizes 2 to 6 against the complex-step gradient of <C̄, (A^T A)^{-1} A^T>, which "
-        "is analytic and needs no SVD. For a wide A, transpose: (A^T)^+ = (A^+)^T.",
-        derivation=r"""
-Differentiate $A^+ = (A^\top A)^{-1}A^\top$: $dA^+ = -(A^\top A)^{-1}(dA^\top A +
-A^\top dA)(A^\top A)^{-1}A^\top + (A^\top A)^{-1}dA^\top = -A^+dA\,A^+ +
-(A^\top A)^{-1}dA^\top(I - AA^+)$ (Golub & Pereyra's Theorem 4.3 at full column rank).
-Then $\langle\bar C, -A^+dA\,A^+\rangle = \langle -(A^+)^\top\bar C(A^+)^\top, dA\rangle$ and
-$\langle\bar C, (A^\top A)^{-1}dA^\top(I - AA^+)\rangle = \langle (I - AA^+)\bar C^\top
-(A^\top A)^{-1}, dA\rangle$. The second term lives in the orthogonal complement of the range
-of $A$, the same $(I - UU^\top)$ as in the thin-SVD rule ($AA^+ = UU^\top$).
-""",
-        mistakes=(
-            Mistake(
-                r"-(A^+)^\top \bar C\, (A^+)^\top",
-                lambda A, Cbar: -pseudo_inverse(A).T @ Cbar @ pseudo_inverse(A).T,
-                "the inverse's rule -A^{-T} C̄ A^{-T} carried over to A^+: the term of the "
-                "complement of the range of A is lost (it vanishes only for square A)",
-            ),
-            Mistake(
-                r"-(A^+)^\top \bar C\, (A^+)^\top + \bar C^\top (A^\top A)^{-1}",
-                lambda A, Cbar: (
-                    -pseudo_inverse(A).T @ Cbar @ pseudo_inverse(A).T
-                    + Cbar.T @ np.linalg.inv(A.T @ A)
-                ),
-                "the projector I - A A^+ forgotten in the second term",
-            ),
-        ),
-        related=("svd.thin-svd-adjoint", "adjoints.inverse", "determinants.logdet-gram"),
-        sources=(
-            GOLUB_PEREYRA,
-            "PyTorch, `torch/csrc/autograd/FunctionsManual.cpp`, `pinv_backward`",
-            TOWNSEND,
-        ),
-        keywords=(
-            "pseudo-inverse backward",
-            "pinv VJP",
-            "derivative of the pseudo-inverse",
-            "Moore-Penrose inverse gradient",
-            "A^+",
-            "Golub-Pereyra",
-        ),
-    )
-)
-
-
-#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
-#: Every identity of this module is in exactly one topic (tests/test_topics.py).
 TOPICS = (
     (
         "singular-values-norms",
@@ -1390,7 +1284,6 @@ TOPICS = (
             "svd.thin-svd-adjoint",
             "svd.projector-adjoint",
             "svd.truncated-svd-adjoint",
-            "svd.pseudo-inverse-adjoint",
         ),
     ),
 )
