@@ -332,6 +332,7 @@ FAMILY_TITLES = {
     "determinants": "Determinants",
     "inverses": "Inverses",
     "eigenvalues": "Eigenvalues",
+    "spectral": "Eigendecompositions and spectral functions",
     "linear": "Linear maps and linear forms",
     "quadratic": "Quadratic forms",
     "higher": "Higher-order and nonlinear forms",

@@ -143,7 +143,7 @@ GREEK = {
 FUNCTIONS = {
     "det", "ln", "log", "exp", "tanh", "sin", "cos", "max", "min", "tr", "Tr", "diag", "vec",
     "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow", "softmaxrows",
-    "softmaxcols", "tril", "erf", "chol",
+    "softmaxcols", "tril", "erf", "chol", "eig", "eigvec",
 }  # fmt: skip
 #: Commands that the reader refuses, with the reason shown on the "how checked" page.
 REFUSED = {
@@ -887,6 +887,29 @@ def _matrix_function(fn, M: np.ndarray) -> np.ndarray:
     return np.real(vectors @ np.diag(fn(values)) @ np.linalg.inv(vectors))
 
 
+def _eigen(M, index=None, vectors: bool = False):
+    """``\\operatorname{eig}(M)``: the eigenvalues of a square ``M`` with a real spectrum,
+    largest first, as a column (``eig(M, i)``: the i-th); ``\\operatorname{eigvec}(M)``: the
+    unit eigenvectors in that order, each with a positive first entry (``eigvec(M, i)``: the
+    i-th, a column). At a complex eigenvalue the reader says so instead of guessing a
+    convention."""
+    M = np.asarray(M, dtype=float)
+    if M.ndim != 2 or M.shape[0] != M.shape[1]:
+        raise ShapeMismatch(f"eigenvalues of a non-square {M.shape}")
+    values, columns = np.linalg.eig(M)
+    if np.iscomplexobj(values) and np.any(np.abs(values.imag) > 1e-12 * np.abs(values).max()):
+        raise Unreadable("eigenvalues or eigenvectors of a matrix with complex eigenvalues")
+    order = np.argsort(-values.real, kind="stable")
+    values, columns = values.real[order], np.real(columns[:, order])
+    columns = columns / np.linalg.norm(columns, axis=0) * np.where(columns[0] < 0, -1.0, 1.0)
+    if index is None:
+        return columns if vectors else values.reshape(-1, 1)
+    i = int(_scalar(index))
+    if not 1 <= i <= M.shape[0]:
+        raise Unreadable(f"eigenvalue index {i} out of range")
+    return columns[:, i - 1 : i] if vectors else np.asarray(values[i - 1])
+
+
 def _elementwise(fn, matrix: bool = False):
     def apply(v):
         if isinstance(v, Lazy):
@@ -936,6 +959,8 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "softmaxcols": lambda M: np.array([np.ravel(_softmax(c)) for c in np.asarray(M).T]).T,
     "tril": lambda M: np.tril(M),
     "chol": lambda M: np.linalg.cholesky(M),
+    "eig": lambda M, i=None: _eigen(M, i),
+    "eigvec": lambda M, i=None: _eigen(M, i, vectors=True),
     "max": lambda a, b=None: np.maximum(a, b) if b is not None else np.max(a),
     "min": lambda a, b=None: np.minimum(a, b) if b is not None else np.min(a),
     "normal": _normal,
