@@ -137,7 +137,7 @@ def tokenize(latex: str) -> list[Tok]:
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
     "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "varphi", "psi", "omega",
-    "Gamma", "Delta", "Theta", "Lambda", "Sigma", "Phi", "Psi", "Omega", "ell",
+    "kappa", "Gamma", "Delta", "Theta", "Lambda", "Sigma", "Phi", "Psi", "Omega", "ell",
 }  # fmt: skip
 #: Functions written as commands (``\det X``) or with ``\operatorname{...}``/``\mathrm{...}``.
 FUNCTIONS = {
@@ -167,6 +167,11 @@ REFUSED = {
 
 _BINARY = {r"\odot": "hadamard", r"\circ": "hadamard", r"\oslash": "divide", r"\otimes": "kron",
            r"\cdot": "times", r"\times": "times", "/": "slash"}  # fmt: skip
+
+
+#: Tokens that end a product: closing brackets, operators of lower precedence, separators.
+_STOPS = (")", "]", "}", "+", "-", ",", "=", "<", ">", ";", ":", "&", r"\right", r"\rceil",
+          r"\rfloor")  # fmt: skip
 
 
 class _Reader:
@@ -245,8 +250,7 @@ class _Reader:
         factors = []
         while True:
             tok = self.peek()
-            if tok is None or tok.text in (")", "]", "}", "+", "-", ",", "=", "<", ">", ";", ":",
-                                           "&", r"\right") or tok.text in _BINARY:  # fmt: skip
+            if tok is None or tok.text in _STOPS or tok.text in _BINARY:
                 break
             if tok.kind in ("norm", "bar") and factors and self._closing_bar(tok):
                 break
@@ -448,6 +452,10 @@ class _Reader:
         if text in (r"\bar", r"\hat", r"\tilde"):
             inner = self.braced_text().lstrip("\\")
             return ("sym", inner + text[1:], None)
+        if text in (r"\lceil", r"\lfloor"):  # an integer part: \lceil n/2 \rceil
+            inner = self.expr()
+            self.take(r"\rceil" if text == r"\lceil" else r"\rfloor")
+            return ("call", "ceil" if text == r"\lceil" else "floor", (inner,))
         if text in (r"\langle",):
             left = self.expr()
             self.take(",")
@@ -959,6 +967,8 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "softmaxcols": lambda M: np.array([np.ravel(_softmax(c)) for c in np.asarray(M).T]).T,
     "tril": lambda M: np.tril(M),
     "chol": lambda M: np.linalg.cholesky(M),
+    "ceil": lambda x: np.ceil(_scalar(x)),
+    "floor": lambda x: np.floor(_scalar(x)),
     "eig": lambda M, i=None: _eigen(M, i),
     "eigvec": lambda M, i=None: _eigen(M, i, vectors=True),
     "max": lambda a, b=None: np.maximum(a, b) if b is not None else np.max(a),
@@ -1577,6 +1587,16 @@ UNREADABLE: dict[str, str] = {
     'adjoints.eigh:formula': 'undefined symbol U',
     'adjoints.eigh:mistake-1': 'undefined symbol U',
     'adjoints.eigh:mistake-2': 'undefined symbol U',
+    'spectral.power-sum:hessian': 'the size of I or 1 is not determined',
+    'spectral.ky-fan:hessian': 'the size of I or 1 is not determined',
+    'spectral.complex-pair-real-part:formula': "unknown operator 'Re'",
+    'spectral.complex-pair-real-part:conventions.numerator': "unknown operator 'Re'",
+    'spectral.complex-pair-real-part:mistake-1': "unknown operator 'Re'",
+    'spectral.complex-pair-real-part:mistake-2': "unknown operator 'Re'",
+    'spectral.complex-pair-modulus:formula': "unknown operator 'Re'",
+    'spectral.complex-pair-modulus:conventions.numerator': "unknown operator 'Re'",
+    'spectral.complex-pair-modulus:mistake-1': "unknown operator 'Re'",
+    'spectral.complex-pair-modulus:mistake-2': "unknown operator 'Re'",
     'adjoints.expm:formula': "unexpected character '\\' at 41",
     'adjoints.expm:mistake-1': 'undefined symbol L_{\\exp}',
     'adjoints.expm:mistake-2': 'unexpected end, expected more',

@@ -1,7 +1,7 @@
-"""Eigendecompositions and spectral functions: eigenvalues and eigenvectors of non-symmetric
-matrices (left and right eigenvectors, complex-conjugate pairs, normalised eigenvectors), and
-functions of the spectrum of a symmetric matrix (Lewis's theorem, Ky Fan sums, eigenprojectors,
-the condition number), with Hessians by divided differences.
+"""Eigendecompositions and spectral functions: eigenvalues of non-symmetric matrices (left and
+right eigenvectors, complex-conjugate pairs), and functions of the spectrum of a symmetric
+matrix (Lewis's theorem, Ky Fan sums, eigenprojectors, the condition number), with Hessians
+by divided differences.
 
 Conventions. Eigenvalues are numbered from the largest: ``λ_1 > λ_2 > ... > λ_n`` (real parts
 for a non-symmetric matrix). ``V`` holds right eigenvectors as columns (``A V = V diag(λ)``),
@@ -12,8 +12,8 @@ gradient is in the unconstrained sense; it is symmetric. The samplers draw the s
 gaps of at least 1/2 and well-conditioned eigenvectors, by construction.
 
 The exact sympy checks run at 2 x 2, where the eigenvalues have a closed form; the numerical
-checks (complex step through ``numpy.linalg.eig``, or central differences where the value is
-not analytic) cover the larger sizes and are the independent check the assumptions name.
+checks (central differences of ``numpy.linalg.eig``, refined by Richardson extrapolation)
+cover the larger sizes and are the independent check the assumptions name.
 """
 
 import numpy as np
@@ -60,14 +60,35 @@ _GAP = "eigenvalues at least 1/2 apart (the sampler draws them so)"
 # -- decompositions -------------------------------------------------------------------------
 
 
-def _eig(A):
-    """Eigenvalues by decreasing real part, and unit eigenvectors (``v^T v = 1``, bilinear, so
-    the map stays complex-analytic for the complex step) with a positive first entry."""
+def _eig(A, complex_ok=False):
+    """Eigenvalues by decreasing real part, and unit eigenvectors (``v^T v = 1``) with a
+    positive first entry.
+
+    The eigenvalues accept complex input (the complex step: their results agree with
+    central differences to about 1e-11 here). The derivatives refuse it: LAPACK's complex
+    eigensolver conjugates inside its Householder reflections, so a complex step through a
+    gradient is off by about 1e-9 relative (measured on the Hessians), and the checker then
+    differentiates the gradient by central differences, in real arithmetic.
+    """
+    if np.iscomplexobj(A) and not complex_ok:
+        raise TypeError("the derivative is computed in real arithmetic: complex input refused")
     lam, V = np.linalg.eig(A)
     order = np.argsort(-lam.real, kind="stable")
     lam, V = lam[order], V[:, order]
     V = V / np.sqrt(np.sum(V * V, axis=0))
     return lam, V * np.where(V[0].real < 0, -1.0, 1.0)
+
+
+def _without_complex_step(A):
+    """The real part of ``A``, for a value built from eigenvectors.
+
+    A complex step through LAPACK's complex eigensolver moves eigenvectors by about 1e-10
+    relative more than the derivative (its reflections conjugate), which the checker's
+    analyticity guard cannot tell from central differences' own error. Such a value therefore
+    returns a real result for complex input, and the checker differentiates it by central
+    differences instead.
+    """
+    return np.real(A)
 
 
 def _real(A, z):
@@ -79,9 +100,9 @@ def _sym(A):
     return (A + A.T) / 2
 
 
-def _sym_eig(A):
+def _sym_eig(A, complex_ok=False):
     """Eigenvalues (largest first) and orthonormal eigenvectors of ``(A + A^T)/2``."""
-    return _eig(_sym(A))
+    return _eig(_sym(A), complex_ok)
 
 
 # -- samplers -------------------------------------------------------------------------------
@@ -157,7 +178,7 @@ def largest_eigenvalue_nonsymmetric(A: Arr["n n"]):
     >>> round(float(largest_eigenvalue_nonsymmetric(np.array([[1.0, 2.0], [0.0, 3.0]]))), 12)
     3.0
     """
-    return _real(A, _eig(A)[0][0])
+    return _real(A, _eig(A, complex_ok=True)[0][0])
 
 
 @shaped_like(largest_eigenvalue_nonsymmetric)
@@ -165,8 +186,8 @@ def grad_largest_eigenvalue_nonsymmetric(A):
     """Gradient of ``λ_1(A)``: ``w v^T / (w^T v)`` for its right and left eigenvectors ``v, w``.
 
     >>> grad_largest_eigenvalue_nonsymmetric(np.array([[1.0, 2.0], [0.0, 3.0]])).round(12)
-    array([[0. , 0. ],
-           [0.5, 1. ]])
+    array([[0., 0.],
+           [1., 1.]])
     """
     _, V = _eig(A)
     _, W = _eig(A.T)  # A^T w = λ w: the left eigenvectors, in the same order
@@ -198,7 +219,7 @@ def _sp_largest_eigenvalue(A):
 
 _NONSYMMETRIC_SYMPY = (
     "sympy checks the 2 x 2 case exactly (the eigenvalues and eigenvectors in closed form); "
-    "the numerical check, complex step through numpy.linalg.eig, covers sizes 2 to 10"
+    "the numerical check, central differences of numpy.linalg.eig, covers sizes 2 to 9"
 )
 
 register(
@@ -286,7 +307,7 @@ def eigenvalues_nonsymmetric(A: Arr["n n"]):
     >>> eigenvalues_nonsymmetric(np.array([[1.0, 2.0], [0.0, 3.0]])).round(12)
     array([3., 1.])
     """
-    return _real(A, _eig(A)[0])
+    return _real(A, _eig(A, complex_ok=True)[0])
 
 
 @shaped
@@ -374,6 +395,800 @@ rule $w_i u_i^\top / (w_i^\top u_i)$ summed with the weights $\bar\lambda_i$.
 )
 
 
+# -- a complex-conjugate pair of eigenvalues of a real matrix -------------------------------
+
+
+def _sample_complex_pair(rng, n):
+    """``V B V^{-1}`` of size ``n + 1``: ``B`` holds the block ``[[α, β], [-β, α]]`` (the pair
+    ``α ± iβ``, ``1/2 <= β <= 3/2``) and ``n - 1`` real eigenvalues; ``V`` has condition at
+    most 2. At 2 x 2 (sympy) the matrix is the pair alone."""
+    m = n + 1
+    B = np.zeros((m, m))
+    alpha, beta = rng.uniform(-0.5, 0.5), rng.uniform(0.5, 1.5)
+    B[:2, :2] = [[alpha, beta], [-beta, alpha]]
+    if m > 2:
+        B[2:, 2:] = np.diag(_spectrum(rng, m - 2))
+    V = STRUCTURES["invertible"][0](rng, (m, m))
+    return {"A": V @ B @ np.linalg.inv(V)}
+
+
+def _pair(A):
+    """The two eigenvalues of ``A`` of largest imaginary part in magnitude (the pair)."""
+    lam = np.linalg.eigvals(A)
+    order = np.argsort(-np.abs(lam.imag), kind="stable")
+    return lam[order[0]], lam[order[1]]
+
+
+def _upper_of_pair(A):
+    """``λ = α + iβ`` (``β > 0``) and ``G = w u^T / (w^T u)`` for it: complex, with ``u`` and
+    ``w`` its right and left eigenvectors (``A u = λ u``, ``w^T A = λ w^T``, no conjugation)."""
+    if np.iscomplexobj(A):
+        raise TypeError("the derivative is computed in real arithmetic: complex input refused")
+    lam, U = np.linalg.eig(A)
+    mu, W = np.linalg.eig(A.T)
+    i, j = np.argmax(lam.imag), np.argmax(mu.imag)
+    u, w = U[:, i], W[:, j]
+    return lam[i], np.outer(w, u) / (w @ u)
+
+
+@shaped
+def pair_real_part(A: Arr["n n"]):
+    """The common real part ``α`` of the complex-conjugate pair ``α ± iβ`` of ``A``.
+
+    >>> round(float(pair_real_part(np.array([[1.0, 2.0], [-2.0, 1.0]]))), 12)
+    1.0
+    """
+    first, second = _pair(A)
+    return _real(A, (first + second) / 2)
+
+
+@shaped_like(pair_real_part)
+def grad_pair_real_part(A):
+    """Gradient of ``α = Re λ``: ``Re(w u^T / (w^T u))`` for the pair's eigenvectors.
+
+    >>> grad_pair_real_part(np.array([[1.0, 2.0], [-2.0, 1.0]])).round(12)
+    array([[0.5, 0. ],
+           [0. , 0.5]])
+    """
+    _, G = _upper_of_pair(A)
+    return G.real
+
+
+@shaped
+def pair_modulus(A: Arr["n n"]):
+    """The modulus ``|λ|`` of the complex-conjugate pair of ``A`` (``sqrt(λ λ̄)``).
+
+    >>> round(float(pair_modulus(np.array([[1.0, 2.0], [-2.0, 1.0]]))) ** 2, 12)
+    5.0
+    """
+    first, second = _pair(A)
+    return _real(A, np.sqrt(first * second))
+
+
+@shaped_like(pair_modulus)
+def grad_pair_modulus(A):
+    """Gradient of ``|λ|``: ``Re(λ̄ w u^T / (w^T u)) / |λ|``.
+
+    >>> (grad_pair_modulus(np.array([[1.0, 2.0], [-2.0, 1.0]])) * 2 * np.sqrt(5)).round(12)
+    array([[ 1.,  2.],
+           [-2.,  1.]])
+    """
+    lam, G = _upper_of_pair(A)
+    return (np.conj(lam) * G).real / abs(lam)
+
+
+def _sp_pair_real_part(A):
+    # at 2 x 2 the pair is the whole spectrum: α = tr(A)/2, and Re(w u^T/(w^T u)) = I/2
+    return A.trace() / 2, sp.eye(2) / 2
+
+
+def _sp_pair_modulus(A):
+    # at 2 x 2, |λ|^2 = λ λ̄ = det A and Re(λ̄ w u^T/(w^T u)) = (2α I - A)^T / 2
+    return sp.sqrt(A.det()), (A.trace() * sp.eye(2) - A).T / (2 * sp.sqrt(A.det()))
+
+
+_PAIR_NOTE = (
+    "A real, square, with one complex-conjugate pair λ, λ̄ = α ± iβ (β > 0), simple (the "
+    "sample has β >= 1/2 and the other eigenvalues real). u, w are the right and left "
+    "eigenvectors of λ in the bilinear sense (A u = λ u, w^T A = λ w^T; w is the conjugate of "
+    "LAPACK's left eigenvector, defined by vl^H A = λ vl^H), of any scale. The value is built "
+    "from the pair analytically ((λ + λ̄)/2, sqrt(λ λ̄)), so it stays real. sympy checks the "
+    "2 x 2 case, where the pair is the whole spectrum, exactly (and the numpy code, complex "
+    "eigenvectors and all, against it); the numerical check (complex step through "
+    "numpy.linalg.eigvals, with its central-difference guard) covers sizes 2 to 9"
+)
+
+register(
+    Identity(
+        id="spectral.complex-pair-real-part",
+        title="Gradient of the real part of a complex-conjugate pair of eigenvalues",
+        formula=r"\nabla_A \operatorname{Re} \lambda = \operatorname{Re}\frac{w u^\top}"
+        r"{w^\top u},\quad A u = \lambda u,\ w^\top A = \lambda w^\top",
+        wrt="A",
+        kind="gradient",
+        value=pair_real_part,
+        derivative=grad_pair_real_part,
+        sample=_sample_complex_pair,
+        symbolic=_sp_pair_real_part,
+        symbolic_dims=(1,),  # 2 x 2, where the pair is the whole spectrum
+        assumptions=_PAIR_NOTE + ".",
+        derivation=r"""
+The rule for a simple eigenvalue holds in complex arithmetic: $d\lambda = w^\top dA\, u /
+(w^\top u)$ with the bilinear (unconjugated) left eigenvector. For a real direction $dA$,
+$d\,\operatorname{Re}\lambda = \operatorname{Re}\, d\lambda = \operatorname{Re}\,
+\operatorname{tr}(G^\top dA) = \langle \operatorname{Re} G, dA\rangle$ with
+$G = w u^\top/(w^\top u)$. The conjugate $\bar\lambda$ has the conjugate pair $\bar u$,
+$\bar w$, so either member of the pair gives the same $\operatorname{Re} G$; the value
+$(\lambda + \bar\lambda)/2$ is half the trace of $A$ restricted to the pair's invariant plane.
+""",
+        mistakes=(
+            Mistake(
+                r"\operatorname{Re}\frac{u u^\top}{u^\top u}",
+                lambda A: (
+                    lambda lam, U: (lambda u: (np.outer(u, u) / (u @ u)).real)(
+                        U[:, np.argmax(lam.imag)]
+                    )
+                )(*np.linalg.eig(A)),
+                "the symmetric rule u u^T on a non-symmetric matrix with a complex eigenvector",
+            ),
+            Mistake(
+                r"\operatorname{Re}\frac{\bar w u^\top}{\bar w^\top u}",
+                lambda A: (
+                    lambda lam, U, mu, W: (lambda u, vl: (np.outer(vl, u) / (vl @ u)).real)(
+                        U[:, np.argmax(lam.imag)], np.conj(W[:, np.argmax(mu.imag)])
+                    )
+                )(*np.linalg.eig(A), *np.linalg.eig(A.T)),
+                "LAPACK's left eigenvector vl (vl^H A = λ vl^H) used without conjugation",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial \operatorname{Re}\lambda}{\partial A} = "
+            r"\operatorname{Re}\frac{u w^\top}{w^\top u}"
+        },
+        related=("spectral.complex-pair-modulus", "spectral.nonsymmetric-eigenvalue"),
+        sources=(MAGNUS, TORCH, JAX),
+        keywords=(
+            "derivative of a complex eigenvalue",
+            "complex conjugate pair of eigenvalues",
+            "real part of an eigenvalue",
+            "spectral abscissa",
+            "stability margin gradient",
+        ),
+    )
+)
+
+register(
+    Identity(
+        id="spectral.complex-pair-modulus",
+        title="Gradient of the modulus of a complex-conjugate pair of eigenvalues",
+        formula=r"\nabla_A |\lambda| = \frac{1}{|\lambda|}\operatorname{Re}\Big(\bar\lambda\,"
+        r"\frac{w u^\top}{w^\top u}\Big),\quad A u = \lambda u,\ w^\top A = \lambda w^\top",
+        wrt="A",
+        kind="gradient",
+        value=pair_modulus,
+        derivative=grad_pair_modulus,
+        sample=_sample_complex_pair,
+        symbolic=_sp_pair_modulus,
+        symbolic_dims=(1,),  # 2 x 2, where the pair is the whole spectrum
+        assumptions=_PAIR_NOTE + ".",
+        derivation=r"""
+$|\lambda|^2 = \lambda\bar\lambda$, so $2|\lambda|\, d|\lambda| = \bar\lambda\, d\lambda +
+\lambda\, d\bar\lambda = 2\operatorname{Re}(\bar\lambda\, d\lambda)$, and with $d\lambda =
+\operatorname{tr}(G^\top dA)$, $G = w u^\top/(w^\top u)$: $d|\lambda| = \langle
+\operatorname{Re}(\bar\lambda G), dA\rangle / |\lambda|$. At 2 x 2, $|\lambda| = \sqrt{\det A}$
+and this is $\sqrt{\det A}\, A^{-\top}/2 = (\operatorname{tr}(A) I - A)^\top/(2|\lambda|)$ by
+Cayley-Hamilton, which sympy confirms. The modulus of the dominant pair is the spectral
+radius when no real eigenvalue is larger.
+""",
+        mistakes=(
+            Mistake(
+                r"\operatorname{Re}\frac{w u^\top}{w^\top u}",
+                lambda A: _upper_of_pair(A)[1].real,
+                "the gradient of the real part taken for the modulus",
+            ),
+            Mistake(
+                r"\frac{1}{|\lambda|}\operatorname{Re}\Big(\lambda\, \frac{w u^\top}{w^\top u}"
+                r"\Big)",
+                lambda A: (lambda lam, G: (lam * G).real / abs(lam))(*_upper_of_pair(A)),
+                "λ not conjugated: d|λ|^2 = 2 Re(λ̄ dλ), not 2 Re(λ dλ)",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial |\lambda|}{\partial A} = \frac{1}{|\lambda|}"
+            r"\operatorname{Re}\Big(\bar\lambda\, \frac{u w^\top}{w^\top u}\Big)"
+        },
+        related=("spectral.complex-pair-real-part", "spectral.nonsymmetric-eigenvalue"),
+        sources=(MAGNUS, TORCH),
+        keywords=(
+            "modulus of a complex eigenvalue",
+            "spectral radius gradient",
+            "|lambda| derivative",
+            "complex conjugate pair of eigenvalues",
+            "derivative of a complex eigenvalue",
+        ),
+    )
+)
+
+
+# -- spectral functions of a symmetric matrix -----------------------------------------------
+
+
+def _symmetric(rng, n, low=None):
+    """``Q diag(λ) Q^T`` with ``Q`` orthogonal and eigenvalues at least 1/2 apart."""
+    Q = STRUCTURES["orthogonal"][0](rng, (n, n))
+    return (Q * _spectrum(rng, n, low)) @ Q.T
+
+
+def _sample_symmetric(rng, n):
+    """A symmetric matrix of size ``n + 1`` (sympy checks n = 1: 2 x 2)."""
+    return {"A": _symmetric(rng, n + 1)}
+
+
+def _sample_spd(rng, n):
+    """A positive definite matrix of size ``n + 1``, eigenvalues from 1 up, gaps >= 1/2."""
+    return {"A": _symmetric(rng, n + 1, low=1.0)}
+
+
+def _divided_difference_hessian(U, first, second, lam):
+    """The 4-tensor of ``V -> U (Γ ∘ U^T sym(V) U) U^T``, ``Γ_ij = (f'(λ_i) - f'(λ_j)) /
+    (λ_i - λ_j)`` off the diagonal and ``f''(λ_i)`` on it (Daleckii-Krein)."""
+    gaps = lam[:, None] - lam[None, :]
+    np.fill_diagonal(gaps, 1.0)
+    Gamma = (first[:, None] - first[None, :]) / gaps
+    np.fill_diagonal(Gamma, second)
+    H = np.einsum("ab,ia,jb,ka,lb->ijkl", Gamma, U, U, U, U)
+    return (H + H.transpose(0, 1, 3, 2)) / 2
+
+
+def _sp_sym_2x2(A):
+    """``S = sym(A)``, its eigenvalues ``λ_1 > λ_2`` and spectral projectors, at 2 x 2."""
+    S = (A + A.T) / 2
+    a, b, d = S[0, 0], S[0, 1], S[1, 1]
+    r = sp.sqrt(((a - d) / 2) ** 2 + b**2)
+    # P_1 = (S - λ_2 I) / (λ_1 - λ_2) = I/2 + (S - tr(S)/2 I) / (2 r), with λ_1 - λ_2 = 2 r
+    half = (S - (a + d) / 2 * sp.eye(2)) / (2 * r)
+    return S, (a + d) / 2 + r, (a + d) / 2 - r, sp.eye(2) / 2 + half, sp.eye(2) / 2 - half
+
+
+_SYMMETRIC_NOTE = (
+    "The function takes the symmetric part (A + A^T)/2 of its argument, so the gradient is in "
+    "the unconstrained sense and symmetric; U holds orthonormal eigenvectors (their signs do "
+    "not matter). sympy checks the 2 x 2 case exactly, with the eigenvalues and projectors in "
+    "closed form; the numerical check (central differences of numpy.linalg.eig) covers sizes "
+    "2 to 9"
+)
+
+P_POWER = 2.5
+
+
+@shaped
+def eigenvalue_power_sum(A: Arr["n n"], p: float = P_POWER):
+    """``Σ_i λ_i(A)^p`` for a positive definite ``A`` (default ``p = 5/2``).
+
+    >>> round(float(eigenvalue_power_sum(np.diag([1.0, 4.0]))), 12)
+    33.0
+    """
+    lam, _ = _sym_eig(A, complex_ok=True)
+    return _real(A, np.sum(lam**p))
+
+
+@shaped_like(eigenvalue_power_sum)
+def grad_eigenvalue_power_sum(A, p=P_POWER):
+    """Gradient of ``Σ λ_i^p``: ``p U diag(λ^{p-1}) U^T`` (Lewis's theorem).
+
+    >>> grad_eigenvalue_power_sum(np.diag([1.0, 4.0]))
+    array([[ 2.5,  0. ],
+           [ 0. , 20. ]])
+    """
+    lam, U = _sym_eig(A)
+    return _real(A, (U * (p * lam ** (p - 1))) @ U.T)
+
+
+@shaped_like(eigenvalue_power_sum)
+def hessian_eigenvalue_power_sum(A, p=P_POWER):
+    """Hessian of ``Σ λ_i^p`` in ``A`` by divided differences, shaped ``(n, n, n, n)``."""
+    lam, U = _sym_eig(A)
+    first, second = p * lam ** (p - 1), p * (p - 1) * lam ** (p - 2)
+    return _real(A, _divided_difference_hessian(U, first, second, lam))
+
+
+def _sp_power_sum(A):
+    p = sp.Rational(5, 2)
+    _, l1, l2, P1, P2 = _sp_sym_2x2(A)
+    return l1**p + l2**p, p * (l1 ** (p - 1) * P1 + l2 ** (p - 1) * P2)
+
+
+_GAMMA = (
+    r"\Gamma = (\phi \mathbf{1}^\top - \mathbf{1} \phi^\top) \oslash (\lambda \mathbf{1}^\top"
+    r" - \mathbf{1} \lambda^\top + I) + \operatorname{diag}(\psi)"
+)
+
+register(
+    Identity(
+        id="spectral.power-sum",
+        title="Gradient and Hessian of the sum of powers of the eigenvalues of a positive "
+        "definite matrix",
+        formula=r"\nabla_A \sum_i \lambda_i(A)^p = p\, U \operatorname{diag}(\lambda^{p - 1})"
+        r" U^\top",
+        where=(
+            r"U = \operatorname{eigvec}(A)",
+            r"\lambda = \operatorname{eig}(A)",
+            r"\phi = p \lambda^{p - 1}",
+            r"\psi = p (p - 1) \lambda^{p - 2}",
+            _GAMMA,
+        ),
+        wrt="A",
+        kind="gradient",
+        value=eigenvalue_power_sum,
+        derivative=grad_eigenvalue_power_sum,
+        sample=_sample_spd,
+        symbolic=_sp_power_sum,
+        symbolic_dims=(1,),  # 2 x 2: sympy has no closed form for the roots beyond that
+        assumptions=(
+            "A symmetric positive definite with distinct eigenvalues (" + _GAP + ", the least "
+            "at least 1) for the Hessian's divided differences; the gradient holds at repeated "
+            "eigenvalues too (Lewis). p = 5/2, a non-integer power, so the sum is not a "
+            "polynomial trace tr(A^p). " + _SYMMETRIC_NOTE + "; the Hessian is checked against "
+            "sympy's second derivatives at 2 x 2 and numerically."
+        ),
+        derivation=r"""
+$F(A) = \sum_i f(\lambda_i(A))$ with $f(t) = t^p$ is a spectral function: a symmetric
+function of the eigenvalues. Lewis's theorem: $\nabla F(A) = U \operatorname{diag}(f'(\lambda))
+U^\top$. Directly, $d\lambda_i = u_i^\top dA\, u_i$ at a simple eigenvalue, so $dF =
+\sum_i f'(\lambda_i)\, u_i^\top dA\, u_i = \langle U\operatorname{diag}(f'(\lambda))U^\top,
+dA\rangle$. Differentiating $U \operatorname{diag}(\phi) U^\top$ with $\phi = f'(\lambda)$ once
+more, $dU = U(F \odot U^\top dA\, U)$ with $F_{ij} = 1/(\lambda_j - \lambda_i)$, gives the
+Daleckii-Krein form: $U(\Gamma \odot U^\top dA\, U)U^\top$, $\Gamma$ the first divided
+differences of $f'$ (and $f''$ on the diagonal).
+""",
+        hessian=hessian_eigenvalue_power_sum,
+        hessian_formula=r"\nabla_A^2 \sum_i \lambda_i^p\,[V] = U \big(\Gamma \odot U^\top "
+        r"\operatorname{sym}(V)\, U\big) U^\top",
+        mistakes=(
+            Mistake(
+                r"p\, U \operatorname{diag}(\lambda^{p})\, U^\top",
+                lambda A, p=P_POWER: (lambda lam, U: (U * (p * lam**p)) @ U.T)(*_sym_eig(A)),
+                "the power not lowered by one: f(λ) in place of f'(λ)",
+            ),
+            Mistake(
+                r"p\, \operatorname{diag}(\lambda^{p - 1})",
+                lambda A, p=P_POWER: np.diag(p * _sym_eig(A)[0] ** (p - 1)),
+                "the eigenvalues' derivatives without the rotation back by U",
+            ),
+        ),
+        conventions={"numerator": r"\text{symmetric: the same in either layout}"},
+        related=("spectral.log-sum-exp", "spectral.ky-fan", "adjoints.eigenvalues"),
+        sources=(LEWIS, LEWIS_SENDOV, MAGNUS),
+        keywords=(
+            "spectral function gradient",
+            "Lewis theorem",
+            "sum of powers of eigenvalues",
+            "sum lambda_i^p",
+            "Schatten p-norm to the p",
+            "divided differences",
+            "Daleckii-Krein",
+        ),
+    )
+)
+
+
+@shaped
+def log_sum_exp_eigenvalues(A: Arr["n n"]):
+    """``log Σ_i exp λ_i(A)`` for symmetric ``A``: a smooth maximum of the eigenvalues.
+
+    >>> round(float(log_sum_exp_eigenvalues(np.zeros((2, 2)))), 12)
+    0.69314718056
+    """
+    lam, _ = _sym_eig(A, complex_ok=True)
+    top = np.max(lam.real)
+    return _real(A, top + np.log(np.sum(np.exp(lam - top))))
+
+
+@shaped_like(log_sum_exp_eigenvalues)
+def grad_log_sum_exp_eigenvalues(A):
+    """Gradient of ``log Σ exp λ_i``: ``U diag(softmax(λ)) U^T``.
+
+    >>> grad_log_sum_exp_eigenvalues(np.zeros((2, 2)))
+    array([[0.5, 0. ],
+           [0. , 0.5]])
+    """
+    lam, U = _sym_eig(A)
+    weights = np.exp(lam - np.max(lam.real))
+    return _real(A, (U * (weights / np.sum(weights))) @ U.T)
+
+
+def _sp_log_sum_exp(A):
+    _, l1, l2, P1, P2 = _sp_sym_2x2(A)
+    total = sp.exp(l1) + sp.exp(l2)
+    return sp.log(total), (sp.exp(l1) * P1 + sp.exp(l2) * P2) / total
+
+
+register(
+    Identity(
+        id="spectral.log-sum-exp",
+        title="Gradient of the log-sum-exp of the eigenvalues of a symmetric matrix",
+        formula=r"\nabla_A \ln \sum_i e^{\lambda_i(A)} = U \operatorname{diag}"
+        r"(\operatorname{softmax}(\lambda))\, U^\top",
+        where=(r"U = \operatorname{eigvec}(A)", r"\lambda = \operatorname{eig}(A)"),
+        wrt="A",
+        kind="gradient",
+        value=log_sum_exp_eigenvalues,
+        derivative=grad_log_sum_exp_eigenvalues,
+        sample=_sample_symmetric,
+        symbolic=_sp_log_sum_exp,
+        symbolic_dims=(1,),  # 2 x 2: sympy has no closed form for the roots beyond that
+        assumptions=(
+            "A symmetric; the identity holds at every A (the log-sum-exp is a smooth, "
+            "permutation-invariant function of the eigenvalues, so Lewis's theorem applies "
+            "even where eigenvalues repeat); the sample keeps " + _GAP + " so that the "
+            "numerical check differentiates a smooth numpy.linalg.eig. " + _SYMMETRIC_NOTE + "."
+        ),
+        derivation=r"""
+$F = g(\lambda(A))$ with $g(x) = \ln\sum_i e^{x_i}$, a symmetric (permutation-invariant)
+function of the eigenvalue vector, so by Lewis's theorem $\nabla F(A) = U\operatorname{diag}
+(\nabla g(\lambda))U^\top$, and $\nabla g = \operatorname{softmax}$. Equivalently
+$F = \ln\operatorname{tr} e^{A}$ and $\nabla F = e^{A} / \operatorname{tr} e^{A}$: a density
+matrix, positive definite with unit trace, that tends to the top eigenprojector
+$u_1 u_1^\top$ (the gradient of $\lambda_{\max}$) as the gap grows.
+""",
+        mistakes=(
+            Mistake(
+                r"U \operatorname{diag}(e^{\lambda})\, U^\top",
+                lambda A: (lambda lam, U: (U * np.exp(lam)) @ U.T)(*_sym_eig(A)),
+                "the gradient of tr exp(A) without the division by the sum",
+            ),
+            Mistake(
+                r"\operatorname{diag}(\operatorname{softmax}(\lambda))",
+                lambda A: np.diag(
+                    (lambda lam: np.exp(lam - lam.max()) / np.sum(np.exp(lam - lam.max())))(
+                        _sym_eig(A)[0]
+                    )
+                ),
+                "the gradient softmax(λ) in the eigenvalues, without the rotation back by U",
+            ),
+        ),
+        conventions={"numerator": r"\text{symmetric: the same in either layout}"},
+        related=("spectral.power-sum", "eigenvalues.largest", "spectral.ky-fan"),
+        sources=(LEWIS, SEEGER),
+        keywords=(
+            "log-sum-exp of eigenvalues",
+            "smooth maximum eigenvalue",
+            "soft lambda_max",
+            "log tr exp(A)",
+            "Lewis theorem",
+            "spectral function gradient",
+        ),
+    )
+)
+
+
+def _top_k(A, k=None, complex_ok=False):
+    """Eigenvalues, eigenvectors and the indicator ``φ`` of the ``k`` largest (by default
+    ``k = ceil(n/2)``: 1 at 2 x 2, where sympy checks, and below ``n`` from n = 2 on)."""
+    n = A.shape[0]
+    k = (n + 1) // 2 if k is None else k
+    if not 1 <= int(k) < max(n, 2):
+        raise ValueError(f"`k` must be an integer with 1 <= k < n = {n}; got {k!r}")
+    lam, U = _sym_eig(A, complex_ok)
+    return lam, U, (np.arange(n) < int(k)).astype(float)
+
+
+@shaped
+def ky_fan_sum(A: Arr["n n"], k=None):
+    """The sum of the ``k`` largest eigenvalues of the symmetric part of ``A`` (Ky Fan).
+
+    >>> round(float(ky_fan_sum(np.diag([3.0, 1.0, 2.0]), 2)), 12)
+    5.0
+    """
+    lam, _, top = _top_k(A, k, complex_ok=True)
+    return _real(A, top @ lam)
+
+
+@shaped_like(ky_fan_sum)
+def grad_ky_fan_sum(A, k=None):
+    """Gradient of the Ky Fan sum: ``U diag(φ) U^T``, ``φ_i = 1`` for the ``k`` largest.
+
+    >>> grad_ky_fan_sum(np.diag([3.0, 1.0, 2.0]), 2)
+    array([[1., 0., 0.],
+           [0., 0., 0.],
+           [0., 0., 1.]])
+    """
+    _, U, top = _top_k(A, k)
+    return _real(A, (U * top) @ U.T)
+
+
+@shaped_like(ky_fan_sum)
+def hessian_ky_fan_sum(A, k=None):
+    """Hessian of the Ky Fan sum, shaped ``(n, n, n, n)`` (divided differences of ``φ``)."""
+    lam, U, top = _top_k(A, k)
+    return _real(A, _divided_difference_hessian(U, top, np.zeros_like(top), lam))
+
+
+def _sp_ky_fan(A):
+    # at 2 x 2 the default k is 1: the largest eigenvalue, gradient P_1
+    _, l1, _, P1, _ = _sp_sym_2x2(A)
+    return l1, P1
+
+
+register(
+    Identity(
+        id="spectral.ky-fan",
+        title="Gradient and Hessian of the sum of the k largest eigenvalues (Ky Fan)",
+        formula=r"\nabla_A \sum_{i=1}^{k} \lambda_i(A) = U \operatorname{diag}(\phi)\, U^\top",
+        where=(
+            r"U = \operatorname{eigvec}(A)",
+            r"u_1 = \operatorname{eigvec}(A, 1)",
+            r"\lambda = \operatorname{eig}(A)",
+            r"k = \lceil n/2 \rceil",
+            r"\mu = \operatorname{eig}(A, k + 1)",
+            r"\phi = \mathbb{1}[\lambda > \mu]",
+            r"\Gamma = (\phi \mathbf{1}^\top - \mathbf{1} \phi^\top) \oslash (\lambda"
+            r" \mathbf{1}^\top - \mathbf{1} \lambda^\top + I)",
+        ),
+        wrt="A",
+        kind="gradient",
+        value=ky_fan_sum,
+        derivative=grad_ky_fan_sum,
+        sample=_sample_symmetric,
+        symbolic=_sp_ky_fan,
+        symbolic_dims=(1,),  # 2 x 2 (k = 1): no closed form for the roots beyond that
+        assumptions=(
+            "A symmetric, 1 <= k < n (the reference's default k = ceil(n/2) varies with the "
+            "sampled size: k = 1 at 2 x 2, 2 at 3 x 3 and 4 x 4, ...), and λ_k > λ_{k+1} (a gap at the cut; the sum is "
+            "differentiable there even if eigenvalues repeat within the top k or below it, "
+            "and the gradient is then still the projector onto the top-k eigenspace); the "
+            "sample keeps all "
+            + _GAP
+            + ". φ_i = 1 for i <= k, 0 otherwise. "
+            + _SYMMETRIC_NOTE
+            + "; the Hessian is checked against sympy's second derivatives at 2 x 2 and "
+            "numerically."
+        ),
+        derivation=r"""
+On a neighbourhood where $\lambda_k > \lambda_{k+1}$, $F(A) = \sum_{i \le k}\lambda_i(A)$ is the
+spectral function $g(\lambda) = \sum_{i\le k}\lambda_i$ of the *sorted* eigenvalues, so
+$\nabla F = U\operatorname{diag}(\phi)U^\top = U_k U_k^\top$, the orthogonal projector onto the
+top-$k$ eigenspace ($dF = \sum_{i \le k} u_i^\top dA\,u_i$). Its derivative follows the
+Daleckii-Krein pattern with $f' = \phi$: $\Gamma_{ij} = (\phi_i - \phi_j)/(\lambda_i -
+\lambda_j)$ is $1/(\lambda_i - \lambda_j)$ when exactly one of $i, j$ is among the top $k$,
+and $0$ otherwise, so only the coupling across the cut curves $F$; $F$ is convex (a maximum of
+$\operatorname{tr}(X^\top A X)$ over $X^\top X = I_k$), and the Hessian is positive
+semidefinite.
+""",
+        hessian=hessian_ky_fan_sum,
+        hessian_formula=r"\nabla_A^2 \sum_{i=1}^{k} \lambda_i\,[V] = U \big(\Gamma \odot "
+        r"U^\top \operatorname{sym}(V)\, U\big) U^\top",
+        mistakes=(
+            Mistake(
+                r"k\, u_1 u_1^\top",
+                lambda A, k=None: (lambda lam, U, top: top.sum() * np.outer(U[:, 0], U[:, 0]))(
+                    *_top_k(A, k)
+                ),
+                "every one of the k eigenvalues differentiated as if it were the largest",
+            ),
+            Mistake(
+                r"U \operatorname{diag}(\mathbf{1} - \phi)\, U^\top",
+                lambda A, k=None: (lambda lam, U, top: (U * (1 - top)) @ U.T)(*_top_k(A, k)),
+                "the eigenvalues taken in ascending order (numpy.linalg.eigh's): the projector "
+                "onto the n - k smallest",
+            ),
+        ),
+        conventions={"numerator": r"\text{symmetric: the same in either layout}"},
+        related=("eigenvalues.largest", "spectral.eigenprojector-vjp", "spectral.power-sum"),
+        sources=(OVERTON, LEWIS, LEWIS_SENDOV),
+        keywords=(
+            "Ky Fan",
+            "sum of the k largest eigenvalues",
+            "sum of top eigenvalues gradient",
+            "U_k U_k^T",
+            "projector onto the top-k eigenspace",
+            "spectral function gradient",
+        ),
+    )
+)
+
+
+@shaped
+def top_eigenprojector(A: Arr["n n"]):
+    """The projector ``P = u_1 u_1^T`` onto the top eigenvector of ``(A + A^T)/2``.
+
+    >>> top_eigenprojector(np.diag([1.0, 2.0]))
+    array([[0., 0.],
+           [0., 1.]])
+    """
+    _, U = _sym_eig(_without_complex_step(A))
+    return np.outer(U[:, 0], U[:, 0])
+
+
+def _reduced_resolvent(A):
+    """``(λ_1 I - S)^+ = Σ_{j > 1} u_j u_j^T / (λ_1 - λ_j)``, S the symmetric part of A."""
+    lam, U = _sym_eig(A)
+    weights = np.zeros_like(lam)
+    weights[1:] = 1.0 / (lam[0] - lam[1:])
+    return (U * weights) @ U.T, np.outer(U[:, 0], U[:, 0])
+
+
+@shaped
+def adjoint_top_eigenprojector(A: Arr["n n"], Pbar: Arr["n n"]):
+    """Adjoint of ``A`` in ``P = u_1 u_1^T``: ``R sym(P̄) P + P sym(P̄) R``, ``R = (λ_1 I - A)^+``.
+
+    >>> adjoint_top_eigenprojector(np.diag([1.0, 2.0]), np.ones((2, 2)))
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    R, P = _reduced_resolvent(A)
+    Pbar_sym = _sym(Pbar)
+    return _real(A, R @ Pbar_sym @ P + P @ Pbar_sym @ R)
+
+
+def _sp_eigenprojector(A, Pbar):
+    """``P_1`` and the claimed adjoint at 2 x 2, with ``R = P_2 / (λ_1 - λ_2)``."""
+    _, l1, l2, P1, P2 = _sp_sym_2x2(A)
+    R = P2 / (l1 - l2)
+    Pbar_sym = (Pbar + Pbar.T) / 2
+    return P1, R * Pbar_sym * P1 + P1 * Pbar_sym * R
+
+
+register(
+    Identity(
+        id="spectral.eigenprojector-vjp",
+        title="Reverse-mode rule of the eigenprojector of the largest eigenvalue of a "
+        "symmetric matrix",
+        formula=r"P = u_1 u_1^\top:\quad \bar A = R\, \operatorname{sym}(\bar P)\, P + P\, "
+        r"\operatorname{sym}(\bar P)\, R",
+        where=(
+            r"u_1 = \operatorname{eigvec}(A, 1)",
+            r"\lambda_1 = \operatorname{eig}(A, 1)",
+            r"R = (\lambda_1 I - A)^+",
+        ),
+        wrt="A",
+        kind="vjp",
+        cotangent="Pbar",
+        value=top_eigenprojector,
+        derivative=adjoint_top_eigenprojector,
+        sample=lambda rng, n: {
+            "A": _symmetric(rng, n + 1),
+            "Pbar": rng.standard_normal((n + 1, n + 1)),
+        },
+        symbolic=_sp_eigenprojector,
+        symbolic_dims=(1,),  # 2 x 2 (about 2.5 s of sympy): no closed form beyond that
+        assumptions=(
+            "A symmetric with a simple largest eigenvalue λ_1 (" + _GAP + "); P = u_1 u_1^T "
+            "does not depend on the sign of u_1, so no convention is needed. "
+            "R = (λ_1 I - A)^+ = Σ_{j>1} u_j u_j^T / (λ_1 - λ_j) is the reduced resolvent. "
+            + _SYMMETRIC_NOTE
+            + "."
+        ),
+        derivation=r"""
+With $du_1 = R\, dS\, u_1$ (Cookbook eq. 68, $R = (\lambda_1 I - S)^+$),
+$dP = du_1 u_1^\top + u_1 du_1^\top = R\, dS\, P + P\, dS\, R$: in the eigenbasis,
+$U^\top dP\, U$ has entries $(U^\top dS\, U)_{1j}/(\lambda_1 - \lambda_j)$ in row and column
+1 (the Daleckii-Krein weights of the indicator of $\lambda_1$) and $0$ elsewhere. Then
+$\langle \bar P, dP\rangle = \operatorname{tr}(\bar P^\top R\, dS\, P) + \operatorname{tr}
+(\bar P^\top P\, dS\, R) = \langle R \bar P P + P \bar P R, dS\rangle$ ($R$, $P$ symmetric),
+and $dS = \operatorname{sym}(dA)$ symmetrises it: $\bar A = R\,\operatorname{sym}(\bar P)P +
+P\operatorname{sym}(\bar P)R$.
+""",
+        mistakes=(
+            Mistake(
+                r"R \bar P P + P \bar P R",
+                lambda A, Pbar: (lambda R, P: R @ Pbar @ P + P @ Pbar @ R)(*_reduced_resolvent(A)),
+                "the symmetrisation missing: P is symmetric, so only sym(P̄) is seen",
+            ),
+            Mistake(
+                r"(A - \lambda_1 I)^+ \operatorname{sym}(\bar P) P + P \operatorname{sym}"
+                r"(\bar P) (A - \lambda_1 I)^+",
+                lambda A, Pbar: -adjoint_top_eigenprojector(A, Pbar),
+                "the gaps taken as λ_j - λ_1: the sign of every Daleckii-Krein weight flipped",
+            ),
+        ),
+        related=("adjoints.eigh", "eigenvalues.eigenvector", "spectral.ky-fan"),
+        sources=(MAGNUS, SEEGER, GILES),
+        keywords=(
+            "eigenprojector derivative",
+            "spectral projector backward",
+            "derivative of u u^T",
+            "Daleckii-Krein",
+            "top eigenvector projector",
+            "reduced resolvent",
+        ),
+    )
+)
+
+
+@shaped
+def condition_number_spd(A: Arr["n n"]):
+    """The condition number ``λ_max / λ_min`` of a positive definite ``A``.
+
+    >>> round(float(condition_number_spd(np.diag([4.0, 1.0]))), 12)
+    4.0
+    """
+    lam, _ = _sym_eig(A, complex_ok=True)
+    return _real(A, lam[0] / lam[-1])
+
+
+@shaped_like(condition_number_spd)
+def grad_condition_number_spd(A):
+    """Gradient of ``κ = λ_1 / λ_n``: ``(u_1 u_1^T - κ u_n u_n^T) / λ_n``.
+
+    >>> grad_condition_number_spd(np.diag([4.0, 1.0]))
+    array([[ 1.,  0.],
+           [ 0., -4.]])
+    """
+    lam, U = _sym_eig(A)
+    kappa = lam[0] / lam[-1]
+    return _real(A, (np.outer(U[:, 0], U[:, 0]) - kappa * np.outer(U[:, -1], U[:, -1])) / lam[-1])
+
+
+def _sp_condition_number(A):
+    _, l1, l2, P1, P2 = _sp_sym_2x2(A)
+    return l1 / l2, (P1 - l1 / l2 * P2) / l2
+
+
+register(
+    Identity(
+        id="spectral.condition-number",
+        title="Gradient of the condition number of a positive definite matrix",
+        formula=r"\nabla_A \frac{\lambda_1(A)}{\lambda_n(A)} = \frac{u_1 u_1^\top - \kappa\, "
+        r"u_n u_n^\top}{\lambda_n}",
+        where=(
+            r"u_1 = \operatorname{eigvec}(A, 1)",
+            r"u_n = \operatorname{eigvec}(A, n)",
+            r"\lambda_1 = \operatorname{eig}(A, 1)",
+            r"\lambda_n = \operatorname{eig}(A, n)",
+            r"\kappa = \frac{\lambda_1}{\lambda_n}",
+        ),
+        wrt="A",
+        kind="gradient",
+        value=condition_number_spd,
+        derivative=grad_condition_number_spd,
+        sample=_sample_spd,
+        symbolic=_sp_condition_number,
+        symbolic_dims=(1,),  # 2 x 2: no closed form for the roots beyond that
+        assumptions=(
+            "A symmetric positive definite with simple largest and smallest eigenvalues ("
+            + _GAP
+            + ", the least at least 1); κ = λ_1/λ_n is the 2-norm condition number "
+            "||A|| ||A^{-1}||. " + _SYMMETRIC_NOTE + "."
+        ),
+        derivation=r"""
+$d\lambda_1 = u_1^\top dA\,u_1$ and $d\lambda_n = u_n^\top dA\,u_n$ (simple eigenvalues), so by
+the quotient rule $d\kappa = (d\lambda_1\,\lambda_n - \lambda_1\, d\lambda_n)/\lambda_n^2 =
+\langle (u_1 u_1^\top - \kappa\, u_n u_n^\top)/\lambda_n, dA\rangle$. The gradient has trace
+$(1 - \kappa)/\lambda_n \le 0$: scaling $A$ leaves $\kappa$ unchanged, and indeed
+$\langle \nabla\kappa, A\rangle = (\lambda_1 - \kappa\lambda_n)/\lambda_n = 0$.
+""",
+        mistakes=(
+            Mistake(
+                r"\frac{u_1 u_1^\top}{\lambda_n}",
+                lambda A: (lambda lam, U: np.outer(U[:, 0], U[:, 0]) / lam[-1])(*_sym_eig(A)),
+                "λ_n held fixed: the quotient rule's second term dropped",
+            ),
+            Mistake(
+                r"\frac{u_1 u_1^\top - u_n u_n^\top}{\lambda_n}",
+                lambda A: (
+                    lambda lam, U: (
+                        (np.outer(U[:, 0], U[:, 0]) - np.outer(U[:, -1], U[:, -1])) / lam[-1]
+                    )
+                )(*_sym_eig(A)),
+                "the factor κ = λ_1/λ_n on the second term lost (the derivative of 1/λ_n is "
+                "-1/λ_n^2)",
+            ),
+        ),
+        conventions={"numerator": r"\text{symmetric: the same in either layout}"},
+        related=("eigenvalues.largest", "eigenvalues.smallest"),
+        sources=(MAGNUS, LEWIS),
+        keywords=(
+            "gradient of the condition number",
+            "condition number derivative",
+            "kappa(A)",
+            "lambda_max / lambda_min",
+            "spectral condition number",
+        ),
+    )
+)
+
+
 #: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
 #: Every identity of this module is in exactly one topic (tests/test_topics.py).
 TOPICS = (
@@ -383,6 +1198,25 @@ TOPICS = (
         (
             "spectral.nonsymmetric-eigenvalue",
             "spectral.nonsymmetric-eigenvalues-vjp",
+            "spectral.complex-pair-real-part",
+            "spectral.complex-pair-modulus",
+        ),
+    ),
+    (
+        "functions-of-eigenvalues",
+        "Functions of the eigenvalues (Lewis)",
+        (
+            "spectral.power-sum",
+            "spectral.log-sum-exp",
+            "spectral.condition-number",
+        ),
+    ),
+    (
+        "eigenprojectors",
+        "Eigenprojectors and Ky Fan sums",
+        (
+            "spectral.ky-fan",
+            "spectral.eigenprojector-vjp",
         ),
     ),
 )
