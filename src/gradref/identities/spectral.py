@@ -1189,6 +1189,123 @@ $\langle \nabla\kappa, A\rangle = (\lambda_1 - \kappa\lambda_n)/\lambda_n = 0$.
 )
 
 
+@shaped
+def eigengap(A: Arr["n n"]):
+    """The gap ``λ_1 - λ_2`` between the two largest eigenvalues of ``(A + A^T)/2``.
+
+    >>> round(float(eigengap(np.diag([1.0, 4.0, 2.5]))), 12)
+    1.5
+    """
+    lam, _ = _sym_eig(A, complex_ok=True)
+    return _real(A, lam[0] - lam[1])
+
+
+@shaped_like(eigengap)
+def grad_eigengap(A):
+    """Gradient of ``λ_1 - λ_2``: ``u_1 u_1^T - u_2 u_2^T``.
+
+    >>> grad_eigengap(np.diag([1.0, 4.0, 2.5]))
+    array([[ 0.,  0.,  0.],
+           [ 0.,  1.,  0.],
+           [ 0.,  0., -1.]])
+    """
+    _, U = _sym_eig(A)
+    return np.outer(U[:, 0], U[:, 0]) - np.outer(U[:, 1], U[:, 1])
+
+
+def _eigenvalue_hessian(lam, U, i):
+    """The 4-tensor of ``V -> R_i sym(V) P_i + P_i sym(V) R_i``, the Hessian of ``λ_i``, with
+    ``P_i = u_i u_i^T`` and ``R_i = (λ_i I - S)^+ = Σ_{j != i} u_j u_j^T / (λ_i - λ_j)``."""
+    weights = np.zeros_like(lam)
+    others = np.arange(len(lam)) != i
+    weights[others] = 1.0 / (lam[i] - lam[others])
+    R, u = (U * weights) @ U.T, U[:, i]
+    half = np.einsum("ik,l,j->ijkl", R, u, u)  # (R E_kl u u^T)_ij for E_kl = e_k e_l^T
+    both = half + half.transpose(1, 0, 2, 3)  # + (u u^T E_kl R)_ij
+    return (both + both.transpose(0, 1, 3, 2)) / 2  # a direction enters through sym(V)
+
+
+@shaped_like(eigengap)
+def hessian_eigengap(A):
+    """Hessian of ``λ_1 - λ_2`` in ``A``, shaped ``(n, n, n, n)``."""
+    lam, U = _sym_eig(A)
+    return _eigenvalue_hessian(lam, U, 0) - _eigenvalue_hessian(lam, U, 1)
+
+
+def _sp_eigengap(A):
+    _, l1, l2, P1, P2 = _sp_sym_2x2(A)
+    return l1 - l2, P1 - P2
+
+
+register(
+    Identity(
+        id="spectral.eigengap",
+        title="Gradient and Hessian of the gap between the two largest eigenvalues of a "
+        "symmetric matrix",
+        formula=r"\nabla_A (\lambda_1 - \lambda_2) = u_1 u_1^\top - u_2 u_2^\top",
+        where=(
+            r"u_1 = \operatorname{eigvec}(A, 1)",
+            r"u_2 = \operatorname{eigvec}(A, 2)",
+            r"\lambda_1 = \operatorname{eig}(A, 1)",
+            r"\lambda_2 = \operatorname{eig}(A, 2)",
+            r"P_1 = u_1 u_1^\top",
+            r"P_2 = u_2 u_2^\top",
+            r"R_1 = (\lambda_1 I - A)^+",
+            r"R_2 = (\lambda_2 I - A)^+",
+            r"\bar V = \operatorname{sym}(V)",
+        ),
+        wrt="A",
+        kind="gradient",
+        value=eigengap,
+        derivative=grad_eigengap,
+        sample=_sample_symmetric,
+        symbolic=_sp_eigengap,
+        symbolic_dims=(1,),  # 2 x 2: no closed form for the roots beyond that
+        assumptions=(
+            "A symmetric with λ_1, λ_2 and λ_3 distinct (" + _GAP + "), so that both "
+            "eigenvalues are simple and differentiable twice. " + _SYMMETRIC_NOTE + "; the "
+            "Hessian is checked against sympy's second derivatives at 2 x 2 and numerically."
+        ),
+        derivation=r"""
+Each simple eigenvalue has $d\lambda_i = u_i^\top dA\, u_i = \langle u_i u_i^\top, dA\rangle$,
+so the gap's gradient is the difference of the two rank-one projectors; it has trace 0
+(adding a multiple of $I$ shifts both eigenvalues alike). Second order: $du_i = R_i\, dA\, u_i$
+with $R_i = (\lambda_i I - A)^+$ (Cookbook eq. 68), so $d(u_i u_i^\top) = R_i\, dA\, P_i +
+P_i\, dA\, R_i$, and $d^2\lambda_i = 2\, u_i^\top dA\, R_i\, dA\, u_i = 2\sum_{j \ne i}
+(u_j^\top dA\, u_i)^2/(\lambda_i - \lambda_j)$: positive for the largest eigenvalue (convex
+there), mixed for the second, whose Hessian subtracts.
+""",
+        hessian=hessian_eigengap,
+        hessian_formula=r"\nabla_A^2 (\lambda_1 - \lambda_2)[V] = R_1 \bar V P_1 + P_1 \bar V "
+        r"R_1 - R_2 \bar V P_2 - P_2 \bar V R_2",
+        mistakes=(
+            Mistake(
+                r"u_1 u_1^\top + u_2 u_2^\top",
+                lambda A: (lambda U: np.outer(U[:, 0], U[:, 0]) + np.outer(U[:, 1], U[:, 1]))(
+                    _sym_eig(A)[1]
+                ),
+                "the gradient of the sum λ_1 + λ_2 (a Ky Fan sum), not of the difference",
+            ),
+            Mistake(
+                r"u_1 u_1^\top",
+                lambda A: (lambda U: np.outer(U[:, 0], U[:, 0]))(_sym_eig(A)[1]),
+                "λ_2 held fixed, as if the gap moved only with the top eigenvalue",
+            ),
+        ),
+        conventions={"numerator": r"\text{symmetric: the same in either layout}"},
+        related=("eigenvalues.largest", "spectral.ky-fan", "spectral.condition-number"),
+        sources=(MAGNUS, LEWIS_SENDOV),
+        keywords=(
+            "eigengap",
+            "spectral gap gradient",
+            "gap between the two largest eigenvalues",
+            "lambda_1 - lambda_2",
+            "second derivative of an eigenvalue",
+        ),
+    )
+)
+
+
 #: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
 #: Every identity of this module is in exactly one topic (tests/test_topics.py).
 TOPICS = (
@@ -1209,6 +1326,7 @@ TOPICS = (
             "spectral.power-sum",
             "spectral.log-sum-exp",
             "spectral.condition-number",
+            "spectral.eigengap",
         ),
     ),
     (
