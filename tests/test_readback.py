@@ -396,3 +396,21 @@ def test_a_hessian_written_with_the_direction_e_is_read_with_e():
     assert {r.field: r.status for r in readback(renamed)}["hessian"] == "agree"
     wrong = dataclasses.replace(identity, hessian_formula=r"\nabla_X^2 f[E] = (EB + BE)")
     assert {r.field: r.status for r in readback(wrong)}["hessian"] == "disagree"
+
+
+def test_eig_and_eigvec_read_the_spectrum_largest_first_with_positive_first_entries():
+    A = np.array([[2.0, 1.0], [0.0, 3.0]])  # eigenvalues 3 and 2, not symmetric
+    np.testing.assert_allclose(_env_eval(r"\operatorname{eig}(A)", A=A), [[3.0], [2.0]])
+    np.testing.assert_allclose(_env_eval(r"\operatorname{eig}(A, 2)", A=A), 2.0)
+    U = _env_eval(r"\operatorname{eigvec}(A)", A=A)
+    np.testing.assert_allclose(A @ U, U @ np.diag([3.0, 2.0]), atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(U, axis=0), 1.0)
+    assert np.all(U[0] > 0)
+    np.testing.assert_allclose(_env_eval(r"\operatorname{eigvec}(A, 1)", A=A), U[:, :1])
+    with pytest.raises(Unreadable, match="complex eigenvalues"):
+        _env_eval(r"\operatorname{eig}(A)", A=np.array([[0.0, 1.0], [-1.0, 0.0]]))
+
+
+def test_ceil_and_floor_read_integer_parts():
+    assert _env_eval(r"\lceil x/2 \rceil", x=5.0) == 3.0
+    assert _env_eval(r"\lfloor x/2 \rfloor", x=5.0) == 2.0

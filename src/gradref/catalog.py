@@ -333,6 +333,7 @@ FAMILY_TITLES = {
     "inverses": "Inverses",
     "eigenvalues": "Eigenvalues",
     "svd": "Singular values and the SVD",
+    "spectral": "Eigendecompositions and spectral functions",
     "linear": "Linear maps and linear forms",
     "quadratic": "Quadratic forms",
     "higher": "Higher-order and nonlinear forms",

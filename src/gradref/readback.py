@@ -142,13 +142,13 @@ def tokenize(latex: str) -> list[Tok]:
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
     "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "varphi", "psi", "omega",
-    "Gamma", "Delta", "Theta", "Lambda", "Sigma", "Phi", "Psi", "Omega", "ell",
+    "kappa", "Gamma", "Delta", "Theta", "Lambda", "Sigma", "Phi", "Psi", "Omega", "ell",
 }  # fmt: skip
 #: Functions written as commands (``\det X``) or with ``\operatorname{...}``/``\mathrm{...}``.
 FUNCTIONS = {
     "det", "ln", "log", "exp", "tanh", "sin", "cos", "max", "min", "tr", "Tr", "diag", "vec",
     "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow", "softmaxrows",
-    "softmaxcols", "tril", "triu", "erf", "chol", "onehot", "skew", "unvec",
+    "softmaxcols", "tril", "triu", "erf", "chol", "onehot", "skew", "unvec", "eig", "eigvec",
 }  # fmt: skip
 #: Commands that the reader refuses, with the reason shown on the "how checked" page.
 REFUSED = {
@@ -172,6 +172,11 @@ REFUSED = {
 
 _BINARY = {r"\odot": "hadamard", r"\circ": "hadamard", r"\oslash": "divide", r"\otimes": "kron",
            r"\cdot": "times", r"\times": "times", "/": "slash"}  # fmt: skip
+
+
+#: Tokens that end a product: closing brackets, operators of lower precedence, separators.
+_STOPS = (")", "]", "}", "+", "-", ",", "=", "<", ">", ";", ":", "&", r"\right", r"\rceil",
+          r"\rfloor")  # fmt: skip
 
 
 class _Reader:
@@ -250,8 +255,7 @@ class _Reader:
         factors = []
         while True:
             tok = self.peek()
-            if tok is None or tok.text in (")", "]", "}", "+", "-", ",", "=", "<", ">", ";", ":",
-                                           "&", r"\right") or tok.text in _BINARY:  # fmt: skip
+            if tok is None or tok.text in _STOPS or tok.text in _BINARY:
                 break
             if tok.kind in ("norm", "bar") and factors and self._closing_bar(tok):
                 break
@@ -453,6 +457,10 @@ class _Reader:
         if text in (r"\bar", r"\hat", r"\tilde"):
             inner = self.braced_text().lstrip("\\")
             return ("sym", inner + text[1:], None)
+        if text in (r"\lceil", r"\lfloor"):  # an integer part: \lceil n/2 \rceil
+            inner = self.expr()
+            self.take(r"\rceil" if text == r"\lceil" else r"\rfloor")
+            return ("call", "ceil" if text == r"\lceil" else "floor", (inner,))
         if text in (r"\langle",):
             left = self.expr()
             self.take(",")
@@ -908,6 +916,29 @@ def _matrix_function(fn, M: np.ndarray) -> np.ndarray:
     return np.real(vectors @ np.diag(fn(values)) @ np.linalg.inv(vectors))
 
 
+def _eigen(M, index=None, vectors: bool = False):
+    """``\\operatorname{eig}(M)``: the eigenvalues of a square ``M`` with a real spectrum,
+    largest first, as a column (``eig(M, i)``: the i-th); ``\\operatorname{eigvec}(M)``: the
+    unit eigenvectors in that order, each with a positive first entry (``eigvec(M, i)``: the
+    i-th, a column). At a complex eigenvalue the reader says so instead of guessing a
+    convention."""
+    M = np.asarray(M, dtype=float)
+    if M.ndim != 2 or M.shape[0] != M.shape[1]:
+        raise ShapeMismatch(f"eigenvalues of a non-square {M.shape}")
+    values, columns = np.linalg.eig(M)
+    if np.iscomplexobj(values) and np.any(np.abs(values.imag) > 1e-12 * np.abs(values).max()):
+        raise Unreadable("eigenvalues or eigenvectors of a matrix with complex eigenvalues")
+    order = np.argsort(-values.real, kind="stable")
+    values, columns = values.real[order], np.real(columns[:, order])
+    columns = columns / np.linalg.norm(columns, axis=0) * np.where(columns[0] < 0, -1.0, 1.0)
+    if index is None:
+        return columns if vectors else values.reshape(-1, 1)
+    i = int(_scalar(index))
+    if not 1 <= i <= M.shape[0]:
+        raise Unreadable(f"eigenvalue index {i} out of range")
+    return columns[:, i - 1 : i] if vectors else np.asarray(values[i - 1])
+
+
 def _elementwise(fn, matrix: bool = False):
     def apply(v):
         if isinstance(v, Lazy):
@@ -971,6 +1002,10 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     # sample away from ties)
     "onehot": lambda M: np.eye(np.shape(M)[1])[np.argmax(np.real(M), axis=1)],
     "skew": _skew,
+    "ceil": lambda x: np.ceil(_scalar(x)),
+    "floor": lambda x: np.floor(_scalar(x)),
+    "eig": lambda M, i=None: _eigen(M, i),
+    "eigvec": lambda M, i=None: _eigen(M, i, vectors=True),
     "max": lambda a, b=None: np.maximum(a, b) if b is not None else np.max(a),
     "min": lambda a, b=None: np.minimum(a, b) if b is not None else np.min(a),
     "normal": _normal,
@@ -1608,6 +1643,16 @@ UNREADABLE: dict[str, str] = {
     'svd.spectral-norm:hessian': 'no right-hand side',  # du_1 and dv_1 are defined in the derivation
     'svd.nuclear-norm:hessian': 'undefined symbol S',  # S_{ij} = sigma_i + sigma_j, by entries
     'svd.truncated-svd-adjoint:formula': 'undefined symbol X',  # X is defined entry by entry
+    'spectral.power-sum:hessian': 'the size of I or 1 is not determined',
+    'spectral.ky-fan:hessian': 'the size of I or 1 is not determined',
+    'spectral.complex-pair-real-part:formula': "unknown operator 'Re'",
+    'spectral.complex-pair-real-part:conventions.numerator': "unknown operator 'Re'",
+    'spectral.complex-pair-real-part:mistake-1': "unknown operator 'Re'",
+    'spectral.complex-pair-real-part:mistake-2': "unknown operator 'Re'",
+    'spectral.complex-pair-modulus:formula': "unknown operator 'Re'",
+    'spectral.complex-pair-modulus:conventions.numerator': "unknown operator 'Re'",
+    'spectral.complex-pair-modulus:mistake-1': "unknown operator 'Re'",
+    'spectral.complex-pair-modulus:mistake-2': "unknown operator 'Re'",
     'adjoints.expm:formula': "unexpected character '\\' at 41",
     'adjoints.expm:mistake-1': 'undefined symbol L_{\\exp}',
     'adjoints.expm:mistake-2': 'unexpected end, expected more',
