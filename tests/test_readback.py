@@ -214,6 +214,8 @@ def test_the_reader_reads_the_catalog_notation():
     np.testing.assert_allclose(_env_eval(r"\sigma(x) \odot (1 - \sigma(x))", x=x),
                                np.exp(-x) / (1 + np.exp(-x)) ** 2)  # fmt: skip
     np.testing.assert_allclose(_env_eval(r"A + \lambda I", A=A, lam=2.0), A + 2 * np.eye(3))
+    causal = np.tril(np.exp(A)) / np.tril(np.exp(A)).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(_env_eval(r"\operatorname{softmax}_{\text{causal}}(A)", A=A), causal)
 
 
 def test_index_notation_is_read_as_a_tensor_of_its_free_indices():

@@ -343,6 +343,7 @@ FAMILY_TITLES = {
     "softmax": "Softmax and log-sum-exp",
     "losses": "Losses",
     "layers": "Layers and backpropagation",
+    "networks": "Attention, convolution and recurrent cells",
     "likelihoods": "Likelihoods and exponential families",
     "adjoints": "Reverse-mode rules for matrix operations",
     "elementary": "Explicit functions",

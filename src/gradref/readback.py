@@ -34,7 +34,8 @@ What it reads (measured over the catalog: 1193 displayed formulas, 83 % read, al
 agreeing with their code): ``^\top``, ``^{-1}``, ``^{-\top}``, ``^+``, ``^{\odot 2}``, the
 functions ``\operatorname{tr}``, ``\det``, ``\ln``, ``\log``, ``\exp`` (of a square matrix,
 the matrix exponential), ``\sigma``, ``\tanh``, ``\operatorname{diag}``, ``\operatorname{vec}``
-(column-major) and ``\operatorname{vec}_{\text{row}}``, ``\operatorname{softmax}``,
+(column-major) and ``\operatorname{vec}_{\text{row}}``, ``\operatorname{softmax}`` (and its
+row-wise, column-wise and causal forms),
 ``\odot``, ``\circ``, ``\oslash``, ``\otimes``, norms, ``\frac``, ``\sum`` with bounds (or
 over the rows of what it indexes), ``\mathbf 1``, ``\mathbb 1[x > 0]``, ``\langle a, b\rangle``,
 spacing and sizing commands, and index notation (``\delta_{ki} Y_{jl}``, laid out by the
@@ -120,6 +121,9 @@ def tokenize(latex: str) -> list[Tok]:
     latex = re.sub(
         r"\\operatorname\{softmax\}_\{\\text\{cols?\}\}", r"\\operatorname{softmaxcols}", latex
     )
+    latex = re.sub(
+        r"\\operatorname\{softmax\}_\{\\text\{causal\}\}", r"\\operatorname{softmaxcausal}", latex
+    )
     tokens = []
     for match in _TOKEN.finditer(latex):
         kind = match.lastgroup
@@ -143,7 +147,7 @@ GREEK = {
 FUNCTIONS = {
     "det", "ln", "log", "exp", "tanh", "sin", "cos", "max", "min", "tr", "Tr", "diag", "vec",
     "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow", "softmaxrows",
-    "softmaxcols", "tril", "erf", "chol",
+    "softmaxcols", "softmaxcausal", "tril", "erf", "chol",
 }  # fmt: skip
 #: Commands that the reader refuses, with the reason shown on the "how checked" page.
 REFUSED = {
@@ -855,6 +859,15 @@ def _softmax(v):
     return e / e.sum()
 
 
+def _softmax_causal(M):
+    """Row ``i`` of ``M`` through the softmax of its entries ``j <= i``; the others 0 (the
+    causal mask of attention, whose ``-inf`` scores have weight exactly 0)."""
+    out = np.zeros(M.shape)
+    for i in range(M.shape[0]):
+        out[i, : i + 1] = _softmax(M[i, : i + 1])
+    return out
+
+
 def _normal(x, m, S):
     x, m, S = _as_column(x), _as_column(m), np.asarray(S)
     r = x - m
@@ -934,6 +947,7 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "softmax": lambda v: _softmax(v),
     "softmaxrows": lambda M: np.array([np.ravel(_softmax(row)) for row in np.asarray(M)]),
     "softmaxcols": lambda M: np.array([np.ravel(_softmax(c)) for c in np.asarray(M).T]).T,
+    "softmaxcausal": lambda M: _softmax_causal(np.asarray(M, dtype=float)),
     "tril": lambda M: np.tril(M),
     "chol": lambda M: np.linalg.cholesky(M),
     "max": lambda a, b=None: np.maximum(a, b) if b is not None else np.max(a),
