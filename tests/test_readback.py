@@ -215,6 +215,8 @@ def test_the_reader_reads_the_catalog_notation():
                                np.exp(-x) / (1 + np.exp(-x)) ** 2)  # fmt: skip
     np.testing.assert_allclose(_env_eval(r"A + \lambda I", A=A, lam=2.0), A + 2 * np.eye(3))
     np.testing.assert_allclose(_env_eval(r"\operatorname{triu}(A B)", A=A, B=B), np.triu(A @ B))
+    causal = np.tril(np.exp(A)) / np.tril(np.exp(A)).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(_env_eval(r"\operatorname{softmax}_{\text{causal}}(A)", A=A), causal)
 
 
 def test_onehot_marks_each_rows_largest_entry():

@@ -36,7 +36,8 @@ fractional powers of a square matrix (``A^{1/2}``, ``A^p``: the principal power)
 functions ``\operatorname{tr}``, ``\det``, ``\ln``, ``\log``, ``\exp`` (of a square matrix,
 the matrix exponential), ``\sigma``, ``\tanh``, ``\operatorname{diag}``, ``\operatorname{vec}``
 (column-major), its inverse ``\operatorname{vec}^{-1}`` and ``\operatorname{vec}_{\text{row}}``,
-``\operatorname{softmax}``, ``\odot``, ``\circ``, ``\oslash``, ``\otimes``, norms, ``\frac``,
+``\operatorname{softmax}`` (and its
+row-wise, column-wise and causal forms), ``\odot``, ``\circ``, ``\oslash``, ``\otimes``, norms, ``\frac``,
 ``\sum`` with bounds (or over the rows of what it indexes), ``\mathbf 1``,
 ``\mathbb 1[x > 0]``, ``\langle a, b\rangle``, spacing and sizing commands, and index
 notation (``\delta_{ki} Y_{jl}``, laid out by the left-hand side's free indices). What it
@@ -125,6 +126,9 @@ def tokenize(latex: str) -> list[Tok]:
     )
     # [a]_\times, the cross-product (skew-symmetric) matrix of a 3-vector
     latex = re.sub(r"\[([^\[\]]*)\]_\{?\\times\}?", r"\\operatorname{skew}(\1)", latex)
+    latex = re.sub(
+        r"\\operatorname\{softmax\}_\{\\text\{causal\}\}", r"\\operatorname{softmaxcausal}", latex
+    )
     tokens = []
     for match in _TOKEN.finditer(latex):
         kind = match.lastgroup
@@ -148,7 +152,8 @@ GREEK = {
 FUNCTIONS = {
     "det", "ln", "log", "exp", "tanh", "sin", "cos", "max", "min", "tr", "Tr", "diag", "vec",
     "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow", "softmaxrows",
-    "softmaxcols", "tril", "triu", "erf", "chol", "onehot", "skew", "unvec", "eig", "eigvec",
+    "softmaxcols", "softmaxcausal", "tril", "triu", "erf", "chol", "onehot", "skew", "unvec",
+    "eig", "eigvec",
 }  # fmt: skip
 #: Commands that the reader refuses, with the reason shown on the "how checked" page.
 REFUSED = {
@@ -868,6 +873,15 @@ def _softmax(v):
     return e / e.sum()
 
 
+def _softmax_causal(M):
+    """Row ``i`` of ``M`` through the softmax of its entries ``j <= i``; the others 0 (the
+    causal mask of attention, whose ``-inf`` scores have weight exactly 0)."""
+    out = np.zeros(M.shape)
+    for i in range(M.shape[0]):
+        out[i, : i + 1] = _softmax(M[i, : i + 1])
+    return out
+
+
 def _normal(x, m, S):
     x, m, S = _as_column(x), _as_column(m), np.asarray(S)
     r = x - m
@@ -995,6 +1009,7 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "softmax": lambda v: _softmax(v),
     "softmaxrows": lambda M: np.array([np.ravel(_softmax(row)) for row in np.asarray(M)]),
     "softmaxcols": lambda M: np.array([np.ravel(_softmax(c)) for c in np.asarray(M).T]).T,
+    "softmaxcausal": lambda M: _softmax_causal(np.asarray(M, dtype=float)),
     "tril": lambda M: np.tril(M),
     "triu": lambda M: np.triu(M),
     "chol": lambda M: np.linalg.cholesky(M),
@@ -1620,6 +1635,18 @@ UNREADABLE: dict[str, str] = {
     'layers.conv1d-kernel:conventions.numerator': 'undefined symbol wbar',
     'layers.conv1d-kernel:mistake-1': 'prose inside the formula',
     'layers.conv1d-kernel:mistake-2': 'prose inside the formula',
+    'networks.conv2d-input:formula': "cannot read '*' at 3",
+    'networks.conv2d-input:mistake-1': "cannot read '*' at 3",
+    'networks.conv2d-input:mistake-2': "cannot read '*' at 3",
+    'networks.conv2d-kernel:formula': "U is defined by what the reader cannot read: unknown operator 'unfold'",
+    'networks.conv2d-kernel:mistake-1': "unknown operator 'rot'",
+    'networks.conv2d-kernel:mistake-2': "U is defined by what the reader cannot read: unknown operator 'unfold'",
+    'networks.embedding:mistake-1': 'undefined symbol ybar_{i}',
+    'networks.groupnorm-input:formula': "unknown operator 'mean'",
+    'networks.groupnorm-input:mistake-1': 'prose inside the formula',
+    'networks.groupnorm-input:mistake-2': "sigma_g is defined by what the reader cannot read: unknown operator 'mean'",
+    'networks.groupnorm-gamma:formula': 'undefined symbol Xhat',
+    'networks.groupnorm-gamma:mistake-1': 'prose inside the formula',
     'likelihoods.gaussian-nll-mean-sigma:mistake-2': 'undefined symbol xbar',
     'likelihoods.bernoulli-log-partition:formula': "unknown operator 'E'",
     'likelihoods.bernoulli-log-partition:hessian': "unknown operator 'Cov'",

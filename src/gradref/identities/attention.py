@@ -1,0 +1,736 @@
+"""Attention: the backward pass of self-attention with its projections, masks and biases.
+
+Each entry is a vector-Jacobian product (``kind="vjp"``): for the output ``O`` of the layer
+and an upstream gradient ``Obar = dL/dO`` shaped like it, the adjoint of one weight or input,
+verified as the gradient of ``<Obar, attention(...)>``. Tokens are stored one per row, as
+PyTorch stores a batch-first sequence (without the batch). Scaled dot-product attention of
+given queries, keys and values is in :mod:`gradref.identities.layers`.
+
+The sympy checks are exact at small sizes only: a softmax puts every symbol of a row into
+every entry of it, and the exact comparison grows steeply with the number of symbols
+(the sizes and times are in each entry). The numerical checks run at every size.
+"""
+
+import math
+
+import numpy as np
+
+from gradref.catalog import Identity, Mistake, register
+from gradref.identities.layers import _sp_softmax_rows
+from gradref.identities.softmax import _softmax
+from gradref.shapes import Arr, shaped
+
+VASWANI = "Vaswani et al., *Attention Is All You Need*, NeurIPS (2017)"
+GBC = "Goodfellow, Bengio & Courville, *Deep Learning* (2016)"
+TORCH = "PyTorch, `tools/autograd/derivatives.yaml`"
+
+_ADJOINT = (
+    r"\ \text{(the transpose of the adjoint: numerator layout arranges } "
+    r"\partial L / \partial(\cdot) \text{ so)}"
+)
+
+
+# ===========================================================================================
+# Self-attention with its projections: O = softmax(X W_Q (X W_K)^T / sqrt(d)) X W_V
+# ===========================================================================================
+
+
+def _attention_weights(S, causal):
+    """The row-wise softmax of ``S``; with ``causal``, over the keys ``j <= i`` of row ``i``
+    only, the others exactly 0 (no ``-inf`` is formed, so no ``inf - inf`` can make a NaN)."""
+    if not causal:
+        return _softmax(S)
+    keep = np.tril(np.ones(S.shape, dtype=bool))
+    shifted = np.where(keep, S, 0.0)
+    shifted = shifted - np.where(keep, shifted.real, -np.inf).max(axis=1, keepdims=True)
+    E = np.where(keep, np.exp(np.where(keep, shifted, 0.0)), 0.0)
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def _self_attention_backward(X, W_Q, W_K, W_V, Obar, causal=False):
+    """``(Q, K, V, P, Sbar)``: the projections, the weights and the adjoint of the scores
+    ``Sbar = P * (Obar V^T - rowsum(P * Obar V^T))``."""
+    Q, K, V = X @ W_Q, X @ W_K, X @ W_V
+    P = _attention_weights(Q @ K.T / math.sqrt(W_Q.shape[1]), causal)
+    Pbar = Obar @ V.T
+    Sbar = P * (Pbar - (P * Pbar).sum(axis=1, keepdims=True))
+    return Q, K, V, P, Sbar
+
+
+@shaped
+def self_attention(X: Arr["t m"], W_Q: Arr["m d"], W_K: Arr["m d"], W_V: Arr["m e"]):
+    """Self-attention ``softmax(X W_Q (X W_K)^T / sqrt(d)) X W_V``, the softmax along each row.
+
+    >>> self_attention(np.ones((2, 1)), np.zeros((1, 4)), np.zeros((1, 4)), np.ones((1, 1)))
+    array([[1.],
+           [1.]])
+    """
+    Q, K, V = X @ W_Q, X @ W_K, X @ W_V
+    return _softmax(Q @ K.T / math.sqrt(W_Q.shape[1])) @ V
+
+
+@shaped
+def adjoint_self_attention_wq(
+    X: Arr["t m"], W_Q: Arr["m d"], W_K: Arr["m d"], W_V: Arr["m e"], Obar: Arr["t e"]
+):
+    """``W_Qbar = X^T Sbar K / sqrt(d)``."""
+    _, K, _, _, Sbar = _self_attention_backward(X, W_Q, W_K, W_V, Obar)
+    return X.T @ Sbar @ K / math.sqrt(W_Q.shape[1])
+
+
+@shaped
+def adjoint_self_attention_wk(
+    X: Arr["t m"], W_Q: Arr["m d"], W_K: Arr["m d"], W_V: Arr["m e"], Obar: Arr["t e"]
+):
+    """``W_Kbar = X^T Sbar^T Q / sqrt(d)``."""
+    Q, _, _, _, Sbar = _self_attention_backward(X, W_Q, W_K, W_V, Obar)
+    return X.T @ Sbar.T @ Q / math.sqrt(W_Q.shape[1])
+
+
+@shaped
+def adjoint_self_attention_wv(
+    X: Arr["t m"], W_Q: Arr["m d"], W_K: Arr["m d"], W_V: Arr["m e"], Obar: Arr["t e"]
+):
+    """``W_Vbar = X^T P^T Obar``."""
+    _, _, _, P, _ = _self_attention_backward(X, W_Q, W_K, W_V, Obar)
+    return X.T @ P.T @ Obar
+
+
+@shaped
+def adjoint_self_attention_x(
+    X: Arr["t m"], W_Q: Arr["m d"], W_K: Arr["m d"], W_V: Arr["m e"], Obar: Arr["t e"]
+):
+    """``Xbar = (Sbar K W_Q^T + Sbar^T Q W_K^T) / sqrt(d) + P^T Obar W_V^T``: three paths."""
+    Q, K, _, P, Sbar = _self_attention_backward(X, W_Q, W_K, W_V, Obar)
+    root = math.sqrt(W_Q.shape[1])
+    return (Sbar @ K @ W_Q.T + Sbar.T @ Q @ W_K.T) / root + P.T @ Obar @ W_V.T
+
+
+def _sp_scores_adjoint(P, Pbar):
+    """``Sbar = P * (Pbar - rowsum(P * Pbar))`` in sympy."""
+    import sympy as sp
+
+    rowsums = [sum(P[i, j] * Pbar[i, j] for j in range(P.cols)) for i in range(P.rows)]
+    return sp.Matrix(P.rows, P.cols, lambda i, j: P[i, j] * (Pbar[i, j] - rowsums[i]))
+
+
+def _sp_causal_softmax_rows(S):
+    """The row-wise softmax over the keys ``j <= i`` of row ``i``, zero elsewhere, in sympy."""
+    import sympy as sp
+
+    rows = []
+    for i in range(S.rows):
+        e = [sp.exp(S[i, j]) for j in range(i + 1)]
+        rows.append([x / sum(e) for x in e] + [sp.Integer(0)] * (S.cols - i - 1))
+    return sp.Matrix(rows)
+
+
+def _sp_self_attention(which, causal=False):
+    import sympy as sp
+
+    def build(X, W_Q, W_K, W_V, Obar):
+        root = sp.sqrt(W_Q.cols)
+        Q, K, V = X * W_Q, X * W_K, X * W_V
+        S = Q * K.T / root
+        P = _sp_causal_softmax_rows(S) if causal else _sp_softmax_rows(S)
+        Sbar = _sp_scores_adjoint(P, Obar * V.T)
+        claimed = {
+            "W_Q": X.T * Sbar * K / root,
+            "W_K": X.T * Sbar.T * Q / root,
+            "W_V": X.T * P.T * Obar,
+            "X": (Sbar * K * W_Q.T + Sbar.T * Q * W_K.T) / root + P.T * Obar * W_V.T,
+        }[which]
+        return P * V, claimed
+
+    return build
+
+
+def _sample_self_attention(rng, n):
+    # t = n + 1 >= 2 tokens (a softmax over one key is constant), model width m = n, head
+    # width d = n + 3 (d = 4 at the exact check: sqrt(d) = 2 is rational and not 1, so a
+    # dropped scaling shows), value width e = n + 2: distinct at every n. The exact check
+    # (n = 1) takes about 1.2 CPU s; 3 at t = 3, 39 at m = 3
+    t, m, d, e = n + 1, n, n + 3, n + 2
+    return {
+        "X": rng.standard_normal((t, m)),
+        "W_Q": rng.standard_normal((m, d)) / math.sqrt(m),
+        "W_K": rng.standard_normal((m, d)) / math.sqrt(m),
+        "W_V": rng.standard_normal((m, e)),
+        "Obar": rng.standard_normal((t, e)),
+    }
+
+
+_SA_WHERE = (
+    r"P = \operatorname{softmax}_{\text{rows}}\!\bigl(X W_Q W_K^\top X^\top / \sqrt{d}\bigr)",
+    r"\bar S = P \odot \bigl(\bar O W_V^\top X^\top - (P \odot \bar O W_V^\top X^\top)"
+    r"\mathbf{1}\mathbf{1}^\top\bigr)",
+)
+_SA_FORMULA = r"O = P X W_V:\quad "
+_SA_ASSUMPTIONS = (
+    "none: the softmax is smooth. t >= 2 tokens of width m, one per row of X (torch's "
+    "batch-first layout without the batch); queries and keys of width d, values of width e; "
+    "no mask (see the causal entry). Checked exactly by sympy at t = 2, m = 1, d = 4, e = 3 "
+    "(a larger exact check takes minutes: the softmax puts every symbol in every entry), "
+    "numerically at t = 2, ..., 9"
+)
+_SA_KEYWORDS = (
+    "self-attention backward",
+    "attention projection gradient",
+    "transformer backward",
+    "multi-head attention",
+    "scaled dot-product attention",
+)
+_SA_DERIVATION = r"""
+Write $Q = X W_Q$, $K = X W_K$, $V = X W_V$, $S = Q K^\top / \sqrt d$ and $O = P V$. From $O$, $\bar P = \bar O V^\top$ and
+$\bar V = P^\top \bar O$. Through the softmax of each row $p$ of $P$, whose Jacobian
+$\operatorname{diag}(p) - p p^\top$ is symmetric, $\bar s = p \odot (\bar p - p^\top \bar p)$,
+which is $\bar S$ row by row. From $S$, $\bar Q = \bar S K / \sqrt d$ and
+$\bar K = \bar S^\top Q / \sqrt d$ (as in the entries for the queries and keys alone).
+"""
+
+register(
+    Identity(
+        id="attention.self-attention-wq",
+        title="Self-attention: adjoint of the query projection",
+        formula=_SA_FORMULA + r"\bar W_Q = \frac{1}{\sqrt d} X^\top \bar S X W_K",
+        where=_SA_WHERE,
+        wrt="W_Q",
+        kind="vjp",
+        cotangent="Obar",
+        value=self_attention,
+        derivative=adjoint_self_attention_wq,
+        sample=_sample_self_attention,
+        symbolic=_sp_self_attention("W_Q"),
+        symbolic_dims=(1,),  # t = 2, m = 1, d = 4, e = 3 (see the assumptions)
+        derivation=_SA_DERIVATION
+        + r"""
+Finally $Q = X W_Q$ gives $dQ = X\, dW_Q$, and $\langle \bar Q, X\, dW_Q\rangle
+= \langle X^\top \bar Q, dW_Q\rangle$, so $\bar W_Q = X^\top \bar S K / \sqrt d$.
+""",
+        mistakes=(
+            Mistake(
+                r"\frac{1}{\sqrt d} X^\top \bigl(P \odot \bar O W_V^\top X^\top\bigr) X W_K",
+                lambda X, W_Q, W_K, W_V, Obar: (
+                    lambda Q, K, V, P, Sbar: X.T @ (P * (Obar @ V.T)) @ K / math.sqrt(Q.shape[1])
+                )(*_self_attention_backward(X, W_Q, W_K, W_V, Obar)),
+                "keeps only the diagonal of the softmax Jacobian: drops the - p p^T part",
+            ),
+            Mistake(
+                r"X^\top \bar S X W_K",
+                lambda X, W_Q, W_K, W_V, Obar: (lambda Q, K, V, P, Sbar: X.T @ Sbar @ K)(
+                    *_self_attention_backward(X, W_Q, W_K, W_V, Obar)
+                ),
+                "forgets the 1/sqrt(d) scaling of the scores",
+            ),
+            Mistake(
+                r"\frac{1}{\sqrt d} X^\top \bar S^\top X W_K",
+                lambda X, W_Q, W_K, W_V, Obar: (
+                    lambda Q, K, V, P, Sbar: X.T @ Sbar.T @ K / math.sqrt(Q.shape[1])
+                )(*_self_attention_backward(X, W_Q, W_K, W_V, Obar)),
+                "transposes the score adjoint: the query's gradient sums over its own row of "
+                "scores (the keys it attends to), not over a column",
+            ),
+        ),
+        conventions={"numerator": r"\bar W_Q^\top" + _ADJOINT},
+        related=(
+            "attention.self-attention-wk",
+            "attention.self-attention-wv",
+            "attention.self-attention-x",
+            "layers.attention-q",
+        ),
+        assumptions=_SA_ASSUMPTIONS,
+        sources=(
+            f"{VASWANI}, section 3.2.1, eq. (1)",
+            f"{GBC}, section 6.5 (back-propagation)",
+            f"{TORCH}: `_scaled_dot_product_attention_math` is composed of `matmul`, "
+            "`_softmax` (`_softmax_backward_data`) and `mul`, each differentiated there",
+        ),
+        keywords=("query projection gradient", "dW_Q", "W_Q gradient", *_SA_KEYWORDS),
+    )
+)
+
+register(
+    Identity(
+        id="attention.self-attention-wk",
+        title="Self-attention: adjoint of the key projection",
+        formula=_SA_FORMULA + r"\bar W_K = \frac{1}{\sqrt d} X^\top \bar S^\top X W_Q",
+        where=_SA_WHERE,
+        wrt="W_K",
+        kind="vjp",
+        cotangent="Obar",
+        value=self_attention,
+        derivative=adjoint_self_attention_wk,
+        sample=_sample_self_attention,
+        symbolic=_sp_self_attention("W_K"),
+        symbolic_dims=(1,),  # t = 2, m = 1, d = 4, e = 3 (see the assumptions)
+        derivation=_SA_DERIVATION
+        + r"""
+Finally $K = X W_K$ gives $\langle \bar K, X\, dW_K\rangle = \langle X^\top \bar K, dW_K\rangle$,
+so $\bar W_K = X^\top \bar S^\top Q / \sqrt d$: the keys collect the score adjoint by column.
+""",
+        mistakes=(
+            Mistake(
+                r"\frac{1}{\sqrt d} X^\top \bar S X W_Q",
+                lambda X, W_Q, W_K, W_V, Obar: (
+                    lambda Q, K, V, P, Sbar: X.T @ Sbar @ Q / math.sqrt(Q.shape[1])
+                )(*_self_attention_backward(X, W_Q, W_K, W_V, Obar)),
+                "copies the query rule: S = Q K^T is not symmetric in Q and K, the keys take "
+                "the transposed score adjoint",
+            ),
+            Mistake(
+                r"\frac{1}{\sqrt d} X^\top \bigl(P \odot \bar O W_V^\top X^\top\bigr)^\top X W_Q",
+                lambda X, W_Q, W_K, W_V, Obar: (
+                    lambda Q, K, V, P, Sbar: X.T @ (P * (Obar @ V.T)).T @ Q / math.sqrt(Q.shape[1])
+                )(*_self_attention_backward(X, W_Q, W_K, W_V, Obar)),
+                "keeps only the diagonal of the softmax Jacobian: drops the - p p^T part",
+            ),
+        ),
+        conventions={"numerator": r"\bar W_K^\top" + _ADJOINT},
+        related=(
+            "attention.self-attention-wq",
+            "attention.self-attention-wv",
+            "attention.self-attention-x",
+            "layers.attention-k",
+        ),
+        assumptions=_SA_ASSUMPTIONS,
+        sources=(f"{VASWANI}, section 3.2.1, eq. (1)", f"{GBC}, section 6.5 (back-propagation)"),
+        keywords=("key projection gradient", "dW_K", "W_K gradient", *_SA_KEYWORDS),
+    )
+)
+
+register(
+    Identity(
+        id="attention.self-attention-wv",
+        title="Self-attention: adjoint of the value projection",
+        formula=_SA_FORMULA + r"\bar W_V = X^\top P^\top \bar O",
+        where=_SA_WHERE,
+        wrt="W_V",
+        kind="vjp",
+        cotangent="Obar",
+        value=self_attention,
+        derivative=adjoint_self_attention_wv,
+        sample=_sample_self_attention,
+        symbolic=_sp_self_attention("W_V"),
+        symbolic_dims=(1,),  # t = 2, m = 1, d = 4, e = 3 (see the assumptions)
+        derivation=r"""
+The weights $P$ do not depend on $W_V$: $dO = P X\, dW_V$, and
+$\langle \bar O, P X\, dW_V\rangle = \operatorname{tr}(\bar O^\top P X\, dW_V)
+= \langle X^\top P^\top \bar O, dW_V\rangle$.
+""",
+        mistakes=(
+            Mistake(
+                r"X^\top P \bar O",
+                lambda X, W_Q, W_K, W_V, Obar: (lambda Q, K, V, P, Sbar: X.T @ P @ Obar)(
+                    *_self_attention_backward(X, W_Q, W_K, W_V, Obar)
+                ),
+                "forgets to transpose the attention weights (P is not symmetric)",
+            ),
+            Mistake(
+                r"\frac{1}{\sqrt d} X^\top P^\top \bar O",
+                lambda X, W_Q, W_K, W_V, Obar: (
+                    lambda Q, K, V, P, Sbar: X.T @ P.T @ Obar / math.sqrt(Q.shape[1])
+                )(*_self_attention_backward(X, W_Q, W_K, W_V, Obar)),
+                "carries the 1/sqrt(d) of the scores over to the values, which enter linearly",
+            ),
+        ),
+        conventions={"numerator": r"\bar W_V^\top" + _ADJOINT},
+        related=(
+            "attention.self-attention-wq",
+            "attention.self-attention-wk",
+            "attention.self-attention-x",
+            "layers.attention-v",
+        ),
+        assumptions=_SA_ASSUMPTIONS,
+        sources=(f"{VASWANI}, section 3.2.1, eq. (1)", f"{GBC}, section 6.5 (back-propagation)"),
+        keywords=("value projection gradient", "dW_V", "W_V gradient", *_SA_KEYWORDS),
+    )
+)
+
+register(
+    Identity(
+        id="attention.self-attention-x",
+        title="Self-attention: adjoint of the input tokens",
+        formula=_SA_FORMULA + r"\bar X = \frac{1}{\sqrt d}\bigl(\bar S X W_K W_Q^\top "
+        r"+ \bar S^\top X W_Q W_K^\top\bigr) + P^\top \bar O W_V^\top",
+        where=_SA_WHERE,
+        wrt="X",
+        kind="vjp",
+        cotangent="Obar",
+        value=self_attention,
+        derivative=adjoint_self_attention_x,
+        sample=_sample_self_attention,
+        symbolic=_sp_self_attention("X"),
+        symbolic_dims=(1,),  # t = 2, m = 1, d = 4, e = 3 (see the assumptions)
+        derivation=r"""
+$X$ enters three times, as $Q = X W_Q$, $K = X W_K$ and $V = X W_V$; its adjoint is the sum
+of the three paths, $\bar X = \bar Q W_Q^\top + \bar K W_K^\top + \bar V W_V^\top$, with
+$\bar Q = \bar S K / \sqrt d$, $\bar K = \bar S^\top Q / \sqrt d$ and $\bar V = P^\top \bar O$
+(see the entries for the projections).
+""",
+        mistakes=(
+            Mistake(
+                r"\frac{1}{\sqrt d}\bar S X W_K W_Q^\top + P^\top \bar O W_V^\top",
+                lambda X, W_Q, W_K, W_V, Obar: (
+                    lambda Q, K, V, P, Sbar: (
+                        Sbar @ K @ W_Q.T / math.sqrt(Q.shape[1]) + P.T @ Obar @ W_V.T
+                    )
+                )(*_self_attention_backward(X, W_Q, W_K, W_V, Obar)),
+                "differentiates the queries and the values but treats the keys as constant, "
+                "as if they came from another sequence (cross-attention)",
+            ),
+            Mistake(
+                r"\frac{1}{\sqrt d}\bigl(\bar S X W_K W_Q^\top + \bar S^\top X W_Q W_K^\top\bigr) "
+                r"+ P \bar O W_V^\top",
+                lambda X, W_Q, W_K, W_V, Obar: (
+                    lambda Q, K, V, P, Sbar: (
+                        (Sbar @ K @ W_Q.T + Sbar.T @ Q @ W_K.T) / math.sqrt(Q.shape[1])
+                        + P @ Obar @ W_V.T
+                    )
+                )(*_self_attention_backward(X, W_Q, W_K, W_V, Obar)),
+                "forgets to transpose the attention weights on the value path",
+            ),
+        ),
+        conventions={"numerator": r"\bar X^\top" + _ADJOINT},
+        related=(
+            "attention.self-attention-wq",
+            "attention.self-attention-wk",
+            "attention.self-attention-wv",
+            "layers.attention-q",
+        ),
+        assumptions=_SA_ASSUMPTIONS,
+        sources=(f"{VASWANI}, section 3.2.1, eq. (1)", f"{GBC}, section 6.5 (back-propagation)"),
+        keywords=("self-attention input gradient", "dX attention", *_SA_KEYWORDS),
+    )
+)
+
+
+# ===========================================================================================
+# Causal (masked) attention and attention with an additive bias
+# ===========================================================================================
+
+
+def _masked_scores_adjoint(Q, K, V, Obar, B=None, causal=False):
+    """``(P, Sbar)`` of ``softmax(Q K^T / sqrt(d) + B) V``, the softmax causal or not."""
+    S = Q @ K.T / math.sqrt(Q.shape[1]) + (0.0 if B is None else B)
+    P = _attention_weights(S, causal)
+    Pbar = Obar @ V.T
+    return P, P * (Pbar - (P * Pbar).sum(axis=1, keepdims=True))
+
+
+@shaped
+def causal_attention(Q: Arr["t d"], K: Arr["t d"], V: Arr["t e"]):
+    """Causal attention: query ``i`` attends to the keys ``j <= i`` only (weights exactly 0 above
+    the diagonal, as with a mask of ``-inf`` added to the scores).
+
+    >>> causal_attention(np.zeros((2, 4)), np.zeros((2, 4)), np.array([[1.0], [3.0]]))
+    array([[1.],
+           [2.]])
+    """
+    return _attention_weights(Q @ K.T / math.sqrt(Q.shape[1]), causal=True) @ V
+
+
+@shaped
+def adjoint_causal_attention_query(Q: Arr["t d"], K: Arr["t d"], V: Arr["t e"], Obar: Arr["t e"]):
+    """``Qbar = Sbar K / sqrt(d)``, ``Sbar`` zero above the diagonal with ``P``."""
+    _, Sbar = _masked_scores_adjoint(Q, K, V, Obar, causal=True)
+    return Sbar @ K / math.sqrt(Q.shape[1])
+
+
+@shaped
+def adjoint_causal_attention_key(Q: Arr["t d"], K: Arr["t d"], V: Arr["t e"], Obar: Arr["t e"]):
+    """``Kbar = Sbar^T Q / sqrt(d)``: key ``j`` hears only from the queries ``i >= j``."""
+    _, Sbar = _masked_scores_adjoint(Q, K, V, Obar, causal=True)
+    return Sbar.T @ Q / math.sqrt(Q.shape[1])
+
+
+def _sp_causal_attention(which):
+    import sympy as sp
+
+    def build(Q, K, V, Obar):
+        root = sp.sqrt(Q.cols)
+        P = _sp_causal_softmax_rows(Q * K.T / root)
+        Sbar = _sp_scores_adjoint(P, Obar * V.T)
+        claimed = Sbar * K / root if which == "Q" else Sbar.T * Q / root
+        return P * V, claimed
+
+    return build
+
+
+def _sample_causal_attention(rng, n):
+    # t = n + 1 >= 2 tokens (row 1 attends to key 1 alone, row 2 to keys 1 and 2), d = n + 3
+    # (d = 4 at the exact check: sqrt(d) = 2), e = n. The exact check takes 0.6 CPU s at
+    # t = 2, 1.7 at t = 3
+    t, d, e = n + 1, n + 3, n
+    return {
+        "Q": rng.standard_normal((t, d)),
+        "K": rng.standard_normal((t, d)),
+        "V": rng.standard_normal((t, e)),
+        "Obar": rng.standard_normal((t, e)),
+    }
+
+
+def _unmasked_backward(Q, K, V, Obar):
+    """``Sbar`` from the weights without the mask: the backward pass forgets the mask."""
+    return _masked_scores_adjoint(Q, K, V, Obar, causal=False)[1]
+
+
+_CAUSAL_WHERE = (
+    r"P = \operatorname{softmax}_{\text{causal}}\!\bigl(Q K^\top / \sqrt{d}\bigr)",
+    r"\bar S = P \odot \bigl(\bar O V^\top - (P \odot \bar O V^\top)\mathbf{1}\mathbf{1}^\top\bigr)",
+)
+_CAUSAL_ASSUMPTIONS = (
+    "none: the masked softmax is smooth in the scores it keeps. Self-attention over t tokens "
+    "(t queries, t keys); softmax_causal takes row i over the keys j <= i, and gives the "
+    "others weight exactly 0: the mask's -inf is never formed (exp(-inf) is 0, but a row "
+    "that is masked entirely, or -inf - (-inf) in a shifted softmax, gives NaN), and P, "
+    "hence Sbar, is 0 above the diagonal. Checked exactly by sympy at t = 2, d = 4, e = 1, "
+    "numerically at t = 2, ..., 9"
+)
+_CAUSAL_KEYWORDS = (
+    "causal attention backward",
+    "masked attention gradient",
+    "causal mask",
+    "autoregressive attention",
+    "decoder self-attention",
+    "look-ahead mask",
+)
+_CAUSAL_DERIVATION = r"""
+A mask $M$ with $M_{ij} = -\infty$ for $j > i$ added to the scores gives $P_{ij} = 0$ there,
+and the softmax of row $i$ over the keys $j \le i$. On the kept entries the softmax Jacobian
+is the usual $\operatorname{diag}(p) - p p^\top$ of the shorter row; on the masked ones the
+weight is constant, 0. So the rule of unmasked attention holds with the masked $P$:
+$\bar S = P \odot (\bar P - (P \odot \bar P)\mathbf 1 \mathbf 1^\top)$, $\bar P = \bar O V^\top$,
+and $\bar S$ is zero wherever $P$ is: the mask acts in the backward pass through $P$.
+"""
+
+register(
+    Identity(
+        id="attention.causal-attention-q",
+        title="Causal (masked) attention: adjoint of the queries",
+        formula=r"O = P V:\quad \bar Q = \frac{1}{\sqrt d} \bar S K",
+        where=_CAUSAL_WHERE,
+        wrt="Q",
+        kind="vjp",
+        cotangent="Obar",
+        value=causal_attention,
+        derivative=adjoint_causal_attention_query,
+        sample=_sample_causal_attention,
+        symbolic=_sp_causal_attention("Q"),
+        symbolic_dims=(1,),  # t = 2, d = 4, e = 1 (see the assumptions)
+        derivation=_CAUSAL_DERIVATION
+        + r"""
+From $S = Q K^\top / \sqrt d$, $\bar Q = \bar S K / \sqrt d$: query $i$ collects the keys
+$j \le i$ only.
+""",
+        mistakes=(
+            Mistake(
+                r"\frac{1}{\sqrt d} \bigl(P' \odot (\bar O V^\top - (P' \odot \bar O V^\top)"
+                r"\mathbf{1}\mathbf{1}^\top)\bigr) K,\quad "
+                r"P' = \operatorname{softmax}_{\text{rows}}\!\bigl(Q K^\top / \sqrt{d}\bigr)",
+                lambda Q, K, V, Obar: _unmasked_backward(Q, K, V, Obar) @ K / math.sqrt(Q.shape[1]),
+                "applies the mask in the forward pass only: the backward pass recomputes the "
+                "weights without it",
+            ),
+            Mistake(
+                r"\frac{1}{\sqrt d} \bigl(P \odot \bar O V^\top\bigr) K",
+                lambda Q, K, V, Obar: (lambda P: (P * (Obar @ V.T)) @ K / math.sqrt(Q.shape[1]))(
+                    _masked_scores_adjoint(Q, K, V, Obar, causal=True)[0]
+                ),
+                "keeps only the diagonal of the softmax Jacobian: drops the - p p^T part",
+            ),
+        ),
+        conventions={"numerator": r"\bar Q^\top" + _ADJOINT},
+        related=("attention.causal-attention-k", "layers.attention-q", "attention.attention-bias"),
+        assumptions=_CAUSAL_ASSUMPTIONS,
+        sources=(
+            f"{VASWANI}, section 3.2.3 (masking by -inf in the decoder)",
+            f"{TORCH}: `_softmax` (backward `_softmax_backward_data`), with the mask applied "
+            "to the scores by `masked_fill`",
+        ),
+        keywords=("causal query gradient", "masked dQ", *_CAUSAL_KEYWORDS),
+    )
+)
+
+register(
+    Identity(
+        id="attention.causal-attention-k",
+        title="Causal (masked) attention: adjoint of the keys",
+        formula=r"O = P V:\quad \bar K = \frac{1}{\sqrt d} \bar S^\top Q",
+        where=_CAUSAL_WHERE,
+        wrt="K",
+        kind="vjp",
+        cotangent="Obar",
+        value=causal_attention,
+        derivative=adjoint_causal_attention_key,
+        sample=_sample_causal_attention,
+        symbolic=_sp_causal_attention("K"),
+        symbolic_dims=(1,),  # t = 2, d = 4, e = 1 (see the assumptions)
+        derivation=_CAUSAL_DERIVATION
+        + r"""
+From $S = Q K^\top / \sqrt d$, $\bar K = \bar S^\top Q / \sqrt d$: key $j$ collects the
+queries $i \ge j$ that may see it. The last key is seen by the last query alone.
+""",
+        mistakes=(
+            Mistake(
+                r"\frac{1}{\sqrt d} \bigl(P' \odot (\bar O V^\top - (P' \odot \bar O V^\top)"
+                r"\mathbf{1}\mathbf{1}^\top)\bigr)^\top Q,\quad "
+                r"P' = \operatorname{softmax}_{\text{rows}}\!\bigl(Q K^\top / \sqrt{d}\bigr)",
+                lambda Q, K, V, Obar: (
+                    _unmasked_backward(Q, K, V, Obar).T @ Q / math.sqrt(Q.shape[1])
+                ),
+                "applies the mask in the forward pass only: future queries leak gradient into "
+                "past keys",
+            ),
+            Mistake(
+                r"\frac{1}{\sqrt d} \bar S Q",
+                lambda Q, K, V, Obar: (
+                    _masked_scores_adjoint(Q, K, V, Obar, causal=True)[1]
+                    @ Q
+                    / math.sqrt(Q.shape[1])
+                ),
+                "copies the query rule without the transpose: the mask is lower triangular, its "
+                "transpose upper",
+            ),
+        ),
+        conventions={"numerator": r"\bar K^\top" + _ADJOINT},
+        related=("attention.causal-attention-q", "layers.attention-k", "attention.attention-bias"),
+        assumptions=_CAUSAL_ASSUMPTIONS,
+        sources=(
+            f"{VASWANI}, section 3.2.3 (masking by -inf in the decoder)",
+            f"{TORCH}: `_softmax` (backward `_softmax_backward_data`)",
+        ),
+        keywords=("causal key gradient", "masked dK", *_CAUSAL_KEYWORDS),
+    )
+)
+
+
+@shaped
+def biased_attention(Q: Arr["t d"], K: Arr["s d"], V: Arr["s e"], B: Arr["t s"]):
+    """Attention with an additive bias on the scores, ``softmax(Q K^T / sqrt(d) + B) V``.
+
+    >>> biased_attention(np.zeros((1, 4)), np.zeros((2, 4)), np.array([[1.0], [3.0]]),
+    ...                  np.zeros((1, 2)))
+    array([[2.]])
+    """
+    return _softmax(Q @ K.T / math.sqrt(Q.shape[1]) + B) @ V
+
+
+@shaped
+def adjoint_attention_bias(
+    Q: Arr["t d"], K: Arr["s d"], V: Arr["s e"], B: Arr["t s"], Obar: Arr["t e"]
+):
+    """``Bbar = Sbar``: the adjoint of the scores themselves."""
+    return _masked_scores_adjoint(Q, K, V, Obar, B=B)[1]
+
+
+def _sp_attention_bias(Q, K, V, B, Obar):
+    import sympy as sp
+
+    P = _sp_softmax_rows(Q * K.T / sp.sqrt(Q.cols) + B)
+    return P * V, _sp_scores_adjoint(P, Obar * V.T)
+
+
+def _sample_attention_bias(rng, n):
+    # t = n + 1 >= 2 queries, s = n + 2 keys, d = n + 3 (4 at the exact check), e = n
+    t, s, d, e = n + 1, n + 2, n + 3, n
+    return {
+        "Q": rng.standard_normal((t, d)),
+        "K": rng.standard_normal((s, d)),
+        "V": rng.standard_normal((s, e)),
+        "B": rng.standard_normal((t, s)),
+        "Obar": rng.standard_normal((t, e)),
+    }
+
+
+register(
+    Identity(
+        id="attention.attention-bias",
+        title="Attention with an additive score bias: adjoint of the bias",
+        formula=r"O = P V:\quad \bar B = P \odot \bigl(\bar O V^\top - (P \odot \bar O V^\top)"
+        r"\mathbf{1}\mathbf{1}^\top\bigr)",
+        where=(r"P = \operatorname{softmax}_{\text{rows}}\!\bigl(Q K^\top / \sqrt{d} + B\bigr)",),
+        wrt="B",
+        kind="vjp",
+        cotangent="Obar",
+        value=biased_attention,
+        derivative=adjoint_attention_bias,
+        sample=_sample_attention_bias,
+        symbolic=_sp_attention_bias,
+        symbolic_dims=(1,),  # t = 2, s = 3, d = 4, e = 1: exact in 0.1 s
+        derivation=r"""
+The bias enters the scores $S = Q K^\top / \sqrt d + B$ with coefficient 1, so $\bar B$ is the
+adjoint of the scores: from $O = P V$, $\bar P = \bar O V^\top$, and through the softmax of
+each row $p$ (Jacobian $\operatorname{diag}(p) - p p^\top$),
+$\bar b = p \odot (\bar p - p^\top \bar p)$. Each row of $\bar B$ sums to 0 (a constant added
+to a row of scores does not change the softmax). A finite mask is such a bias; a mask of
+$-\infty$ is its limit, where $P = 0$ and so $\bar B = 0$ (see causal attention).
+""",
+        mistakes=(
+            Mistake(
+                r"\bar O V^\top",
+                lambda Q, K, V, B, Obar: Obar @ V.T,
+                "stops at the weights: the adjoint of P, not of the scores (no softmax Jacobian)",
+            ),
+            Mistake(
+                r"P \odot \bar O V^\top",
+                lambda Q, K, V, B, Obar: (
+                    _softmax(Q @ K.T / math.sqrt(Q.shape[1]) + B) * (Obar @ V.T)
+                ),
+                "keeps only the diagonal of the softmax Jacobian: drops the - p p^T part",
+            ),
+            Mistake(
+                r"\frac{1}{\sqrt d} P \odot \bigl(\bar O V^\top - (P \odot \bar O V^\top)"
+                r"\mathbf{1}\mathbf{1}^\top\bigr)",
+                lambda Q, K, V, B, Obar: (
+                    _masked_scores_adjoint(Q, K, V, Obar, B=B)[1] / math.sqrt(Q.shape[1])
+                ),
+                "scales the bias by 1/sqrt(d) like the dot products; it is added after the scaling",
+            ),
+        ),
+        conventions={"numerator": r"\bar B^\top" + _ADJOINT},
+        related=("attention.causal-attention-q", "layers.attention-q", "softmax.rowwise-jacobian"),
+        assumptions=(
+            "none: the softmax is smooth. t queries and s >= 2 keys of width d, values of width "
+            "e, a finite bias B of the scores' shape t x s (a relative-position bias, ALiBi, or "
+            "a finite padding mask); a mask of -inf is the limit where P and Bbar are 0. "
+            "Checked exactly by sympy at t = 2, s = 3, d = 4, e = 1"
+        ),
+        sources=(
+            f"{VASWANI}, section 3.2.1, eq. (1)",
+            f"{TORCH}: `_softmax` (backward `_softmax_backward_data`), "
+            "`scaled_dot_product_attention` with a float `attn_mask` added to the scores",
+        ),
+        keywords=(
+            "attention bias gradient",
+            "attention mask gradient",
+            "relative position bias gradient",
+            "ALiBi",
+            "attn_mask",
+            "dB",
+        ),
+    )
+)
+
+
+#: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
+TOPICS = (
+    (
+        "projections",
+        "Self-attention with its projections",
+        (
+            "attention.self-attention-wq",
+            "attention.self-attention-wk",
+            "attention.self-attention-wv",
+            "attention.self-attention-x",
+        ),
+    ),
+    (
+        "masks-and-biases",
+        "Causal and biased attention",
+        (
+            "attention.causal-attention-q",
+            "attention.causal-attention-k",
+            "attention.attention-bias",
+        ),
+    ),
+)
