@@ -339,6 +339,7 @@ FAMILY_TITLES = {
     "norms": "Norms",
     "structured": "Structured matrices",
     "gaussian": "Gaussian densities",
+    "processes": "Gaussian processes and parametrised matrices",
     "activations": "Activations and elementwise maps",
     "softmax": "Softmax and log-sum-exp",
     "losses": "Losses",
