@@ -331,6 +331,7 @@ FAMILY_TITLES = {
     "differentials": "Differentials",
     "determinants": "Determinants",
     "inverses": "Inverses",
+    "lowrank": "Log-determinants and inverses of structured sums",
     "eigenvalues": "Eigenvalues",
     "linear": "Linear maps and linear forms",
     "quadratic": "Quadratic forms",
