@@ -11,7 +11,7 @@ from gradref.shapes import Arr, shaped, shaped_like
 MAGNUS = "Magnus & Neudecker, *Matrix Differential Calculus*, 3rd ed. (2019), ch. 8"
 HARVILLE = (
     "Harville, *Matrix Algebra From a Statistician's Perspective*, Springer (1997), "
-    "section 18.1 (determinants of rank-one updates)"
+    "chapter 18 (sums of matrices: the determinant of a rank-one update)"
 )
 
 
@@ -164,12 +164,122 @@ $M = A + uv^\top$ gives $\det(M)\,M^{-\top}v$, the same vector by Sherman-Morris
 )
 
 
+# -- Sherman-Morrison inside a bilinear form: a^T (A + u v^T)^{-1} b ---------------------------
+
+
+@shaped
+def bilinear_rank_one_inverse(A: Arr["n n"], u: Arr["n"], v: Arr["n"], a: Arr["n"], b: Arr["n"]):
+    """``a^T (A + u v^T)^{-1} b``.
+
+    >>> bilinear_rank_one_inverse(np.eye(2), np.zeros(2), np.ones(2), np.ones(2), np.ones(2))
+    np.float64(2.0)
+    """
+    return a @ np.linalg.solve(A + np.outer(u, v), b)
+
+
+@shaped_like(bilinear_rank_one_inverse)
+def grad_bilinear_rank_one_inverse_u(A, u, v, a, b):
+    """Gradient in ``u``: ``-(v^T M^{-1} b) M^{-T} a`` with ``M = A + u v^T``.
+
+    >>> grad_bilinear_rank_one_inverse_u(np.eye(2), np.zeros(2), np.ones(2), np.ones(2), np.ones(2))
+    array([-2., -2.])
+    """
+    M = A + np.outer(u, v)
+    return -(v @ np.linalg.solve(M, b)) * np.linalg.solve(M.T, a)
+
+
+@shaped_like(bilinear_rank_one_inverse)
+def hessian_bilinear_rank_one_inverse_u(A, u, v, a, b):
+    """Hessian in ``u``: ``beta (w z^T + z w^T)``, ``beta = v^T M^{-1} b``, ``w = M^{-T} a``,
+    ``z = M^{-T} v``.
+
+    >>> hessian_bilinear_rank_one_inverse_u(np.eye(1), np.zeros(1), np.ones(1), np.ones(1), np.ones(1))
+    array([[2.]])
+    """
+    M = A + np.outer(u, v)
+    beta = v @ np.linalg.solve(M, b)
+    w, z = np.linalg.solve(M.T, a), np.linalg.solve(M.T, v)
+    return beta * (np.outer(w, z) + np.outer(z, w))
+
+
+def _symbolic_sherman_morrison(A, u, v, a, b):
+    W = _inv(A + u * v.T)
+    beta = (v.T * W * b)[0, 0]
+    return (a.T * W * b)[0, 0], -beta * W.T * a
+
+
+register(
+    Identity(
+        id="lowrank.sherman-morrison-u",
+        title="Gradient and Hessian of a^T (A + u v^T)^{-1} b with respect to u",
+        formula=r"\nabla_u\, a^\top(A + uv^\top)^{-1}b = -(v^\top M^{-1}b)\,M^{-\top}a,"
+        r"\quad M = A + uv^\top",
+        wrt="u",
+        kind="gradient",
+        value=bilinear_rank_one_inverse,
+        derivative=grad_bilinear_rank_one_inverse_u,
+        structure={"A": "invertible"},
+        symbolic=_symbolic_sherman_morrison,
+        symbolic_dims=(1, 2),  # exact at n = 1, 2; n = 3 (15 symbols in a 3 x 3 inverse) is slow
+        derivation=r"""
+With $M = A + uv^\top$, $dM = du\,v^\top$ and $dM^{-1} = -M^{-1}du\,v^\top M^{-1}$, so
+$df = -a^\top M^{-1}du\,(v^\top M^{-1}b) = \langle -(v^\top M^{-1}b)M^{-\top}a, du\rangle$.
+By Sherman-Morrison, $M^{-1} = A^{-1} - \frac{A^{-1}uv^\top A^{-1}}{1 + v^\top A^{-1}u}$,
+so the whole expression needs only solves with $A$: $v^\top M^{-1}b =
+\frac{v^\top A^{-1}b}{1 + v^\top A^{-1}u}$. Differentiating again with $\beta =
+v^\top M^{-1}b$, $w = M^{-\top}a$, $z = M^{-\top}v$: $d\beta = -\beta z^\top du$ and
+$dw = -z\,w^\top du$, so the Hessian is $\beta(wz^\top + zw^\top)$.
+""",
+        hessian=hessian_bilinear_rank_one_inverse_u,
+        hessian_formula=r"\nabla_u^2 f = \beta\,(wz^\top + zw^\top),\quad \beta = v^\top M^{-1}b,"
+        r"\ w = M^{-\top}a,\ z = M^{-\top}v,\ M = A + uv^\top",
+        mistakes=(
+            Mistake(
+                r"(v^\top M^{-1}b)\,M^{-\top}a",
+                lambda A, u, v, a, b: -grad_bilinear_rank_one_inverse_u(A, u, v, a, b),
+                "the sign of the derivative of the inverse",
+            ),
+            Mistake(
+                r"-(v^\top M^{-1}b)\,M^{-1}a",
+                lambda A, u, v, a, b: (
+                    -(v @ np.linalg.solve(A + np.outer(u, v), b))
+                    * np.linalg.solve(A + np.outer(u, v), a)
+                ),
+                "M^{-1} a where M^{-T} a belongs: M = A + u v^T is not symmetric",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial f}{\partial u} = -(v^\top M^{-1}b)\,a^\top M^{-1},"
+            r"\quad M = A + uv^\top",
+        },
+        related=("inverses.bilinear", "lowrank.det-lemma-u"),
+        assumptions="A and M = A + u v^T square and invertible (1 + v^T A^{-1} u nonzero)",
+        sources=(
+            "Sherman & Morrison, *Adjustment of an inverse matrix corresponding to a change in "
+            "one element of a given matrix*, Ann. Math. Statist. 21 (1950), 124-127",
+            f"{COOKBOOK}, eq. (59) (the derivative of an inverse)",
+            MAGNUS,
+        ),
+        keywords=(
+            "Sherman-Morrison gradient",
+            "rank-one update of the inverse",
+            "a^T (A + u v^T)^-1 b",
+            "derivative of a rank one inverse",
+        ),
+    )
+)
+
+
 #: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
 #: Every identity of this module is in exactly one topic (tests/test_topics.py).
 TOPICS = (
     (
         "sums",
         "Identity plus Gram and rank-one updates",
-        ("lowrank.logdet-identity-plus-gram", "lowrank.det-lemma-u"),
+        (
+            "lowrank.logdet-identity-plus-gram",
+            "lowrank.det-lemma-u",
+            "lowrank.sherman-morrison-u",
+        ),
     ),
 )
