@@ -270,16 +270,96 @@ $dw = -z\,w^\top du$, so the Hessian is $\beta(wz^\top + zw^\top)$.
 )
 
 
+# -- ||X^{-1} a||^2 and the projection x^T A^T (A A^T)^{-1} A x ------------------------------
+
+
+@shaped
+def squared_norm_of_solve(X: Arr["n n"], a: Arr["n"]):
+    """``a^T X^{-T} X^{-1} a = ||X^{-1} a||^2``.
+
+    >>> squared_norm_of_solve(2 * np.eye(2), np.ones(2))
+    np.float64(0.5)
+    """
+    z = np.linalg.solve(X, a)
+    return z @ z
+
+
+@shaped_like(squared_norm_of_solve)
+def grad_squared_norm_of_solve(X, a):
+    """Gradient in ``X``: ``-2 X^{-T} z z^T`` with ``z = X^{-1} a``.
+
+    >>> grad_squared_norm_of_solve(np.eye(1), np.ones(1))
+    array([[-2.]])
+    """
+    z = np.linalg.solve(X, a)
+    return -2 * np.linalg.solve(X.T, np.outer(z, z))
+
+
+register(
+    Identity(
+        id="lowrank.squared-norm-of-solve",
+        title="Gradient of the squared norm of a linear solve, a^T X^{-T} X^{-1} a, with respect "
+        "to X",
+        formula=r"\nabla_X\, a^\top X^{-\top}X^{-1}a = -2\,X^{-\top}zz^\top,\quad z = X^{-1}a",
+        wrt="X",
+        kind="gradient",
+        value=squared_norm_of_solve,
+        derivative=grad_squared_norm_of_solve,
+        structure={"X": "invertible"},
+        symbolic=lambda X, a: (
+            ((_inv(X) * a).T * (_inv(X) * a))[0, 0],
+            -2 * _inv(X).T * (_inv(X) * a) * (_inv(X) * a).T,
+        ),
+        symbolic_dims=(1, 2),  # exact at n = 1, 2; n = 3 (a squared 3 x 3 inverse) is slow
+        derivation=r"""
+With $z = X^{-1}a$, $dz = -X^{-1}dX\,z$ and $d(z^\top z) = 2z^\top dz =
+-2z^\top X^{-1}dX\,z = -2\operatorname{tr}(zz^\top X^{-1}dX)$, which is
+$\langle -2X^{-\top}zz^\top, dX\rangle$. This is the squared norm of the solution of
+$Xz = a$, e.g. a whitened residual $\lVert L^{-1}r\rVert^2$ with a Cholesky factor $L$.
+""",
+        mistakes=(
+            Mistake(
+                r"-2\,X^{-1}zz^\top",
+                lambda X, a: -2 * np.linalg.solve(X, np.outer(*(2 * [np.linalg.solve(X, a)]))),
+                "drops the transpose of X^{-1}: right only for symmetric X",
+            ),
+            Mistake(
+                r"-2\,zz^\top X^{-\top}",
+                lambda X, a: -2 * np.outer(*(2 * [np.linalg.solve(X, a)])) @ np.linalg.inv(X).T,
+                "puts the inverse on the wrong side of z z^T",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial\lVert X^{-1}a\rVert^2}{\partial X} = -2\,zz^\top X^{-1},"
+            r"\quad z = X^{-1}a",
+        },
+        related=("inverses.bilinear", "inverses.function-of-inverse"),
+        assumptions="X square and invertible; a in R^n",
+        sources=(
+            f"{COOKBOOK}, eq. (59) (the derivative of an inverse) with the chain rule",
+            MAGNUS,
+        ),
+        keywords=(
+            "a^T X^-T X^-1 a",
+            "||X^-1 a||^2",
+            "gradient of the squared norm of a solve",
+            "whitened residual gradient",
+        ),
+    )
+)
+
+
 #: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
 #: Every identity of this module is in exactly one topic (tests/test_topics.py).
 TOPICS = (
     (
-        "sums",
-        "Identity plus Gram and rank-one updates",
-        (
-            "lowrank.logdet-identity-plus-gram",
-            "lowrank.det-lemma-u",
-            "lowrank.sherman-morrison-u",
-        ),
+        "determinants",
+        "Determinants of low-rank updates",
+        ("lowrank.logdet-identity-plus-gram", "lowrank.det-lemma-u"),
+    ),
+    (
+        "inverse-forms",
+        "Forms in the inverse of an updated matrix",
+        ("lowrank.sherman-morrison-u", "lowrank.squared-norm-of-solve"),
     ),
 )
