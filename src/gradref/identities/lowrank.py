@@ -359,7 +359,7 @@ TOPICS = (
     ),
     (
         "inverse-forms",
-        "Forms in the inverse of an updated matrix",
+        "Forms in the inverse of an update",
         ("lowrank.sherman-morrison-u", "lowrank.squared-norm-of-solve"),
     ),
 )
