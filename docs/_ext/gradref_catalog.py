@@ -851,7 +851,9 @@ def readback_fragment(records: Records) -> str:
         "|---|---:|---:|",
     ]
     lines += [
-        f"| {name} | {read} | {missed} |" for name, (read, missed) in counts.items() if read or missed
+        f"| {name} | {read} | {missed} |"
+        for name, (read, missed) in counts.items()
+        if read or missed
     ]
     lines += [
         "",
