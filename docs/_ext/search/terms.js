@@ -84,6 +84,8 @@ const PHRASES = [
   [/\bnormal\s+(?:distribution|density|pdf)\b/g, " gaussian "],
   [/\b(?:matrix|vector)[\s-]*(?:vector|matrix)?[\s-]*product\b/g, (m) => m.replace(/[\s-]+/g, " ")],
   [/\breverse[\s-]*mode\b|\bvector[\s-]*jacobian[\s-]*products?\b|\bbackward\s+pass\b/g, " backward "],
+  [/\bback[\s-]*prop(?:agation)?[\s-]+through[\s-]+time\b|\bbptt\b/g, " bptt "],
+  [/\btype[\s-]*(?:ii|2)[\s-]+maximum[\s-]*likelihood\b|\bmarginal[\s-]*(?:log[\s-]*)?likelihoods?\b/g, " marginallikelihood "],
   [/\bback[\s-]*prop(?:agation|agate|agating)?\b/g, " backprop "],
   [/\bl[\s-]*2\b|\b2[\s-]*norm\b/g, " l2 "],
   [/\bl[\s-]*1\b|\b1[\s-]*norm\b/g, " l1 "],
@@ -170,7 +172,8 @@ const STOP = new Set(
     "differentiate differentiating differentiation differential differentials gradient " +
     "gradients grad partial partials nabla formula formulas formulae expression function " +
     "functions simple simplify correct right wrong way question answer know " +
-    "take taking taken obtain general respectively here about"
+    "take taking taken obtain general respectively here about show shows showing through " +
+    "understand understanding intuition behind itself"
   ).split(" "),
 );
 
@@ -183,7 +186,7 @@ const WEAK = new Set([
 // Terms that are made above and must not be stemmed ("logdet" is not "logdet" minus a suffix).
 const CANONICAL = new Set([
   ...Object.values(SYNONYMS),
-  "logdet", "crossentropy", "logsumexp", "layernorm", "batchnorm", "groupnorm", "rmsnorm",
+  "logdet", "bptt", "marginallikelihood", "crossentropy", "logsumexp", "layernorm", "batchnorm", "groupnorm", "rmsnorm",
   "leastsquares", "hessian", "mse", "nll", "loglikelihood", "kl", "softmax", "softplus",
   "gaussian", "backward", "backprop", "mle", "l1", "l2", "jacobian", "relu", "gelu", "elu",
 ]); // prettier-ignore
