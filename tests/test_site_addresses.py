@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape as html_escape
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_every_identity_has_a_permanent_address_that_leads_to_its_section():
         section = (SITE / path).read_text(encoding="utf-8") if (SITE / path).is_file() else ""
         if f'<section id="{anchor}">' not in section:
             wrong.append(f"{page} -> {target}: no such section")
-        if f"<title>{record['title']} — gradref</title>".replace("&", "&amp;") not in html:
+        if f"<title>{html_escape(record['title'])} — gradref</title>" not in html:
             wrong.append(f"{page}: its title does not name the identity")
     assert not wrong, "\n".join(wrong)
 

@@ -814,12 +814,18 @@ A loss on every step adds that step's own upstream gradient to $\bar h_t$.
 #: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
 TOPICS = (
     (
-        "cells",
-        "LSTM and GRU steps, and BPTT",
+        "lstm",
+        "One LSTM step",
         (
             "recurrent.lstm-forget-weight",
             "recurrent.lstm-hidden",
             "recurrent.lstm-cell-state",
+        ),
+    ),
+    (
+        "gru-bptt",
+        "One GRU step, and BPTT",
+        (
             "recurrent.gru-hidden",
             "recurrent.gru-candidate-weight",
             "recurrent.rnn-bptt",

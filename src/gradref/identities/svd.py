@@ -1264,17 +1264,23 @@ $\langle \bar C, dA_k\rangle$ collects them into $X$ with $G = U^\top\bar C V$ i
 
 TOPICS = (
     (
-        "singular-values-norms",
-        "Singular values and norms",
+        "singular-values",
+        "Singular values",
         (
             "svd.singular-values",
             "svd.singular-values-adjoint",
+            "svd.smallest-singular-value",
+            "svd.log-singular-values",
+        ),
+    ),
+    (
+        "norms",
+        "Spectral, nuclear and Schatten norms",
+        (
             "svd.spectral-norm",
             "svd.nuclear-norm",
-            "svd.smallest-singular-value",
             "svd.schatten-norm",
             "svd.ky-fan-norm",
-            "svd.log-singular-values",
         ),
     ),
     (

@@ -2740,6 +2740,12 @@ TOPICS = (
             "traces.inv-congruence",
             "traces.inv-ratio",
             "traces.inv-shifted-ratio",
+        ),
+    ),
+    (
+        "inverses-general",
+        "Traces with inverses, B and C general",
+        (
             "traces.inv-congruence-general",
             "traces.inv-ratio-general",
             "traces.inv-shifted-ratio-general",
