@@ -30,15 +30,16 @@ def _text(markup: str) -> str:
 
 def _reading_order() -> list[tuple[str, str]]:
     """(path, title) of every page of the site, following the "next" links from the home page."""
-    pages, path = [], "index.html"
+    pages, path, seen = [], "index.html", set()
     while path is not None:
+        assert path not in seen, f"the 'next' links loop back to {path}"
+        seen.add(path)
         source = (SITE / path).read_text(encoding="utf-8")
         h1 = re.search(r"<h1>(.*?)(<a class=\"headerlink\"|</h1>)", source, re.S)
         pages.append((path, _text(h1.group(1))))
         link = re.search(r'<link rel="next"[^>]* href="([^"]+)"', source)
         path = (Path(path).parent / link.group(1)).as_posix() if link else None
         path = os.path.normpath(path) if path else None
-        assert len(pages) < 100, "the 'next' links loop"
     return pages
 
 
