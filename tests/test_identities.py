@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import re
 import warnings
 
 import numpy as np
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 import gradref
 from gradref import _validate, shapes
-from gradref.catalog import FAMILIES
+from gradref.catalog import FAMILIES, errata
 from gradref.identities import elementary, linear, losses, norms, quadratic, rules, traces
 
 IDENTITIES = gradref.catalog()
@@ -39,6 +40,49 @@ def test_every_sheet_exercise_has_an_identity():
     exercises = sorted(identity.exercise for identity in IDENTITIES if identity.exercise)
     expected = ["1a", "1b", "2a", "2b", "2c", "3a", "3b", "3c", "3d", "4a", "4b", "4c"]
     assert exercises == expected
+
+
+# A line of Markdown that starts a block ("- " or "+ " a list item, "# " a heading, "> " a
+# quote, "1. " a numbered item) ends the paragraph before it: inside a $...$ span, it cuts the
+# formula in two, and the page shows its LaTeX as text.
+BLOCK_START = re.compile(r"\s*([-+*>]|#{1,6}|\d{1,9}[.)])(\s|$)")
+
+
+def _math_cut_by_a_block(text: str) -> list[str]:
+    cut, inside = [], False
+    for line in text.splitlines():
+        if inside and BLOCK_START.match(line):
+            cut.append(line.strip())
+        inside ^= len(re.findall(r"(?<![\\$])\$(?!\$)", line)) % 2 == 1
+    return cut
+
+
+def _prose_fields(identity) -> dict[str, str]:
+    fields = {"derivation": identity.derivation, "assumptions": identity.assumptions}
+    fields |= {f"mistake {i}": m.why for i, m in enumerate(identity.mistakes, 1)}
+    fields |= {f"where {i}": line for i, line in enumerate(identity.where)}
+    return fields
+
+
+def test_no_formula_in_prose_is_cut_by_a_markdown_block():
+    cut = [
+        f"{identity.id} ({name}): {line}"
+        for identity in IDENTITIES
+        for name, text in _prose_fields(identity).items()
+        for line in _math_cut_by_a_block(text)
+    ]
+    cut += [
+        f"erratum {erratum.id}: {line}"
+        for erratum in errata()
+        for line in _math_cut_by_a_block(erratum.what)
+    ]
+    assert not cut, "a line inside $...$ starts a Markdown block:\n" + "\n".join(cut)
+
+
+def test_a_formula_cut_by_a_markdown_block_is_found():
+    text = "and $\\ln p = -r\n- \\tfrac12\\ln\\det\\Sigma$ with\n- a list item, outside math"
+    assert _math_cut_by_a_block(text) == ["- \\tfrac12\\ln\\det\\Sigma$ with"]
+    assert _math_cut_by_a_block("$a = b +\nc$, and $$x\n- y$$ displayed") == []
 
 
 @pytest.mark.parametrize("identity", IDENTITIES, ids=IDS)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -1002,3 +1003,74 @@ def test_the_readback_page_counts_what_the_records_say_and_lists_every_unread_fo
     assert read / (read + len(unread)) > 0.5, "the reader reads less than half: out of date?"
     for name, field in unread:
         assert re.search(rf"{re.escape(name)}\s*\({re.escape(field)}\)", text), (name, field)
+
+
+class _ProseText(HTMLParser):
+    """The text a page shows as prose: not its math, code, scripts or styles."""
+
+    VOID = frozenset(
+        {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+    )
+    SKIP = frozenset({"script", "style", "pre", "code", "kbd", "samp", "math", "textarea", "title"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[tuple[str, bool]] = []
+        self.skipping = 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        skip = tag in self.SKIP or "katex" in classes or "katex-display" in classes
+        self.open.append((tag, skip))
+        self.skipping += skip
+
+    def handle_endtag(self, tag):
+        while self.open:
+            name, skip = self.open.pop()
+            self.skipping -= skip
+            if name == tag:
+                break
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.text.append(data)
+
+
+# LaTeX that reached the page as text: a command (\frac, \Sigma) or a dollar sign outside
+# rendered math and code. It happens when a Markdown block breaks a $...$ span, e.g. a line
+# of a formula that starts with "- " becomes a list item.
+UNRENDERED = re.compile(r"\\[A-Za-z]{2,}|\$")
+
+
+def _unrendered_latex(html: str) -> list[str]:
+    parser = _ProseText()
+    parser.feed(html)
+    text = " ".join(" ".join(parser.text).split())
+    return [text[max(0, m.start() - 30) : m.end() + 30] for m in UNRENDERED.finditer(text)]
+
+
+def test_no_page_shows_unrendered_latex():
+    shown = {}
+    for path in _pages():
+        found = _unrendered_latex((SITE / path).read_text(encoding="utf-8"))
+        if found:
+            shown[path] = found[:3]
+    assert not shown, (
+        "LaTeX shown as text (a $...$ span broken by a Markdown block?):\n"
+        + "\n".join(f"{path}: {found}" for path, found in shown.items())
+    )
+
+
+def test_the_unrendered_latex_check_can_fail():
+    broken = (
+        "<p>and $\\ln p = -r</p><ul><li><p>\\tfrac12\\ln\\det\\Sigma$ with</p></li></ul>"
+        '<p><span class="katex"><annotation>\\Sigma</annotation></span> <code>$x</code></p>'
+    )
+    found = _unrendered_latex(broken)
+    assert any("\\tfrac12" in snippet for snippet in found), found
+    assert not any("<" in snippet or "\\Sigma<" in snippet for snippet in found), found
+    rendered = '<p><span class="katex"><span class="katex-mathml">\\Sigma</span></span></p>'
+    assert _unrendered_latex(rendered) == []

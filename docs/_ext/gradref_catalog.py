@@ -868,8 +868,21 @@ def readback_fragment(records: Records) -> str:
     for reason, link, field, _name in sorted(unread, key=lambda u: (u[0], u[3], u[2])):
         by_reason.setdefault(reason, []).append(f"{link} ({field})")
     for reason, where in sorted(by_reason.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        lines.append(f"- **{_html_text(reason)}** ({len(where)}): " + ", ".join(where) + ".")
+        lines.append(f"- **{_reason_markup(reason)}** ({len(where)}): " + ", ".join(where) + ".")
     return "\n".join(lines) + "\n"
+
+
+def _reason_markup(reason: str) -> str:
+    """A read-back reason as MyST: the LaTeX it quotes (a symbol, an operator) as code."""
+    head, symbol, rest = reason.partition("undefined symbol ")
+    if symbol:
+        return (
+            f"{_reason_markup(head)}undefined symbol `{rest}`"
+            if head
+            else f"undefined symbol `{rest}`"
+        )
+    parts = re.split(r"[‘'](.+?)[’']", reason)
+    return "".join(f"`{part}`" if i % 2 else _html_text(part) for i, part in enumerate(parts))
 
 
 STATUS_NAMES = {

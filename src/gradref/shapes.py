@@ -209,7 +209,10 @@ def _one_hot(rng, shape):
     return out
 
 
-#: Structure tags: (sampler, LaTeX set for the statement's "with" line, description).
+#: Structure tags, the values an identity's ``structure`` may give an argument: general,
+#: square, symmetric, spd, invertible, diagonal, orthogonal, positive, probability, one-hot,
+#: toeplitz, symmetric-toeplitz. Each maps to (sampler, LaTeX set for the statement's
+#: "with" line, description).
 STRUCTURES: dict[str, tuple[Callable, str, str]] = {
     "general": (lambda rng, shape: rng.standard_normal(shape), "", ""),
     "square": (_square, "", "square"),

@@ -307,8 +307,8 @@ register(
         structure={"Sigma": "spd"},
         symbolic=_symbolic_nll_mean,
         derivation=r"""
-The negative log-likelihood is $\tfrac12\sum_i (x_i - m)^\top\Sigma^{-1}(x_i - m)
-+ \tfrac N2\ln\det(2\pi\Sigma)$. Each quadratic form has differential
+The negative log-likelihood is $\tfrac12\sum_i (x_i - m)^\top\Sigma^{-1}(x_i - m) +
+\tfrac N2\ln\det(2\pi\Sigma)$. Each quadratic form has differential
 $-2(x_i - m)^\top\Sigma^{-1}dm$ (symmetric $\Sigma^{-1}$), so
 $\nabla_m = -\Sigma^{-1}\sum_i (x_i - m)$; it vanishes at the sample mean, the maximum
 likelihood estimate. The data $x_i$ are the rows of $X$.
@@ -401,8 +401,8 @@ register(
         structure={"Sigma": "spd"},
         symbolic=_symbolic_nll_covariance,
         derivation=r"""
-Write the negative log-likelihood as $\tfrac12\operatorname{tr}(\Sigma^{-1}S)
-+ \tfrac N2\ln\det(2\pi\Sigma)$. With $d\Sigma^{-1} = -\Sigma^{-1}d\Sigma\,\Sigma^{-1}$ and
+Write the negative log-likelihood as $\tfrac12\operatorname{tr}(\Sigma^{-1}S) +
+\tfrac N2\ln\det(2\pi\Sigma)$. With $d\Sigma^{-1} = -\Sigma^{-1}d\Sigma\,\Sigma^{-1}$ and
 $d\ln\det\Sigma = \operatorname{tr}(\Sigma^{-1}d\Sigma)$,
 
 $$d\,\mathrm{NLL} = \tfrac12\operatorname{tr}\big((N\Sigma^{-1} - \Sigma^{-1}S\Sigma^{-1})

@@ -595,8 +595,8 @@ register(
 The quotient rule on $u = x^\top A x$ ($\nabla u = 2Ax$, $A$ symmetric) and $v = x^\top x$
 ($\nabla v = 2x$): $\nabla \rho = 2Ax / v - 2u x / v^2 = \frac{2}{v}(Ax - \rho x)$. It
 vanishes exactly when $Ax = \rho x$: the stationary points are the eigenvectors, the
-values there the eigenvalues. The Hessian follows from the product rule on $\frac{2}{v}(Ax
-- \rho x)$.
+values there the eigenvalues. The Hessian follows from the product rule on $\frac{2}{v}(Ax -
+\rho x)$.
 """,
         hessian=hessian_rayleigh_quotient,
         hessian_formula=r"\nabla_x^2 \rho = \frac{2}{x^\top x}\big(A - \rho I - x g^\top"

@@ -850,10 +850,10 @@ _LN_ASSUMPTIONS = (
 )
 _LN_KEYWORDS = ("layer normalization", "layer norm", "LayerNorm", "layernorm backward")
 _LN_DERIVATION = r"""
-For one row ($\mu$, $\sigma$ its statistics), $d\hat x = \frac{1}{\sigma}\bigl(dx
-- \mathbf{1}\,\tfrac1d \mathbf{1}^\top dx - \hat x\, \tfrac1d \hat x^\top dx\bigr)$, because
-$d\mu = \tfrac1d \mathbf{1}^\top dx$ and, from $\sigma^2 = \tfrac1d \lVert x - \mu\mathbf{1}\rVert^2
-+ \epsilon$, $d\sigma = (x - \mu\mathbf{1})^\top dx \,/\, (d \cdot \sigma)$ (the term in $d\mu$
+For one row ($\mu$, $\sigma$ its statistics), $d\hat x = \frac{1}{\sigma}\bigl(dx -
+\mathbf{1}\,\tfrac1d \mathbf{1}^\top dx - \hat x\, \tfrac1d \hat x^\top dx\bigr)$, because
+$d\mu = \tfrac1d \mathbf{1}^\top dx$ and, from $\sigma^2 = \tfrac1d \lVert x - \mu\mathbf{1}\rVert^2 +
+\epsilon$, $d\sigma = (x - \mu\mathbf{1})^\top dx \,/\, (d \cdot \sigma)$ (the term in $d\mu$
 drops, as $\mathbf{1}^\top(x - \mu\mathbf{1}) = 0$); then $\hat x = (x - \mu\mathbf{1})/\sigma$
 gives $d\hat x = (dx - \mathbf{1}\, d\mu)/\sigma - \hat x\, d\sigma / \sigma$.
 """
@@ -875,8 +875,8 @@ register(
         derivation=_LN_DERIVATION
         + r"""
 With $g = \gamma \odot \bar y$, $\langle \bar y, dy\rangle = \langle g, d\hat x\rangle
-= \frac1\sigma \bigl\langle g - \tfrac1d (\mathbf{1}^\top g) \mathbf{1}
-- \tfrac1d (\hat x^\top g)\, \hat x, dx\bigr\rangle$, as the matrix
+= \frac1\sigma \bigl\langle g - \tfrac1d (\mathbf{1}^\top g) \mathbf{1} -
+\tfrac1d (\hat x^\top g)\, \hat x, dx\bigr\rangle$, as the matrix
 $I - \tfrac1d \mathbf{1}\mathbf{1}^\top - \tfrac1d \hat x \hat x^\top$ is symmetric; this is $\bar x$.
 A shift of the row changes nothing, and accordingly $\mathbf{1}^\top \bar x = 0$; when
 $\epsilon = 0$ the matrix is the projection that also removes $\hat x$ (a rescaling of the
@@ -1066,11 +1066,11 @@ register(
         derivation=r"""
 It is layer normalisation transposed: each column $c = X_{:j}$ is normalised over the batch,
 with $d\mu = \tfrac1n \mathbf{1}^\top dc$ and $d\sigma = (c - \mu\mathbf{1})^\top dc \,/\, (n\sigma)$,
-so $d\hat c = \frac1\sigma\bigl(dc - \tfrac1n (\mathbf{1}^\top dc)\, \mathbf{1}
-- \tfrac1n (\hat c^\top dc)\, \hat c\bigr)$. With $g = \gamma_j \bar Y_{:j}$ and the symmetry of
+so $d\hat c = \frac1\sigma\bigl(dc - \tfrac1n (\mathbf{1}^\top dc)\, \mathbf{1} -
+\tfrac1n (\hat c^\top dc)\, \hat c\bigr)$. With $g = \gamma_j \bar Y_{:j}$ and the symmetry of
 $I - \tfrac1n \mathbf{1}\mathbf{1}^\top - \tfrac1n \hat c \hat c^\top$,
-$\langle g, d\hat c\rangle = \frac1\sigma \bigl\langle g - \tfrac1n (\mathbf{1}^\top g) \mathbf{1}
-- \tfrac1n (\hat c^\top g)\, \hat c, dc\bigr\rangle$. Every example's adjoint depends on the whole batch, through the statistics.
+$\langle g, d\hat c\rangle = \frac1\sigma \bigl\langle g - \tfrac1n (\mathbf{1}^\top g) \mathbf{1} -
+\tfrac1n (\hat c^\top g)\, \hat c, dc\bigr\rangle$. Every example's adjoint depends on the whole batch, through the statistics.
 """,
         mistakes=(
             Mistake(

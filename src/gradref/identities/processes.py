@@ -835,8 +835,8 @@ register(
         symbolic=_symbolic_density_covariance,
         symbolic_dims=(1,),  # exact at d = 1 (d = 2 takes 3 CPU s); see tests/test_processes.py
         derivation=r"""
-$\nabla p = p\,\nabla\ln p$, and $\ln p = -\tfrac12 r^\top\Sigma^{-1}r
-- \tfrac12\ln\det\Sigma - \tfrac d2\ln 2\pi$ with $r = x - m$. With
+$\nabla p = p\,\nabla\ln p$, and $\ln p = -\tfrac12 r^\top\Sigma^{-1}r -
+\tfrac12\ln\det\Sigma - \tfrac d2\ln 2\pi$ with $r = x - m$. With
 $d\Sigma^{-1} = -\Sigma^{-1}d\Sigma\,\Sigma^{-1}$ and
 $d\ln\det\Sigma = \operatorname{tr}(\Sigma^{-1}d\Sigma)$,
 $d\ln p = \tfrac12\operatorname{tr}\big((\Sigma^{-1}rr^\top\Sigma^{-1} - \Sigma^{-1})

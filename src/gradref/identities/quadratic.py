@@ -213,8 +213,8 @@ register(
             2 * _symmetric(A) * x,
         ),
         derivation=r"""
-The general rule $\nabla_x\, x^\top A x = (A + A^\top) x$ (product rule: $df = dx^\top A x
-+ x^\top A\, dx = x^\top (A + A^\top) dx$) becomes $2Ax$ when $A^\top = A$: the two terms
+The general rule $\nabla_x\, x^\top A x = (A + A^\top) x$ (product rule: $df = dx^\top A x +
+x^\top A\, dx = x^\top (A + A^\top) dx$) becomes $2Ax$ when $A^\top = A$: the two terms
 of the product rule are then equal.
 """,
         hessian=hessian_symmetric_quadratic_form,

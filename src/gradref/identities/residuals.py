@@ -465,8 +465,8 @@ register(
         "the adjoint Sylvester operator applied to the residual",
         derivation=r"""
 The residual $R = AX + XB - C$ is affine in $X$ with $dR = A\,dX + dX\,B$. Then
-$df = 2\langle R, A\,dX\rangle + 2\langle R, dX\,B\rangle = \langle 2A^\top R, dX\rangle
-+ \langle 2RB^\top, dX\rangle$: the gradient applies the adjoint of the Sylvester operator
+$df = 2\langle R, A\,dX\rangle + 2\langle R, dX\,B\rangle = \langle 2A^\top R, dX\rangle +
+\langle 2RB^\top, dX\rangle$: the gradient applies the adjoint of the Sylvester operator
 $X \mapsto AX + XB$, which is $Y \mapsto A^\top Y + YB^\top$, to $2R$.
 """,
         hessian=hessian_sylvester_residual,
