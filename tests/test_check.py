@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gradref import (
@@ -67,6 +67,8 @@ def test_correct_matrix_gradient_passes(seed, m, n):
 
 
 @given(seed=seeds, n=dims)
+# The complex step, asked for, at n = 1: both sides rounding (-1.4e-14 against -2.9e-14).
+@example(seed=202942820, n=1)
 def test_stationary_point_is_inconclusive_never_failed(seed, n):
     # Least squares at its minimiser: the gradient is zero up to rounding, and both sides
     # are rounding noise. A pass there would say nothing; a failure would be a false alarm.
