@@ -213,6 +213,8 @@ def _one_hot(rng, shape):
 #: square, symmetric, spd, invertible, diagonal, orthogonal, positive, probability, one-hot,
 #: toeplitz, symmetric-toeplitz. Each maps to (sampler, LaTeX set for the statement's
 #: "with" line, description).
+#:
+#: :meta hide-value:
 STRUCTURES: dict[str, tuple[Callable, str, str]] = {
     "general": (lambda rng, shape: rng.standard_normal(shape), "", ""),
     "square": (_square, "", "square"),
