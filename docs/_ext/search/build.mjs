@@ -30,6 +30,22 @@ const { documents } = JSON.parse(readFileSync(input, "utf-8"));
 
 const joined = (terms) => [...new Set(terms)].join(" ");
 
+/**
+ * The right-hand side of an identity's formula (what "show that the gradient is ..." quotes):
+ * after its last "=" outside brackets, up to a "\quad" that starts a side condition.
+ */
+export function resultOf(formula) {
+  let depth = 0;
+  let last = -1;
+  for (let i = 0; i < formula.length; i++) {
+    if ("{([".includes(formula[i])) depth++;
+    else if ("})]".includes(formula[i])) depth--;
+    else if (formula[i] === "=" && depth === 0) last = i;
+  }
+  if (last < 0) return null;
+  return formula.slice(last + 1).split(/,?\s*\\q?quad\b/)[0];
+}
+
 function identityFields(doc) {
   const formulas = new Set();
   const parts = new Set();
@@ -49,6 +65,8 @@ function identityFields(doc) {
     lead: joined(doc.keywords.slice(0, 2).flatMap((k) => wordTerms(k))),
     formula: joined([...formulas]),
     parts: joined([...parts]),
+    // the result only as written (f:), not its generic shape, which matches too much
+    result: joined(formulaTerms(resultOf(doc.formula) || "").filter((t) => t.startsWith("f:"))),
     symbols: joined([doc.formula, ...doc.functions].flatMap((f) => formulaSymbols(f))),
     where: joined(wordTerms(`${doc.family} ${doc.topic} ${doc.id.replace(/[.-]/g, " ")}`)),
     kinds: joined(kinds),
@@ -63,6 +81,7 @@ function pageFields(doc) {
     lead: "",
     formula: "",
     parts: "",
+    result: "",
     symbols: "",
     where: joined(wordTerms(doc.page || "")),
     kinds: "",

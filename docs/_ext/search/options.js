@@ -4,7 +4,7 @@
 
 /** The fields of every document, as terms (terms.js) joined by spaces. */
 export const FIELDS = [
-  "title", "keywords", "lead", "formula", "parts", "symbols", "where", "kinds", "text",
+  "title", "keywords", "lead", "formula", "parts", "result", "symbols", "where", "kinds", "text",
 ]; // prettier-ignore
 
 /** What a result shows, stored in the index. */
@@ -18,7 +18,7 @@ export const STORED = [
  * symbols (x, transpose, inv) and chapter say little on their own.
  */
 export const BOOST = {
-  title: 3, keywords: 3, lead: 1, formula: 8, parts: 5, symbols: 0.4, where: 0.8, kinds: 1.2, text: 1,
+  title: 3, keywords: 3, lead: 1, formula: 8, parts: 5, result: 4, symbols: 0.4, where: 0.8, kinds: 1.2, text: 1,
 }; // prettier-ignore
 
 /** An identity outranks prose that matches as well (the reader wants the formula). */
@@ -45,7 +45,7 @@ export const CONVENTIONAL_BOOST = 1.15;
  */
 export const QUALIFIERS = [
   "symmetric", "spd", "diagonal", "triangular", "toeplitz", "orthogonal", "positive", "rule",
-  "multinomial",
+  "multinomial", "univariate", "parametrised", "solve",
 ]; // prettier-ignore
 export const SPECIAL_PENALTY = 0.8;
 
@@ -57,3 +57,6 @@ export const UNASKED_BACKWARD = 0.85;
 
 /** Of two identities alike, the one in the chapter named by the query's words (trace). */
 export const HOME_BOOST = 1.1;
+
+/** The subject of a question ("derivative of the inverse ...") counts as this many words. */
+export const SUBJECT_WEIGHT = 2;

@@ -5,7 +5,7 @@
 
 import {
   BM25, BOOST, CONVENTIONAL_BOOST, CONVENTIONAL_WRT, IDENTITY_BOOST, KIND_BOOST, HOME_BOOST, SPECIAL_PENALTY,
-  UNASKED_BACKWARD, WRT_BOOST, fuzzy,
+  SUBJECT_WEIGHT, UNASKED_BACKWARD, WRT_BOOST, fuzzy,
 } from "./options.js"; // prettier-ignore
 import { analyzeQuery, wordTerms } from "./terms.js";
 
@@ -63,8 +63,11 @@ export function search(index, query, { live = false, limit = PAGE_LIMIT } = {}) 
           .flatMap(([, where]) => where);
         if (fields.some((field) => field !== "symbols")) hit.add(term);
       }
-      const covered = groups.filter((g) => g.terms.some((t) => hit.has(t))).length;
-      return { ...result, score: result.score * (covered / groups.length) ** 1.5 };
+      // the subject of the question ("derivative of the inverse") weighs as two words
+      const weight = (g) => (g.subject ? SUBJECT_WEIGHT : 1);
+      const covered = groups.filter((g) => g.terms.some((t) => hit.has(t))).reduce((n, g) => n + weight(g), 0);
+      const said = groups.reduce((n, g) => n + weight(g), 0);
+      return { ...result, score: result.score * (covered / said) ** 1.5 };
     })
     .sort((a, b) => b.score - a.score)
     .slice(0, limit);

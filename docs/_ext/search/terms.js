@@ -84,6 +84,7 @@ const PHRASES = [
   [/\bnormal\s+(?:distribution|density|pdf)\b/g, " gaussian "],
   [/\b(?:matrix|vector)[\s-]*(?:vector|matrix)?[\s-]*product\b/g, (m) => m.replace(/[\s-]+/g, " ")],
   [/\breverse[\s-]*mode\b|\bvector[\s-]*jacobian[\s-]*products?\b|\bbackward\s+pass\b/g, " backward "],
+  [/\bco[\s-]+variances?\b/g, " covariance "],
   [/\bback[\s-]*prop(?:agation)?[\s-]+through[\s-]+time\b|\bbptt\b/g, " bptt "],
   [/\btype[\s-]*(?:ii|2)[\s-]+maximum[\s-]*likelihood\b|\bmarginal[\s-]*(?:log[\s-]*)?likelihoods?\b/g, " marginallikelihood "],
   [/\bback[\s-]*prop(?:agation|agate|agating)?\b/g, " backprop "],
@@ -190,6 +191,9 @@ const CANONICAL = new Set([
   "leastsquares", "hessian", "mse", "nll", "loglikelihood", "kl", "softmax", "softplus",
   "gaussian", "backward", "backprop", "mle", "l1", "l2", "jacobian", "relu", "gelu", "elu",
 ]); // prettier-ignore
+
+// Automatic differentiation frameworks: "the gradient in TensorFlow" is a backward rule.
+const FRAMEWORKS = new Set(["tensorflow", "tf", "pytorch", "torch", "jax", "autograd", "autodiff"]);
 
 // Words a query uses to say what kind of answer it wants.
 const KIND_WORDS = {
@@ -487,6 +491,8 @@ export function analyzeQuery(query) {
   for (const word of lower.split(/[^a-z]+/)) {
     const term = SYNONYMS[word] || word;
     if (KIND_WORDS[term]) kinds.add(KIND_WORDS[term]);
+    // a framework's gradient of an operation on arrays is its reverse-mode rule
+    if (FRAMEWORKS.has(word)) kinds.add("backward");
   }
 
   const source = new Map(); // term -> the reader's word
@@ -535,5 +541,13 @@ export function analyzeQuery(query) {
     if (!terms.length && wrt) add(wrt.toLowerCase(), wrt);
   }
   const said = [...groups.entries()].map(([word, group]) => ({ word, terms: group }));
+  // What the question is about: the word after "derivative of (the) (matrix)", the inverse
+  // in "derivative of matrix inverse when the input is diagonal".
+  const about = plain(text).toLowerCase().match(SUBJECT);
+  const subject = about ? wordTerms(about[1])[0] : null;
+  for (const group of said) if (subject && group.terms.includes(subject)) group.subject = true;
   return { terms: kept, wrt, kinds: [...kinds], source, groups: said.filter((g) => g.terms.some((t) => kept.includes(t))) };
 }
+
+const SUBJECT =
+  /\b(?:derivatives?|gradients?|jacobians?|hessians?|differentials?)\s+of\s+(?:(?:the|an?|my)\s+)?(?:(?:matrix|vector|scalar|function)\s+)?([a-z]{3,})/;

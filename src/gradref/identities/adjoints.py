@@ -852,6 +852,8 @@ bookkeeping of the same result).
             "Cholesky backward",
             "Cholesky adjoint",
             "cholesky VJP",
+            "Cholesky gradient",
+            "reverse-mode Cholesky",
             "derivative of the Cholesky factor",
             "LL^T",
         ),

@@ -451,6 +451,8 @@ $dA = \tfrac12(E_{pq} + E_{qp})$.
         keywords=(
             "derivative of an eigenvector",
             "eigenvector perturbation",
+            "eigenvector gradient",
+            "repeated eigenvalues",
             "eigenvector",
             "pseudo-inverse",
             "(lambda I - A)^+",

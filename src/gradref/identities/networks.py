@@ -192,6 +192,7 @@ _CONV_ASSUMPTIONS = (
 )
 _CONV_KEYWORDS = (
     "conv2d backward",
+    "backpropagation in a CNN",
     "convolution backward",
     "2D convolution gradient",
     "convolution with stride and padding",

@@ -293,6 +293,7 @@ action.
             "eigenvalue sensitivity",
             "w v^T / (w^T v)",
             "spectral abscissa gradient",
+            "largest eigenvalue of a general matrix",
             "non-symmetric eigenvalue",
             "Hessian of an eigenvalue",
         ),
