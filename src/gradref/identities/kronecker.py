@@ -1001,7 +1001,7 @@ register(
         # 6 x 6 at 2 takes seconds; the numerical check runs at every size.
         symbolic_dims=(1,),
         sources=(
-            f"{_cookbook(516)} (det(A ⊗ B) = det(A)^n det(B)^m for A m x m, B n x n)",
+            f"{_cookbook(516)} (the determinant of a Kronecker product)",
             f"{MAGNUS_2019}, ch. 2 (the Kronecker product) and ch. 8 (d ln|X| = tr(X^{{-1}} dX))",
         ),
         assumptions=(
@@ -1013,9 +1013,9 @@ register(
         derivation=r"""
 $\det(A\otimes X) = \det(A)^n\det(X)^m$ (Cookbook eq. 516), so
 $\ln\lvert\det(A\otimes X)\rvert = n\ln\lvert\det A\rvert + m\ln\lvert\det X\rvert$ and only the
-second term depends on $X$: $d = m\operatorname{tr}(X^{-1}dX)$, the gradient is $mX^{-\top}$ (m,
-the size of $A$, counts the copies of $X$ in $A\otimes X$). This is the term of a matrix-normal
-log-likelihood whose covariance is $V\otimes U$.
+second term depends on $X$: $d = m\operatorname{tr}(X^{-1}dX)$, the gradient is $mX^{-\top}$
+(the power of $\det X$ is the size of $A$, not of $X$). It is the log-determinant term of a
+matrix-normal log-likelihood, whose covariance is a Kronecker product.
 """,
         hessian=hessian_logdet_kron,
         hessian_formula=r"\nabla_X^2 f\,[V] = -m X^{-\top} V^\top X^{-\top}",
