@@ -416,3 +416,19 @@ def test_eig_and_eigvec_read_the_spectrum_largest_first_with_positive_first_entr
 def test_ceil_and_floor_read_integer_parts():
     assert _env_eval(r"\lceil x/2 \rceil", x=5.0) == 3.0
     assert _env_eval(r"\lfloor x/2 \rfloor", x=5.0) == 2.0
+
+
+def test_identities_sized_by_products_of_dimensions_are_read():
+    from gradref.readback import Env, evaluate
+
+    def read(latex, dims):
+        return evaluate(read_latex(latex), Env({}, {}, dims))
+
+    dims = {"m": 2, "n": 3}
+    np.testing.assert_array_equal(read(r"I_{mn}", dims), np.eye(6))
+    np.testing.assert_array_equal(read(r"I_{n^2}", dims), np.eye(9))
+    np.testing.assert_array_equal(read(r"I_{nm} + K_{mn}", dims), np.eye(6) + read("K_{mn}", dims))
+    # a dimension named by two letters keeps its own size; an unknown letter is not a size
+    np.testing.assert_array_equal(read(r"I_{mn}", {**dims, "mn": 4}), np.eye(4))
+    with pytest.raises(Unreadable, match="undefined symbol"):
+        read(r"I_{mq}", dims)

@@ -339,6 +339,7 @@ FAMILY_TITLES = {
     "quadratic": "Quadratic forms",
     "higher": "Higher-order and nonlinear forms",
     "traces": "Traces",
+    "kronecker": "Kronecker products and vec calculus",
     "norms": "Norms",
     "angles": "Norms of affine maps, angles and cross products",
     "residuals": "Frobenius residuals of matrix maps",

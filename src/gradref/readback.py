@@ -50,7 +50,8 @@ matrix ``J^{ij}``).
 A symbol is an input of the entry (``\Sigma_2`` is ``Sigma2``, ``\bar C`` is ``Cbar``), a
 definition shown with the formula (``,\quad M = X^\top A X``; a function ``\rho(x) = ...``)
 or in the entry's ``where`` lines, a dimension's size (``\tfrac1m``), or a constant
-(``I``, ``\mathbf 1``, ``e``, ``\pi``, ``K_{mn}``). Anything else is an undefined symbol.
+(``I``, ``I_{mn}`` and ``I_{n^2}`` of the size of a vec, ``\mathbf 1``, ``e``,
+``\pi``, ``K_{mn}``). Anything else is an undefined symbol.
 """
 
 from __future__ import annotations
@@ -1253,6 +1254,16 @@ def _shape_of(value) -> tuple[int, ...] | None:
     return np.shape(value)
 
 
+def _product_size(sub: str, env: Env) -> int | None:
+    """The size that ``I_{mn}`` or ``I_{n^2}`` names: a product of one-letter dimensions."""
+    square = re.fullmatch(r"([A-Za-z])\^\{?2\}?", sub)
+    letters = square.group(1) * 2 if square else sub
+    if len(letters) < 2 or sub in env.dims or not all(c in env.dims for c in letters):
+        return None
+    env.used_dims.update(letters)
+    return math.prod(env.dims[c] for c in letters)
+
+
 def _symbol(tree, env: Env):
     _, name, sub = tree
     if env.direction is not None and sub is None and name == "d" + env.direction[0]:
@@ -1286,6 +1297,8 @@ def _symbol(tree, env: Env):
             return np.eye(env.dims[sub])
         if name == "I" and sub.isdigit():
             return np.eye(int(sub))
+        if name == "I" and _product_size(sub, env) is not None:
+            return np.eye(_product_size(sub, env))  # I_{mn}, I_{n^2}: the size of a vec
         if name == "K" and len(sub) == 2 and all(s in env.dims for s in sub):
             env.used_dims.update(sub)
             return _commutation(env.dims[sub[0]], env.dims[sub[1]])
@@ -1530,7 +1543,6 @@ UNREADABLE: dict[str, str] = {
     'eigenvalues.eigenvector:mistake-2': 'undefined symbol v',
     'linear.matvec:formula': 'a membership, not a value',
     'linear.identity-map:formula': 'undefined symbol J',
-    'linear.identity-map:conventions.numerator': 'undefined symbol I_{mn}',
     'linear.identity-map:conventions.cookbook': 'undefined symbol J',
     'linear.identity-map:mistake-1': 'the size of I or 1 is not determined',
     'linear.right-product:formula': 'undefined symbol J',
