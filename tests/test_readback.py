@@ -416,3 +416,15 @@ def test_eig_and_eigvec_read_the_spectrum_largest_first_with_positive_first_entr
 def test_ceil_and_floor_read_integer_parts():
     assert _env_eval(r"\lceil x/2 \rceil", x=5.0) == 3.0
     assert _env_eval(r"\lfloor x/2 \rfloor", x=5.0) == 2.0
+
+
+def test_psi_reads_as_the_digamma_function_and_psi_prime_as_trigamma():
+    x = np.array([[0.5], [2.0]])
+    gamma = 0.5772156649015329  # Euler's constant: psi(1) = -gamma, psi'(1) = pi^2 / 6
+    np.testing.assert_allclose(_env_eval(r"\psi(x)", x=np.array(1.0)), -gamma)
+    np.testing.assert_allclose(_env_eval(r"\psi'(x)", x=np.array(1.0)), np.pi**2 / 6)
+    # the recurrence psi(x + 1) = psi(x) + 1/x, entrywise on a vector
+    np.testing.assert_allclose(_env_eval(r"\psi(x + 1) - \psi(x)", x=x), 1 / x)
+    np.testing.assert_allclose(_env_eval(r"\psi'(x) - \psi'(x + 1)", x=x), 1 / x**2)
+    # an input named psi is a symbol times the group, as for sigma
+    np.testing.assert_allclose(_env_eval(r"\psi(x)", x=x, psi=np.array(2.0)), 2 * x)
