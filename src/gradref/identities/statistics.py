@@ -164,14 +164,22 @@ def dirichlet_log_likelihood(P: Arr["m k"], alpha: Arr["k"]):
 
 @shaped_like(dirichlet_log_likelihood)
 def grad_dirichlet_alpha(P, alpha):
-    """Gradient in ``alpha``: ``m (psi(alpha_0) - psi(alpha)) + sum_i ln P_i``, ``alpha_0 = sum alpha``."""
+    """Gradient in ``alpha``: ``m (psi(alpha_0) - psi(alpha)) + sum_i ln P_i``, ``alpha_0 = sum alpha``.
+
+    >>> grad_dirichlet_alpha(np.array([[0.5, 0.5]]), np.ones(2)).round(4)  # 1 - ln 2
+    array([0.3069, 0.3069])
+    """
     m = P.shape[0]
     return m * (_digamma(np.sum(alpha)) - _digamma(alpha)) + np.sum(np.log(P), axis=0)
 
 
 @shaped_like(dirichlet_log_likelihood)
 def hess_dirichlet_alpha(P, alpha):
-    """Hessian in ``alpha``: ``m (psi'(alpha_0) 1 1^T - diag(psi'(alpha)))``."""
+    """Hessian in ``alpha``: ``m (psi'(alpha_0) 1 1^T - diag(psi'(alpha)))``.
+
+    >>> hess_dirichlet_alpha(np.full((3, 2), 0.5), np.ones(2)).shape
+    (2, 2)
+    """
     m, k = P.shape
     return m * (_trigamma(np.sum(alpha)) * np.ones((k, k)) - np.diag(_trigamma(alpha)))
 
@@ -275,13 +283,21 @@ def dirichlet_log_partition(alpha: Arr["k"]):
 
 @shaped_like(dirichlet_log_partition)
 def grad_dirichlet_log_partition(alpha):
-    """Gradient of the Dirichlet log-partition: ``E[ln p] = psi(alpha) - psi(alpha_0)``."""
+    """Gradient of the Dirichlet log-partition: ``E[ln p] = psi(alpha) - psi(alpha_0)``.
+
+    >>> grad_dirichlet_log_partition(np.ones(2)).round(4)  # psi(1) - psi(2) = -1
+    array([-1., -1.])
+    """
     return _digamma(alpha) - _digamma(np.sum(alpha))
 
 
 @shaped_like(dirichlet_log_partition)
 def hess_dirichlet_log_partition(alpha):
-    """Fisher information of the Dirichlet: ``diag(psi'(alpha)) - psi'(alpha_0) 1 1^T``."""
+    """Fisher information of the Dirichlet: ``diag(psi'(alpha)) - psi'(alpha_0) 1 1^T``.
+
+    >>> hess_dirichlet_log_partition(np.ones(2))[0, 0].round(4)  # psi'(1) - psi'(2) = 1
+    np.float64(1.0)
+    """
     k = alpha.size
     return np.diag(_trigamma(alpha)) - _trigamma(np.sum(alpha)) * np.ones((k, k))
 
@@ -381,7 +397,11 @@ def polya_log_likelihood(N: Arr["m k"], alpha: Arr["k"]):
 
 @shaped_like(polya_log_likelihood)
 def grad_polya_alpha(N, alpha):
-    """Gradient in ``alpha``: ``sum_i (psi(a0) - psi(n_i + a0)) 1 + sum_i (psi(N_i + alpha) - psi(alpha))``."""
+    """Gradient in ``alpha``: ``sum_i (psi(a0) - psi(n_i + a0)) 1 + sum_i (psi(N_i + alpha) - psi(alpha))``.
+
+    >>> grad_polya_alpha(np.array([[1.0, 0.0]]), np.ones(2)).round(4)
+    array([ 0.5, -0.5])
+    """
     a0 = np.sum(alpha)
     totals = np.sum(N, axis=1)
     shared = np.sum(_digamma(a0) - _digamma(totals + a0))
@@ -390,7 +410,11 @@ def grad_polya_alpha(N, alpha):
 
 @shaped_like(polya_log_likelihood)
 def hess_polya_alpha(N, alpha):
-    """Hessian in ``alpha``: ``c 1 1^T + diag(sum_i psi'(N_i + alpha) - psi'(alpha))``."""
+    """Hessian in ``alpha``: ``c 1 1^T + diag(sum_i psi'(N_i + alpha) - psi'(alpha))``.
+
+    >>> hess_polya_alpha(np.array([[1.0, 0.0]]), np.ones(2)).shape
+    (2, 2)
+    """
     a0 = np.sum(alpha)
     k = alpha.size
     shared = np.sum(_trigamma(a0) - _trigamma(np.sum(N, axis=1) + a0))
@@ -528,14 +552,22 @@ def _t_parts(x, mu, Sigma, nu):
 
 @shaped_like(student_t_log_density)
 def grad_student_t_mu(x, mu, Sigma, nu):
-    """Gradient in ``mu``: ``w Sigma^-1 (x - mu)`` with ``w = (nu + d) / (nu + delta)``."""
+    """Gradient in ``mu``: ``w Sigma^-1 (x - mu)`` with ``w = (nu + d) / (nu + delta)``.
+
+    >>> grad_student_t_mu(np.ones(1), np.zeros(1), np.eye(1), np.ones(1))  # Cauchy: 2x/(1+x^2)
+    array([1.])
+    """
     u, _, w = _t_parts(x, mu, Sigma, nu)
     return w * u
 
 
 @shaped_like(student_t_log_density)
 def hess_student_t_mu(x, mu, Sigma, nu):
-    """Hessian in ``mu``: ``-w Sigma^-1 + 2 w / (nu + delta) u u^T``, ``u = Sigma^-1 (x - mu)``."""
+    """Hessian in ``mu``: ``-w Sigma^-1 + 2 w / (nu + delta) u u^T``, ``u = Sigma^-1 (x - mu)``.
+
+    >>> hess_student_t_mu(np.zeros(1), np.zeros(1), np.eye(1), np.ones(1))
+    array([[-2.]])
+    """
     u, delta, w = _t_parts(x, mu, Sigma, nu)
     return -w * np.linalg.inv(Sigma) + 2 * w / (nu[0] + delta) * np.outer(u, u)
 
@@ -641,7 +673,11 @@ is indefinite far from $\mu$: the t log-density is not concave.
 
 @shaped_like(student_t_log_density)
 def grad_student_t_sigma(x, mu, Sigma, nu):
-    """Gradient in the entries of ``Sigma``: ``(w S r r^T S - S) / 2``, ``S = Sigma^-T``."""
+    """Gradient in the entries of ``Sigma``: ``(w S r r^T S - S) / 2``, ``S = Sigma^-T``.
+
+    >>> grad_student_t_sigma(np.zeros(1), np.zeros(1), np.eye(1), np.ones(1))
+    array([[-0.5]])
+    """
     S = np.linalg.inv(Sigma).T  # Sigma^-T: Sigma^-1 at a symmetric point, exact off it too
     r = x - mu
     w = (nu[0] + x.size) / (nu[0] + r @ np.linalg.solve(Sigma, r))
@@ -725,7 +761,11 @@ $\Sigma = \frac1m \sum_i w_i r_i r_i^\top$: a weighted sample covariance.
 
 @shaped_like(student_t_log_density)
 def grad_student_t_nu(x, mu, Sigma, nu):
-    """Gradient in ``nu``: ``(psi((nu + d)/2) - psi(nu/2) - ln(1 + delta/nu) + (delta - d)/(nu + delta)) / 2``."""
+    """Gradient in ``nu``: ``(psi((nu + d)/2) - psi(nu/2) - ln(1 + delta/nu) + (delta - d)/(nu + delta)) / 2``.
+
+    >>> grad_student_t_nu(np.zeros(1), np.zeros(1), np.eye(1), np.ones(1)).round(4)
+    array([0.1931])
+    """
     d, v = x.size, nu[0]
     _, delta, _ = _t_parts(x, mu, Sigma, nu)
     return np.array(
@@ -743,7 +783,11 @@ def grad_student_t_nu(x, mu, Sigma, nu):
 
 @shaped_like(student_t_log_density)
 def hess_student_t_nu(x, mu, Sigma, nu):
-    """Second derivative in ``nu``, as a 1 x 1 matrix."""
+    """Second derivative in ``nu``, as a 1 x 1 matrix.
+
+    >>> hess_student_t_nu(np.zeros(1), np.zeros(1), np.eye(1), np.ones(1)).round(4)
+    array([[-0.3225]])
+    """
     d, v = x.size, nu[0]
     _, delta, _ = _t_parts(x, mu, Sigma, nu)
     second = (
@@ -887,14 +931,23 @@ def _sp_wishart(X, Sigma, n):
 
 @shaped_like(wishart_log_density)
 def grad_wishart_sigma(X, Sigma, n):
-    """Gradient in the entries of ``Sigma``: ``(S X^T S - n S) / 2``, ``S = Sigma^-T``."""
+    """Gradient in the entries of ``Sigma``: ``(S X^T S - n S) / 2``, ``S = Sigma^-T``.
+
+    >>> grad_wishart_sigma(np.eye(2), np.eye(2), np.float64(4.0))  # (I - 4 I) / 2
+    array([[-1.5,  0. ],
+           [ 0. , -1.5]])
+    """
     S = np.linalg.inv(Sigma).T
     return (S @ X.T @ S - n * S) / 2
 
 
 @shaped_like(wishart_log_density)
 def hess_wishart_sigma(X, Sigma, n):
-    """Hessian in ``Sigma``: ``V -> (n S V^T S - S V^T M - M V^T S) / 2``, ``S = Sigma^-1``, ``M = S X S``."""
+    """Hessian in ``Sigma``: ``V -> (n S V^T S - S V^T M - M V^T S) / 2``, ``S = Sigma^-1``, ``M = S X S``.
+
+    >>> hess_wishart_sigma(np.eye(2), np.eye(2), np.float64(4.0)).shape
+    (2, 2, 2, 2)
+    """
     S = np.linalg.inv(Sigma)
     M = S @ X @ S
     return (n * _sandwich(S, S) - _sandwich(S, M) - _sandwich(M, S)) / 2
@@ -977,14 +1030,23 @@ gives the Hessian's action on a direction $V$.
 
 @shaped_like(wishart_log_density)
 def grad_wishart_x(X, Sigma, n):
-    """Gradient in the entries of ``X``: ``((n - d - 1) X^-T - Sigma^-T) / 2``."""
+    """Gradient in the entries of ``X``: ``((n - d - 1) X^-T - Sigma^-T) / 2``.
+
+    >>> grad_wishart_x(np.eye(2), np.eye(2), np.float64(4.0))  # X = (n - d - 1) Sigma: the mode
+    array([[0., 0.],
+           [0., 0.]])
+    """
     d = X.shape[0]
     return ((n - d - 1) * np.linalg.inv(X).T - np.linalg.inv(Sigma).T) / 2
 
 
 @shaped_like(wishart_log_density)
 def hess_wishart_x(X, Sigma, n):
-    """Hessian in ``X``: ``V -> -(n - d - 1) / 2 X^-1 V^T X^-1``."""
+    """Hessian in ``X``: ``V -> -(n - d - 1) / 2 X^-1 V^T X^-1``.
+
+    >>> hess_wishart_x(np.eye(2), np.eye(2), np.float64(4.0)).shape
+    (2, 2, 2, 2)
+    """
     S = np.linalg.inv(X)
     return -(n - X.shape[0] - 1) / 2 * _sandwich(S, S)
 
@@ -1082,13 +1144,22 @@ def _sp_inverse_wishart(X, Psi, nu):
 
 @shaped_like(inverse_wishart_log_density)
 def grad_inverse_wishart_psi(X, Psi, nu):
-    """Gradient in the entries of ``Psi``: ``(nu Psi^-T - X^-T) / 2``."""
+    """Gradient in the entries of ``Psi``: ``(nu Psi^-T - X^-T) / 2``.
+
+    >>> grad_inverse_wishart_psi(np.eye(2), np.eye(2), np.float64(4.0))  # (4 I - I) / 2
+    array([[1.5, 0. ],
+           [0. , 1.5]])
+    """
     return (nu * np.linalg.inv(Psi).T - np.linalg.inv(X).T) / 2
 
 
 @shaped_like(inverse_wishart_log_density)
 def hess_inverse_wishart_psi(X, Psi, nu):
-    """Hessian in ``Psi``: ``V -> -nu / 2 Psi^-1 V^T Psi^-1``."""
+    """Hessian in ``Psi``: ``V -> -nu / 2 Psi^-1 V^T Psi^-1``.
+
+    >>> hess_inverse_wishart_psi(np.eye(2), np.eye(2), np.float64(4.0)).shape
+    (2, 2, 2, 2)
+    """
     S = np.linalg.inv(Psi)
     return -nu / 2 * _sandwich(S, S)
 
@@ -1159,14 +1230,23 @@ $\frac\nu2 \ln\det\Psi$ alone.
 
 @shaped_like(inverse_wishart_log_density)
 def grad_inverse_wishart_x(X, Psi, nu):
-    """Gradient in the entries of ``X``: ``(S Psi^T S - (nu + d + 1) S) / 2``, ``S = X^-T``."""
+    """Gradient in the entries of ``X``: ``(S Psi^T S - (nu + d + 1) S) / 2``, ``S = X^-T``.
+
+    >>> grad_inverse_wishart_x(np.eye(2), np.eye(2), np.float64(4.0))  # (I - 7 I) / 2
+    array([[-3.,  0.],
+           [ 0., -3.]])
+    """
     S = np.linalg.inv(X).T
     return (S @ Psi.T @ S - (nu + X.shape[0] + 1) * S) / 2
 
 
 @shaped_like(inverse_wishart_log_density)
 def hess_inverse_wishart_x(X, Psi, nu):
-    """Hessian in ``X``: ``V -> ((nu + d + 1) S V^T S - S V^T M - M V^T S) / 2``, ``M = S Psi S``."""
+    """Hessian in ``X``: ``V -> ((nu + d + 1) S V^T S - S V^T M - M V^T S) / 2``, ``M = S Psi S``.
+
+    >>> hess_inverse_wishart_x(np.eye(2), np.eye(2), np.float64(4.0)).shape
+    (2, 2, 2, 2)
+    """
     S = np.linalg.inv(X)
     M = S @ Psi @ S
     c = nu + X.shape[0] + 1
@@ -1281,7 +1361,11 @@ def negbin_nll(X: Arr["m p"], y: Arr["m"], beta: Arr["p"], r: Arr["1"]):
 
 @shaped_like(negbin_nll)
 def grad_negbin_beta(X, y, beta, r):
-    """Gradient in ``beta``: ``X^T (r (mu - y) / (mu + r))``, ``mu = exp(X beta)``."""
+    """Gradient in ``beta``: ``X^T (r (mu - y) / (mu + r))``, ``mu = exp(X beta)``.
+
+    >>> grad_negbin_beta(np.ones((1, 1)), np.array([3.0]), np.zeros(1), np.ones(1))
+    array([-1.])
+    """
     # r (mu - y) / (mu + r) = (y + r) mu / (mu + r) - y, and mu / (mu + r) = sigmoid(eta - ln r)
     share = _sigmoid(X @ beta - np.log(r[0]))
     return X.T @ ((y + r[0]) * share - y)
@@ -1289,7 +1373,11 @@ def grad_negbin_beta(X, y, beta, r):
 
 @shaped_like(negbin_nll)
 def hess_negbin_beta(X, y, beta, r):
-    """Hessian in ``beta``: ``X^T diag(r mu (y + r) / (mu + r)^2) X``."""
+    """Hessian in ``beta``: ``X^T diag(r mu (y + r) / (mu + r)^2) X``.
+
+    >>> hess_negbin_beta(np.ones((1, 1)), np.array([3.0]), np.zeros(1), np.ones(1))
+    array([[1.]])
+    """
     z = X @ beta - np.log(r[0])  # r mu / (mu + r)^2 = sigmoid(z) sigmoid(-z), without overflow
     weights = (y + r[0]) * _sigmoid(z) * _sigmoid(-z)
     return X.T @ (weights[:, None] * X)
@@ -1393,7 +1481,11 @@ differs from the Hessian because the log link is not canonical for the negative 
 
 @shaped_like(negbin_nll)
 def grad_negbin_r(X, y, beta, r):
-    """Gradient in ``r``: ``sum_i ln((r + mu_i) / r) + (y_i + r) / (r + mu_i) - 1 + psi(r) - psi(y_i + r)``."""
+    """Gradient in ``r``: ``sum_i ln((r + mu_i) / r) + (y_i + r) / (r + mu_i) - 1 + psi(r) - psi(y_i + r)``.
+
+    >>> grad_negbin_r(np.zeros((1, 1)), np.zeros(1), np.zeros(1), np.ones(1)).round(4)  # ln 2 - 1/2
+    array([0.1931])
+    """
     k = r[0]
     z = X @ beta - np.log(k)  # ln((r + mu) / r) = softplus(z), r / (r + mu) = sigmoid(-z)
     terms = _softplus(z) + (y + k) / k * _sigmoid(-z) - 1 + _digamma(k) - _digamma(y + k)
@@ -1402,7 +1494,11 @@ def grad_negbin_r(X, y, beta, r):
 
 @shaped_like(negbin_nll)
 def hess_negbin_r(X, y, beta, r):
-    """Second derivative in ``r``, as a 1 x 1 matrix."""
+    """Second derivative in ``r``, as a 1 x 1 matrix.
+
+    >>> hess_negbin_r(np.zeros((1, 1)), np.zeros(1), np.zeros(1), np.ones(1))
+    array([[-0.25]])
+    """
     k = r[0]
     z = X @ beta - np.log(k)
     below = _sigmoid(-z) / k  # 1 / (r + mu), without overflow
