@@ -24,6 +24,7 @@ the exact checks compare them with sympy's ``loggamma`` and ``polygamma`` at eve
 import numpy as np
 
 from gradref.catalog import Identity, Mistake, register
+from gradref.identities.linear import COOKBOOK
 from gradref.identities.losses import BISHOP, GLM, MURPHY, _sigmoid, _softplus
 from gradref.shapes import Arr, shaped, shaped_like
 
@@ -257,7 +258,7 @@ log-likelihood is concave in $\alpha$ (the Hessian is negative definite).
     assumptions="alpha > 0 entrywise; the rows of P are points in the open simplex (positive "
     "entries summing to 1); m observations",
     sources=(
-        f"{MINKA}, eq. (2) and the gradient and Hessian of its Newton iteration",
+        f"{MINKA}, section 1, eqs. (4) and (6), and the Hessian of its Newton-Raphson iteration",
         f"{BISHOP}, eq. (2.38)",
     ),
     keywords=(
@@ -358,7 +359,7 @@ $\operatorname{diag}(\psi'(\alpha)) - \psi'(\alpha_0)\mathbf 1\mathbf 1^\top$.
         "likelihoods.bernoulli-log-partition",
     ),
     assumptions="alpha > 0 entrywise, k >= 2 categories",
-    sources=(f"{BISHOP}, eq. (B.21)", f"{MINKA}, eq. (2)"),
+    sources=(f"{BISHOP}, eq. (B.21) and exercise 2.11", f"{MINKA}, section 1, eq. (8)"),
     keywords=(
         "expected log of a Dirichlet",
         "E[ln p]",
@@ -495,7 +496,7 @@ $c\,\mathbf 1\mathbf 1^\top + \operatorname{diag}\big(\sum_i (\psi'(N_{i,:} + \a
     related=("statistics.dirichlet-alpha", "statistics.dirichlet-log-partition"),
     assumptions="alpha > 0 entrywise; N holds nonnegative counts (the formula holds for any "
     "N > -alpha); the multinomial coefficients, constant in alpha, are dropped",
-    sources=(f"{MINKA}, the section on estimating a Polya distribution",),
+    sources=(f"{MINKA}, the section on the Dirichlet-multinomial (Polya) distribution",),
     keywords=(
         "Dirichlet-multinomial",
         "Polya distribution",
@@ -1016,7 +1017,11 @@ gives the Hessian's action on a direction $V$.
     ),
     assumptions="X and Sigma symmetric positive definite (d x d), n > d - 1 (sampled above "
     "d + 1); the d^2 entries of Sigma are independent variables, evaluated at a symmetric point",
-    sources=(f"{GUPTA}, chapter 3 (the Wishart density)", f"{BISHOP}, eq. (2.155)"),
+    sources=(
+        f"{GUPTA}, chapter 3 (the Wishart density)",
+        f"{BISHOP}, eq. (2.155)",
+        f"{COOKBOOK}, eq. (342) (the density)",
+    ),
     # the 3 x 3 inverse of nine free symbols, differentiated twice, is slow in sympy
     symbolic_dims=(1, 2),
     keywords=(
@@ -1100,7 +1105,11 @@ entries, negative definite on symmetric directions for $n > d + 1$.
     ),
     assumptions="X and Sigma symmetric positive definite (d x d), n > d - 1 (sampled above "
     "d + 1); the d^2 entries of X are independent variables, evaluated at a symmetric point",
-    sources=(f"{GUPTA}, chapter 3 (the Wishart density)", f"{BISHOP}, eq. (2.155)"),
+    sources=(
+        f"{GUPTA}, chapter 3 (the Wishart density)",
+        f"{BISHOP}, eq. (2.155)",
+        f"{COOKBOOK}, eq. (342) (the density)",
+    ),
     # the 3 x 3 inverse of nine free symbols, differentiated twice, is slow in sympy
     symbolic_dims=(1, 2),
     keywords=(
