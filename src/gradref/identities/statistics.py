@@ -685,6 +685,22 @@ def grad_student_t_sigma(x, mu, Sigma, nu):
     return (w * np.outer(S @ r, r @ S) - S) / 2
 
 
+@shaped_like(student_t_log_density)
+def hess_student_t_sigma(x, mu, Sigma, nu):
+    """Hessian in ``Sigma``: ``V -> (c (u^T V u) u u^T - w (S V^T u u^T + u u^T V^T S) + S V^T S) / 2``.
+
+    >>> hess_student_t_sigma(np.zeros(1), np.zeros(1), np.eye(1), np.ones(1))
+    array([[[[0.5]]]])
+    """
+    u, delta, w = _t_parts(x, mu, Sigma, nu)
+    S = np.linalg.inv(Sigma)
+    M = np.outer(u, u)
+    c = w / (nu[0] + delta)
+    return (c * np.einsum("ij,kl->ijkl", M, M) - w * (_sandwich(S, M) + _sandwich(M, S))) / 2 + (
+        _sandwich(S, S) / 2
+    )
+
+
 def _sp_t_sigma(x, mu, Sigma, nu):
     value, _, _, w = _sp_t(x, mu, Sigma, nu)
     St = Sigma.inv().T
@@ -710,8 +726,14 @@ whose derivative in $\delta$ is $-\frac w2$, with $d\delta = -r^\top \Sigma^{-1}
 \Sigma^{-1} r$ ($r = x - \mu$). Together $d \ln t_\nu = \langle \frac12 (w \Sigma^{-\top} r
 r^\top \Sigma^{-\top} - \Sigma^{-\top}), d\Sigma\rangle$, and the transposes go at a symmetric
 $\Sigma$. Setting the mean of this gradient over a sample to zero gives the EM fixed point
-$\Sigma = \frac1m \sum_i w_i r_i r_i^\top$: a weighted sample covariance.
+$\Sigma = \frac1m \sum_i w_i r_i r_i^\top$: a weighted sample covariance. Differentiating
+once more, with $u = \Sigma^{-1} r$, $S = \Sigma^{-1}$ and
+$dw = \frac{w}{\nu + \delta}\, u^\top d\Sigma\, u$, gives the Hessian's action below.
 """,
+    hessian=hess_student_t_sigma,
+    hessian_formula=r"\nabla_\Sigma^2 \ln t_\nu[V] = \tfrac12 \Big(\frac{w}{\nu + \delta}\, "
+    r"(u^\top V u)\, u u^\top - w\, \big(S V^\top u u^\top + u u^\top V^\top S\big) + "
+    r"S V^\top S\Big),\ S = \Sigma^{-1},\ u = S (x - \mu)",
     mistakes=(
         Mistake(
             r"\tfrac12 \big(\Sigma^{-1} (x - \mu)(x - \mu)^\top \Sigma^{-1} - \Sigma^{-1}\big)",
