@@ -432,3 +432,15 @@ def test_identities_sized_by_products_of_dimensions_are_read():
     np.testing.assert_array_equal(read(r"I_{mn}", {**dims, "mn": 4}), np.eye(4))
     with pytest.raises(Unreadable, match="undefined symbol"):
         read(r"I_{mq}", dims)
+
+
+def test_psi_reads_as_the_digamma_function_and_psi_prime_as_trigamma():
+    x = np.array([[0.5], [2.0]])
+    gamma = 0.5772156649015329  # Euler's constant: psi(1) = -gamma, psi'(1) = pi^2 / 6
+    np.testing.assert_allclose(_env_eval(r"\psi(x)", x=np.array(1.0)), -gamma)
+    np.testing.assert_allclose(_env_eval(r"\psi'(x)", x=np.array(1.0)), np.pi**2 / 6)
+    # the recurrence psi(x + 1) = psi(x) + 1/x, entrywise on a vector
+    np.testing.assert_allclose(_env_eval(r"\psi(x + 1) - \psi(x)", x=x), 1 / x)
+    np.testing.assert_allclose(_env_eval(r"\psi'(x) - \psi'(x + 1)", x=x), 1 / x**2)
+    # an input named psi is a symbol times the group, as for sigma
+    np.testing.assert_allclose(_env_eval(r"\psi(x)", x=x, psi=np.array(2.0)), 2 * x)

@@ -355,6 +355,7 @@ FAMILY_TITLES = {
     "networks": "Convolution, gating, normalisation and embeddings",
     "recurrent": "Recurrent cells and backpropagation through time",
     "likelihoods": "Likelihoods and exponential families",
+    "statistics": "Statistical models",
     "adjoints": "Reverse-mode rules for matrix operations",
     "matfun": "Matrix functions",
     "factorizations": "QR, LU, Cholesky and triangular solves",

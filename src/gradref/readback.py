@@ -34,7 +34,8 @@ What it reads (measured over the catalog: 1193 displayed formulas, 83 % read, al
 agreeing with their code): ``^\top``, ``^{-1}``, ``^{-\top}``, ``^+``, ``^{\odot 2}``,
 fractional powers of a square matrix (``A^{1/2}``, ``A^p``: the principal power), the
 functions ``\operatorname{tr}``, ``\det``, ``\ln``, ``\log``, ``\exp`` (of a square matrix,
-the matrix exponential), ``\sigma``, ``\tanh``, ``\operatorname{diag}``, ``\operatorname{vec}``
+the matrix exponential), ``\sigma``, ``\tanh``, the digamma ``\psi`` and the trigamma ``\psi'``,
+``\operatorname{diag}``, ``\operatorname{vec}``
 (column-major), its inverse ``\operatorname{vec}^{-1}`` and ``\operatorname{vec}_{\text{row}}``,
 ``\operatorname{softmax}`` (and its
 row-wise, column-wise and causal forms), ``\odot``, ``\circ``, ``\oslash``, ``\otimes``, norms, ``\frac``,
@@ -154,7 +155,7 @@ FUNCTIONS = {
     "det", "ln", "log", "exp", "tanh", "sin", "cos", "max", "min", "tr", "Tr", "diag", "vec",
     "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow", "softmaxrows",
     "softmaxcols", "softmaxcausal", "tril", "triu", "erf", "chol", "onehot", "skew", "unvec",
-    "eig", "eigvec",
+    "eig", "eigvec", "psi",
 }  # fmt: skip
 #: Commands that the reader refuses, with the reason shown on the "how checked" page.
 REFUSED = {
@@ -475,6 +476,9 @@ class _Reader:
             return ("inner", left, right)
         if text.startswith("\\") and text[1:] in GREEK:
             name = text[1:]
+            if name == "psi" and self.at("'"):  # the trigamma function psi'(x)
+                self.take("'")
+                return self.call("trigamma")
             if (name in FUNCTIONS and self.at("(", "[", "{")) or (name == "sigma" and self.at("'")):
                 return ("maybe_call", name, self.call(name))
             return ("sym", name, None)
@@ -925,6 +929,14 @@ def _unvec(v) -> np.ndarray:
     return v.reshape(n, n, order="F")
 
 
+def _polygamma(order: int, v: np.ndarray) -> np.ndarray:
+    """The digamma (order 0) or trigamma (order 1) function, entrywise, from mpmath (sympy's
+    own dependency): independent of the series that the statistics module evaluates."""
+    import mpmath
+
+    return np.vectorize(lambda x: float(mpmath.polygamma(order, x)), otypes=[float])(v)
+
+
 def _matrix_function(fn, M: np.ndarray) -> np.ndarray:
     """fn of a square matrix, through its eigendecomposition (diagonalizable samples)."""
     values, vectors = np.linalg.eig(M)
@@ -998,6 +1010,8 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "sigma": _elementwise(lambda v: 1.0 / (1.0 + np.exp(-v))),
     "sign": _elementwise(np.sign),
     "erf": _elementwise(np.vectorize(math.erf)),
+    "psi": _elementwise(lambda v: _polygamma(0, v)),  # digamma
+    "trigamma": _elementwise(lambda v: _polygamma(1, v)),
     "tr": _matrix_fn(np.trace, "tr"),
     "Tr": _matrix_fn(np.trace, "tr"),
     "det": _matrix_fn(np.linalg.det, "det"),
