@@ -360,6 +360,7 @@ FAMILY_TITLES = {
     "matfun": "Matrix functions",
     "factorizations": "QR, LU, Cholesky and triangular solves",
     "leastsquares": "Pseudo-inverse and least squares",
+    "riemannian": "Riemannian gradients on matrix manifolds",
     "elementary": "Explicit functions",
 }
 FAMILIES = tuple(FAMILY_TITLES)
