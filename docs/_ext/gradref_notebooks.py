@@ -18,7 +18,7 @@ from gradref_reproducible import stable_cell_id
 from myst_nb.core.read import read_myst_markdown_notebook
 
 #: Pages offered as notebooks.
-NOTEBOOKS = ("backprop",)
+NOTEBOOKS = ("backprop", "deriving")
 
 
 def write_notebooks(app, config) -> None:
