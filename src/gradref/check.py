@@ -840,6 +840,16 @@ def _run_check(
         # (the complex step at a stationary point), and says neither "passed" nor "failed".
         # A claim far from a lost derivative is not lost: `scale` holds the larger of the two.
         lost = np.max(scale) * size <= lost_below  # per output, for a Jacobian
+        if np.any(lost & (rel > tol)):
+            # Before a failure is excused, f's rounding is taken at x itself, not over the
+            # central differences' points, which may lie far out (x ~ 1e-170, where f's
+            # values underflow and the complex step alone resolves the derivative); and only
+            # where f's value is a normal number, rounded relative to its size.
+            if center is None:
+                center = fn.real(point)
+            at_x = np.abs(center)
+            at_x = np.where(at_x >= np.finfo(float).tiny, at_x, 0.0)
+            lost = lost & (np.max(scale) <= fn.value_rounding * at_x / size)
         failed |= bool(np.any((rel > tol) & ~lost))
         if comparison.estimate.kink is not None and kinked is None:
             plus, minus = comparison.estimate.kink
