@@ -416,3 +416,29 @@ def test_eig_and_eigvec_read_the_spectrum_largest_first_with_positive_first_entr
 def test_ceil_and_floor_read_integer_parts():
     assert _env_eval(r"\lceil x/2 \rceil", x=5.0) == 3.0
     assert _env_eval(r"\lfloor x/2 \rfloor", x=5.0) == 2.0
+
+
+def test_an_inner_product_ends_at_its_closing_bracket():
+    X, V = np.arange(6.0).reshape(2, 3), np.ones((2, 3))
+    assert _env_eval(r"\langle X, V\rangle", X=X, V=V) == 15.0
+    np.testing.assert_allclose(_env_eval(r"\frac{\langle X, V\rangle}{2} X", X=X, V=V), 7.5 * X)
+    identity = gradref.get("norms.frobenius")
+    assert {r.field: r.status for r in readback(identity)}["hessian"] == "agree"
+    wrong = identity.hessian_formula.replace(r"\langle X, V\rangle", r"\langle X, X\rangle")
+    changed = dataclasses.replace(identity, hessian_formula=wrong)
+    assert {r.field: r.status for r in readback(changed)}["hessian"] == "disagree"
+
+
+def test_a_value_read_at_every_sample_is_checked_though_a_later_one_is_not_read():
+    # "= \sigma(\eta) = \mathbb E[x]": the expectation is not read, at either sample; the
+    # sigmoid is read, at both, and checked
+    identity = gradref.get("likelihoods.bernoulli-log-partition")
+    result = {r.field: r for r in readback(identity)}["formula"]
+    assert result.status == "agree"
+    assert "not read" in result.reason
+    assert r"\mathbb E[x]" in result.reason
+    wrong = identity.formula.replace(r"\sigma(\eta)", r"\sigma(-\eta)")
+    changed = dataclasses.replace(identity, formula=wrong)
+    assert {r.field: r.status for r in readback(changed)}["formula"] == "disagree"
+    unread = dataclasses.replace(identity, formula=identity.formula.replace(r"\sigma", r"\zeta"))
+    assert {r.field: r.status for r in readback(unread)}["formula"] == "unreadable"
