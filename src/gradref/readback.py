@@ -1632,8 +1632,6 @@ UNREADABLE: dict[str, str] = {
     'networks.groupnorm-gamma:mistake-1': 'prose inside the formula',
     'likelihoods.categorical-minimal-log-partition:conventions.numerator': 'an elided list',
     'likelihoods.gaussian-natural-eta2:hessian': 'undefined symbol Sigma_{ik}',
-    'adjoints.cholesky:formula': 'undefined symbol Phi',
-    'adjoints.cholesky:mistake-2': 'undefined symbol Phi',
     'adjoints.eigenvalues:formula': 'undefined symbol U',
     'adjoints.eigenvalues:mistake-1': 'undefined symbol U',
     'adjoints.eigenvalues:mistake-2': 'undefined symbol lambdabar',
