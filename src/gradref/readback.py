@@ -1540,7 +1540,6 @@ UNREADABLE: dict[str, str] = {
     'higher.composite-bilinear:conventions.cookbook': 'no right-hand side',
     'higher.composite-bilinear:mistake-1': 'derivative notation on the right-hand side',
     'higher.quadratic-ratio:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'higher.rayleigh:hessian': 'g is defined by what the reader cannot read: derivative notation on the right-hand side',
     'traces.inv-shifted-ratio:conventions.cookbook': 'prose inside the formula',
     'traces.exp:conventions.cookbook': 'undefined symbol f',
     'structured.symmetric-gradient:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
