@@ -444,3 +444,29 @@ def test_psi_reads_as_the_digamma_function_and_psi_prime_as_trigamma():
     np.testing.assert_allclose(_env_eval(r"\psi'(x) - \psi'(x + 1)", x=x), 1 / x**2)
     # an input named psi is a symbol times the group, as for sigma
     np.testing.assert_allclose(_env_eval(r"\psi(x)", x=x, psi=np.array(2.0)), 2 * x)
+
+
+def test_an_inner_product_ends_at_its_closing_bracket():
+    X, V = np.arange(6.0).reshape(2, 3), np.ones((2, 3))
+    assert _env_eval(r"\langle X, V\rangle", X=X, V=V) == 15.0
+    np.testing.assert_allclose(_env_eval(r"\frac{\langle X, V\rangle}{2} X", X=X, V=V), 7.5 * X)
+    identity = gradref.get("norms.frobenius")
+    assert {r.field: r.status for r in readback(identity)}["hessian"] == "agree"
+    wrong = identity.hessian_formula.replace(r"\langle X, V\rangle", r"\langle X, X\rangle")
+    changed = dataclasses.replace(identity, hessian_formula=wrong)
+    assert {r.field: r.status for r in readback(changed)}["hessian"] == "disagree"
+
+
+def test_a_value_read_at_every_sample_is_checked_though_a_later_one_is_not_read():
+    # "= \sigma(\eta) = \mathbb E[x]": the expectation is not read, at either sample; the
+    # sigmoid is read, at both, and checked
+    identity = gradref.get("likelihoods.bernoulli-log-partition")
+    result = {r.field: r for r in readback(identity)}["formula"]
+    assert result.status == "agree"
+    assert "not read" in result.reason
+    assert r"\mathbb E[x]" in result.reason
+    wrong = identity.formula.replace(r"\sigma(\eta)", r"\sigma(-\eta)")
+    changed = dataclasses.replace(identity, formula=wrong)
+    assert {r.field: r.status for r in readback(changed)}["formula"] == "disagree"
+    unread = dataclasses.replace(identity, formula=identity.formula.replace(r"\sigma", r"\zeta"))
+    assert {r.field: r.status for r in readback(unread)}["formula"] == "unreadable"

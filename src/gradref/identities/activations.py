@@ -280,7 +280,7 @@ $\bar y \odot \sigma(x) \odot (1 - \sigma(x))$.
 """,
         mistakes=(
             Mistake(
-                r"\operatorname{diag}(\sigma) - \sigma \sigma^\top",
+                r"\operatorname{diag}(\sigma(x)) - \sigma(x) \sigma(x)^\top",
                 lambda x: np.diag(_sigmoid(x)) - np.outer(_sigmoid(x), _sigmoid(x)),
                 "borrows the softmax Jacobian: the elementwise sigmoid couples no entries, so "
                 "its Jacobian has no off-diagonal part",
@@ -1519,8 +1519,8 @@ diagonal of the Hessian.
 """,
         hessian=hess_sum_mish,
         hessian_formula=r"\nabla_x^2 \sum_i x_i w(x_i) = \operatorname{diag}\bigl(2 w' + x \odot "
-        r"w''\bigr),\ w' = (1 - w^{\odot 2}) \odot \sigma,\ "
-        r"w'' = (1 - w^{\odot 2}) \odot \sigma \odot (1 - \sigma) - 2\, w \odot \sigma \odot w'",
+        r"w''\bigr),\ w' = (1 - w^{\odot 2}) \odot \sigma(x),\ "
+        r"w'' = (1 - w^{\odot 2}) \odot \sigma(x) \odot (1 - \sigma(x)) - 2\, w \odot \sigma(x) \odot w'",
         mistakes=(
             Mistake(
                 r"w + x \odot (1 - w^{\odot 2})",

@@ -799,6 +799,7 @@ register(
             r"L = \operatorname{chol}\big(\tfrac12(A + A^\top)\big):\quad"
             r" \bar A = \operatorname{sym}\big(L^{-\top}\,\Phi(L^\top \bar L)\,L^{-1}\big)"
         ),
+        where=(r"\Phi(M) = \operatorname{tril}(M) - \tfrac12\operatorname{diag}(M)",),
         wrt="A",
         kind="vjp",
         cotangent="Lbar",

@@ -568,6 +568,7 @@ register(
         title="Derivative of the determinant of a matrix function of a scalar",
         formula=r"\frac{d}{dx}\det Y(x) = \det(Y)\,\operatorname{tr}\!\Big(Y^{-1}"
         r"\frac{dY}{dx}\Big),\quad Y(x) = A + xB + x^2 C",
+        where=(r"Y = A + xB + x^2 C", r"Y' = B + 2xC", r"Y'' = 2C"),
         wrt="x",
         kind="gradient",
         value=det_on_path,

@@ -585,6 +585,7 @@ register(
         title="Gradient of the Rayleigh quotient",
         formula=r"\nabla_x \frac{x^\top A x}{x^\top x} = \frac{2}{x^\top x}\big(A x - \rho(x)\,"
         r" x\big),\quad \rho(x) = \frac{x^\top A x}{x^\top x}",
+        where=(r"g = \frac{2}{x^\top x}\big(A x - \rho(x)\, x\big)",),
         wrt="x",
         kind="gradient",
         value=rayleigh_quotient,

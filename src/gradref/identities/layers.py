@@ -843,6 +843,12 @@ _LN_FORMULA = (
     r"\hat x_i = \frac{x_i - \mu_i \mathbf{1}}{\sigma_i},\ "
     r"\sigma_i = \sqrt{\tfrac1d \lVert x_i - \mu_i \mathbf{1} \rVert^2 + \epsilon}:\quad "
 )
+#: The row means, the row deviations and the normalised rows, as arrays.
+_LN_WHERE = (
+    r"\mu = \tfrac1d X \mathbf{1}",
+    r"\sigma = \sqrt{\tfrac1d (X - \mu \mathbf{1}^\top)^{\odot 2} \mathbf{1} + \epsilon}",
+    r"\hat X = \operatorname{diag}(\sigma)^{-1} (X - \mu \mathbf{1}^\top)",
+)
 _LN_ASSUMPTIONS = (
     "eps > 0 (so sigma_i > 0 even for a constant row); each row x_i (one example) is "
     "normalised over its d >= 2 features with its mean mu_i and biased variance (divisor d); "
@@ -865,6 +871,7 @@ register(
         formula=_LN_FORMULA
         + r"\bar x_i = \frac{1}{\sigma_i}\Bigl(g_i - \tfrac1d (\mathbf{1}^\top g_i) \mathbf{1} "
         r"- \tfrac1d (\hat x_i^\top g_i)\, \hat x_i\Bigr),\ g_i = \gamma \odot \bar y_i",
+        where=_LN_WHERE,
         wrt="X",
         kind="vjp",
         cotangent="Ybar",
@@ -910,6 +917,7 @@ register(
         id="layers.layernorm-gamma",
         title="Layer normalisation: adjoint of the gain",
         formula=_LN_FORMULA + r"\bar\gamma = \textstyle\sum_{i=1}^{n} \bar y_i \odot \hat x_i",
+        where=_LN_WHERE,
         wrt="gamma",
         kind="vjp",
         cotangent="Ybar",
@@ -947,6 +955,7 @@ register(
         id="layers.layernorm-beta",
         title="Layer normalisation: adjoint of the bias",
         formula=_LN_FORMULA + r"\bar\beta = \textstyle\sum_{i=1}^{n} \bar y_i",
+        where=_LN_WHERE,
         wrt="beta",
         kind="vjp",
         cotangent="Ybar",
@@ -1040,6 +1049,12 @@ _BN_FORMULA = (
     r"\hat X_{:j} = \frac{X_{:j} - \mu_j \mathbf{1}}{\sigma_j},\ "
     r"\sigma_j = \sqrt{\tfrac1n \lVert X_{:j} - \mu_j \mathbf{1} \rVert^2 + \epsilon}:\quad "
 )
+#: The column means, the column deviations and the normalised columns, as arrays.
+_BN_WHERE = (
+    r"\mu = \tfrac1n X^\top \mathbf{1}",
+    r"\sigma = \sqrt{\tfrac1n \big((X - \mathbf{1} \mu^\top)^{\odot 2}\big)^\top \mathbf{1} + \epsilon}",
+    r"\hat X = (X - \mathbf{1} \mu^\top) \operatorname{diag}(\sigma)^{-1}",
+)
 _BN_ASSUMPTIONS = (
     "eps > 0; training mode: each column (feature) is normalised with the mean mu_j and the "
     "biased variance (divisor n) of the current batch of n >= 2 examples, which depend on X "
@@ -1056,6 +1071,7 @@ register(
         + r"\bar X_{:j} = \frac{1}{\sigma_j}\Bigl(G_{:j} - \tfrac1n (\mathbf{1}^\top G_{:j}) \mathbf{1} "
         r"- \tfrac1n (\hat X_{:j}^\top G_{:j})\, \hat X_{:j}\Bigr),\ "
         r"G = \bar Y \operatorname{diag}(\gamma)",
+        where=_BN_WHERE,
         wrt="X",
         kind="vjp",
         cotangent="Ybar",
@@ -1099,6 +1115,7 @@ register(
         id="layers.batchnorm-gamma",
         title="Batch normalisation (training mode): adjoint of the gain",
         formula=_BN_FORMULA + r"\bar\gamma = (\bar Y \odot \hat X)^\top \mathbf{1}",
+        where=_BN_WHERE,
         wrt="gamma",
         kind="vjp",
         cotangent="Ybar",
@@ -1135,6 +1152,7 @@ register(
         id="layers.batchnorm-beta",
         title="Batch normalisation (training mode): adjoint of the bias",
         formula=_BN_FORMULA + r"\bar\beta = \bar Y^\top \mathbf{1}",
+        where=_BN_WHERE,
         wrt="beta",
         kind="vjp",
         cotangent="Ybar",

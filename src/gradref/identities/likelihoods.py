@@ -589,6 +589,7 @@ _register(
     formula=r"\nabla_\Sigma \Big[\tfrac12 \operatorname{tr}(\Sigma^{-1} C) + \tfrac12 \ln\det\Sigma"
     r"\Big] = \tfrac12 \big(\Sigma^{-1} - \Sigma^{-1} C\, \Sigma^{-1}\big),\quad "
     r"C = \frac1m \sum_{i=1}^m (x_i - \mu)(x_i - \mu)^\top",
+    where=(r"\bar x = \tfrac1m X^\top \mathbf 1",),
     wrt="Sigma",
     value=gaussian_nll_mean,
     derivative=grad_gaussian_nll_mean_sigma,
@@ -1465,6 +1466,10 @@ _register(
     title="Gaussian log-partition function in natural parameters, gradient in eta1: the mean",
     formula=r"\nabla_{\eta_1} A = -\tfrac12 \eta_2^{-1} \eta_1 = \mu = \mathbb E[x],\quad "
     + _GAUSS_A,
+    where=(
+        r"\Sigma = -\tfrac12 \eta_2^{-1}",
+        r"\mu = \Sigma \eta_1",
+    ),
     wrt="eta1",
     value=gaussian_log_partition,
     derivative=grad_gaussian_log_partition_eta1,
@@ -1545,6 +1550,10 @@ _register(
     "moment",
     formula=r"\nabla_{\eta_2} A = \tfrac14 \eta_2^{-1}\eta_1\eta_1^\top\eta_2^{-1} - \tfrac12 "
     r"\eta_2^{-1} = \Sigma + \mu\mu^\top = \mathbb E[x x^\top],\quad " + _GAUSS_A,
+    where=(
+        r"\Sigma = -\tfrac12 \eta_2^{-1}",
+        r"\mu = \Sigma \eta_1",
+    ),
     wrt="eta2",
     value=gaussian_log_partition,
     derivative=grad_gaussian_log_partition_eta2,
