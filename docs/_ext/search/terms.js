@@ -543,11 +543,11 @@ export function analyzeQuery(query) {
   const said = [...groups.entries()].map(([word, group]) => ({ word, terms: group }));
   // What the question is about: the word after "derivative of (the) (matrix)", the inverse
   // in "derivative of matrix inverse when the input is diagonal".
-  const about = plain(text).toLowerCase().match(SUBJECT);
+  const about = lower.match(SUBJECT);
   const subject = about ? wordTerms(about[1])[0] : null;
   for (const group of said) if (subject && group.terms.includes(subject)) group.subject = true;
   return { terms: kept, wrt, kinds: [...kinds], source, groups: said.filter((g) => g.terms.some((t) => kept.includes(t))) };
 }
 
 const SUBJECT =
-  /\b(?:derivatives?|gradients?|jacobians?|hessians?|differentials?)\s+of\s+(?:(?:the|an?|my)\s+)?(?:(?:matrix|vector|scalar|function)\s+)?([a-z]{3,})/;
+  /\b(?:(?:derivatives?|gradients?|jacobians?|hessians?|differentials?)\s+of|differentiat(?:e|ing))\s+(?:(?:the|an?|my)\s+)?(?:(?:matrix|vector|scalar|function)\s+)?([a-z]{3,})/;
