@@ -52,6 +52,9 @@ export function search(index, query, { live = false, limit = PAGE_LIMIT } = {}) 
   for (const result of raw) for (const term of result.queryTerms) matched.add(term);
   // A result that covers more of what the query says comes first: coverage weighs on BM25.
   const groups = asked.groups.length ? asked.groups : terms.map((t) => ({ word: t, terms: [t] }));
+  // the subject of the question ("derivative of the inverse") weighs as two words
+  const weight = (g) => (g.subject ? SUBJECT_WEIGHT : 1);
+  const said = groups.reduce((n, g) => n + weight(g), 0);
   const results = raw
     .map((result) => {
       // a query term counts as covered where it matched the document's own words or
@@ -63,10 +66,7 @@ export function search(index, query, { live = false, limit = PAGE_LIMIT } = {}) 
           .flatMap(([, where]) => where);
         if (fields.some((field) => field !== "symbols")) hit.add(term);
       }
-      // the subject of the question ("derivative of the inverse") weighs as two words
-      const weight = (g) => (g.subject ? SUBJECT_WEIGHT : 1);
       const covered = groups.filter((g) => g.terms.some((t) => hit.has(t))).reduce((n, g) => n + weight(g), 0);
-      const said = groups.reduce((n, g) => n + weight(g), 0);
       return { ...result, score: result.score * (covered / said) ** 1.5 };
     })
     .sort((a, b) => b.score - a.score)
