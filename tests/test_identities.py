@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import pkgutil
 import re
 import warnings
 
@@ -190,17 +191,17 @@ SINE = rules.SineWave(1.0, 0.0)
 SHAPE_ERRORS = [
     # traces
     (
-        traces.trace_axb,
+        traces.linear.trace_axb,
         (np.ones((2, 3)), np.ones((3, 4)), np.ones((4, 3))),
         r"^`B` must have shape \(n, p\) = \(4, 2\), as p = 2 from `A`; got shape \(4, 3\)$",
     ),
     (
-        traces.grad_trace_axb,
+        traces.linear.grad_trace_axb,
         (np.ones((2, 3)), np.ones((4, 4)), np.ones((4, 2))),
         r"^`X` must have shape \(m, n\) = \(3, n\), as m = 3 from `A`; got shape \(4, 4\)$",
     ),
     (
-        traces.grad_trace_axb,
+        traces.linear.grad_trace_axb,
         (np.ones((2, 3)), np.ones(3), np.ones((4, 2))),
         r"^`X` must be a matrix of shape \(m, n\); got shape \(3,\)$",
     ),
@@ -869,10 +870,18 @@ def test_tanh_functions_saturate_when_the_pre_activation_overflows():
         np.testing.assert_array_equal(g.gradient(huge), [0.0, 0.0])
 
 
-def _public_functions():
-    """Every public function and class (with its public methods) of gradref.identities."""
+def _family_modules():
+    """Every module of gradref.identities: a family's, or each module of a family package."""
     for family in FAMILIES:
         module = importlib.import_module(f"gradref.identities.{family}")
+        yield module
+        for info in pkgutil.iter_modules(getattr(module, "__path__", [])):
+            yield importlib.import_module(f"{module.__name__}.{info.name}")
+
+
+def _public_functions():
+    """Every public function and class (with its public methods) of gradref.identities."""
+    for module in _family_modules():
         for name, member in vars(module).items():
             if name.startswith("_") or getattr(member, "__module__", None) != module.__name__:
                 continue
