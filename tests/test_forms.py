@@ -61,3 +61,25 @@ def test_samplers_keep_the_determinants_positive(n, seed):
     A, u, v = forms._sample_logdet_rank_one(rng, n).values()
     assert np.linalg.det(A) > 0
     assert 1 + v @ np.linalg.solve(A, u) >= 1
+
+
+def _woodbury_inverse(A, U, C, V):
+    """``(A + U C V)^{-1}`` by the Woodbury identity: solves with A and the k x k capacitance."""
+    Ainv = np.linalg.inv(A)
+    capacitance = np.linalg.inv(C) + V @ Ainv @ U
+    return Ainv - Ainv @ U @ np.linalg.solve(capacitance, V @ Ainv)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+@pytest.mark.parametrize("seed", range(3))
+def test_woodbury_gradient_through_the_woodbury_identity(k, seed):
+    # the gradient -W^T a b^T W^T V^T C^T with W = (A + U C V)^{-1} from the Woodbury form,
+    # against the entry's code, which solves with M = A + U C V itself (n = k + 1)
+    inputs = forms._sample_woodbury(np.random.default_rng(seed), k)
+    W = _woodbury_inverse(inputs["A"], inputs["U"], inputs["C"], inputs["V"])
+    a, b, V, C = inputs["a"], inputs["b"], inputs["V"], inputs["C"]
+    expected = -W.T @ np.outer(a, b) @ W.T @ V.T @ C.T
+    np.testing.assert_allclose(forms.grad_woodbury_form_u(**inputs), expected, rtol=1e-10)
+    for mistake in gradref.get("forms.woodbury-u").mistakes:  # the check can fail
+        if k > 1:  # (at k = 1, C is 1 x 1 and C^T = C)
+            assert not np.allclose(mistake.derivative(**inputs), expected, rtol=1e-3)

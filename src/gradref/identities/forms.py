@@ -14,6 +14,7 @@ import sympy as sp
 
 from gradref.catalog import Identity, Mistake, register
 from gradref.identities.linear import COOKBOOK
+from gradref.identities.matfun import _logm
 from gradref.shapes import STRUCTURES, Arr, shaped, shaped_like
 
 MAGNUS = "Magnus & Neudecker, *Matrix Differential Calculus*, 3rd ed. (2019), ch. 8"
@@ -1179,18 +1180,277 @@ $V \mapsto -M^{-\top}V^\top M^{-\top}$.
 )
 
 
+# -- a^T (A + U C V)^{-1} b: a bilinear form in a Woodbury update ---------------------------
+
+
+@shaped
+def woodbury_form(
+    A: Arr["n n"], U: Arr["n k"], C: Arr["k k"], V: Arr["k n"], a: Arr["n"], b: Arr["n"]
+):
+    """``a^T (A + U C V)^{-1} b``.
+
+    >>> one = np.ones((2, 1))  # (I + 1 1^T)^{-1} 1 = 1 / 3 in each entry
+    >>> round(float(woodbury_form(np.eye(2), one, np.eye(1), one.T, np.ones(2), np.ones(2))), 12)
+    0.666666666667
+    """
+    return a @ np.linalg.solve(A + U @ C @ V, b)
+
+
+@shaped_like(woodbury_form)
+def grad_woodbury_form_u(A, U, C, V, a, b):
+    """Gradient in ``U``: ``-M^{-T} a b^T M^{-T} V^T C^T`` with ``M = A + U C V``.
+
+    >>> grad_woodbury_form_u(np.eye(1), np.zeros((1, 1)), np.eye(1), np.ones((1, 1)),
+    ...                      np.ones(1), np.ones(1))
+    array([[-1.]])
+    """
+    M = A + U @ C @ V
+    return -np.outer(np.linalg.solve(M.T, a), C @ V @ np.linalg.solve(M, b))
+
+
+@shaped_like(woodbury_form)
+def hessian_woodbury_form_u(A, U, C, V, a, b):
+    """Hessian in ``U``: the 4-tensor of ``E -> M^{-T} V^T C^T E^T p s^T + p (C V M^{-1} E s)^T``.
+
+    >>> hessian_woodbury_form_u(np.eye(1), np.zeros((1, 1)), np.eye(1), np.ones((1, 1)),
+    ...                         np.ones(1), np.ones(1))
+    array([[[[2.]]]])
+    """
+    M = A + U @ C @ V
+    p, s = np.linalg.solve(M.T, a), C @ V @ np.linalg.solve(M, b)
+    return _hessian_from_action(
+        U,
+        lambda E: (
+            np.outer(np.linalg.solve(M.T, V.T @ C.T @ E.T @ p), s)
+            + np.outer(p, C @ V @ np.linalg.solve(M, E @ s))
+        ),
+    )
+
+
+def _sample_woodbury(rng, n):
+    # n + 1 rows, a rank-n update; ||U C V|| <= 1/8 and ||A^{-1}|| <= 1, so M = A + U C V
+    # is invertible and well conditioned by construction. A and C are not symmetric.
+    size, k = n + 1, n
+    return {
+        "A": STRUCTURES["invertible"][0](rng, (size, size)),
+        "U": _full_rank(rng, size, k) / 4,
+        "C": STRUCTURES["invertible"][0](rng, (k, k)) / 4,
+        "V": _full_rank(rng, k, size) / 4,
+        "a": rng.standard_normal(size),
+        "b": rng.standard_normal(size),
+    }
+
+
+def _symbolic_woodbury_u(A, U, C, V, a, b):
+    M, D = _expanded(A + U * C * V)
+    W = M.adjugate() / D  # M^{-1}
+    return (a.T * W * b)[0, 0], -W.T * a * b.T * W.T * V.T * C.T
+
+
+register(
+    Identity(
+        id="forms.woodbury-u",
+        title="Gradient and Hessian of a^T (A + U C V)^{-1} b with respect to U",
+        formula=r"\nabla_U\, a^\top(A + UCV)^{-1}b = -M^{-\top}ab^\top M^{-\top}V^\top C^\top",
+        where=(r"M = A + UCV", r"p = M^{-\top}a", r"s = CVM^{-1}b"),
+        wrt="U",
+        kind="gradient",
+        value=woodbury_form,
+        derivative=grad_woodbury_form_u,
+        symbolic=_symbolic_woodbury_u,
+        sample=_sample_woodbury,
+        symbolic_dims=(1,),  # (n, k) = (2, 1); at (3, 2) (25 symbols) sympy takes minutes
+        assumptions="A (n x n) and M = A + U C V invertible, U n x k, C k x k, V k x n (none "
+        "symmetric); a, b in R^n. Sampled with ||U C V|| <= 1/8 and the singular values of A "
+        "in [1, 2], at n = k + 1. Exact (sympy) at (n, k) = (2, 1) only; at larger sizes the "
+        "derivative checker verifies it numerically, and tests/test_forms.py checks it against "
+        "the Woodbury form, which solves only with A and the k x k capacitance matrix",
+        derivation=r"""
+With $M = A + UCV$, $dM = dU\,CV$ and $dM^{-1} = -M^{-1}dM\,M^{-1}$, so
+$df = -a^\top M^{-1}dU\,CVM^{-1}b = -\operatorname{tr}(CVM^{-1}ba^\top M^{-1}dU)$ and the
+gradient is $-(CVM^{-1}ba^\top M^{-1})^\top = -M^{-\top}ab^\top M^{-\top}V^\top C^\top$:
+the outer product of $p = M^{-\top}a$ and $s = CVM^{-1}b$, with a minus sign. The
+Woodbury identity $M^{-1} = A^{-1} - A^{-1}U(C^{-1} + VA^{-1}U)^{-1}VA^{-1}$ computes
+both solves with $A$ and a $k \times k$ system, the point of a low-rank update. With
+$dp = -M^{-\top}V^\top C^\top dU^\top p$ and $ds = -CVM^{-1}dU\,s$ the Hessian's action on a
+direction $E$ is $-(dp\,s^\top + p\,ds^\top)$.
+""",
+        hessian=hessian_woodbury_form_u,
+        hessian_formula=r"\nabla_U^2 f[E] = M^{-\top}V^\top C^\top E^\top p\,s^\top"
+        r" + p\,(CVM^{-1}Es)^\top",
+        mistakes=(
+            Mistake(
+                r"-M^{-1}ab^\top M^{-1}V^\top C^\top",
+                lambda A, U, C, V, a, b: (
+                    -(
+                        np.linalg.solve(A + U @ C @ V, np.outer(a, b))
+                        @ np.linalg.inv(A + U @ C @ V)
+                        @ V.T
+                        @ C.T
+                    )
+                ),
+                "drops the transposes of M^{-1}: M = A + U C V is not symmetric",
+            ),
+            Mistake(
+                r"-M^{-\top}ab^\top M^{-\top}V^\top C",
+                lambda A, U, C, V, a, b: (
+                    -np.outer(
+                        np.linalg.solve((A + U @ C @ V).T, a),
+                        C.T @ V @ np.linalg.solve(A + U @ C @ V, b),
+                    )
+                ),
+                "C not transposed: right only for a symmetric C (a covariance), as in the "
+                "Gaussian-process forms where the rule is usually met",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial\, a^\top(A + UCV)^{-1}b}{\partial U} = "
+            r"-CVM^{-1}ba^\top M^{-1}",
+        },
+        related=("lowrank.sherman-morrison-u", "inverses.bilinear", "forms.logdet-rank-one-a"),
+        sources=(
+            f"{COOKBOOK}, eq. (61) (the gradient of a^T X^{{-1}} b) with the chain rule through "
+            "X = A + U C V",
+            "Golub & Van Loan, *Matrix Computations*, 3rd ed. (1996), p. 51 "
+            "(the Sherman-Morrison-Woodbury formula)",
+            "Woodbury, *Inverting modified matrices*, Memorandum Report 42, Statistical "
+            "Research Group, Princeton University (1950)",
+            MAGNUS,
+        ),
+        keywords=(
+            "Woodbury identity gradient",
+            "a^T (A + U C V)^-1 b gradient",
+            "gradient with respect to U of inverse of low rank update",
+            "derivative of (A + UCV)^-1",
+            "low-rank plus diagonal inverse gradient",
+        ),
+    )
+)
+
+
+# -- tr log X = ln det X -------------------------------------------------------------------
+
+
+@shaped
+def trace_log(X: Arr["n n"]):
+    """``tr(log X)``, the trace of the principal matrix logarithm (``= ln det X``).
+
+    >>> round(float(trace_log(np.diag([1.0, np.e ** 2]))), 12)
+    2.0
+    """
+    return np.trace(_logm(X))
+
+
+@shaped_like(trace_log)
+def grad_trace_log(X):
+    """Gradient: ``X^{-T}`` (``X^{-1}`` at a symmetric ``X``).
+
+    >>> grad_trace_log(np.diag([1.0, 4.0]))
+    array([[1.  , 0.  ],
+           [0.  , 0.25]])
+    """
+    return np.linalg.inv(X).T
+
+
+@shaped_like(trace_log)
+def hessian_trace_log(X):
+    """Hessian: the 4-tensor of ``V -> -X^{-T} V^T X^{-T}``.
+
+    >>> hessian_trace_log(np.eye(1))
+    array([[[[-1.]]]])
+    """
+    P = np.linalg.inv(X).T
+    return _hessian_from_action(X, lambda V: -P @ V.T @ P)
+
+
+def _symbolic_trace_log(X):
+    # sympy has no matrix logarithm of a symbol matrix: it reads the value as ln det X, the
+    # identity the entry states; the numpy value (tr log X through the principal logarithm)
+    # is compared with it at every sample.
+    D = X.det()
+    return sp.log(D), X.adjugate().T / D
+
+
+register(
+    Identity(
+        id="forms.trace-log",
+        title="Gradient and Hessian of tr(log X), the trace of the matrix logarithm",
+        formula=r"\nabla_X \operatorname{tr}(\log X) = \nabla_X \ln\det X = X^{-1}",
+        wrt="X",
+        kind="gradient",
+        value=trace_log,
+        derivative=grad_trace_log,
+        symbolic=_symbolic_trace_log,
+        structure={"X": "spd"},
+        assumptions="X symmetric positive definite; every entry an independent variable (for "
+        "any X with no eigenvalue on the closed negative real axis the gradient is X^{-T}, "
+        "which the code computes). The value is computed as the trace of the principal "
+        "logarithm (inverse scaling and squaring, as matfun); sympy, which has no logarithm "
+        "of a symbol matrix, reads it as ln det X, and the two values are compared at every "
+        "sample (the link tr log X = ln det X checked numerically, the derivative exactly)",
+        derivation=r"""
+The eigenvalues of $\log X$ are $\ln\lambda_i$, so
+$\operatorname{tr}(\log X) = \sum_i \ln\lambda_i = \ln\prod_i\lambda_i = \ln\det X$: the trace
+of the logarithm is the log-determinant, and Jacobi's formula gives
+$d\operatorname{tr}(\log X) = \operatorname{tr}(X^{-1}dX)$, the gradient $X^{-\top}$, which is
+$X^{-1}$ for symmetric $X$. The same follows from $\operatorname{tr}L_{\log}(X, E) =
+\operatorname{tr}(X^{-1}E)$ (the trace of a Fréchet derivative of $f$ is
+$\operatorname{tr}(f'(X)E)$), without the determinant. Note that
+`np.trace(np.log(X))` is not this function: `np.log` acts entry by entry. Differentiating
+$X^{-\top}$ gives the Hessian's action $-X^{-\top}V^\top X^{-\top}$, negative definite on
+symmetric directions: $\ln\det$ is concave on the positive definite cone.
+""",
+        hessian=hessian_trace_log,
+        hessian_formula=r"\nabla_X^2 \operatorname{tr}(\log X)[V] = -X^{-1}V^\top X^{-1}",
+        mistakes=(
+            Mistake(
+                r"I \oslash X",
+                lambda X: np.diag(1 / np.diag(X)),
+                "the gradient of tr of the entrywise log, sum_i ln X_ii "
+                "(np.trace(np.log(X))): only the diagonal, 1 / X_ii",
+            ),
+            Mistake(
+                r"2X^{-1} - I \odot X^{-1}",
+                lambda X: 2 * np.linalg.inv(X) - np.diag(np.diag(np.linalg.inv(X))),
+                "the symmetric-matrix convention (Cookbook eq. 141) mixed into a gradient "
+                "over independent entries",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial \operatorname{tr}(\log X)}{\partial X} = X^{-1}"
+            r"\ \text{(symmetric, the same)}",
+        },
+        related=("determinants.logdet-spd", "matfun.trace-logm", "matfun.logm-frechet"),
+        sources=(
+            f"{COOKBOOK}, eq. (43) (d ln det X = tr(X^{{-1}} dX))",
+            "Higham, *Functions of Matrices*, SIAM (2008), ch. 11 (the matrix logarithm; "
+            "det e^A = e^{tr A})",
+            f"{BOYD}, appendix A.4.1 (the gradient of log det X)",
+            MAGNUS,
+        ),
+        keywords=(
+            "gradient of trace of matrix logarithm",
+            "tr log X derivative",
+            "d/dX tr(logm(X))",
+            "trace log equals log det",
+            "tr(log(X)) gradient",
+        ),
+    )
+)
+
+
 #: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
 #: Every identity of this module is in exactly one topic (tests/test_topics.py).
 TOPICS = (
     (
         "log-determinants",
-        "Log-determinants of X^T B X and updates",
-        (
-            "forms.logdet-xtbx-spd",
-            "forms.logdet-xtbx",
-            "forms.logdet-rank-one-u",
-            "forms.logdet-rank-one-a",
-        ),
+        "ln det(X^T B X) and tr log X",
+        ("forms.logdet-xtbx-spd", "forms.logdet-xtbx", "forms.trace-log"),
+    ),
+    (
+        "updates",
+        "Rank-one and Woodbury updates",
+        ("forms.logdet-rank-one-u", "forms.logdet-rank-one-a", "forms.woodbury-u"),
     ),
     (
         "projections",
