@@ -306,11 +306,13 @@ $dM^{-\top} = -M^{-\top}dM^\top M^{-\top}$.
             "divided by det(X^T A X), and eq. (43)",
             MAGNUS,
         ),
+        # (no "log det" among them: the title and formula carry it, and four more would list
+        # this entry above determinants.logdet for a bare "logdet")
         keywords=(
-            "log det(X^T B X) non-symmetric B",
-            "gradient of logdet X^T A X general A",
-            "ln det(X^T A X) asymmetric",
-            "log-determinant of X^T B X",
+            "X^T A X with A not symmetric",
+            "asymmetric B in a congruence",
+            "non-symmetric B",
+            "tall X times a general square matrix",
         ),
     )
 )
@@ -1116,7 +1118,7 @@ def _symbolic_logdet_rank_one_a(A, u, v):
 register(
     Identity(
         id="forms.logdet-rank-one-a",
-        title="Gradient and Hessian of ln det(A + u v^T) with respect to A (Sherman-Morrison form)",
+        title="Gradient and Hessian of ln det(A + u v^T) with respect to A",
         formula=r"\nabla_A \ln\det(A + uv^\top) = A^{-\top}"
         r" - \frac{A^{-\top}vu^\top A^{-\top}}{1 + v^\top A^{-1}u} = (A + uv^\top)^{-\top}",
         wrt="A",
@@ -1173,7 +1175,7 @@ $V \mapsto -M^{-\top}V^\top M^{-\top}$.
         keywords=(
             "log det(A + u v^T) gradient with respect to A",
             "gradient of log determinant of rank one update",
-            "Sherman-Morrison log determinant gradient",
+            "inverse transpose of a rank-one update",
             "logdet rank-one update A",
         ),
     )
