@@ -470,3 +470,85 @@ def test_a_value_read_at_every_sample_is_checked_though_a_later_one_is_not_read(
     assert {r.field: r.status for r in readback(changed)}["formula"] == "disagree"
     unread = dataclasses.replace(identity, formula=identity.formula.replace(r"\sigma", r"\zeta"))
     assert {r.field: r.status for r in readback(unread)}["formula"] == "unreadable"
+
+
+def _with_formula(entry, **changes):
+    """``entry`` with some displayed strings replaced; its read-back by field."""
+    identity = dataclasses.replace(gradref.get(entry), **changes)
+    return {r.field: r for r in readback(identity)}
+
+
+def test_a_line_that_states_a_decomposition_binds_its_factors():
+    from gradref.readback import Env, _decomposition_definitions, _Reader, evaluate
+
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((4, 3))
+    S = A[:3] + A[:3].T
+    definitions = {
+        **_decomposition_definitions(r"A = Q R"),
+        **_decomposition_definitions(
+            r"\begin{bmatrix} U \\ \lambda^\top \end{bmatrix} = \operatorname{eigh}(S)",
+            cotangent="C",
+        ),
+    }
+    C = rng.standard_normal((4, 3))
+    env = Env({"A": A, "S": S, "C": C}, definitions, {})
+
+    def read(latex):
+        return evaluate(_Reader(latex).read(), env)
+
+    Q, R = read("Q"), read("R")
+    np.testing.assert_allclose(Q @ R, A, atol=1e-12)
+    assert np.all(np.diag(R) > 0)
+    assert not np.any(np.tril(R, -1))
+    U, lam = read("U"), read(r"\lambda")
+    np.testing.assert_allclose(S @ U, U * lam.T, atol=1e-12)
+    assert np.all(np.diff(lam[:, 0]) > 0)
+    assert np.all(U[0] > 0)
+    np.testing.assert_allclose(read(r"\bar U"), C[:3])  # the cotangent split as the stack
+    np.testing.assert_allclose(read(r"\bar\lambda"), C[3:].T)
+    L, Uf = (evaluate(t[1], Env({"A": S + 9 * np.eye(3)}, {}, {}))
+             for t in _decomposition_definitions(r"A = L U").values())  # fmt: skip
+    np.testing.assert_allclose(L @ Uf, S + 9 * np.eye(3), atol=1e-12)
+    assert np.all(np.diag(L) == 1.0)
+    # a wrong formula with the factors is caught: the adjoint of the eigenvalues transposed
+    # the wrong way round, and the LU adjoint with L^{-1} for L^{-T}
+    wrong = r"U^\top \operatorname{diag}(\bar\lambda)\, U"
+    formula = gradref.get("adjoints.eigenvalues").formula.partition(r":\quad")
+    result = _with_formula("adjoints.eigenvalues", formula=formula[0] + r":\quad \bar A = " + wrong)
+    assert result["formula"].status == "disagree"
+    lu = gradref.get("factorizations.lu-backward")
+    result = _with_formula(lu.id, formula=lu.formula.replace(r"L^{-\top}", r"L^{-1}"))
+    assert result["formula"].status == "disagree"
+    qr = gradref.get("factorizations.qr-jvp")
+    result = _with_formula(qr.id, formula=qr.formula.replace(r"dR = (C - \Omega)", r"dR = C"))
+    assert result["formula"].status == "disagree"
+
+
+def test_an_array_defined_by_its_entries_is_read_case_by_case():
+    from gradref.readback import Env, _read_definitions, _Reader, evaluate
+
+    lam = np.array([[1.0], [2.5], [4.0]])
+    parsed, unread = _read_definitions([
+        ("F_ij", (), r"\frac{1}{\lambda_j - \lambda_i}\ (i \ne j)"),
+        ("F_ii", (), r"\lambda_i"),
+        ("N_ij", (), r"n - |i - j|"),
+        ("g_i", (), r"\lambda_i x"),
+    ])  # fmt: skip
+    assert not unread
+    env = Env({"lambda": lam, "x": np.array([[1.0], [2.0]])}, parsed, {"n": 3})
+    F = evaluate(_Reader("F").read(), env)
+    np.testing.assert_allclose(F[0, 1], 1 / 1.5)
+    np.testing.assert_allclose(F[1, 0], -1 / 1.5)  # not symmetric: a transpose slip shows
+    np.testing.assert_allclose(np.diag(F), lam[:, 0])
+    np.testing.assert_allclose(
+        evaluate(_Reader("N").read(), env), [[3, 2, 1], [2, 3, 2], [1, 2, 3]]
+    )
+    np.testing.assert_allclose(evaluate(_Reader("g").read(), env), lam * [[1.0, 2.0]])  # rows
+    # adjoints.eigh, whose F is defined so: F transposed is caught
+    eigh = gradref.get("adjoints.eigh")
+    wrong = eigh.formula.replace(
+        r"\frac{1}{\lambda_j - \lambda_i}", r"\frac{1}{\lambda_i - \lambda_j}"
+    )
+    assert _with_formula(eigh.id, formula=wrong)["formula"].status == "disagree"
+    assert _with_formula(eigh.id)["formula"].status == "agree"

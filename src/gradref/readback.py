@@ -57,6 +57,7 @@ or in the entry's ``where`` lines, a dimension's size (``\tfrac1m``), or a const
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import re
@@ -583,6 +584,7 @@ def _is_derivative(text: str) -> bool:
 
 _DEFINITION = re.compile(
     r"^(?P<name>\\(?:bar|hat|tilde)\s*\{?\\?[A-Za-z]+\}?|\\?[A-Za-z]+)"
+    r"(?:\((?P<params0>[^()]*)\))?"
     r"(?:_\{(?P<bsub>[^{}=]+)\}|_(?P<sub>\\?[A-Za-z0-9]+))?(?P<primes>'*)"
     r"\s*(?:\((?P<params>[^()]*)\))?\s*=(?!=)"
 )
@@ -595,7 +597,10 @@ def _definition(clause: str):
         return None
     sub = match.group("bsub") or match.group("sub")
     name = _name_of(match.group("name"), sub, match.group("primes"))
-    params = tuple(p.strip().lstrip("\\") for p in (match.group("params") or "").split(",") if p)
+    if match.group("params0") and match.group("params"):
+        return None
+    given = match.group("params0") or match.group("params") or ""
+    params = tuple(p.strip().lstrip("\\") for p in given.split(",") if p)
     return name, params, clause[match.end() :].strip()
 
 
@@ -677,13 +682,66 @@ def read_statement(latex: str, whole: bool = False) -> Statement:
             values = parts[1:]
             lhs = parts[0]
     trees = tuple(values)  # empty: a statement in derivative notation only
-    parsed = {}
-    for name, (params, body) in definitions.items():
+    parsed, unread_now = _read_definitions(
+        [(name, params, body) for name, (params, body) in definitions.items()]
+    )
+    return Statement(trees, parsed, lhs, {**unread, **unread_now}, tuple(notes))
+
+
+#: The condition of an entry's case: ``F_{ij} = ...\ (i \ne j)``.
+_CASE = re.compile(r"(?:\\[ ,;])*\s*\(\s*([a-z])\s*\\ne(?:q)?\s*([a-z])\s*\)\s*$")
+_SUBSCRIPTS = re.compile(r"_(\{[^{}]*\}|\\?[A-Za-z0-9])")
+
+
+def _uses_indices(body: str, labels: str) -> bool:
+    """Whether ``body`` subscripts anything with one of ``labels``: ``\\lambda_j - \\lambda_i``."""
+    if any(set(labels) & set(re.sub(r"\\[A-Za-z]+", "", sub)) for sub in _SUBSCRIPTS.findall(body)):
+        return True
+    bare = re.sub(r"\\[A-Za-z]+|_(\{[^{}]*\}|\\?[A-Za-z0-9])", " ", body)  # N_{ij} = n - |i - j|
+    return len(labels) == 2 and all(
+        re.search(rf"(?<![A-Za-z]){c}(?![A-Za-z])", bare) for c in labels
+    )
+
+
+def _read_definitions(items) -> tuple[dict, dict]:
+    r"""Read ``(name, parameters, body)`` definitions into trees (and the reasons for those
+    not read).
+
+    A definition by entries, ``F_{ij} = \frac{1}{\lambda_j - \lambda_i}\ (i \ne j)``, ``F_{ii} =
+    0`` or ``g_i = \gamma \odot \bar y_i`` (a name subscripted with one or two index letters
+    that its body uses as subscripts), defines the array ``F`` (or ``g``, a row per ``i``): its
+    cases (the diagonal ``F_{ii}``, the off-diagonal ``(i \ne j)``) are read together.
+    """
+    parsed, unread, by_entries = {}, {}, {}
+    entrywise = {
+        m.group(1)
+        for name, _, body in items
+        if (m := re.fullmatch(r"(.+)_([a-z]{1,2})", name)) and _uses_indices(body, m.group(2))
+    }
+    for name, params, body in items:
+        m = re.fullmatch(r"(.+)_([a-z]{1,2})", name)
+        if m and m.group(1) in entrywise:
+            labels, condition = m.group(2), None
+            case = _CASE.search(body)
+            if case:
+                body, condition = body[: case.start()], ("ne", case.group(1), case.group(2))
+            if len(labels) == 2 and labels[0] == labels[1]:
+                condition = ("eq", labels[0], labels[1])
+            by_entries.setdefault(m.group(1), (params, []))[1].append((labels, condition, body))
+            body = _CASE.sub("", body)  # also read as a name, where the label is no index
         try:
             parsed[name] = (params, _Reader(body).read())
         except Unreadable as exc:
             unread[name] = str(exc)
-    return Statement(trees, parsed, lhs, unread, tuple(notes))
+    for base, (params, cases) in by_entries.items():
+        labels = max((c[0] for c in cases), key=lambda t: len(set(t)))
+        try:
+            read = tuple((cond, _Reader(body).read()) for _, cond, body in cases)
+            names = tuple(f"{base}_{c[0]}" for c in cases)
+            parsed[base] = (params, ("entrywise", labels, read, names))
+        except Unreadable as exc:
+            unread[base] = str(exc)
+    return parsed, unread
 
 
 def read_latex(latex: str):
@@ -998,6 +1056,51 @@ def _skew(v):
     return np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
 
 
+def _eigh(M, vectors: bool):
+    """``\\operatorname{eigh}(M)`` of a symmetric ``M``: the eigenvalues in ascending order (as
+    LAPACK returns them) and the unit eigenvectors in that order, each with a positive first
+    entry (the reader's one sign convention for eigenvectors, as :func:`_eigen`'s)."""
+    M = np.asarray(M, dtype=float)
+    if M.ndim != 2 or M.shape[0] != M.shape[1] or not np.allclose(M, M.T, rtol=1e-12, atol=0):
+        raise ShapeMismatch(f"eigh of a matrix that is not symmetric, shape {M.shape}")
+    values, columns = np.linalg.eigh(M)
+    if not vectors:
+        return values.reshape(-1, 1)
+    return columns * np.where(columns[0] < 0, -1.0, 1.0)
+
+
+def _qr_factor(A, which: str):
+    """The reduced QR of a full-column-rank ``A``, with the diagonal of ``R`` positive (the
+    convention that makes the factors unique)."""
+    Q, R = np.linalg.qr(np.asarray(A, dtype=float))
+    signs = np.where(np.diag(R) < 0, -1.0, 1.0)
+    return Q * signs if which == "Q" else signs[:, None] * R
+
+
+def _lu_factor(A, which: str):
+    """``A = L U`` by elimination without row exchanges: ``L`` unit lower triangular."""
+    U = np.array(A, dtype=float)
+    n = U.shape[0]
+    if U.ndim != 2 or U.shape[1] != n:
+        raise ShapeMismatch(f"the LU factors of a non-square {U.shape}")
+    L = np.eye(n)
+    for k in range(n - 1):
+        L[k + 1 :, k] = U[k + 1 :, k] / U[k, k]
+        U[k + 1 :, :] -= np.outer(L[k + 1 :, k], U[k, :])
+    return L if which == "L" else np.triu(U)
+
+
+def _stack_block(C, k, *blocks):
+    """Block ``k`` of ``C`` split by rows as the stack of ``blocks`` is (the cotangent of a
+    stacked output is the stack of the blocks' cotangents)."""
+    C = np.asarray(C)
+    rows = [np.shape(b)[0] for b in blocks]
+    if sum(rows) != C.shape[0]:
+        raise ShapeMismatch(f"a cotangent of {C.shape[0]} rows split as {rows}")
+    start = sum(rows[: int(_scalar(k))])
+    return C[start : start + rows[int(_scalar(k))]]
+
+
 BUILTINS: dict[str, Callable[..., Any]] = {
     "exp": _elementwise(np.exp, matrix=True),
     "ln": _elementwise(np.log),
@@ -1046,9 +1149,18 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "svd_column": lambda M, j: _index_value(np.asarray(M).T, int(_scalar(j)), "a column"),
     "svd_leading": lambda M, k: np.asarray(M)[:, : int(_scalar(k))],
     "svd_gaps": lambda s: _svd_gaps(np.ravel(s)),
+    # decompositions, reached only through a where line that states one (A = L U, A = Q R,
+    # [U; \lambda^\top] = eigh(M)): see _decomposition_definitions
+    "eigh_vectors": lambda M: _eigh(M, vectors=True),
+    "eigh_values": lambda M: _eigh(M, vectors=False),
+    "qr_Q": lambda A: _qr_factor(A, "Q"),
+    "qr_R": lambda A: _qr_factor(A, "R"),
+    "lu_L": lambda A: _lu_factor(A, "L"),
+    "lu_U": lambda A: _lu_factor(A, "U"),
+    "stack_block": _stack_block,
 }
 
-_ALIASES = {"Lambda": "Lam", "lambda": "lam", "epsilon": "eps", "varepsilon": "eps",
+_ALIASES = {"Lambda": "Lam", "lambda": "lam", "lambdabar": "lbar", "epsilon": "eps", "varepsilon": "eps",
             "varphi": "phi"}  # fmt: skip
 
 
@@ -1236,6 +1348,8 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
         return np.asarray(np.sum(a * b))
     if kind == "sum":
         return _sum(tree, env, target)
+    if kind == "entrywise":
+        return _entrywise(tree, env)
     if kind == "compare":
         raise Unreadable("a comparison where a value was expected")
     if kind == "unread":
@@ -1454,6 +1568,68 @@ def _sum(tree, env: Env, target):
     return total
 
 
+def _entrywise(tree, env: Env):
+    """An array defined by its entries (``F_{ij} = ...``), each index over its range: the
+    size of what it subscripts in the body, else the one dimension that the body names."""
+    _, labels, cases, _ = tree
+    ranges = []
+    for label in dict.fromkeys(labels):
+        sizes = set()
+        for _, body in cases:
+            with contextlib.suppress(Unreadable):
+                sizes.add(_index_range(body, label, env))
+        if not sizes:
+            named = {n[1] for _, body in cases for n in _nodes(body)
+                     if n[0] == "sym" and n[2] is None and n[1] in env.dims}  # fmt: skip
+            sizes = {env.dims[d] for d in named}
+        if len(sizes) != 1:
+            raise Unreadable(f"the range of the index {label} is not determined")
+        ranges.append(sizes.pop())
+    labels = "".join(dict.fromkeys(labels))
+    out = {}
+    for point in np.ndindex(*ranges):
+        bound = dict(zip(labels, point, strict=True))
+        body = next(
+            (body for condition, body in cases
+             if condition is None or (bound[condition[1]] == bound[condition[2]])
+             == (condition[0] == "eq")),
+            None,
+        )  # fmt: skip
+        if body is None:
+            raise Unreadable(f"the entry {point} is in none of the cases")
+        values = {k: np.asarray(float(v + 1)) for k, v in bound.items()}
+        inner = dataclasses.replace(env, values={**env.values, **values}, cache={})
+        value = evaluate(body, inner)
+        if isinstance(value, (Lazy, Indexed)):
+            raise Unreadable("an entry of I, 1 or index notation")
+        out[point] = np.asarray(value, dtype=float)
+    shapes = {v.shape for v in out.values()}
+    if len(shapes) != 1:
+        raise ShapeMismatch(f"entries of different shapes {sorted(shapes)}")
+    shape = shapes.pop()
+    if all(d == 1 for d in shape):
+        return np.array([out[p].item() for p in np.ndindex(*ranges)]).reshape(
+            ranges if len(ranges) == 2 else (ranges[0], 1)
+        )
+    if len(ranges) == 1 and len(shape) == 2 and shape[1] == 1:  # g_i a column: row i of g
+        return np.stack([out[(i,)][:, 0] for i in range(ranges[0])])
+    raise Unreadable("entries that are matrices")
+
+
+def _nodes(tree):
+    """Every node of ``tree``."""
+    if not isinstance(tree, tuple) or not tree:
+        return
+    if isinstance(tree[0], tuple):
+        for child in tree:
+            yield from _nodes(child)
+        return
+    yield tree
+    for child in tree[1:]:
+        if isinstance(child, tuple):
+            yield from _nodes(child)
+
+
 def _index_range(tree, index: str, env: Env) -> int:
     """The range of an index without bounds: the first dimension of what it indexes."""
     sizes = set()
@@ -1471,6 +1647,10 @@ def _index_range(tree, index: str, env: Env) -> int:
                 array = env.lookup(node[1][:1].upper() + node[1][1:], None)
             if array is not None and np.ndim(array) >= 1:
                 sizes.add(np.shape(array)[0])
+        elif node and node[0] == "sym" and node[2] and re.fullmatch(r"[a-z]{2}", node[2]):
+            array = env.lookup(node[1], None)  # A_{qp}: q over the rows, p over the columns
+            if array is not None and np.ndim(array) == 2 and index in node[2]:
+                sizes.add(np.shape(array)[node[2].index(index)])
         if node and node[0] == "row" and node[2] == index:
             sizes.add(np.shape(evaluate(node[1], env))[0])
         for child in node[1:]:
@@ -1543,6 +1723,18 @@ UNREADABLE: dict[str, str] = {
     'eigenvalues.eigenvector:conventions.cookbook': 'undefined symbol lambda_{i}',
     'eigenvalues.eigenvector:mistake-1': 'undefined symbol lambda',
     'eigenvalues.eigenvector:mistake-2': 'undefined symbol v',
+    'svd.spectral-norm:hessian': 'no right-hand side',  # du_1 and dv_1 are defined in the derivation
+    'svd.truncated-svd-adjoint:formula': 'X is defined by what the reader cannot read: an inequality, not a value',  # X is defined entry by entry
+    'spectral.complex-pair-real-part:formula': "unknown operator 'Re'",
+    'spectral.complex-pair-real-part:conventions.numerator': "unknown operator 'Re'",
+    'spectral.complex-pair-real-part:mistake-1': "unknown operator 'Re'",
+    'spectral.complex-pair-real-part:mistake-2': "unknown operator 'Re'",
+    'spectral.complex-pair-modulus:formula': "unknown operator 'Re'",
+    'spectral.complex-pair-modulus:conventions.numerator': "unknown operator 'Re'",
+    'spectral.complex-pair-modulus:mistake-1': "unknown operator 'Re'",
+    'spectral.complex-pair-modulus:mistake-2': "unknown operator 'Re'",
+    'spectral.power-sum:hessian': 'the size of I or 1 is not determined',
+    'spectral.ky-fan:hessian': 'the size of I or 1 is not determined',
     'linear.matvec:formula': 'a membership, not a value',
     'linear.identity-map:formula': 'undefined symbol J',
     'linear.identity-map:conventions.cookbook': 'undefined symbol J',
@@ -1580,11 +1772,11 @@ UNREADABLE: dict[str, str] = {
     'structured.trace-toeplitz:conventions.numerator': 'undefined symbol alpha',
     'structured.trace-toeplitz:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'structured.trace-toeplitz:mistake-1': 'undefined symbol alpha',
-    'structured.trace-toeplitz-partials:formula': 'undefined symbol alpha',
+    'structured.trace-toeplitz-partials:formula': 'alpha is defined by what the reader cannot read: a sum over a condition, not a range',
     'structured.trace-toeplitz-partials:conventions.numerator': 'prose inside the formula',
     'structured.trace-toeplitz-partials:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'structured.trace-toeplitz-partials:mistake-1': 'undefined symbol alpha',
-    'structured.trace-toeplitz-partials:mistake-2': 'undefined symbol alpha',
+    'structured.trace-toeplitz-partials:mistake-1': 'alpha is defined by what the reader cannot read: a sum over a condition, not a range',
+    'structured.trace-toeplitz-partials:mistake-2': 'alpha is defined by what the reader cannot read: a sum over a condition, not a range',
     'structured.trace-symmetric-toeplitz:formula': 'undefined symbol alpha',
     'structured.trace-symmetric-toeplitz:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'structured.trace-symmetric-toeplitz:mistake-1': 'undefined symbol alpha',
@@ -1599,32 +1791,33 @@ UNREADABLE: dict[str, str] = {
     'gaussian.nll-covariance:conventions.numerator': 'undefined symbol N',
     'gaussian.nll-covariance:mistake-1': 'undefined symbol N',
     'gaussian.nll-covariance:mistake-2': 'undefined symbol N',
-    'gaussian.mixture-weights:formula': 'undefined symbol rho_{j}',
+    'gaussian.mixture-weights:formula': 'undefined symbol gamma_{j}',
     'gaussian.mixture-weights:conventions.numerator': 'an elided list',
     'gaussian.mixture-weights:conventions.cookbook': 'undefined symbol rho_{j}',
-    'gaussian.mixture-weights:mistake-1': 'undefined symbol rho_{j}',
-    'activations.elu:formula': "unexpected character '\\' at 26",
+    'gaussian.mixture-weights:mistake-1': 'undefined symbol gamma_{j}',
+    'activations.elu:formula': "unexpected character '\\\\' at 26",
     'activations.silu-jacobian:mistake-1': 'cannot read "\'" at 42',
     'softmax.lse:mistake-2': 'undefined symbol e_{\\arg\\max_ix_i}',
-    'softmax.lse-rows:formula': 'undefined symbol P',
-    'softmax.lse-rows:hessian': 'undefined symbol P',
-    'softmax.lse-rows:conventions.numerator': 'undefined symbol P',
+    'softmax.lse-rows:formula': 'undefined symbol X_{ij}',
+    'softmax.lse-rows:hessian': 'undefined symbol X_{ij}',
+    'softmax.lse-rows:conventions.numerator': 'undefined symbol X_{ij}',
     'softmax.lse-rows:mistake-1': 'prose inside the formula',
     'softmax.rowwise-jacobian:formula': "TypeError: float() argument must be a string or a real number, not 'Indexed'",
     'softmax.rowwise-jacobian:mistake-1': "P' is defined by what the reader cannot read: prose inside the formula",
     'losses.logistic-hvp:hessian': 'cannot read "\'" at 48',
     'losses.kl-p-logits:hessian': "unknown operator 'KL'",
-    'losses.huber-w:formula': "psi_delta is defined by what the reader cannot read: unexpected character '\\' at 33",
+    'losses.huber-w:formula': "psi_delta is defined by what the reader cannot read: unexpected character '\\\\' at 33",
     'losses.huber-w:hessian': 'undefined symbol x_{i}',
-    'losses.huber-w:conventions.numerator': "psi_delta is defined by what the reader cannot read: unexpected character '\\' at 33",
+    'losses.huber-w:conventions.numerator': "psi_delta is defined by what the reader cannot read: unexpected character '\\\\' at 33",
     'losses.squared-hinge-w:hessian': 'undefined symbol y_{i}',
-    'layers.layernorm-input:formula': 'undefined symbol x_{i}',
+    'layers.layernorm-input:formula': 'undefined symbol sigma_{i}',
     'layers.layernorm-input:conventions.numerator': 'undefined symbol Xbar',
     'layers.layernorm-input:mistake-1': 'undefined symbol x_{i}',
     'layers.layernorm-input:mistake-2': 'undefined symbol x_{i}',
-    'layers.batchnorm-input:formula': 'undefined symbol X_{:j}',
+    'layers.batchnorm-input:formula': 'undefined symbol sigma_{j}',
     'layers.batchnorm-input:conventions.numerator': 'undefined symbol Xbar',
     'layers.batchnorm-input:mistake-2': 'prose inside the formula',
+    'layers.batchnorm-gamma:formula': 'undefined symbol X_{:j}',
     'layers.conv1d-input:formula': "cannot read '*' at 8",
     'layers.conv1d-input:conventions.numerator': 'undefined symbol xbar',
     'layers.conv1d-input:mistake-1': 'prose inside the formula',
@@ -1643,61 +1836,25 @@ UNREADABLE: dict[str, str] = {
     'networks.groupnorm-input:formula': "unknown operator 'mean'",
     'networks.groupnorm-input:mistake-1': 'prose inside the formula',
     'networks.groupnorm-input:mistake-2': "sigma_g is defined by what the reader cannot read: unknown operator 'mean'",
-    'networks.groupnorm-gamma:formula': 'undefined symbol Xhat',
+    'networks.groupnorm-gamma:formula': 'the range of the index g is not determined',
     'networks.groupnorm-gamma:mistake-1': 'prose inside the formula',
     'likelihoods.categorical-minimal-log-partition:conventions.numerator': 'an elided list',
     'likelihoods.gaussian-natural-eta2:hessian': 'undefined symbol Sigma_{ik}',
-    'adjoints.eigenvalues:formula': 'undefined symbol U',
-    'adjoints.eigenvalues:mistake-1': 'undefined symbol U',
-    'adjoints.eigenvalues:mistake-2': 'undefined symbol lambdabar',
-    'adjoints.eigh:formula': 'undefined symbol U',
-    'adjoints.eigh:mistake-1': 'undefined symbol U',
-    'adjoints.eigh:mistake-2': 'undefined symbol U',
-    'svd.spectral-norm:hessian': 'no right-hand side',  # du_1 and dv_1 are defined in the derivation
-    'svd.nuclear-norm:hessian': 'undefined symbol S',  # S_{ij} = sigma_i + sigma_j, by entries
-    'svd.truncated-svd-adjoint:formula': 'undefined symbol X',  # X is defined entry by entry
-    'spectral.power-sum:hessian': 'the size of I or 1 is not determined',
-    'spectral.ky-fan:hessian': 'the size of I or 1 is not determined',
-    'spectral.complex-pair-real-part:formula': "unknown operator 'Re'",
-    'spectral.complex-pair-real-part:conventions.numerator': "unknown operator 'Re'",
-    'spectral.complex-pair-real-part:mistake-1': "unknown operator 'Re'",
-    'spectral.complex-pair-real-part:mistake-2': "unknown operator 'Re'",
-    'spectral.complex-pair-modulus:formula': "unknown operator 'Re'",
-    'spectral.complex-pair-modulus:conventions.numerator': "unknown operator 'Re'",
-    'spectral.complex-pair-modulus:mistake-1': "unknown operator 'Re'",
-    'spectral.complex-pair-modulus:mistake-2': "unknown operator 'Re'",
-    'adjoints.expm:formula': "unexpected character '\\' at 41",
+    'adjoints.expm:formula': "unexpected character '\\\\' at 41",
     'adjoints.expm:mistake-1': 'undefined symbol L_{\\exp}',
     'adjoints.expm:mistake-2': 'unexpected end, expected more',
-    'matfun.logm-frechet:formula': 'U is defined by what the reader cannot read: an elided list',
-    'matfun.trace-logm:formula': 'U is defined by what the reader cannot read: an elided list',
-    'matfun.trace-logm:conventions.numerator': 'U is defined by what the reader cannot read: an elided list',
-    'matfun.trace-logm:mistake-2': 'U is defined by what the reader cannot read: an elided list',
-    'matfun.power-frechet:formula': 'U is defined by what the reader cannot read: an elided list',
     'matfun.expm-frechet:formula': 'undefined symbol L',
-    'matfun.expm-frechet-symmetric:formula': 'U is defined by what the reader cannot read: an elided list',
-    'matfun.expm-frechet-symmetric:mistake-1': 'U is defined by what the reader cannot read: an elided list',
-    'matfun.sinm-vjp:formula': "unexpected character '\\' at 41",
+    'matfun.sinm-vjp:formula': "unexpected character '\\\\' at 41",
     'matfun.sinm-vjp:mistake-2': 'undefined symbol L_{\\sin}',
     'factorizations.cholesky-jvp-vech:formula': 'undefined symbol L_{n}',
     'factorizations.cholesky-jvp-vech:mistake-1': 'undefined symbol L_{n}',
-    'factorizations.lu-jvp:formula': 'undefined symbol L',
-    'factorizations.lu-jvp:mistake-1': 'undefined symbol L',
-    'factorizations.lu-backward:formula': 'undefined symbol L',
-    'factorizations.lu-backward:mistake-1': 'undefined symbol L',
-    'factorizations.lu-backward:mistake-2': 'undefined symbol L',
-    'factorizations.qr-jvp:formula': 'undefined symbol R',
-    'factorizations.qr-jvp:mistake-1': 'undefined symbol Q',
-    'factorizations.qr-backward:formula': 'undefined symbol Qbar',
-    'factorizations.qr-backward:mistake-1': 'undefined symbol Qbar',
-    'factorizations.qr-backward:mistake-2': 'undefined symbol Qbar',
     'elementary.sheet-xyz:conventions.numerator': 'a tuple where a value was expected',
-    'elementary.sheet-xyz:mistake-1': "unexpected character '\\' at 37",
+    'elementary.sheet-xyz:mistake-1': "unexpected character '\\\\' at 37",
     'elementary.sheet-xyz:mistake-2': 'undefined symbol x',
-    'sheet01-4a:printed': "unexpected character '\\' at 54",
-    'sheet01-4a:corrected': "unexpected character '\\' at 38",
+    'sheet01-4a:printed': "unexpected character '\\\\' at 54",
+    'sheet01-4a:corrected': "unexpected character '\\\\' at 38",
     'cookbook-2012-eq-143:printed': 'prose inside the formula',
-    'cookbook-2012-eq-143:corrected': 'a sum over a condition, not a range',
+    'cookbook-2012-eq-143:corrected': 'prose inside the formula',
     'cookbook-2012-eq-27:printed': "an equality, checked by the erratum's own code",
     'cookbook-2012-eq-27:corrected': "an equality, checked by the erratum's own code",
     'cookbook-2012-eq-28:printed': "an equality, checked by the erratum's own code",
@@ -1832,6 +1989,19 @@ def _expected_column(expected: np.ndarray) -> np.ndarray:
     return expected.reshape(-1, 1) if expected.ndim == 1 else expected
 
 
+def _entries_or_names(definitions: dict, bound: set) -> dict:
+    """A definition by entries ``F_{ij} = ...`` defines ``F``, unless its subscript is a
+    size or an input (``A_k = U_k \\Sigma_k V_k^\\top`` with k given): then it names ``A_k``."""
+    kept = dict(definitions)
+    for key, (_, tree) in definitions.items():
+        if tree[0] != "entrywise":
+            continue
+        drop = (key,) if set(tree[1]) & bound else tree[3]
+        for name in drop:
+            kept.pop(name, None)
+    return kept
+
+
 def _check_one(identity, field_name, latex, samples, extra_definitions) -> FieldResult:
     whole = field_name.startswith("mistake-") or not re.search(r"=", _strip_notes(latex))
     differential = field_name == "conventions.cookbook" and bool(re.match(r"\s*\\partial", latex))
@@ -1883,6 +2053,7 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
         expected = _expected_column(np.asarray(expected, dtype=float))
         definitions = {**extra_definitions.get("parsed", {}), **statement.definitions}
         unread = {**extra_definitions.get("unread", {}), **statement.unread_definitions}
+        definitions = _entries_or_names(definitions, set(dims) | set(env_values))
         twice = sorted((set(definitions) | set(unread)) & (set(dims) | set(env_values)))
         if twice:
             return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
@@ -1996,7 +2167,13 @@ def _states_forward_rule(identity, field_name: str, latex: str) -> bool:
         identity.kind == "jacobian"
         and (field_name == "formula" or field_name.startswith("mistake-"))
         and bool(_FORWARD_RULE.match(latex.strip()))
-        and f"d{identity.wrt}" in latex
+        and (
+            f"d{identity.wrt}" in latex  # a mistake's rule in terms of the formula's F = ...dA...
+            or (
+                field_name.startswith("mistake-")
+                and _states_forward_rule(identity, "formula", identity.formula)
+            )
+        )
     )
 
 
@@ -2020,12 +2197,14 @@ def _check_differential(identity, field_name, latex, samples, extra) -> FieldRes
         else:
             expected = np.tensordot(D, V, axes=x.ndim)
         expected = _expected_column(expected)
-        env = Env(_inputs_env(inputs, identity), {**extra.get("parsed", {})}, dims,
-                  unread=dict(extra.get("unread", {})))  # fmt: skip
+        env = Env(_inputs_env(inputs, identity),
+                  {**extra.get("parsed", {}), **statement.definitions}, dims,
+                  unread={**extra.get("unread", {}), **statement.unread_definitions})  # fmt: skip
         env.direction = (identity.wrt, _as_column(V) if V.ndim == 1 else V)
         for text, tree in zip(statement.values[1:], trees, strict=True):
             try:
                 got = evaluate(tree, env, target=expected.shape)
+                got = _stacked_differential(statement.values[0], got, extra.get("stack"), env)
             except Unreadable as exc:
                 return FieldResult(identity.id, field_name, latex, "unreadable", reason=str(exc))
             except (ShapeMismatch, np.linalg.LinAlgError) as exc:
@@ -2043,6 +2222,24 @@ def _check_differential(identity, field_name, latex, samples, extra) -> FieldRes
             worst = max(worst, error)
     return FieldResult(identity.id, field_name, latex, "agree", worst,
                        reason="a differential, at dX = V")  # fmt: skip
+
+
+def _stacked_differential(lhs: str, got, stack, env: Env):
+    r"""The differential of a stacked output (``\begin{bmatrix} Q \\ R \end{bmatrix} =
+    \operatorname{qr}(A)``) from a rule that states one block (``dQ = ...``) and defines the
+    others (``dR = ...``): the blocks stacked in the output's order. Else ``got`` as it is."""
+    if not stack or lhs.strip() not in {f"d{b}" for b in stack}:
+        return got
+    blocks = []
+    for block in stack:
+        if lhs.strip() == f"d{block}":
+            blocks.append(np.asarray(got))
+            continue
+        value = env.lookup(f"d{block}", None)
+        if value is None:
+            raise Unreadable(f"the rule states d{block} nowhere")
+        blocks.append(np.asarray(value))
+    return np.vstack(blocks)
 
 
 def _claims_other(latex: str) -> bool:
@@ -2106,23 +2303,92 @@ def _svd_definitions(latex: str) -> dict[str, Any] | None:
     return found
 
 
+#: ``A = L U``, ``A = Q R``, ``A = L L^\top``: a where line that states a factorisation of an
+#: input binds its factors (LU without row exchanges, the reduced QR with R's diagonal
+#: positive, Cholesky).
+_FACTORISATION_LINE = re.compile(
+    r"^\s*(?P<A>[A-Za-z])\s*=\s*(?P<f1>[LQ])\s*(?P<f2>U|R|L\^\\top)\s*$"
+)
+#: ``\begin{bmatrix} U \\ \lambda^\top \end{bmatrix} = \operatorname{eigh}(M)``: the outputs of a
+#: decomposition, stacked.
+_STACKED_LINE = re.compile(
+    r"^\s*\\begin\{bmatrix\}(?P<blocks>.*?)\\end\{bmatrix\}\s*=\s*"
+    r"\\operatorname\{(?P<fn>eigh|qr)\}(?P<arg>.*)$"
+)
+_BLOCK = re.compile(r"^\s*(?P<name>\\?[A-Za-z]+)\s*(?P<t>\^\\top)?\s*$")
+
+
+def _decomposition_definitions(latex: str, cotangent: str | None = None):
+    r"""The factors that a line binds: ``A = L U`` (L, U), ``A = Q R`` (Q, R), ``A = L L^\top``
+    (L); ``\begin{bmatrix} U \\ \lambda^\top \end{bmatrix} = \operatorname{eigh}(M)`` (U, the
+    eigenvectors, and \lambda, the eigenvalues, ascending) and ``\begin{bmatrix} Q \\ R
+    \end{bmatrix} = \operatorname{qr}(A)``. Where the stack is the output of a reverse-mode rule
+    (``cotangent``), the blocks' adjoints (``\bar U``, ``\bar\lambda``) are bound to the
+    cotangent's rows, as the stack is split. None where ``latex`` is no such line."""
+    latex = _strip_notes(latex)
+    match = _FACTORISATION_LINE.match(latex)
+    if match is not None:
+        A = ("sym", match.group("A"), None)
+        f1, f2 = match.group("f1"), match.group("f2")
+        if f2.startswith("L"):
+            return {"L": ((), ("call", "chol", (A,)))} if f1 == "L" else None
+        if (f1, f2) == ("L", "U"):
+            return {"L": ((), ("call", "lu_L", (A,))), "U": ((), ("call", "lu_U", (A,)))}
+        if (f1, f2) == ("Q", "R"):
+            return {"Q": ((), ("call", "qr_Q", (A,))), "R": ((), ("call", "qr_R", (A,)))}
+        return None
+    match = _STACKED_LINE.match(latex)
+    if match is None:
+        return None
+    argument = _Reader(match.group("arg")).read()
+    blocks = [_BLOCK.match(b) for b in match.group("blocks").split(r"\\")]
+    if len(blocks) != 2 or not all(blocks):
+        raise Unreadable(f"a stack of outputs the reader does not know: {latex!r}")
+    outputs = {"eigh": ("eigh_vectors", "eigh_values"), "qr": ("qr_Q", "qr_R")}[match["fn"]]
+    found, trees = {}, []
+    for block, output in zip(blocks, outputs, strict=True):
+        value = ("call", output, (argument,))
+        name = block["name"].lstrip("\\")
+        found[name] = ((), value)  # U, or \lambda (a column) of the block \lambda^\top
+        found.setdefault("", ((), ("stack",)))  # the order of the stack, under no name
+        found[""] = ((), (*found[""][1], name))
+        trees.append(("transpose", value) if block["t"] else value)
+    if cotangent is not None:
+        for k, block in enumerate(blocks):
+            part = ("call", "stack_block", (("sym", cotangent, None), ("num", float(k)), *trees))
+            name = block["name"].lstrip("\\") + "bar"
+            found[name] = ((), ("transpose", part) if block["t"] else part)
+    return found
+
+
 def _entry_definitions(identity) -> dict[str, Any]:
     """The definitions an entry shows: its ``where`` lines, then those of its formula."""
     parsed, unread, labels = {}, {}, ""
     sources = list(getattr(identity, "where", ()))
+    context = identity.formula.partition(r":\quad")[0] if r":\quad" in identity.formula else ""
+    cotangent = getattr(identity, "cotangent", None) if identity.kind == "vjp" else None
+    for clause in _split_top(context, _SEPARATORS) if context else ():
+        try:
+            parsed.update(_decomposition_definitions(clause, cotangent) or {})
+        except Unreadable as exc:
+            unread[clause] = str(exc)
+    where_items = []
     for latex in sources:
-        svd = _svd_definitions(latex)
+        svd = _svd_definitions(latex) or _decomposition_definitions(latex)
         if svd is not None:
             parsed.update(svd)
             continue
-        defined = _definition(latex)
-        if defined is None:
-            raise Unreadable(f"a `where` line must read 'SYMBOL = ...'; got {latex!r}")
-        name, params, body = defined
-        try:
-            parsed[name] = (params, _Reader(body).read())
-        except Unreadable as exc:
-            unread[name] = str(exc)
+        clauses = _split_top(latex, _SEPARATORS)
+        if len(clauses) == 1 or not all(_definition(c) for c in clauses):
+            clauses = [latex]  # one definition (its notes, if any, in the line)
+        for clause in clauses:
+            defined = _definition(clause)
+            if defined is None:
+                raise Unreadable(f"a `where` line must read 'SYMBOL = ...'; got {latex!r}")
+            where_items.append(defined)
+    where_parsed, where_unread = _read_definitions(where_items)
+    parsed.update(where_parsed)
+    unread.update(where_unread)
     if identity.formula:
         try:
             statement = read_statement(identity.formula)
@@ -2134,7 +2400,8 @@ def _entry_definitions(identity) -> dict[str, Any]:
                 parsed.setdefault(named[0], ((), _Reader(statement.values[-1]).read()))
         except Unreadable:
             pass
-    return {"parsed": parsed, "unread": unread, "labels": labels}
+    stack = parsed.pop("", ((), ("stack",)))[1][1:]
+    return {"parsed": parsed, "unread": unread, "labels": labels, "stack": stack}
 
 
 def readback(identity, rng: int = 0) -> list[FieldResult]:

@@ -992,6 +992,9 @@ register(
             r"\lambda = \operatorname{eig}\big(\tfrac12(A + A^\top)\big) = \operatorname{diag}"
             r"(U^\top A U):\quad \bar A = U \operatorname{diag}(\bar\lambda)\, U^\top"
         ),
+        where=(
+            r"\begin{bmatrix} U \\ \lambda^\top \end{bmatrix} = \operatorname{eigh}\big(\tfrac12(A + A^\top)\big)",
+        ),
         wrt="A",
         kind="vjp",
         cotangent="lbar",

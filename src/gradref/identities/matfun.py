@@ -733,8 +733,9 @@ def _sp_log_1x1(A):
 
 
 _DK_WHERE = (
-    r"U = [u_1, \dots, u_n],\quad A u_i = \lambda_i u_i,\quad U^\top U = I"
-    r"\ \text{(the eigendecomposition of the symmetric } A\text{)}",
+    r"\begin{bmatrix} U \\ \lambda^\top \end{bmatrix} = \operatorname{eigh}(A)"
+    r"\ \text{(the eigendecomposition of the symmetric } A\text{: } A u_i = \lambda_i u_i,"
+    r"\ U^\top U = I\text{)}",
 )
 _DK_CHECK = (
     "sympy verifies the 1 x 1 case exactly (no closed form beyond); the numerical check "
