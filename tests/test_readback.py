@@ -552,3 +552,46 @@ def test_an_array_defined_by_its_entries_is_read_case_by_case():
     )
     assert _with_formula(eigh.id, formula=wrong)["formula"].status == "disagree"
     assert _with_formula(eigh.id)["formula"].status == "agree"
+
+
+def test_sums_over_several_indices_and_over_a_condition_are_read():
+    A = np.arange(9.0).reshape(3, 3) ** 1.5
+    assert _env_eval(r"\sum_{kl} A_{kl}", A=A) == pytest.approx(A.sum())
+    diagonal = _env_eval(r"\sum_{q - p = j - i} A_{qp}", A=A, i=1.0, j=2.0)
+    assert diagonal == pytest.approx(A[1, 0] + A[2, 1])  # q - p = 1: below the diagonal
+    assert diagonal != pytest.approx(A[0, 1] + A[1, 2])  # not its transpose
+
+
+def test_a_function_defined_by_entries_is_read_under_a_transpose():
+    # alpha(A)^T is the transpose of alpha's value, not alpha of A^T times A^T
+    toeplitz = gradref.get("structured.trace-symmetric-toeplitz")
+    assert _with_formula(toeplitz.id)["formula"].status == "agree"
+    wrong = toeplitz.formula.replace(r"\alpha(A)^\top", r"\alpha(A)")
+    assert _with_formula(toeplitz.id, formula=wrong)["formula"].status == "disagree"
+
+
+def test_partials_are_checked_where_the_free_values_stand_and_claimed_partials_as_sums():
+    # a partials entry: its formula is compared on the upper triangle (i <= j); a formula
+    # wrong there (the halved Frobenius gradient) fails
+    entry = gradref.get("structured.det-symmetric-partials")
+    assert _with_formula(entry.id)["formula"].status == "agree"
+    halved = entry.formula.replace("2X^{-1}", "X^{-1}")
+    assert halved != entry.formula
+    assert _with_formula(entry.id, formula=halved)["formula"].status == "disagree"
+    # a Cookbook reading that says it gives the partials is checked as the partials
+    gradient = gradref.get("structured.trace-symmetric")
+    assert _with_formula(gradient.id)["conventions.cookbook"].status == "agree"
+    cookbook = gradient.conventions["cookbook"].replace(r"- (A\circ I)", "")
+    assert cookbook != gradient.conventions["cookbook"]
+    changed = {**gradient.conventions, "cookbook": cookbook}
+    assert _with_formula(gradient.id, conventions=changed)["conventions.cookbook"].status == (
+        "disagree"
+    )
+
+
+def test_a_partial_derivative_the_same_at_every_entry_is_read_as_that_matrix():
+    entry = gradref.get("quadratic.sum-squared")
+    assert _with_formula(entry.id)["formula"].status == "agree"
+    wrong = entry.formula.replace(r"= 2 \sum_{kl}", r"= \sum_{kl}")
+    assert wrong != entry.formula
+    assert _with_formula(entry.id, formula=wrong)["formula"].status == "disagree"

@@ -289,12 +289,26 @@ class _Reader:
             if which == "_":
                 if self.at("{"):
                     self.take("{")
+                    start = self.i
                     index = self.take().text
                     if self.at("="):
                         self.take("=")
                         low = self.expr()
-                    elif not self.at("}"):
-                        raise Unreadable("a sum over a condition, not a range")
+                    elif all(t.kind == "letter" for t in self._group_tokens(start)):
+                        # \sum_{kl}: over every index named, each over its range
+                        while not self.at("}"):
+                            index += self.take().text
+                    else:  # \sum_{q - p = j - i}: over the indices on the left that meet it
+                        self.i = start
+                        left = self.expr()
+                        self.take("=")
+                        right = self.expr()
+                        self.take("}")
+                        body = self.term()
+                        names = "".join(dict.fromkeys(
+                            n[1] for n in _nodes(left) if n[0] == "sym" and n[2] is None
+                        ))  # fmt: skip
+                        return ("condsum", names, left, right, body)
                     self.take("}")
                 else:
                     index = self.take().text
@@ -304,6 +318,14 @@ class _Reader:
             raise Unreadable("a sum without an index")
         body = self.term()
         return ("sum", index, low, high, body)
+
+    def _group_tokens(self, start: int) -> list[Tok]:
+        """The tokens from ``start`` to the closing brace of the group that holds it."""
+        depth, end = 0, start
+        while end < len(self.tokens) and not (self.tokens[end].text == "}" and depth == 0):
+            depth += {"{": 1, "}": -1}.get(self.tokens[end].text, 0)
+            end += 1
+        return self.tokens[start:end]
 
     def group_or_token(self):
         if self.at("{"):
@@ -1350,6 +1372,10 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
         return _sum(tree, env, target)
     if kind == "entrywise":
         return _entrywise(tree, env)
+    if kind == "value":  # a value computed already (a function's, under a postfix)
+        return tree[1]
+    if kind == "condsum":
+        return _condsum(tree, env, target)
     if kind == "compare":
         raise Unreadable("a comparison where a value was expected")
     if kind == "unread":
@@ -1411,6 +1437,17 @@ def _symbol(tree, env: Env):
         array = env.lookup(name, None)
         if array is not None:
             return _indexed(array, sub, env)
+    if sub is not None and re.fullmatch(r"[a-z]{2}", sub) and not env.indices:
+        at = [env.lookup(c, None) for c in sub]  # A_{qp} with q and p bound: one entry
+        array = env.lookup(name, None)
+        if (
+            array is not None and np.ndim(array) == 2
+            and all(v is not None and np.ndim(v) == 0 and float(v).is_integer() for v in at)
+        ):  # fmt: skip
+            q, p = (int(v) for v in at)
+            if not (1 <= q <= np.shape(array)[0] and 1 <= p <= np.shape(array)[1]):
+                raise Unreadable(f"{name}_{{{sub}}} indexed out of range")
+            return np.asarray(np.asarray(array)[q - 1, p - 1])
     if sub is not None:
         row = sub.split(",")[0] if sub.endswith(",:") else sub
         index = env.lookup(row, None) if len(row) == 1 else None
@@ -1452,12 +1489,33 @@ def _product(factors, env: Env, target):
             fn_tree = factors[k - 1]
             values[-1] = _apply_defined(fn_tree, factor[1], env)
             continue
+        on_group = _postfix_on_group(factor)
+        if on_group and values and k > 0 and _callable_symbol(factors[k - 1], env):
+            # \alpha(A)^\top, \alpha(A)_{ij}: the function's value, then the postfix
+            rebuild, group = on_group
+            applied = _apply_defined(factors[k - 1], group[1], env)
+            values[-1] = evaluate(rebuild(("value", applied)), env)
+            continue
         values.append(None if _callable_symbol(factor, env) else evaluate(factor, env))
         if values[-1] is None:
             if k + 1 < len(factors) and factors[k + 1][0] == "group":
                 continue
             values[-1] = _apply_defined(factor, _own_arguments(factor, env), env)
     return _matmul_chain(values, target)
+
+
+def _postfix_on_group(tree):
+    """``(rebuild, group)`` for a transpose, inverse, power or index on a bracket (``(A)^\top``),
+    where ``rebuild(x)`` puts ``x`` in the bracket's place; else None."""
+    if tree[0] in ("transpose", "inv", "pinv", "power", "hpower", "entry", "row"):
+        inner = tree[1]
+        if inner[0] == "group":
+            return (lambda x: (tree[0], x, *tree[2:])), inner
+        found = _postfix_on_group(inner)
+        if found:
+            rebuild, group = found
+            return (lambda x: (tree[0], rebuild(x), *tree[2:])), group
+    return None
 
 
 def _own_arguments(tree, env: Env):
@@ -1547,8 +1605,29 @@ def _power(tree, env: Env):
     raise ShapeMismatch(f"the power {k:g} of an array of shape {base.shape}")
 
 
+def _condsum(tree, env: Env, target):
+    """``\\sum_{q - p = j - i} A_{qp}``: over the indices on the left of the condition, each
+    over the range of what it subscripts, where the two sides are equal."""
+    _, names, left, right, body = tree
+    ranges = [_index_range(body, name, env) for name in names]
+    total = None
+    for point in np.ndindex(*ranges):
+        values = {n: np.asarray(float(v + 1)) for n, v in zip(names, point, strict=True)}
+        inner = dataclasses.replace(env, values={**env.values, **values}, cache={})
+        if _scalar(evaluate(left, inner)) != _scalar(evaluate(right, inner)):
+            continue
+        term = evaluate(body, inner, target)
+        total = term if total is None else _add(total, term)
+    return np.asarray(0.0) if total is None else total
+
+
 def _sum(tree, env: Env, target):
     _, index, low, high, body = tree
+    if len(index) > 1 and low is None and high is None:  # \sum_{kl}: one sum per index
+        for name in reversed(index[1:]):
+            body = ("sum", name, None, None, body)
+        tree = ("sum", index[0], None, None, body)
+        _, index, low, high, body = tree
     if low is not None and high is not None:
         lo = int(_scalar(evaluate(low, env)))
         hi = int(_scalar(evaluate(high, env)))
@@ -1578,10 +1657,16 @@ def _entrywise(tree, env: Env):
         for _, body in cases:
             with contextlib.suppress(Unreadable):
                 sizes.add(_index_range(body, label, env))
-        if not sizes:
+        if not sizes:  # N_{ij} = n - |i - j|: the one dimension named
             named = {n[1] for _, body in cases for n in _nodes(body)
                      if n[0] == "sym" and n[2] is None and n[1] in env.dims}  # fmt: skip
             sizes = {env.dims[d] for d in named}
+        if not sizes and len(labels) == 2:  # alpha(A)_{ij} = sum A_{qp}: the shape of A
+            arrays = {n[1] for _, body in cases for n in _nodes(body) if n[0] == "sym"}
+            shapes = {np.shape(v) for a in arrays if (v := env.lookup(a, None)) is not None}
+            shapes = {shape for shape in shapes if len(shape) == 2}
+            if len(shapes) == 1:
+                sizes = {shapes.pop()[labels.index(label)]}
         if len(sizes) != 1:
             raise Unreadable(f"the range of the index {label} is not determined")
         ranges.append(sizes.pop())
@@ -1742,8 +1827,6 @@ UNREADABLE: dict[str, str] = {
     'linear.transposed-product:conventions.numerator': 'derivative notation on the right-hand side',
     'quadratic.least-squares:conventions.cookbook': 'undefined symbol W',
     'quadratic.least-squares-A:conventions.cookbook': 'undefined symbol W',
-    'quadratic.sum-squared:formula': 'a sum over a condition, not a range',
-    'quadratic.sum-squared:conventions.cookbook': 'a sum over a condition, not a range',
     'quadratic.jac-XTBX:conventions.numerator': 'derivative notation on the right-hand side',
     'quadratic.jac-XTBX:mistake-1': 'undefined symbol J',
     'higher.jac-cube:formula': 'undefined symbol J',
@@ -1760,30 +1843,13 @@ UNREADABLE: dict[str, str] = {
     'higher.quadratic-ratio:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'traces.inv-shifted-ratio:conventions.cookbook': 'prose inside the formula',
     'traces.exp:conventions.cookbook': 'undefined symbol f',
-    'structured.symmetric-gradient:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'structured.symmetric-partials:conventions.cookbook': 'no right-hand side',
-    'structured.trace-symmetric:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'structured.trace-symmetric-partials:formula': 'index notation outside a formula of entries',
-    'structured.trace-symmetric-partials:mistake-1': 'index notation outside a formula of entries',
-    'structured.trace-symmetric-partials:mistake-2': 'index notation outside a formula of entries',
-    'structured.det-symmetric:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'structured.logdet-symmetric:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'structured.trace-toeplitz:formula': 'undefined symbol alpha',
-    'structured.trace-toeplitz:conventions.numerator': 'undefined symbol alpha',
-    'structured.trace-toeplitz:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'structured.trace-toeplitz:mistake-1': 'undefined symbol alpha',
-    'structured.trace-toeplitz-partials:formula': 'alpha is defined by what the reader cannot read: a sum over a condition, not a range',
+    'structured.trace-toeplitz-partials:formula': 'index notation outside a formula of entries',
     'structured.trace-toeplitz-partials:conventions.numerator': 'prose inside the formula',
     'structured.trace-toeplitz-partials:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'structured.trace-toeplitz-partials:mistake-1': 'alpha is defined by what the reader cannot read: a sum over a condition, not a range',
-    'structured.trace-toeplitz-partials:mistake-2': 'alpha is defined by what the reader cannot read: a sum over a condition, not a range',
-    'structured.trace-symmetric-toeplitz:formula': 'undefined symbol alpha',
-    'structured.trace-symmetric-toeplitz:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'structured.trace-symmetric-toeplitz:mistake-1': 'undefined symbol alpha',
-    'structured.trace-symmetric-toeplitz:mistake-2': 'undefined symbol alpha',
+    'structured.trace-toeplitz-partials:mistake-1': 'undefined symbol N',
     'structured.trace-symmetric-toeplitz-partials:formula': 'index notation over a composite index',
     'structured.trace-symmetric-toeplitz-partials:conventions.numerator': 'prose inside the formula',
-    'structured.trace-symmetric-toeplitz-partials:conventions.cookbook': 'undefined symbol alpha',
     'structured.trace-symmetric-toeplitz-partials:mistake-1': 'index notation over a composite index',
     'structured.trace-symmetric-toeplitz-partials:mistake-2': 'index notation over a composite index',
     'gaussian.nll-covariance:formula': 'undefined symbol N',
@@ -1798,10 +1864,6 @@ UNREADABLE: dict[str, str] = {
     'activations.elu:formula': "unexpected character '\\\\' at 26",
     'activations.silu-jacobian:mistake-1': 'cannot read "\'" at 42',
     'softmax.lse:mistake-2': 'undefined symbol e_{\\arg\\max_ix_i}',
-    'softmax.lse-rows:formula': 'undefined symbol X_{ij}',
-    'softmax.lse-rows:hessian': 'undefined symbol X_{ij}',
-    'softmax.lse-rows:conventions.numerator': 'undefined symbol X_{ij}',
-    'softmax.lse-rows:mistake-1': 'prose inside the formula',
     'softmax.rowwise-jacobian:formula': "TypeError: float() argument must be a string or a real number, not 'Indexed'",
     'softmax.rowwise-jacobian:mistake-1': "P' is defined by what the reader cannot read: prose inside the formula",
     'losses.logistic-hvp:hessian': 'cannot read "\'" at 48',
@@ -1967,6 +2029,8 @@ def _field_expected(identity, field_name: str, inputs: dict):
     wrt = identity.wrt
     if field_name == "formula" or field_name == "conventions.cookbook":
         return np.asarray(identity.derivative(**inputs), dtype=float)
+    if field_name == "conventions.cookbook-partials":
+        return _free_value_sums(identity, np.asarray(identity.derivative(**inputs), dtype=float))
     if field_name.startswith("mistake-"):
         mistake = identity.mistakes[int(field_name.split("-")[1]) - 1]
         return np.asarray(mistake.derivative(**inputs), dtype=float)
@@ -1983,6 +2047,71 @@ def _field_expected(identity, field_name: str, inputs: dict):
             return np.zeros(x.shape + x.shape)
         return np.asarray(identity.hessian(**inputs), dtype=float)
     raise ValueError(f"unknown field {field_name!r}")
+
+
+#: The free value that entry (i, j) of a structured matrix holds, at the place where the
+#: catalog stores the partial derivative with respect to it: a symmetric matrix's upper
+#: triangle, a Toeplitz matrix's first row and column, a symmetric Toeplitz matrix's first row.
+_FREE_VALUE: dict[str, Callable[[int, int], tuple[int, int]]] = {
+    "symmetric": lambda i, j: (min(i, j), max(i, j)),
+    "spd": lambda i, j: (min(i, j), max(i, j)),
+    "toeplitz": lambda i, j: (0, j - i) if j >= i else (i - j, 0),
+    "symmetric-toeplitz": lambda i, j: (0, abs(j - i)),
+}
+
+
+def _free_values(identity):
+    """The map (i, j) -> its free value, for an entry whose variable is declared structured."""
+    return _FREE_VALUE.get((identity.structure or {}).get(identity.wrt, ""))
+
+
+def _is_partials(identity) -> bool:
+    """An entry that computes the partial derivatives with respect to a structured matrix's
+    free values (its title says so), stored at the free values' places."""
+    return identity.title.startswith("Partial derivatives") and _free_values(identity) is not None
+
+
+def _in_full(identity, stored: np.ndarray) -> np.ndarray:
+    """The partial derivatives as the Cookbook lays them out: entry (i, j) the partial with
+    respect to the free value it holds (a symmetric matrix for a symmetric X), for a reading
+    in words ("symmetric: the same in either layout"). Other results as they are."""
+    if not _is_partials(identity) or stored.ndim != 2:
+        return stored
+    place = _free_values(identity)
+    n, m = stored.shape
+    return np.array([[stored[place(i, j)] for j in range(m)] for i in range(n)])
+
+
+def _at_free_values(identity, got: np.ndarray, expected: np.ndarray):
+    """``got`` and ``expected`` at the places where the free values stand, zero elsewhere."""
+    if got.ndim != 2:
+        return got, expected
+    place = _free_values(identity)
+    n, m = got.shape
+    mask = np.array([[place(i, j) == (i, j) for j in range(m)] for i in range(n)])
+    return np.where(mask, got, 0.0), np.where(mask, expected, 0.0)
+
+
+def _free_value_sums(identity, G: np.ndarray) -> np.ndarray:
+    """The partials, in full, from the gradient G of an entry on a structured matrix: the
+    partial with respect to a free value sums G over the entries that hold it."""
+    place = _free_values(identity)
+    n, m = G.shape
+    sums: dict[tuple[int, int], float] = {}
+    for i in range(n):
+        for j in range(m):
+            sums[place(i, j)] = sums.get(place(i, j), 0.0) + G[i, j]
+    return np.array([[sums[place(i, j)] for j in range(m)] for i in range(n)])
+
+
+def _claims_partials(identity, latex: str) -> bool:
+    """A Cookbook reading on a structured matrix that says it gives the partial derivatives
+    (``(eq. 139: partial derivatives, not this gradient)``)."""
+    return (
+        _free_values(identity) is not None
+        and not _is_partials(identity)
+        and "partial derivatives, not this gradient" in latex
+    )
 
 
 def _expected_column(expected: np.ndarray) -> np.ndarray:
@@ -2008,7 +2137,10 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
     differential = differential or _states_forward_rule(identity, field_name, latex)
     if differential:
         return _check_differential(identity, field_name, latex, samples, extra_definitions)
-    if field_name == "conventions.cookbook" and _claims_other(latex):
+    claimed = field_name  # what the field claims: the derivative, or the partials in full
+    if field_name == "conventions.cookbook" and _claims_partials(identity, latex):
+        claimed = "conventions.cookbook-partials"
+    elif field_name == "conventions.cookbook" and _claims_other(latex):
         return FieldResult(identity.id, field_name, latex, "unreadable",
                            reason="states another quantity (a differential, the partials, or "
                            "the source as printed)")  # fmt: skip
@@ -2039,7 +2171,7 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
     worst = 0.0
     for inputs, dims, rng in samples:
         env_values = _inputs_env(inputs, identity)
-        expected = _field_expected(identity, field_name, inputs)
+        expected = _field_expected(identity, claimed, inputs)
         if field_name == "hessian":
             x = np.asarray(inputs[identity.wrt])
             if action or x.ndim == 2:
@@ -2084,13 +2216,19 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
                 except ShapeMismatch as exc:
                     return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
                                        reason=f"{statement.values[k]}: {exc}")  # fmt: skip
+            if (
+                _is_scalar(got) and not isinstance(got, Lazy) and expected.ndim == 2
+                and min(expected.shape) > 1 and field_name != "hessian"
+                and re.search(r"\\frac\{\\partial\s*\}\{\\partial\s*[A-Z]_\{?[a-z]{2}\}?\}",
+                              statement.lhs)
+            ):  # fmt: skip
+                # d f / d X_{ij} = 2 sum_{kl} X_{kl}: the same value at every (i, j)
+                got = np.full(expected.shape, float(_scalar(got)))
             conformed, against = _conform(got, expected, np.ndim(inputs[identity.wrt]),
                                           "column-major" in latex)  # fmt: skip
-            if (
-                conformed is not None and identity.id.endswith("-partials") and against.ndim == 2
-                and not np.any(np.tril(against, -1))
-            ):  # fmt: skip
-                conformed = np.triu(conformed)  # the partials of a symmetric X, for i <= j
+            if conformed is not None and _is_partials(identity) and claimed != "hessian":
+                # the partials are claimed where the free values stand: (i \le j), a border
+                conformed, against = _at_free_values(identity, conformed, against)
             if conformed is None:
                 shape = "lazy" if isinstance(got, Lazy) else np.shape(got)
                 return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
@@ -2125,9 +2263,7 @@ def _prose_claim(identity, field_name, latex, samples) -> FieldResult | None:
     if claim is None:
         return None
     for inputs, _, _ in samples:
-        G = np.asarray(identity.derivative(**inputs), dtype=float)
-        if identity.id.endswith("-partials") and G.ndim == 2 and not np.any(np.tril(G, -1)):
-            G = G + np.triu(G, 1).T  # the partials of a symmetric X, stored for i <= j
+        G = _in_full(identity, np.asarray(identity.derivative(**inputs), dtype=float))
         holds = {
             "symmetric": G.ndim == 2 and np.allclose(G, G.T, rtol=TOLERANCE, atol=0),
             "row": G.ndim == 1,
@@ -2141,7 +2277,7 @@ def _prose_claim(identity, field_name, latex, samples) -> FieldResult | None:
 
 
 _INDEX_LHS = re.compile(
-    r"\\frac\{\\partial\s*(?:\\operatorname\{vec\}\s*)?(?:\(.*\)|\\?[A-Za-z]+)(?:_\{?(?P<out>[a-z]{1,2})\}?)?"
+    r"\\frac\{\\partial\s*(?:\\operatorname\{vec\}\s*)?(?:\\operatorname\{[a-z]+\}\s*)?(?:\(.*\)|\\?[A-Za-z]+)(?:_\{?(?P<out>[a-z]{1,2})\}?)?"
     r"(?:\s|\\[a-z]+\s*)*[^{}]*\}"
     r"\{\\partial\s*\\?[A-Za-z]+_\{?(?P<wrt>[a-z]{1,2})\}?\}"
 )

@@ -541,13 +541,13 @@ $\operatorname{diag}(p_i) - p_i p_i^\top$ and rows do not interact, so in a dire
 $\nabla^2 f[V]_{i,:} = p_i \odot V_{i,:} - (p_i^\top V_{i,:})\, p_i$.
 """,
         hessian=hess_log_sum_exp_rows,
-        hessian_formula=r"\nabla_X^2 f[V] = P \odot V - \bigl((P \odot V)\mathbf{1}\bigr) \odot P"
-        r"\ \text{(row sums broadcast along rows)},\ "
+        hessian_formula=r"\nabla_X^2 f[V] = P \odot V - \operatorname{diag}\bigl((P \odot V)"
+        r"\mathbf{1}\bigr)\, P,\ "
         r"\frac{\partial^2 f}{\partial X_{ij}\, \partial X_{kl}} = "
         r"\delta_{ik}\,(\delta_{jl} P_{ij} - P_{ij} P_{il})",
         mistakes=(
             Mistake(
-                r"\text{softmax over columns}",
+                r"\operatorname{softmax}_{\text{cols}}(X)\ \text{(softmax over columns)}",
                 lambda X: _softmax(X, axis=0),
                 "normalizes along the wrong axis: each column instead of each example's row",
             ),
