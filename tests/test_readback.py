@@ -595,3 +595,34 @@ def test_a_partial_derivative_the_same_at_every_entry_is_read_as_that_matrix():
     wrong = entry.formula.replace(r"= 2 \sum_{kl}", r"= \sum_{kl}")
     assert wrong != entry.formula
     assert _with_formula(entry.id, formula=wrong)["formula"].status == "disagree"
+
+
+def test_the_single_entry_matrix_is_read_entry_by_entry_of_the_variable():
+    entry = gradref.get("higher.jac-cube")
+    assert _with_formula(entry.id)["formula"].status == "agree"
+    # X^r J^{ij} X^{2-r} with the powers the wrong way round, and J^{ji} for J^{ij}
+    for wrong in (
+        entry.formula.replace("X^r J^{ij} X^{2-r}", "X^{2-r} J^{ji} X^r"),
+        entry.formula.replace("X^r J^{ij} X^{2-r}", "X^r J^{ij} X^{1-r}"),
+    ):
+        assert wrong != entry.formula
+        assert _with_formula(entry.id, formula=wrong)["formula"].status == "disagree"
+    # J^{nm} for the variable X_{mn} has the shape of X^T (the Cookbook sizes it by context)
+    transposed = gradref.get("linear.transposed-product")
+    assert _with_formula(transposed.id)["formula"].status == "agree"
+    wrong = transposed.formula.replace("(J^{nm} A)_{ij}", "(J^{nm} A)_{ji}")
+    assert _with_formula(transposed.id, formula=wrong)["formula"].status == "disagree"
+
+
+def test_an_adjoint_stated_row_by_row_is_read_for_every_row():
+    entry = gradref.get("layers.layernorm-input")
+    assert all(r.status == "agree" for r in readback(entry))
+    # the mean of g_i dropped, or the statistics of columns: caught
+    wrong = entry.formula.replace(r"g_i - \tfrac1d (\mathbf{1}^\top g_i) \mathbf{1} - ", "g_i - ")
+    assert wrong != entry.formula
+    assert _with_formula(entry.id, formula=wrong)["formula"].status == "disagree"
+    batch = gradref.get("layers.batchnorm-input")
+    assert _with_formula(batch.id)["formula"].status == "agree"
+    wrong = batch.formula.replace(r"\frac{1}{\sigma_j}\Bigl(", r"\frac{1}{\sigma_j^2}\Bigl(")
+    assert wrong != batch.formula
+    assert _with_formula(batch.id, formula=wrong)["formula"].status == "disagree"

@@ -350,6 +350,15 @@ class _Reader:
         return tree
 
     def superscript(self, base):
+        if (
+            base == ("sym", "J", None) and self.at("{") and self.peek(3) is not None
+            and self.peek(1).kind == self.peek(2).kind == "letter" and self.peek(3).text == "}"
+        ):  # fmt: skip
+            # J^{ij}: the Cookbook's single-entry matrix, of the variable's shape
+            self.i += 1
+            labels = self.take().text + self.take().text
+            self.take("}")
+            return ("single", labels)
         if not self.at("{"):
             tok = self.take()
             if tok.text in (r"\top", "T"):
@@ -1201,6 +1210,8 @@ class Env:
     indices: dict[str, int] = field(default_factory=dict)
     #: In a differential, the variable and its direction: d(wrt) = V, d(other input) = 0.
     direction: tuple[str, Any] | None = None
+    #: In a derivative with respect to an entry X_{ij}: X's shape (that of J^{ij}) and "ij".
+    single_shape: tuple[tuple[int, ...], str] | None = None
 
     def candidates(self, name: str, sub: str | None) -> list[str]:
         base = _ALIASES.get(name, name)
@@ -1372,6 +1383,8 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
         return _sum(tree, env, target)
     if kind == "entrywise":
         return _entrywise(tree, env)
+    if kind == "single":
+        return _single(tree[1], env)
     if kind == "value":  # a value computed already (a function's, under a postfix)
         return tree[1]
     if kind == "condsum":
@@ -1448,6 +1461,12 @@ def _symbol(tree, env: Env):
             if not (1 <= q <= np.shape(array)[0] and 1 <= p <= np.shape(array)[1]):
                 raise Unreadable(f"{name}_{{{sub}}} indexed out of range")
             return np.asarray(np.asarray(array)[q - 1, p - 1])
+    if name == "E" and env.single_shape is not None and sub and re.fullmatch("[a-z]{2}", sub):
+        return _single(sub, env)  # E_{ij}, the single-entry matrix
+    if sub is not None and re.fullmatch(r":[a-z]", sub):  # X_{:j}, column j
+        index, array = env.lookup(sub[1], None), env.lookup(name, None)
+        if index is not None and array is not None and np.ndim(array) == 2:
+            return _as_column(_index_value(np.asarray(array).T, int(index), name))
     if sub is not None:
         row = sub.split(",")[0] if sub.endswith(",:") else sub
         index = env.lookup(row, None) if len(row) == 1 else None
@@ -1650,7 +1669,26 @@ def _sum(tree, env: Env, target):
 def _entrywise(tree, env: Env):
     """An array defined by its entries (``F_{ij} = ...``), each index over its range: the
     size of what it subscripts in the body, else the one dimension that the body names."""
-    _, labels, cases, _ = tree
+    _, labels, cases, _, *by = tree
+    if by:  # \bar x_i = ...: a row (or \bar X_{:j}, a column) per index of the adjoint
+        columns, variable = by
+        shape = np.shape(env.lookup(variable, None))
+        count = shape[1] if columns else shape[0]
+        rows = []
+        for i in range(count):
+            inner = dataclasses.replace(
+                env, values={**env.values, labels: np.asarray(float(i + 1))}, cache={}
+            )
+            value = evaluate(cases[0][1], inner)
+            if isinstance(value, (Lazy, Indexed)):
+                raise Unreadable("a row of I, 1 or index notation")
+            rows.append(np.ravel(np.asarray(value, dtype=float)))
+        if len({r.size for r in rows}) != 1:
+            raise ShapeMismatch("rows of different lengths")
+        out = np.array(rows)
+        if out.shape[1] == 1:
+            return out  # entries of a vector: a column
+        return out.T if columns else out
     ranges = []
     for label in dict.fromkeys(labels):
         sizes = set()
@@ -1788,9 +1826,7 @@ UNREADABLE: dict[str, str] = {
     'rules.chain-parametrized:conventions.numerator': 'a rule over functions (phi, loss), not a formula of arrays',
     'rules.chain-parametrized:mistake-1': 'a rule over functions (phi, loss), not a formula of arrays',
     'differentials.kronecker-left:formula': 'undefined symbol delta_{ai}',
-    'differentials.kronecker-left:mistake-1': 'undefined symbol E_{ij}',
     'differentials.kronecker-right:formula': 'undefined symbol X_{ac}',
-    'differentials.kronecker-right:mistake-1': 'undefined symbol E_{ij}',
     'differentials.inverse:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'determinants.det-path:formula': 'no right-hand side',
     'determinants.det-path:conventions.cookbook': 'no right-hand side',
@@ -1821,20 +1857,14 @@ UNREADABLE: dict[str, str] = {
     'spectral.power-sum:hessian': 'the size of I or 1 is not determined',
     'spectral.ky-fan:hessian': 'the size of I or 1 is not determined',
     'linear.matvec:formula': 'a membership, not a value',
-    'linear.identity-map:formula': 'undefined symbol J',
-    'linear.identity-map:conventions.cookbook': 'undefined symbol J',
     'linear.identity-map:mistake-1': 'the size of I or 1 is not determined',
     'linear.transposed-product:conventions.numerator': 'derivative notation on the right-hand side',
     'quadratic.least-squares:conventions.cookbook': 'undefined symbol W',
     'quadratic.least-squares-A:conventions.cookbook': 'undefined symbol W',
     'quadratic.jac-XTBX:conventions.numerator': 'derivative notation on the right-hand side',
-    'quadratic.jac-XTBX:mistake-1': 'undefined symbol J',
-    'higher.jac-cube:formula': 'undefined symbol J',
     'higher.jac-cube:conventions.cookbook': 'undefined symbol n',
-    'higher.jac-cube:mistake-1': 'undefined symbol J',
     'higher.jac-square:conventions.numerator': 'a Kronecker product with I of no stated size',
     'higher.jac-square:conventions.cookbook': 'undefined symbol n',
-    'higher.jac-square:mistake-1': 'undefined symbol J',
     'higher.power-gram:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'higher.composite-bilinear:formula': 'no right-hand side',
     'higher.composite-bilinear:conventions.numerator': 'undefined symbol J_{s}',
@@ -1872,20 +1902,13 @@ UNREADABLE: dict[str, str] = {
     'losses.huber-w:hessian': 'undefined symbol x_{i}',
     'losses.huber-w:conventions.numerator': "psi_delta is defined by what the reader cannot read: unexpected character '\\\\' at 33",
     'losses.squared-hinge-w:hessian': 'undefined symbol y_{i}',
-    'layers.layernorm-input:formula': 'undefined symbol sigma_{i}',
-    'layers.layernorm-input:conventions.numerator': 'undefined symbol Xbar',
-    'layers.layernorm-input:mistake-1': 'undefined symbol x_{i}',
-    'layers.layernorm-input:mistake-2': 'undefined symbol x_{i}',
-    'layers.batchnorm-input:formula': 'undefined symbol sigma_{j}',
-    'layers.batchnorm-input:conventions.numerator': 'undefined symbol Xbar',
     'layers.batchnorm-input:mistake-2': 'prose inside the formula',
-    'layers.batchnorm-gamma:formula': 'undefined symbol X_{:j}',
     'layers.conv1d-input:formula': "cannot read '*' at 8",
     'layers.conv1d-input:conventions.numerator': 'undefined symbol xbar',
     'layers.conv1d-input:mistake-1': 'prose inside the formula',
     'layers.conv1d-input:mistake-2': 'prose inside the formula',
     'layers.conv1d-kernel:formula': 'ybar indexed out of range',
-    'layers.conv1d-kernel:conventions.numerator': 'undefined symbol wbar',
+    'layers.conv1d-kernel:conventions.numerator': 'ybar indexed out of range',
     'layers.conv1d-kernel:mistake-1': 'prose inside the formula',
     'layers.conv1d-kernel:mistake-2': 'prose inside the formula',
     'networks.conv2d-input:formula': "cannot read '*' at 3",
@@ -2118,6 +2141,82 @@ def _expected_column(expected: np.ndarray) -> np.ndarray:
     return expected.reshape(-1, 1) if expected.ndim == 1 else expected
 
 
+#: ``\bar x_i = ...``, ``\bar X_{:j} = ...``, ``\bar w_j = ...``: an adjoint stated row by row
+#: (column by column, entry by entry).
+_BY_ROWS = re.compile(
+    r"^\\bar\s*\{?\s*(?P<name>[A-Za-z])\s*\}?\s*_\{?(?P<col>:?)(?P<index>[a-z])\}?$"
+)
+
+
+def _by_rows(identity, lhs: str):
+    """``(index, columns)`` where a reverse-mode rule states its adjoint by rows, else None."""
+    match = _BY_ROWS.match((lhs or "").strip())
+    if match is None or identity.kind != "vjp" or match["name"].lower() != identity.wrt.lower():
+        return None
+    return match["index"], bool(match["col"])
+
+
+def _rowwise(tree, identity, by):
+    """``tree``, stated for row (column, entry) ``index`` of the adjoint, read for all of them."""
+    index, columns = by
+    return ("entrywise", index, ((None, tree),), (), columns, identity.wrt)
+
+
+def _uses_index(latex: str, index: str) -> bool:
+    return bool(re.search(rf"_\{{?:?{index}\}}?(?![A-Za-z])", latex))
+
+
+def _single_entry(tree) -> str:
+    """The indices of the single-entry matrix ``J^{ij}`` (or ``E_{ij}``) that ``tree`` uses."""
+    for node in _nodes(tree):
+        if node[0] == "single":
+            return node[1]
+        if node[0] == "sym" and node[1] == "E" and node[2] and re.fullmatch("[a-z]{2}", node[2]):
+            return node[2]
+    return ""
+
+
+def _single(labels: str, env: Env) -> np.ndarray:
+    """``J^{ij}`` (``J^{ji}``, ``E_{ij}``) at the bound i and j: the variable's shape, a 1 at
+    (i, j)."""
+    if env.single_shape is None:
+        raise Unreadable("J^{ij} outside a derivative with respect to an entry")
+    at = [env.lookup(c, None) for c in labels]
+    shape, variable = env.single_shape
+    # J^{ji} for the variable X_{ij}: of X^T's shape (the Cookbook sizes J by its context)
+    single = np.zeros(shape[::-1] if labels == variable[::-1] else shape)
+    try:
+        single[int(at[0]) - 1, int(at[1]) - 1] = 1.0
+    except (IndexError, TypeError) as exc:
+        raise ShapeMismatch(f"J^{{{labels}}} outside the variable's shape") from exc
+    return single
+
+
+def _per_variable_entry(tree, env: Env, shape: tuple[int, ...], variable: str = ""):
+    """A formula in ``J^{ij}``, the derivative with respect to ``X_{ij}``: evaluated at each
+    entry (i, j) of the variable, with ``J^{ij}`` the matrix of X's shape with a 1 at (i, j),
+    and stacked as a Jacobian (the output's axes, then the variable's)."""
+    labels = variable or _single_entry(tree)  # the variable's X_{mn}, else J^{ij}'s own
+    if len(shape) != 2:
+        raise Unreadable("a single-entry matrix for a variable that is not a matrix")
+    indices = {k: v for k, v in env.indices.items() if k not in labels}
+    out = None
+    for i, j in np.ndindex(*shape):
+        values = {labels[0]: np.asarray(i + 1.0), labels[1]: np.asarray(j + 1.0)}
+        inner = dataclasses.replace(env, values={**env.values, **values}, cache={},
+                                    indices=indices, single_shape=(shape, labels))  # fmt: skip
+        value = evaluate(tree, inner)
+        if isinstance(value, Indexed):
+            value = value.ordered("".join(indices))
+        if isinstance(value, Lazy):
+            raise Unreadable("I or 1 without a size")
+        value = np.asarray(value, dtype=float)
+        if out is None:
+            out = np.zeros(value.shape + shape)
+        out[(..., i, j)] = value
+    return out
+
+
 def _entries_or_names(definitions: dict, bound: set) -> dict:
     """A definition by entries ``F_{ij} = ...`` defines ``F``, unless its subscript is a
     size or an input (``A_k = U_k \\Sigma_k V_k^\\top`` with k given): then it names ``A_k``."""
@@ -2159,6 +2258,12 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
                 trees.append(("unread", str(exc)))
         if all(tree[0] == "unread" for tree in trees):
             raise Unreadable(trees[-1][1])
+        by = _by_rows(identity, statement.lhs) if not whole else None
+        if by is None and field_name.startswith("mistake-") and extra_definitions.get("by_rows"):
+            by = extra_definitions["by_rows"]
+            by = by if _uses_index(latex, by[0]) else None
+        if by is not None:
+            trees = [_rowwise(t, identity, by) if t[0] != "unread" else t for t in trees]
     except Unreadable as exc:
         return FieldResult(identity.id, field_name, latex, "unreadable", reason=str(exc))
     unread_parts = []
@@ -2199,7 +2304,11 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
         for k, tree in enumerate(trees):
             last = k == len(trees) - 1
             try:
-                got = evaluate(tree, env, target=expected.shape)
+                if _single_entry(tree):
+                    got = _per_variable_entry(tree, env, np.shape(inputs[identity.wrt]),
+                                              labels[-2:] if len(labels) >= 2 else "")  # fmt: skip
+                else:
+                    got = evaluate(tree, env, target=expected.shape)
             except Unreadable as exc:
                 if last and unread_here == len(trees) - 1:
                     return FieldResult(identity.id, field_name, latex, "unreadable",
@@ -2499,7 +2608,7 @@ def _decomposition_definitions(latex: str, cotangent: str | None = None):
 
 def _entry_definitions(identity) -> dict[str, Any]:
     """The definitions an entry shows: its ``where`` lines, then those of its formula."""
-    parsed, unread, labels = {}, {}, ""
+    parsed, unread, labels, by_rows = {}, {}, "", None
     sources = list(getattr(identity, "where", ()))
     context = identity.formula.partition(r":\quad")[0] if r":\quad" in identity.formula else ""
     cotangent = getattr(identity, "cotangent", None) if identity.kind == "vjp" else None
@@ -2534,10 +2643,15 @@ def _entry_definitions(identity) -> dict[str, Any]:
             named = _definition(statement.lhs.strip() + " =") if statement.lhs else None
             if named and not named[1] and identity.kind == "vjp":  # "\bar X = ...": the adjoint
                 parsed.setdefault(named[0], ((), _Reader(statement.values[-1]).read()))
+            by_rows = _by_rows(identity, statement.lhs)
+            if by_rows is not None:  # \bar x_i = ...: \bar X (\bar x of a vector) is the adjoint
+                adjoint = ((), _rowwise(_Reader(statement.values[-1]).read(), identity, by_rows))
+                parsed.setdefault(identity.wrt + "bar", adjoint)
         except Unreadable:
             pass
     stack = parsed.pop("", ((), ("stack",)))[1][1:]
-    return {"parsed": parsed, "unread": unread, "labels": labels, "stack": stack}
+    return {"parsed": parsed, "unread": unread, "labels": labels, "stack": stack,
+            "by_rows": by_rows}  # fmt: skip
 
 
 def readback(identity, rng: int = 0) -> list[FieldResult]:
