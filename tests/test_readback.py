@@ -626,3 +626,19 @@ def test_an_adjoint_stated_row_by_row_is_read_for_every_row():
     wrong = batch.formula.replace(r"\frac{1}{\sigma_j}\Bigl(", r"\frac{1}{\sigma_j^2}\Bigl(")
     assert wrong != batch.formula
     assert _with_formula(batch.id, formula=wrong)["formula"].status == "disagree"
+
+
+def test_a_forward_rule_on_a_symmetric_variable_is_read_in_symmetric_directions():
+    # eigenvalues.eigenvector declares A symmetric and its code takes sym(A): its rule holds
+    # for the symmetric dA of that domain, which the reader draws
+    entry = gradref.get("eigenvalues.eigenvector")
+    assert _with_formula(entry.id)["formula"].status == "agree"
+    for wrong in (r"dv = dA\, (\lambda I - A)^+\, v", r"dv = 2 (\lambda I - A)^+\, dA\, v"):
+        formula = entry.formula.replace(r"dv = (\lambda I - A)^+\, dA\, v", wrong)
+        assert formula != entry.formula
+        assert _with_formula(entry.id, formula=formula)["formula"].status == "disagree"
+    # an unstructured variable keeps non-symmetric directions: dA^T for dA shows
+    lu = gradref.get("factorizations.lu-jvp")
+    wrong = lu.formula.replace(r"F = L^{-1}\,dA\,U^{-1}", r"F = L^{-1}\,dA^\top\,U^{-1}")
+    assert wrong != lu.formula
+    assert _with_formula(lu.id, formula=wrong)["formula"].status == "disagree"

@@ -1837,13 +1837,6 @@ UNREADABLE: dict[str, str] = {
     'inverses.function-of-inverse:formula': 'no right-hand side',
     'inverses.function-of-inverse:conventions.numerator': 'no right-hand side',
     'inverses.function-of-inverse:conventions.cookbook': 'no right-hand side',
-    'eigenvalues.largest:conventions.cookbook': 'undefined symbol v_{i}',
-    'eigenvalues.smallest:conventions.cookbook': 'undefined symbol v_{i}',
-    'eigenvalues.eigenvector:formula': 'undefined symbol lambda',
-    'eigenvalues.eigenvector:conventions.numerator': 'undefined symbol lambda',
-    'eigenvalues.eigenvector:conventions.cookbook': 'undefined symbol lambda_{i}',
-    'eigenvalues.eigenvector:mistake-1': 'undefined symbol lambda',
-    'eigenvalues.eigenvector:mistake-2': 'undefined symbol v',
     'svd.spectral-norm:hessian': 'no right-hand side',  # du_1 and dv_1 are defined in the derivation
     'svd.truncated-svd-adjoint:formula': 'X is defined by what the reader cannot read: an inequality, not a value',  # X is defined entry by entry
     'spectral.complex-pair-real-part:formula': "unknown operator 'Re'",
@@ -2408,6 +2401,13 @@ _FORWARD_RULE = re.compile(r"^(?:[^:]*:\\quad\s*)?d(?:[A-Za-z]+|\([^=]*\))\s*=")
 def _states_forward_rule(identity, field_name: str, latex: str) -> bool:
     """Whether a Jacobian's formula or mistake is stated as its forward rule, ``dF = ...`` in
     the direction ``d<wrt>``: it is then read as a differential, at ``d<wrt> = V``."""
+    if (
+        identity.kind == "jacobian"
+        and field_name.startswith("mistake-")
+        and f"d{identity.wrt}" in latex
+        and _states_forward_rule(identity, "formula", identity.formula)
+    ):
+        return True  # a mistake of a forward rule, stated as its right-hand side
     return (
         identity.kind == "jacobian"
         and (field_name == "formula" or field_name.startswith("mistake-"))
@@ -2427,7 +2427,9 @@ def _check_differential(identity, field_name, latex, samples, extra) -> FieldRes
     that the field claims (the derivative, or a mistake's own code)."""
     try:
         statement = read_statement(latex, whole=True)
-        trees = [_Reader(value, differentials=True).read() for value in statement.values[1:]]
+        stated = _FORWARD_RULE.match(latex.strip()) or re.match(r"\s*\\partial", latex)
+        values = statement.values[1:] if stated else statement.values  # "dv = ..." or "..."
+        trees = [_Reader(value, differentials=True).read() for value in values]
         if not trees:
             raise Unreadable("no right-hand side")
     except Unreadable as exc:
@@ -2436,6 +2438,8 @@ def _check_differential(identity, field_name, latex, samples, extra) -> FieldRes
     for inputs, dims, rng in samples:
         x = np.asarray(inputs[identity.wrt], dtype=float)
         V = rng.standard_normal(x.shape)
+        if (identity.structure or {}).get(identity.wrt) in ("symmetric", "spd"):
+            V = (V + V.T) / 2  # a direction in the declared domain: dA symmetric
         D = np.asarray(_field_expected(identity, field_name, inputs), dtype=float)
         if identity.kind == "gradient":
             expected = np.asarray(np.sum(D * V))
@@ -2446,7 +2450,7 @@ def _check_differential(identity, field_name, latex, samples, extra) -> FieldRes
                   {**extra.get("parsed", {}), **statement.definitions}, dims,
                   unread={**extra.get("unread", {}), **statement.unread_definitions})  # fmt: skip
         env.direction = (identity.wrt, _as_column(V) if V.ndim == 1 else V)
-        for text, tree in zip(statement.values[1:], trees, strict=True):
+        for text, tree in zip(values, trees, strict=True):
             try:
                 got = evaluate(tree, env, target=expected.shape)
                 got = _stacked_differential(statement.values[0], got, extra.get("stack"), env)
@@ -2623,9 +2627,9 @@ def _entry_definitions(identity) -> dict[str, Any]:
         if svd is not None:
             parsed.update(svd)
             continue
-        clauses = _split_top(latex, _SEPARATORS)
+        clauses = _split_top(_strip_notes(latex), _SEPARATORS)
         if len(clauses) == 1 or not all(_definition(c) for c in clauses):
-            clauses = [latex]  # one definition (its notes, if any, in the line)
+            clauses = [_strip_notes(latex)]  # one definition (and its note)
         for clause in clauses:
             defined = _definition(clause)
             if defined is None:
