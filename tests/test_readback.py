@@ -642,3 +642,19 @@ def test_a_forward_rule_on_a_symmetric_variable_is_read_in_symmetric_directions(
     wrong = lu.formula.replace(r"F = L^{-1}\,dA\,U^{-1}", r"F = L^{-1}\,dA^\top\,U^{-1}")
     assert wrong != lu.formula
     assert _with_formula(lu.id, formula=wrong)["formula"].status == "disagree"
+
+
+def test_the_derivative_of_a_defined_symbol_is_read():
+    entry = gradref.get("determinants.det-path")
+    assert _with_formula(entry.id)["formula"].status == "agree"
+    for wrong in (r"Y^{-1}\frac{dY}{dx}\Big)^2", r"\frac{dY}{dx}\Big)"):
+        formula = entry.formula.replace(r"Y^{-1}\frac{dY}{dx}\Big)", wrong)
+        assert formula != entry.formula
+        assert _with_formula(entry.id, formula=formula)["formula"].status == "disagree"
+    bilinear = gradref.get("higher.composite-bilinear")
+    assert _with_formula(bilinear.id)["formula"].status == "agree"
+    swapped = bilinear.formula.replace(r"\frac{\partial s}{\partial x}\Big]^\top A r",
+                                       r"\frac{\partial s}{\partial x}\Big]^\top A^\top r")  # fmt: skip
+    assert _with_formula(bilinear.id, formula=swapped)["formula"].status == "disagree"
+    with pytest.raises(Unreadable, match="not defined"):
+        _env_eval(r"\frac{dY}{dx}", x=1.0)
