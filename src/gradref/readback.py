@@ -1695,9 +1695,9 @@ def _derivative(name: str, wrt: str, env: Env):
         raise Unreadable(f"the derivative of {name}, defined by more than sums and products")
     x = np.asarray(x, dtype=float)
     step, columns = 1e-30, []
-    for l in range(x.size):
+    for entry in range(x.size):
         shifted = x.astype(complex).reshape(-1)
-        shifted[l] += 1j * step
+        shifted[entry] += 1j * step
         inner = dataclasses.replace(env, values={**env.values, wrt: shifted.reshape(x.shape)},
                                     cache={})  # fmt: skip
         inner.definitions = {k: v for k, v in env.definitions.items() if k != wrt}
