@@ -409,8 +409,13 @@ def test_eig_and_eigvec_read_the_spectrum_largest_first_with_positive_first_entr
     np.testing.assert_allclose(np.linalg.norm(U, axis=0), 1.0)
     assert np.all(U[0] > 0)
     np.testing.assert_allclose(_env_eval(r"\operatorname{eigvec}(A, 1)", A=A), U[:, :1])
-    with pytest.raises(Unreadable, match="complex eigenvalues"):
-        _env_eval(r"\operatorname{eig}(A)", A=np.array([[0.0, 1.0], [-1.0, 0.0]]))
+    # a complex spectrum: the eigenvalue of largest imaginary part first (of a pair, Im > 0)
+    rotation = np.array([[0.0, 1.0], [-1.0, 0.0]])
+    np.testing.assert_allclose(_env_eval(r"\operatorname{eig}(A)", A=rotation), [[1j], [-1j]])
+    u = _env_eval(r"\operatorname{eigvec}(A, 1)", A=rotation)
+    np.testing.assert_allclose(rotation @ u, 1j * u, atol=1e-12)
+    assert u[0, 0].imag == 0.0
+    assert u[0, 0].real > 0
 
 
 def test_ceil_and_floor_read_integer_parts():
@@ -658,3 +663,28 @@ def test_the_derivative_of_a_defined_symbol_is_read():
     assert _with_formula(bilinear.id, formula=swapped)["formula"].status == "disagree"
     with pytest.raises(Unreadable, match="not defined"):
         _env_eval(r"\frac{dY}{dx}", x=1.0)
+
+
+def test_real_parts_conjugates_and_the_sigmoid_derivatives_are_read():
+    from gradref.readback import Env, evaluate
+
+    env = Env({"z": np.array([[1.0 + 2.0j], [3.0 - 1.0j]])}, {}, {})
+    np.testing.assert_allclose(evaluate(read_latex(r"\operatorname{Re}(z)"), env), [[1.0], [3.0]])
+    np.testing.assert_allclose(evaluate(read_latex(r"\bar z"), env), [[1 - 2j], [3 + 1j]])
+    x = np.array([[0.3], [-1.2]])
+    s = 1 / (1 + np.exp(-x))
+    np.testing.assert_allclose(_env_eval(r"\sigma'(x)", x=x), s * (1 - s))
+    np.testing.assert_allclose(_env_eval(r"\sigma''(x)", x=x), s * (1 - s) * (1 - 2 * s))
+    # the complex pair: Re(w u^T / w^T u) reads; its transpose is caught
+    pair = gradref.get("spectral.complex-pair-real-part")
+    assert _with_formula(pair.id)["formula"].status == "agree"
+    wrong = pair.formula.replace(r"\frac{w u^\top}", r"\frac{u w^\top}")
+    assert wrong != pair.formula
+    assert _with_formula(pair.id, formula=wrong)["formula"].status == "disagree"
+    modulus = gradref.get("spectral.complex-pair-modulus")
+    assert _with_formula(modulus.id)["formula"].status == "agree"
+    wrong = modulus.formula.replace(r"\bar\lambda\,\frac", r"\lambda\,\frac")
+    assert wrong != modulus.formula
+    assert _with_formula(modulus.id, formula=wrong)["formula"].status == "disagree"
+    silu = gradref.get("activations.silu-jacobian")
+    assert _with_formula(silu.id)["mistake-1"].status == "agree"

@@ -156,7 +156,7 @@ FUNCTIONS = {
     "det", "ln", "log", "exp", "tanh", "sin", "cos", "max", "min", "tr", "Tr", "diag", "vec",
     "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow", "softmaxrows",
     "softmaxcols", "softmaxcausal", "tril", "triu", "erf", "chol", "onehot", "skew", "unvec",
-    "eig", "eigvec", "psi",
+    "eig", "eigvec", "psi", "Re", "re",
 }  # fmt: skip
 #: Commands that the reader refuses, with the reason shown on the "how checked" page.
 REFUSED = {
@@ -535,7 +535,11 @@ class _Reader:
             if name == "psi" and self.at("'"):  # the trigamma function psi'(x)
                 self.take("'")
                 return self.call("trigamma")
-            if (name in FUNCTIONS and self.at("(", "[", "{")) or (name == "sigma" and self.at("'")):
+            if name == "sigma" and self.at("'"):  # sigma'(x), sigma''(x): its derivatives
+                while self.at("'"):
+                    name += self.take().text
+                return ("maybe_call", name, self.call(name))
+            if name in FUNCTIONS and self.at("(", "[", "{"):
                 return ("maybe_call", name, self.call(name))
             return ("sym", name, None)
         if text.startswith("\\") and text[1:] in FUNCTIONS:
@@ -1076,10 +1080,16 @@ def _eigen(M, index=None, vectors: bool = False):
         raise ShapeMismatch(f"eigenvalues of a non-square {M.shape}")
     values, columns = np.linalg.eig(M)
     if np.iscomplexobj(values) and np.any(np.abs(values.imag) > 1e-12 * np.abs(values).max()):
-        raise Unreadable("eigenvalues or eigenvectors of a matrix with complex eigenvalues")
-    order = np.argsort(-values.real, kind="stable")
-    values, columns = values.real[order], np.real(columns[:, order])
-    columns = columns / np.linalg.norm(columns, axis=0) * np.where(columns[0] < 0, -1.0, 1.0)
+        # a complex spectrum: the largest imaginary part first (of a conjugate pair, the one
+        # with Im > 0), then the largest real part; unit eigenvectors, first entry real > 0
+        order = np.lexsort((-values.real, -values.imag))
+        values, columns = values[order], columns[:, order]
+        columns = columns / np.linalg.norm(columns, axis=0)
+        columns = columns * (np.abs(columns[0]) / np.where(columns[0] == 0, 1.0, columns[0]))
+    else:
+        order = np.argsort(-values.real, kind="stable")
+        values, columns = values.real[order], np.real(columns[:, order])
+        columns = columns / np.linalg.norm(columns, axis=0) * np.where(columns[0] < 0, -1.0, 1.0)
     if index is None:
         return columns if vectors else values.reshape(-1, 1)
     i = int(_scalar(index))
@@ -1088,11 +1098,16 @@ def _eigen(M, index=None, vectors: bool = False):
     return columns[:, i - 1 : i] if vectors else np.asarray(values[i - 1])
 
 
+def _sigmoid(v):
+    return 1.0 / (1.0 + np.exp(-v))
+
+
 def _elementwise(fn, matrix: bool = False):
     def apply(v):
         if isinstance(v, Lazy):
             raise Unreadable("a function of I or 1 without a size")
-        v = np.asarray(v, dtype=float)
+        v = np.asarray(v)
+        v = v if np.iscomplexobj(v) else v.astype(float)  # |lambda| of a complex eigenvalue
         if matrix and v.ndim == 2 and v.shape[0] == v.shape[1] > 1:
             return _matrix_function(fn, v)  # exp, sin, cos of a square matrix
         return fn(v)
@@ -1174,7 +1189,13 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "cos": _elementwise(np.cos, matrix=True),
     "sqrt": _elementwise(np.sqrt),
     "abs": _elementwise(np.abs),
+    "Re": lambda v: np.real(v),
     "sigma": _elementwise(lambda v: 1.0 / (1.0 + np.exp(-v))),
+    # the sigmoid's derivatives, sigma' = sigma (1 - sigma), sigma'' = sigma' (1 - 2 sigma)
+    "sigma'": _elementwise(lambda v: _sigmoid(v) * (1.0 - _sigmoid(v))),
+    "sigma''": _elementwise(
+        lambda v: _sigmoid(v) * (1.0 - _sigmoid(v)) * (1.0 - 2.0 * _sigmoid(v))
+    ),
     "sign": _elementwise(np.sign),
     "erf": _elementwise(np.vectorize(math.erf)),
     "psi": _elementwise(lambda v: _polygamma(0, v)),  # digamma
@@ -1372,6 +1393,8 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
         if isinstance(a, Lazy):
             return _scale(a, 1.0 / _scalar(b))
         if _is_scalar(b):
+            if abs(_scalar(b)) <= 1e-12 * max(float(np.max(np.abs(a), initial=0.0)), 1e-300):
+                raise Unreadable("a division by zero at the samples (the value is rounding)")
             return np.asarray(a) / _scalar(b)
         if _is_scalar(a):
             return _scalar(a) / np.asarray(b)
@@ -1512,6 +1535,10 @@ def _symbol(tree, env: Env):
             if not (1 <= q <= np.shape(array)[0] and 1 <= p <= np.shape(array)[1]):
                 raise Unreadable(f"{name}_{{{sub}}} indexed out of range")
             return np.asarray(np.asarray(array)[q - 1, p - 1])
+    if sub is None and name.endswith("bar") and len(name) > 3:
+        value = env.lookup(name[:-3], None)  # \bar\lambda of a complex value: its conjugate
+        if value is not None and np.iscomplexobj(value):
+            return np.conj(value)
     if name == "E" and env.single_shape is not None and sub and re.fullmatch("[a-z]{2}", sub):
         return _single(sub, env)  # E_{ij}, the single-entry matrix
     if sub is not None and re.fullmatch(r":[a-z]", sub):  # X_{:j}, column j
@@ -1921,14 +1948,7 @@ UNREADABLE: dict[str, str] = {
     'inverses.function-of-inverse:conventions.cookbook': 'the derivative of J, which is not defined in terms of W',
     'svd.spectral-norm:hessian': 'no right-hand side',  # du_1 and dv_1 are defined in the derivation
     'svd.truncated-svd-adjoint:formula': 'X is defined by what the reader cannot read: an inequality, not a value',  # X is defined entry by entry
-    'spectral.complex-pair-real-part:formula': "unknown operator 'Re'",
-    'spectral.complex-pair-real-part:conventions.numerator': "unknown operator 'Re'",
-    'spectral.complex-pair-real-part:mistake-1': "unknown operator 'Re'",
-    'spectral.complex-pair-real-part:mistake-2': "unknown operator 'Re'",
-    'spectral.complex-pair-modulus:formula': "unknown operator 'Re'",
-    'spectral.complex-pair-modulus:conventions.numerator': "unknown operator 'Re'",
-    'spectral.complex-pair-modulus:mistake-1': "unknown operator 'Re'",
-    'spectral.complex-pair-modulus:mistake-2': "unknown operator 'Re'",
+    'spectral.complex-pair-real-part:mistake-2': 'a division by zero at the samples (the value is rounding)',
     'spectral.power-sum:hessian': 'the size of I or 1 is not determined',
     'spectral.ky-fan:hessian': 'the size of I or 1 is not determined',
     'linear.matvec:formula': 'a membership, not a value',
@@ -1961,11 +1981,10 @@ UNREADABLE: dict[str, str] = {
     'gaussian.mixture-weights:conventions.cookbook': 'undefined symbol rho_{j}',
     'gaussian.mixture-weights:mistake-1': 'undefined symbol gamma_{j}',
     'activations.elu:formula': "unexpected character '\\\\' at 26",
-    'activations.silu-jacobian:mistake-1': 'cannot read "\'" at 42',
     'softmax.lse:mistake-2': 'undefined symbol e_{\\arg\\max_ix_i}',
     'softmax.rowwise-jacobian:formula': "TypeError: float() argument must be a string or a real number, not 'Indexed'",
     'softmax.rowwise-jacobian:mistake-1': "P' is defined by what the reader cannot read: prose inside the formula",
-    'losses.logistic-hvp:hessian': 'cannot read "\'" at 48',
+    'losses.logistic-hvp:hessian': 'undefined symbol sigma',
     'losses.kl-p-logits:hessian': "unknown operator 'KL'",
     'losses.huber-w:formula': "psi_delta is defined by what the reader cannot read: unexpected character '\\\\' at 33",
     'losses.huber-w:hessian': 'undefined symbol x_{i}',
@@ -2402,6 +2421,10 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
             ):  # fmt: skip
                 # d f / d X_{ij} = 2 sum_{kl} X_{kl}: the same value at every (i, j)
                 got = np.full(expected.shape, float(_scalar(got)))
+            if np.iscomplexobj(got) and np.any(np.imag(got)):
+                return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
+                                   reason=f"{statement.values[k]}: a complex value")  # fmt: skip
+            got = np.real(got) if np.iscomplexobj(got) else got
             conformed, against = _conform(got, expected, np.ndim(inputs[identity.wrt]),
                                           "column-major" in latex)  # fmt: skip
             if conformed is not None and _is_partials(identity) and claimed != "hessian":

@@ -505,6 +505,12 @@ register(
         title="Gradient of the real part of a complex-conjugate pair of eigenvalues",
         formula=r"\nabla_A \operatorname{Re} \lambda = \operatorname{Re}\frac{w u^\top}"
         r"{w^\top u},\quad A u = \lambda u,\ w^\top A = \lambda w^\top",
+        where=(
+            r"\lambda = \operatorname{eig}(A, 1)\ \text{(of the pair, the eigenvalue with }"
+            r" \operatorname{Im}\lambda > 0\text{)}",
+            r"u = \operatorname{eigvec}(A, 1)",
+            r"w = \operatorname{eigvec}(A^\top, 1)",
+        ),
         wrt="A",
         kind="gradient",
         value=pair_real_part,
@@ -564,6 +570,12 @@ register(
         title="Gradient of the modulus of a complex-conjugate pair of eigenvalues",
         formula=r"\nabla_A |\lambda| = \frac{1}{|\lambda|}\operatorname{Re}\Big(\bar\lambda\,"
         r"\frac{w u^\top}{w^\top u}\Big),\quad A u = \lambda u,\ w^\top A = \lambda w^\top",
+        where=(
+            r"\lambda = \operatorname{eig}(A, 1)\ \text{(of the pair, the eigenvalue with }"
+            r" \operatorname{Im}\lambda > 0\text{)}",
+            r"u = \operatorname{eigvec}(A, 1)",
+            r"w = \operatorname{eigvec}(A^\top, 1)",
+        ),
         wrt="A",
         kind="gradient",
         value=pair_modulus,
