@@ -688,3 +688,49 @@ def test_real_parts_conjugates_and_the_sigmoid_derivatives_are_read():
     assert _with_formula(modulus.id, formula=wrong)["formula"].status == "disagree"
     silu = gradref.get("activations.silu-jacobian")
     assert _with_formula(silu.id)["mistake-1"].status == "agree"
+
+
+def test_block_matrices_cases_and_tuples_are_read():
+    A = np.array([[0.3, 1.0], [-0.4, 0.2]])
+    E = np.array([[0.0, 2.0], [1.0, 0.5]])
+    block = _env_eval(r"\begin{pmatrix} A & E \\ 0 & A \end{pmatrix}", A=A, E=E)
+    np.testing.assert_allclose(block, np.block([[A, E], [np.zeros((2, 2)), A]]))
+    # the Frechet derivative of exp in E, from the exponential of the defective block matrix
+    h = 1e-6
+    frechet = _env_eval(
+        r"\Big[\exp\begin{pmatrix} A & E \\ 0 & A \end{pmatrix}\Big]_{12}", A=A, E=E
+    )
+    series = _env_eval(r"\exp(A)", A=A + h * E) - _env_eval(r"\exp(A)", A=A - h * E)
+    np.testing.assert_allclose(frechet, series / (2 * h), rtol=1e-7)
+    column = _env_eval(r"\begin{pmatrix} x \\[1ex] 2x \end{pmatrix}", x=3.0)
+    np.testing.assert_allclose(column, [[3.0], [6.0]])
+    np.testing.assert_allclose(_env_eval(r"(x, 2x)", x=3.0), [[3.0], [6.0]])
+    x = np.array([[-2.0], [0.5], [3.0]])
+    cases = r"\begin{cases} x & |x| \le 1 \\ \operatorname{sign}(x) & |x| > 1 \end{cases}"
+    np.testing.assert_allclose(_env_eval(cases, x=x), [[-1.0], [0.5], [1.0]])
+    with pytest.raises(Unreadable, match="none of the cases"):
+        _env_eval(r"\begin{cases} x & x > 0 \end{cases}", x=x)
+    # a transposed block is caught: the adjoint of expm from exp([[A, C], [0, A]]) for A^T
+    expm = gradref.get("adjoints.expm")
+    assert _with_formula(expm.id)["formula"].status == "agree"
+    wrong = expm.formula.replace(r"\begin{pmatrix} A^\top & \bar C \\ 0 & A^\top\end{pmatrix}",
+                                 r"\begin{pmatrix} A & \bar C \\ 0 & A\end{pmatrix}")  # fmt: skip
+    assert wrong != expm.formula
+    assert _with_formula(expm.id, formula=wrong)["formula"].status == "disagree"
+
+
+def test_entries_of_a_vector_and_sized_ones_are_read():
+    v = np.array([[1.0], [2.0], [3.0]])
+    assert _env_eval("v_2", v=v) == 2.0
+    from gradref.readback import Env, evaluate
+
+    env = Env({"p": v}, {}, {"n": 3})
+    np.testing.assert_allclose(
+        evaluate(read_latex(r"p \mathbf{1}_n^\top - \mathbf{1}_n p^\top"), env), v - v.T
+    )
+    # the mixture weights, entry by entry of rho: the formula reads, the missing 1/rho_j fails
+    mixture = gradref.get("gaussian.mixture-weights")
+    assert _with_formula(mixture.id)["formula"].status == "agree"
+    wrong = mixture.formula.replace(r"\frac{\gamma_j}{\rho_j}", r"\gamma_j")
+    assert wrong != mixture.formula
+    assert _with_formula(mixture.id, formula=wrong)["formula"].status == "disagree"

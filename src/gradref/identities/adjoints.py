@@ -1198,6 +1198,7 @@ register(
             r"e^{(1-s)A^\top}\,ds = \Big[\exp\begin{pmatrix} A^\top & \bar C \\ 0 & A^\top"
             r"\end{pmatrix}\Big]_{12}"
         ),
+        where=(r"L_{\exp}(X, E) = \Big[\exp\begin{pmatrix} X & E \\ 0 & X\end{pmatrix}\Big]_{12}",),
         wrt="A",
         kind="vjp",
         cotangent="Cbar",

@@ -1078,6 +1078,7 @@ register(
             r"\exp\begin{pmatrix} A & E \\ 0 & A\end{pmatrix} = \begin{pmatrix} e^{A} & "
             r"L(A, E) \\ 0 & e^{A}\end{pmatrix}"
         ),
+        where=(r"L(X, E) = \Big[\exp\begin{pmatrix} X & E \\ 0 & X\end{pmatrix}\Big]_{12}",),
         wrt="A",
         kind="jacobian",
         value=matrix_exp,
@@ -1321,6 +1322,7 @@ register(
             r"C = \sin A:\quad \bar A = L_{\sin}(A^\top, \bar C) = \Big[\sin\begin{pmatrix} "
             r"A^\top & \bar C \\ 0 & A^\top\end{pmatrix}\Big]_{12}"
         ),
+        where=(r"L_{\sin}(X, E) = \Big[\sin\begin{pmatrix} X & E \\ 0 & X\end{pmatrix}\Big]_{12}",),
         wrt="A",
         kind="vjp",
         cotangent="Cbar",

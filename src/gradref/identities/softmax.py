@@ -178,7 +178,8 @@ $\operatorname{lse}(x + c\mathbf{1}) = \operatorname{lse}(x) + c$, and $H\mathbf
                 "differentiates the sum of exponentials but forgets the 1/S of the logarithm",
             ),
             Mistake(
-                r"e_{\arg\max_i x_i}",
+                r"\operatorname{onehot}(x^\top)^\top\ \text{(the unit vector } e_k\text{, } k ="
+                r" \arg\max_i x_i\text{)}",
                 lambda x: np.eye(x.size)[np.argmax(x)],
                 "the (sub)gradient of max x, which log-sum-exp only smooths",
             ),
@@ -617,8 +618,9 @@ one row at a time.
 """,
         mistakes=(
             Mistake(
-                r"\operatorname{diag}(\operatorname{vec} P') - \operatorname{vec} P' "
-                r"\operatorname{vec} P'^\top,\ P' = \text{softmax of all entries}",
+                r"\operatorname{diag}(\operatorname{vec}_{\text{row}} P') - (\operatorname{vec}_"
+                r"{\text{row}} P')(\operatorname{vec}_{\text{row}} P')^\top,\ P' = \frac{e^{X}}"
+                r"{\mathbf{1}^\top e^{X} \mathbf{1}}\ \text{(one softmax of all entries)}",
                 _global_softmax_jacobian,
                 "treats the batch as one softmax over all mn entries, coupling different rows",
             ),

@@ -712,8 +712,8 @@ def _sp_power_sum(A):
 
 
 _GAMMA = (
-    r"\Gamma = (\phi \mathbf{1}^\top - \mathbf{1} \phi^\top) \oslash (\lambda \mathbf{1}^\top"
-    r" - \mathbf{1} \lambda^\top + I) + \operatorname{diag}(\psi)"
+    r"\Gamma = (\phi \mathbf{1}_n^\top - \mathbf{1}_n \phi^\top) \oslash (\lambda"
+    r" \mathbf{1}_n^\top - \mathbf{1}_n \lambda^\top + I_n) + \operatorname{diag}(\psi)"
 )
 
 register(
@@ -935,8 +935,8 @@ register(
             r"k = \lceil n/2 \rceil",
             r"\mu = \operatorname{eig}(A, k + 1)",
             r"\phi = \mathbb{1}[\lambda > \mu]",
-            r"\Gamma = (\phi \mathbf{1}^\top - \mathbf{1} \phi^\top) \oslash (\lambda"
-            r" \mathbf{1}^\top - \mathbf{1} \lambda^\top + I)",
+            r"\Gamma = (\phi \mathbf{1}_n^\top - \mathbf{1}_n \phi^\top) \oslash (\lambda"
+            r" \mathbf{1}_n^\top - \mathbf{1}_n \lambda^\top + I_n)",
         ),
         wrt="A",
         kind="gradient",

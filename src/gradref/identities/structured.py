@@ -1059,6 +1059,7 @@ register(
         title="Partial derivatives of tr(AT) with respect to a Toeplitz matrix",
         formula=r"\frac{\partial \operatorname{tr}(AT)}{\partial t_{d}} = \alpha(A)_{ij},\ "
         r"j - i = d,\quad \alpha(A)_{ij} = \sum_{q - p = j - i} A_{qp}",
+        where=(r"N_{ij} = n - |i - j|",),
         wrt="T",
         kind="gradient",
         value=trace_toeplitz_from_border,
