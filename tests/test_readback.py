@@ -88,12 +88,13 @@ def test_each_unreadable_formula_is_listed_with_its_reason(results):
 
 def test_most_displayed_formulas_are_read(results):
     read = sum(r.status != "unreadable" for r in results)
-    assert read / len(results) >= 0.84, f"{read} of {len(results)} read"
+    assert read / len(results) >= 0.95, f"{read} of {len(results)} read"
 
 
 @pytest.mark.xfail(
-    reason="issue 17's target, not reached: Cookbook differentials, the function rules, prose "
-    "readings and symbols left to words (eigenvectors, Toeplitz alpha, J^{ij}) stay unread",
+    reason="issue 17's target, not reached (4.4 % unread; 3.6 % once readback-edits.md is "
+    "applied): the function rules, convolutions and group norm, the Toeplitz partials in index "
+    "notation, prose readings and the Cookbook's printed forms stay unread",
     strict=True,
 )
 def test_at_most_two_percent_of_displayed_formulas_are_unreadable(results):
@@ -734,3 +735,9 @@ def test_entries_of_a_vector_and_sized_ones_are_read():
     wrong = mixture.formula.replace(r"\frac{\gamma_j}{\rho_j}", r"\gamma_j")
     assert wrong != mixture.formula
     assert _with_formula(mixture.id, formula=wrong)["formula"].status == "disagree"
+
+
+def test_indices_computed_from_bound_indices_are_read():
+    x = np.array([[1.0], [2.0], [4.0], [8.0]])
+    assert _env_eval(r"\sum_{i=1}^{2} x_{i+j-1}", x=x, j=2.0) == 6.0
+    assert _env_eval(r"x_{k+1-j}", x=x, k=4.0, j=1.0) == 8.0

@@ -1636,6 +1636,14 @@ def _symbol(tree, env: Env):
         index, array = env.lookup(sub[1], None), env.lookup(name, None)
         if index is not None and array is not None and np.ndim(array) == 2:
             return _as_column(_index_value(np.asarray(array).T, int(index), name))
+    if sub is not None and re.fullmatch(r"[a-z0-9]+(?:[+-][a-z0-9]+)+", sub) and not env.indices:
+        # x_{i+j-1}: the entry at an index computed from bound indices
+        at = _Reader(sub).read()
+        array = env.lookup(name, None)
+        if array is None and name[:1].islower():
+            array = env.lookup(name[:1].upper() + name[1:], None)
+        if array is not None and np.ndim(array) >= 1:
+            return _index_value(array, int(_scalar(evaluate(at, env))), name)
     if sub is not None and sub.isdigit() and not env.indices:  # v_1: an entry of the vector v
         array = env.lookup(name, None)
         if array is not None and np.ndim(array) == 2 and np.shape(array)[1] == 1:
@@ -2083,7 +2091,6 @@ UNREADABLE: dict[str, str] = {
     'rules.chain-parametrized:mistake-1': 'a rule over functions (phi, loss), not a formula of arrays',
     'differentials.kronecker-left:formula': 'undefined symbol delta_{ai}',
     'differentials.kronecker-right:formula': 'undefined symbol X_{ac}',
-    'differentials.inverse:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'determinants.det-axb:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'determinants.logdet-gram:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'inverses.function-of-inverse:formula': 'derivative notation on the right-hand side',
@@ -2096,7 +2103,6 @@ UNREADABLE: dict[str, str] = {
     'linear.transposed-product:conventions.numerator': 'derivative notation on the right-hand side',
     'quadratic.least-squares:conventions.cookbook': 'undefined symbol W',
     'quadratic.least-squares-A:conventions.cookbook': 'undefined symbol W',
-    'quadratic.jac-XTBX:conventions.numerator': 'derivative notation on the right-hand side',
     'higher.power-gram:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'higher.composite-bilinear:conventions.numerator': 'undefined symbol J_{s}',
     'higher.quadratic-ratio:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
@@ -2376,7 +2382,8 @@ def _rowwise(tree, identity, by):
 
 
 def _uses_index(latex: str, index: str) -> bool:
-    return bool(re.search(rf"_\{{?:?{index}\}}?(?![A-Za-z])", latex))
+    return bool(re.search(rf"_(\{{[^{{}}]*(?<![A-Za-z]){index}(?![A-Za-z])[^{{}}]*\}}|{index}\b)",
+                          latex))  # fmt: skip
 
 
 def _single_entry(tree) -> str:
@@ -2579,7 +2586,9 @@ PROSE_CLAIMS = {
     ),
     "row": re.compile(r"^\\text\{the same vector, as a row\}$"),
     "diagonal": re.compile(r"^\\text\{the same diagonal matrix\}"),
-    "jacobian": re.compile(r"^\\text\{the same 4-index array\}"),
+    "jacobian": re.compile(
+        r"^\\text\{the same 4-index array\}|^\\frac\{\\partial [^=]*\}\\ \\text\{\(this reference's layout\)\}$"
+    ),
 }
 
 
@@ -2722,7 +2731,7 @@ def _stacked_differential(lhs: str, got, stack, env: Env):
 
 
 def _claims_other(latex: str) -> bool:
-    return bool(re.search(r"\ba differential|partial derivatives, not this gradient|as printed|"
+    return bool(re.search(r"\(eq\. \d+, a differential\)|partial derivatives, not this gradient|as printed|"
                           r"only\)|^\s*\\partial\(", latex))  # fmt: skip
 
 
