@@ -30,23 +30,29 @@ that notation (about as long as a grammar file plus its transformer would be), w
 dependency, that evaluates straight to numpy and says, when it cannot read something, what
 and where. Vectors are columns: ``x^\top`` is a row, ``a^\top x`` a 1×1 that acts as a scalar.
 
-What it reads (measured over the catalog: 1193 displayed formulas, 83 % read, all of them
+What it reads (measured over the catalog: 1784 displayed formulas, 95.6 % read, all of them
 agreeing with their code): ``^\top``, ``^{-1}``, ``^{-\top}``, ``^+``, ``^{\odot 2}``,
 fractional powers of a square matrix (``A^{1/2}``, ``A^p``: the principal power), the
 functions ``\operatorname{tr}``, ``\det``, ``\ln``, ``\log``, ``\exp`` (of a square matrix,
-the matrix exponential), ``\sigma``, ``\tanh``, the digamma ``\psi`` and the trigamma ``\psi'``,
-``\operatorname{diag}``, ``\operatorname{vec}``
+the matrix exponential), ``\sigma`` and its derivatives ``\sigma'``, ``\sigma''``, ``\tanh``,
+the digamma ``\psi`` and the trigamma ``\psi'``, ``\operatorname{Re}`` (and ``\bar z``, the
+conjugate of a complex value), ``\operatorname{diag}``, ``\operatorname{vec}``
 (column-major), its inverse ``\operatorname{vec}^{-1}`` and ``\operatorname{vec}_{\text{row}}``,
-``\operatorname{softmax}`` (and its
-row-wise, column-wise and causal forms), ``\odot``, ``\circ``, ``\oslash``, ``\otimes``, norms, ``\frac``,
-``\sum`` with bounds (or over the rows of what it indexes), ``\mathbf 1``,
-``\mathbb 1[x > 0]``, ``\langle a, b\rangle``, spacing and sizing commands, and index
-notation (``\delta_{ki} Y_{jl}``, laid out by the left-hand side's free indices). What it
-does not read is listed in :data:`UNREADABLE`, with the reason: Cookbook readings that
-state a differential, the partials or the source as printed, the product and chain rules
-(their inputs are functions), readings in prose, and symbols that the entries leave to words
-(the eigenvector ``v`` of ``A v = \lambda v``, the Toeplitz ``\alpha(A)``, the single-entry
-matrix ``J^{ij}``).
+``\operatorname{softmax}`` (and its row-wise, column-wise and causal forms), ``\odot``,
+``\circ``, ``\oslash``, ``\otimes``, norms, ``\frac``, ``\sum`` with bounds, over the rows
+of what it indexes, over several indices (``\sum_{kl}``) or over a condition
+(``\sum_{q - p = j - i}``), ``\mathbf 1`` and ``\mathbf 1_n``, ``\mathbb 1[x > 0]``,
+``\langle a, b\rangle``, block matrices (``\begin{pmatrix} A & E \\ 0 & A \end{pmatrix}``,
+``[\cdot]_{12}``), ``cases``, tuples as vectors, spacing and sizing commands, and index
+notation (``\delta_{ki} Y_{jl}``, laid out by the left-hand side's free indices; ``J^{ij}``,
+the single-entry matrix, entry by entry of the variable; an adjoint stated by rows,
+``\bar x_i = ...``). Definitions may be by entries (``F_{ij} = ...\ (i \ne j),\ F_{ii} =
+...``), state a decomposition (``A = L U``, ``A = Q R``, ``\begin{bmatrix} U \\ \lambda^\top
+\end{bmatrix} = \operatorname{eigh}(M)``, ``A = U \operatorname{diag}(\sigma) V^\top``), and a
+formula may use the derivative of a defined symbol (``\frac{dY}{dx}``, by the complex step).
+What it does not read is listed in :data:`UNREADABLE`, with the reason: the product and
+chain rules (their inputs are functions), convolutions and group norm, readings in prose,
+the source as printed, and a few formulas in index notation over composite indices.
 
 A symbol is an input of the entry (``\Sigma_2`` is ``Sigma2``, ``\bar C`` is ``Cbar``), a
 definition shown with the formula (``,\quad M = X^\top A X``; a function ``\rho(x) = ...``)
@@ -2564,18 +2570,27 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
             if conformed is not None and _is_partials(identity) and claimed != "hessian":
                 # the partials are claimed where the free values stand: (i \le j), a border
                 conformed, against = _at_free_values(identity, conformed, against)
-            if conformed is None:
-                shape = "lazy" if isinstance(got, Lazy) else np.shape(got)
-                return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
-                                   reason=f"{statement.values[k]}: shape {shape}, expected "
-                                   f"{expected.shape}")  # fmt: skip
-            error = _rel_error(conformed, against)
-            if not error <= TOLERANCE:
-                return FieldResult(identity.id, field_name, latex, "disagree", error,
-                                   reason=f"{statement.values[k]}: relative error {error:.2e}")  # fmt: skip
+            verdict, error = _judge(identity, field_name, latex, statement.values[k], got,
+                                    conformed, against)  # fmt: skip
+            if verdict is not None:
+                return verdict
             worst = max(worst, error)
     note = "; not read: " + "; ".join(sorted(set(unread_parts))) if unread_parts else ""
     return FieldResult(identity.id, field_name, latex, "agree", worst, reason=note.lstrip("; "))
+
+
+def _judge(identity, field_name, latex, text, got, conformed, against):
+    """``(disagreement or None, relative error)`` of a value read against the code's."""
+    if conformed is None:
+        shape = "lazy" if isinstance(got, Lazy) else np.shape(got)
+        return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
+                           reason=f"{text}: shape {shape}, expected "
+                           f"{np.shape(against)}"), math.inf  # fmt: skip
+    error = _rel_error(conformed, against)
+    if not error <= TOLERANCE:
+        return FieldResult(identity.id, field_name, latex, "disagree", error,
+                           reason=f"{text}: relative error {error:.2e}"), error  # fmt: skip
+    return None, error
 
 
 #: Readings written in words, and what each claims about the verified result ``G``.
@@ -2698,15 +2713,10 @@ def _check_differential(identity, field_name, latex, samples, extra) -> FieldRes
             except (ShapeMismatch, np.linalg.LinAlgError) as exc:
                 return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
                                    reason=f"{text}: {exc}")  # fmt: skip
-            conformed = _conform_shape(got, expected)
-            if conformed is None:
-                return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
-                                   reason=f"{text}: shape {np.shape(got)}, expected "
-                                   f"{expected.shape}")  # fmt: skip
-            error = _rel_error(conformed, expected)
-            if not error <= TOLERANCE:
-                return FieldResult(identity.id, field_name, latex, "disagree", error,
-                                   reason=f"{text}: relative error {error:.2e}")  # fmt: skip
+            verdict, error = _judge(identity, field_name, latex, text, got,
+                                    _conform_shape(got, expected), expected)  # fmt: skip
+            if verdict is not None:
+                return verdict
             worst = max(worst, error)
     return FieldResult(identity.id, field_name, latex, "agree", worst,
                        reason="a differential, at dX = V")  # fmt: skip
