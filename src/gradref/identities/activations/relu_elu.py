@@ -309,8 +309,8 @@ register(
     Identity(
         id="activations.elu",
         title="Derivative of the ELU (away from 0)",
-        formula=r"\nabla_x \sum_i \operatorname{elu}_\alpha(x_i) = \begin{cases} 1 & x_i > 0 \\ "
-        r"\alpha e^{x_i} & x_i < 0 \end{cases},\quad \operatorname{elu}_\alpha(t) = "
+        formula=r"\nabla_x \sum_i \operatorname{elu}_\alpha(x_i) = \begin{cases} 1 & x > 0 \\ "
+        r"\alpha e^{x} & x < 0 \end{cases},\quad \operatorname{elu}_\alpha(t) = "
         r"\begin{cases} t & t > 0 \\ \alpha (e^{t} - 1) & t \le 0 \end{cases}",
         wrt="x",
         kind="gradient",

@@ -259,7 +259,7 @@ For $k = 1$ this is the Bernoulli family.
             "a centring that is not there: the gradient is a vector of probabilities",
         ),
     ),
-    conventions={"numerator": r"(p_1, \ldots, p_k)"},
+    conventions={"numerator": r"p^\top,\quad p = \frac{e^{\eta}}{1 + \mathbf 1^\top e^{\eta}}"},
     related=(
         "likelihoods.categorical-log-partition",
         "likelihoods.bernoulli-log-partition",

@@ -593,7 +593,7 @@ Xv) X$, with $\sigma'' = \sigma(1 - \sigma)(1 - 2\sigma)$.
     hessian=hess_logistic_directional,
     hessian_formula=r"\nabla_w^2 \langle \nabla L(w), v\rangle = \tfrac1m X^\top "
     r"\operatorname{diag}\!\big(\sigma''(X w) \odot X v\big) X,\quad "
-    r"\sigma'' = \sigma (1 - \sigma)(1 - 2\sigma)",
+    r"\sigma''(t) = \sigma(t)\,\big(1 - \sigma(t)\big)\big(1 - 2\sigma(t)\big)",
     mistakes=(
         Mistake(
             r"\tfrac1m X^\top \Big(\sigma(X w) \odot \big(1 - \sigma(X w)\big)\Big)",
@@ -702,7 +702,7 @@ $2X^\top \operatorname{diag}(\mathbf 1[\mu_i < 1]) X$ ($y_i^2 = 1$) holds away f
 sample keeps every margin at least 0.2 from 1.
 """,
     hessian=hess_squared_hinge,
-    hessian_formula=r"\nabla_w^2 = 2 X^\top \operatorname{diag}\!\big(\mathbf 1[y_i x_i^\top w "
+    hessian_formula=r"\nabla_w^2 = 2 X^\top \operatorname{diag}\!\big(\mathbf 1[y \odot X w "
     r"< 1]\big) X \quad (\text{no margin exactly } 1)",
     mistakes=(
         Mistake(

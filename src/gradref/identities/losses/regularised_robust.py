@@ -260,7 +260,7 @@ one uses a generalized Hessian. The sample keeps every residual at least $0.2\de
 the kinks.
 """,
     hessian=hess_huber_regression,
-    hessian_formula=r"\nabla_w^2 = X^\top \operatorname{diag}\!\big(\mathbf 1[|x_i^\top w - y_i| "
+    hessian_formula=r"\nabla_w^2 = X^\top \operatorname{diag}\!\big(\mathbf 1[|X w - y| "
     r"< \delta]\big) X \quad (\text{no residual at } |r_i| = \delta)",
     mistakes=(
         Mistake(

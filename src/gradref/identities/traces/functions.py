@@ -179,7 +179,7 @@ $\nabla_X \operatorname{tr}(e^X) = (e^X)^\top$.
         ),
         conventions={
             "numerator": r"\frac{\partial \operatorname{tr}(e^X)}{\partial X} = e^X",
-            "cookbook": r"\frac{\partial\operatorname{Tr}(F(X))}{\partial X} = f(X)^T"
+            "cookbook": r"\frac{\partial\operatorname{Tr}(F(X))}{\partial X} = f(X)^T,\quad f(X) = \exp(X)"
             r"\ \text{(section 2.5, unnumbered; } F = f = \exp)",
         },
         related=("traces.sin", "traces.power3"),
