@@ -331,6 +331,29 @@ COMPUTED = re.compile(
 )
 
 
+def test_an_identity_sized_by_a_number_in_scope_is_read():
+    from gradref.readback import Env, evaluate
+
+    def read(latex, values, definitions=()):
+        parsed = {name: ((), read_latex(body)) for name, body in definitions}
+        return evaluate(read_latex(latex), Env(values, parsed, {"c": 6}))
+
+    # h = 2 heads (a default of the code's arguments), k = c / h (a `where` line)
+    h = np.asarray(2.0)
+    np.testing.assert_array_equal(read(r"I_h", {"h": h}), np.eye(2))
+    np.testing.assert_array_equal(read(r"I_k", {"h": h}, [("k", "c / h")]), np.eye(3))
+    # the i-th unit vector inside a sum over i, through a `where` line
+    total = read(
+        r"\sum_{i=1}^{h} e_i \otimes I_k", {"h": h}, [("k", "c / h"), ("e_i", r"(I_h)_{i,:}")]
+    )
+    np.testing.assert_array_equal(total, np.kron(np.ones((2, 1)), np.eye(3)))
+    # not a size: a fraction, or nothing in scope
+    with pytest.raises(Unreadable, match="undefined symbol"):
+        read(r"I_k", {"k": np.asarray(1.5)})
+    with pytest.raises(Unreadable, match="undefined symbol"):
+        read(r"I_q", {})
+
+
 def test_titles_say_what_is_computed():
     vague = [f"{i.id}: {i.title!r}" for i in IDENTITIES if not COMPUTED.search(i.title)]
     assert not vague, "titles that name a function but not what is computed:\n" + "\n".join(vague)

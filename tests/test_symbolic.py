@@ -179,6 +179,21 @@ def test_symengine_is_not_trusted_where_a_power_has_a_branch():
     assert not _symengine_proves(identity, value, x, [claimed])
 
 
+def test_symengine_is_trusted_with_a_root_of_a_positive_number():
+    # sqrt(2) x has no branch: the fast path proves its derivative, and still rejects a wrong
+    # one; a root of a negative number or of a symbol stays with SymPy.
+    from gradref.symbolic import _branch_free, _symengine_proves
+
+    x = sp.Symbol("x", real=True)
+    identity = gradref.get("softmax.lse")  # a gradient: only its kind is read here
+    value = sp.exp(x / sp.sqrt(2))
+    assert _symengine_proves(identity, value, x, [value / sp.sqrt(2)])
+    assert not _symengine_proves(identity, value, x, [value])
+    assert not _branch_free(sp.sqrt(-1 - x**2) * x)
+    assert not _branch_free(sp.Pow(-2, sp.Rational(1, 3), evaluate=False) * x)
+    assert not _branch_free(sp.sqrt(x))
+
+
 def test_symengine_shows_a_wrong_formula_wrong_and_says_nothing_of_a_right_one():
     from gradref.symbolic import _symengine_disproves
 

@@ -1668,6 +1668,15 @@ def _symbol(tree, env: Env):
             return np.eye(env.dims[sub])
         if name == "I" and sub.isdigit():
             return np.eye(int(sub))
+        if (
+            name == "I"
+            and index is not None
+            and np.ndim(index) == 0
+            and float(index).is_integer()
+            and index >= 1
+        ):  # I_h, I_k of a size that is a number in scope, not a dimension: a default of the
+            # code's arguments (h = 2 heads) or a `where` line (k = c / h)
+            return np.eye(int(index))
         if name == "I" and _product_size(sub, env) is not None:
             return np.eye(_product_size(sub, env))  # I_{mn}, I_{n^2}: the size of a vec
         if name == "K" and len(sub) == 2 and all(s in env.dims for s in sub):

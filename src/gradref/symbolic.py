@@ -180,11 +180,13 @@ def _exact_derivative(identity: Identity, value, variable):
 
 
 def _branch_free(expression) -> bool:
-    """Whether every power in ``expression`` has an integer exponent (no branch cut)."""
+    """Whether every power in ``expression`` has an integer exponent or a positive number as
+    its base (``sqrt(2)``, the 1/sqrt(d) of attention): no branch cut for real symbols."""
     expression = sp.sympify(expression)
-    return all(power.exp.is_integer for power in expression.atoms(sp.Pow)) and not (
-        expression.has(sp.Derivative, sp.Subs)
-    )
+    return all(
+        power.exp.is_integer or (power.base.is_number and power.base.is_positive)
+        for power in expression.atoms(sp.Pow)
+    ) and not expression.has(sp.Derivative, sp.Subs)
 
 
 def _symengine_proves(identity: Identity, value, variable, claimed: list) -> bool:

@@ -712,6 +712,589 @@ $-\infty$ is its limit, where $P = 0$ and so $\bar B = 0$ (see causal attention)
 )
 
 
+# ===========================================================================================
+# Multi-head self-attention: O = [H_1, ..., H_h] W_O, H_i = softmax(Q_i K_i^T / sqrt(k)) V_i
+# ===========================================================================================
+
+#: The number of heads of the catalog's checks (the code takes any ``h``).
+_HEADS = 2
+
+
+def _head_width(W_Q, h):
+    """``k``: one head's width, the stacked width ``c`` of the projections over ``h`` heads."""
+    if h < 1:
+        raise ValueError(f"`h` must be a positive number of heads; got {h}")
+    if W_Q.shape[1] % h:
+        raise ValueError(
+            f"`W_Q` must stack h = {h} heads of equal width: a multiple of {h} columns; got "
+            f"shape {W_Q.shape}"
+        )
+    return W_Q.shape[1] // h
+
+
+def _heads(X, W_Q, W_K, W_V, h):
+    """For each head: its queries, keys and values (its blocks of columns) and its weights."""
+    k = _head_width(W_Q, h)
+    Q, K, V = X @ W_Q, X @ W_K, X @ W_V
+    for i in range(h):
+        q, kk, vv = Q[:, i * k : (i + 1) * k], K[:, i * k : (i + 1) * k], V[:, i * k : (i + 1) * k]
+        yield q, kk, vv, _softmax(q @ kk.T / math.sqrt(k))
+
+
+def _multi_head_backward(
+    X, W_Q, W_K, W_V, W_O, Obar, h, scale=None, correction=True, key_transpose=True
+):
+    """``(H, Qbar, Kbar, Vbar)``: the concatenated heads and the adjoints of ``X W_Q``,
+    ``X W_K``, ``X W_V``, head by head with the upstream block ``Hbar_i`` of ``Obar W_O^T``.
+    ``scale`` (default ``1/sqrt(k)``), ``correction=False`` and ``key_transpose=False`` give
+    the mistakes' versions."""
+    k = _head_width(W_Q, h)
+    scale = 1 / math.sqrt(k) if scale is None else scale
+    Hbar = Obar @ W_O.T
+    H, Qbar, Kbar, Vbar = [], [], [], []
+    for i, (Q, K, V, P) in enumerate(_heads(X, W_Q, W_K, W_V, h)):
+        Hbar_i = Hbar[:, i * k : (i + 1) * k]
+        Pbar = Hbar_i @ V.T
+        Sbar = P * (Pbar - (P * Pbar).sum(axis=1, keepdims=True)) if correction else P * Pbar
+        H.append(P @ V)
+        Qbar.append(Sbar @ K * scale)
+        Kbar.append((Sbar.T if key_transpose else Sbar) @ Q * scale)
+        Vbar.append(P.T @ Hbar_i)
+    return tuple(np.hstack(blocks) for blocks in (H, Qbar, Kbar, Vbar))
+
+
+@shaped
+def multi_head_attention(
+    X: Arr["t m"],
+    W_Q: Arr["m c"],
+    W_K: Arr["m c"],
+    W_V: Arr["m c"],
+    W_O: Arr["c m"],
+    h: int = _HEADS,
+):
+    """Multi-head self-attention ``[H_1, ..., H_h] W_O``, head ``i`` on its block of columns.
+
+    >>> X, W = np.ones((2, 2)), np.zeros((2, 4))
+    >>> multi_head_attention(X, W, W, np.ones((2, 4)), np.ones((4, 2)))
+    array([[8., 8.],
+           [8., 8.]])
+    """
+    H = np.hstack([P @ V for _, _, V, P in _heads(X, W_Q, W_K, W_V, h)])
+    return H @ W_O
+
+
+@shaped
+def adjoint_multi_head_x(
+    X: Arr["t m"],
+    W_Q: Arr["m c"],
+    W_K: Arr["m c"],
+    W_V: Arr["m c"],
+    W_O: Arr["c m"],
+    Obar: Arr["t m"],
+    h: int = _HEADS,
+):
+    """``Xbar = Qbar W_Q^T + Kbar W_K^T + Vbar W_V^T``, summed over the heads' blocks."""
+    _, Qbar, Kbar, Vbar = _multi_head_backward(X, W_Q, W_K, W_V, W_O, Obar, h)
+    return Qbar @ W_Q.T + Kbar @ W_K.T + Vbar @ W_V.T
+
+
+@shaped
+def adjoint_multi_head_wq(
+    X: Arr["t m"],
+    W_Q: Arr["m c"],
+    W_K: Arr["m c"],
+    W_V: Arr["m c"],
+    W_O: Arr["c m"],
+    Obar: Arr["t m"],
+    h: int = _HEADS,
+):
+    """``W_Qbar = X^T Qbar``: head ``i``'s columns are ``X^T Sbar_i K_i / sqrt(k)``."""
+    _, Qbar, _, _ = _multi_head_backward(X, W_Q, W_K, W_V, W_O, Obar, h)
+    return X.T @ Qbar
+
+
+@shaped
+def adjoint_multi_head_wk(
+    X: Arr["t m"],
+    W_Q: Arr["m c"],
+    W_K: Arr["m c"],
+    W_V: Arr["m c"],
+    W_O: Arr["c m"],
+    Obar: Arr["t m"],
+    h: int = _HEADS,
+):
+    """``W_Kbar = X^T Kbar``: head ``i``'s columns are ``X^T Sbar_i^T Q_i / sqrt(k)``."""
+    _, _, Kbar, _ = _multi_head_backward(X, W_Q, W_K, W_V, W_O, Obar, h)
+    return X.T @ Kbar
+
+
+@shaped
+def adjoint_multi_head_wv(
+    X: Arr["t m"],
+    W_Q: Arr["m c"],
+    W_K: Arr["m c"],
+    W_V: Arr["m c"],
+    W_O: Arr["c m"],
+    Obar: Arr["t m"],
+    h: int = _HEADS,
+):
+    """``W_Vbar = X^T Vbar``: head ``i``'s columns are ``X^T P_i^T Hbar_i``."""
+    _, _, _, Vbar = _multi_head_backward(X, W_Q, W_K, W_V, W_O, Obar, h)
+    return X.T @ Vbar
+
+
+@shaped
+def adjoint_multi_head_wo(
+    X: Arr["t m"],
+    W_Q: Arr["m c"],
+    W_K: Arr["m c"],
+    W_V: Arr["m c"],
+    W_O: Arr["c m"],
+    Obar: Arr["t m"],
+    h: int = _HEADS,
+):
+    """``W_Obar = H^T Obar``, ``H = [H_1, ..., H_h]`` the concatenated heads."""
+    H, _, _, _ = _multi_head_backward(X, W_Q, W_K, W_V, W_O, Obar, h)
+    return H.T @ Obar
+
+
+def _sp_multi_head(which):
+    import sympy as sp
+
+    def build(X, W_Q, W_K, W_V, W_O, Obar):
+        k = W_Q.cols // _HEADS
+        root = sp.sqrt(k)
+        Q, K, V, Hbar = X * W_Q, X * W_K, X * W_V, Obar * W_O.T
+        H, Qbar, Kbar, Vbar = [], [], [], []
+        for i in range(_HEADS):
+            q, kk = Q[:, i * k : (i + 1) * k], K[:, i * k : (i + 1) * k]
+            vv, Hbar_i = V[:, i * k : (i + 1) * k], Hbar[:, i * k : (i + 1) * k]
+            P = _sp_softmax_rows(q * kk.T / root)
+            Sbar = _sp_scores_adjoint(P, Hbar_i * vv.T)
+            H.append(P * vv)
+            Qbar.append(Sbar * kk / root)
+            Kbar.append(Sbar.T * q / root)
+            Vbar.append(P.T * Hbar_i)
+        H, Qbar, Kbar, Vbar = (sp.Matrix.hstack(*blocks) for blocks in (H, Qbar, Kbar, Vbar))
+        claimed = {
+            "X": Qbar * W_Q.T + Kbar * W_K.T + Vbar * W_V.T,
+            "W_Q": X.T * Qbar,
+            "W_K": X.T * Kbar,
+            "W_V": X.T * Vbar,
+            "W_O": H.T * Obar,
+        }[which]
+        return H * W_O, claimed
+
+    return build
+
+
+def _sample_multi_head(rng, n):
+    # h = 2 heads; t = n + 1 >= 2 tokens, model width m = n, head width k = n + 3 (stacked
+    # c = 2k), except at the exact check (n = 1), k = 2: sqrt(k) is not 1 and not sqrt(c) = 2,
+    # so a dropped or a wrong scaling shows, and the adjoint of X takes 2 CPU s there (17 s
+    # at k = 4: the softmax puts every symbol of a row in every entry). t, m, c distinct
+    t, m, k = n + 1, n, 2 if n == 1 else n + 3
+    return {
+        "X": rng.standard_normal((t, m)),
+        "W_Q": rng.standard_normal((m, _HEADS * k)) / math.sqrt(m),
+        "W_K": rng.standard_normal((m, _HEADS * k)) / math.sqrt(m),
+        "W_V": rng.standard_normal((m, _HEADS * k)),
+        "W_O": rng.standard_normal((_HEADS * k, m)),
+        "Obar": rng.standard_normal((t, m)),
+    }
+
+
+_MHA_WHERE = (
+    r"k = c / h",
+    r"e_i = (I_h)_{i,:}",
+    r"E_i = e_i \otimes I_k",
+    r"P_i = \operatorname{softmax}_{\text{rows}}\!\bigl(X W_Q E_i E_i^\top W_K^\top X^\top"
+    r" / \sqrt{k}\bigr)",
+    r"\bar S_i = P_i \odot \bigl(\bar O W_O^\top E_i E_i^\top W_V^\top X^\top"
+    r" - (P_i \odot \bar O W_O^\top E_i E_i^\top W_V^\top X^\top)\mathbf{1}\mathbf{1}^\top\bigr)",
+    r"H = \sum_{i=1}^{h} P_i X W_V E_i E_i^\top",
+)
+_MHA_FORMULA = r"\operatorname{MultiHead}(X) = H W_O:\quad "
+_MHA_ASSUMPTIONS = (
+    "none: the softmax is smooth. t >= 2 tokens of width m, one per row of X; h heads, "
+    "each with its block of k = c/h columns of the stacked projections W_Q, W_K, W_V "
+    "(m x hk: one head width k for queries, keys and values, d_k = d_v as in Vaswani et al. "
+    "and torch's head_dim), the output projection W_O (hk x m) (torch's `in_proj_weight` and "
+    "`out_proj.weight` store the transposes, so their `.grad` is the numerator reading); "
+    "no mask, no biases. The code takes any h; the catalog checks h = 2, exactly by sympy "
+    "at t = 2, m = 1, k = 2 (a larger exact check takes seconds to minutes: the softmax "
+    "puts every symbol of a row in every entry), numerically at larger sizes with t, m, k "
+    "distinct"
+)
+_MHA_KEYWORDS = (
+    "multi head attention backward",
+    "multi-head attention gradient",
+    "MHA backward",
+    "transformer backward",
+    "attention heads",
+    "head_dim",
+)
+_MHA_DERIVATION = r"""
+Head $i$ works on its block of $k$ columns of the stacked projections, which
+$E_i = e_i \otimes I_k$ selects: $W_Q E_i$, $W_K E_i$ and
+$W_V E_i$ are Vaswani et al.'s $W_i^Q$, $W_i^K$, $W_i^V$, so $Q_i = X W_Q E_i$,
+$K_i = X W_K E_i$, $V_i = X W_V E_i$, $P_i = \operatorname{softmax}_{\text{rows}}(Q_i K_i^\top
+/ \sqrt k)$ with the head's width $k$ (not the total $c = hk$), and $H_i = P_i V_i$. The
+concatenation $H = [H_1, \dots, H_h] = \sum_i H_i E_i^\top$ puts head $i$ in its block of
+columns, and $O = H W_O$. Backwards, $\bar H = \bar O W_O^\top$, and head $i$ receives its
+block $\bar H_i = \bar H E_i$: the concatenation splits the adjoint, it does not sum it.
+Each head is then single-head attention: $\bar P_i = \bar H_i V_i^\top$, through the softmax
+of each row (Jacobian $\operatorname{diag}(p) - p p^\top$)
+$\bar S_i = P_i \odot (\bar P_i - (P_i \odot \bar P_i)\mathbf 1 \mathbf 1^\top)$, and
+$\bar Q_i = \bar S_i K_i / \sqrt k$, $\bar K_i = \bar S_i^\top Q_i / \sqrt k$,
+$\bar V_i = P_i^\top \bar H_i$.
+"""
+
+
+def _mha_mistake(which, **options):
+    """A mistake's adjoint: the backward pass with a wrong ``scale`` or without the softmax's
+    row-wise correction, pulled back to ``which`` as the right rule does."""
+
+    def adjoint(X, W_Q, W_K, W_V, W_O, Obar, h=_HEADS):
+        k = _head_width(W_Q, h)
+        rest = {key: value for key, value in options.items() if key != "scale"}
+        scale = options.get("scale", lambda k, h: 1 / math.sqrt(k))(k, h)
+        _, Qbar, Kbar, Vbar = _multi_head_backward(
+            X, W_Q, W_K, W_V, W_O, Obar, h, scale=scale, **rest
+        )
+        return {
+            "X": Qbar @ W_Q.T + Kbar @ W_K.T + Vbar @ W_V.T,
+            "W_Q": X.T @ Qbar,
+            "W_K": X.T @ Kbar,
+        }[which]
+
+    return adjoint
+
+
+_NO_CORRECTION = (
+    r"\tilde S_i = P_i \odot \bar O W_O^\top E_i E_i^\top W_V^\top X^\top"  # no - p p^T part
+)
+_WHOLE_WIDTH = (
+    "scales by the stacked width c = hk (d_model in the paper, where d_model = h d_k) "
+    "instead of the head's width k: the softmax of head i sees k-dimensional dot products"
+)
+
+register(
+    Identity(
+        id="attention.multi-head-x",
+        title="Multi-head self-attention: adjoint of the input tokens",
+        formula=_MHA_FORMULA
+        + r"\bar X = \sum_{i=1}^{h}\Bigl(\frac{1}{\sqrt k}\bigl(\bar S_i X W_K E_i E_i^\top "
+        r"W_Q^\top + \bar S_i^\top X W_Q E_i E_i^\top W_K^\top\bigr) + P_i^\top \bar O W_O^\top "
+        r"E_i E_i^\top W_V^\top\Bigr)",
+        where=_MHA_WHERE,
+        wrt="X",
+        kind="vjp",
+        cotangent="Obar",
+        value=multi_head_attention,
+        derivative=adjoint_multi_head_x,
+        sample=_sample_multi_head,
+        symbolic=_sp_multi_head("X"),
+        symbolic_dims=(1,),  # t = 2, m = 1, k = 2 (see the assumptions)
+        derivation=_MHA_DERIVATION
+        + r"""
+The tokens reach the output along three paths per head: $Q_i = X W_Q E_i$, $K_i = X W_K E_i$
+and $V_i = X W_V E_i$, so $\bar X = \sum_i (\bar Q_i E_i^\top W_Q^\top + \bar K_i E_i^\top
+W_K^\top + \bar V_i E_i^\top W_V^\top)$: here the heads do sum, since every head reads the
+same $X$.
+""",
+        mistakes=(
+            Mistake(
+                r"\sum_{i=1}^{h}\Bigl(\bigl(\bar S_i X W_K E_i E_i^\top W_Q^\top + \bar S_i^\top X "
+                r"W_Q E_i E_i^\top W_K^\top\bigr) + P_i^\top \bar O W_O^\top E_i E_i^\top "
+                r"W_V^\top\Bigr)",
+                _mha_mistake("X", scale=lambda k, h: 1.0),
+                "forgets the 1/sqrt(k) of the scores in the backward pass of the softmax",
+            ),
+            Mistake(
+                r"\sum_{i=1}^{h}\Bigl(\frac{1}{\sqrt c}\bigl(\bar S_i X W_K E_i E_i^\top W_Q^\top "
+                r"+ \bar S_i^\top X W_Q E_i E_i^\top W_K^\top\bigr) + P_i^\top \bar O W_O^\top "
+                r"E_i E_i^\top W_V^\top\Bigr)",
+                _mha_mistake("X", scale=lambda k, h: 1 / math.sqrt(h * k)),
+                _WHOLE_WIDTH,
+            ),
+            Mistake(
+                r"\sum_{i=1}^{h}\Bigl(\frac{1}{\sqrt k}\bigl(\tilde S_i X W_K E_i E_i^\top "
+                r"W_Q^\top + \tilde S_i^\top X W_Q E_i E_i^\top W_K^\top\bigr) + P_i^\top \bar O "
+                r"W_O^\top E_i E_i^\top W_V^\top\Bigr),\quad " + _NO_CORRECTION,
+                _mha_mistake("X", correction=False),
+                "keeps only the diagonal of the softmax Jacobian: drops the row-wise - p p^T "
+                "correction",
+            ),
+        ),
+        conventions={"numerator": r"\bar X^\top" + _ADJOINT},
+        related=(
+            "attention.multi-head-wq",
+            "attention.multi-head-wo",
+            "attention.self-attention-x",
+        ),
+        assumptions=_MHA_ASSUMPTIONS,
+        sources=(
+            f"{VASWANI}, section 3.2.2 (MultiHead = Concat(head_1, ..., head_h) W^O, "
+            "head_i = Attention(Q W_i^Q, K W_i^K, V W_i^V)) and eq. (1) (the 1/sqrt(d_k))",
+            "PyTorch, `torch/nn/functional.py`, `multi_head_attention_forward` "
+            "(head_dim = embed_dim // num_heads; the scores of each head scaled by "
+            "head_dim^(-1/2)); its backward is composed of the derivatives in "
+            "`tools/autograd/derivatives.yaml`",
+            f"{GBC}, section 6.5 (back-propagation)",
+        ),
+        keywords=(
+            "multi head attention input gradient",
+            "dX multi-head attention",
+            *_MHA_KEYWORDS,
+        ),
+    )
+)
+
+register(
+    Identity(
+        id="attention.multi-head-wq",
+        title="Multi-head self-attention: adjoint of the stacked query projection",
+        formula=_MHA_FORMULA
+        + r"\bar W_Q = \frac{1}{\sqrt k}\sum_{i=1}^{h} X^\top \bar S_i X W_K E_i E_i^\top",
+        where=_MHA_WHERE,
+        wrt="W_Q",
+        kind="vjp",
+        cotangent="Obar",
+        value=multi_head_attention,
+        derivative=adjoint_multi_head_wq,
+        sample=_sample_multi_head,
+        symbolic=_sp_multi_head("W_Q"),
+        symbolic_dims=(1,),  # t = 2, m = 1, k = 2 (see the assumptions)
+        derivation=_MHA_DERIVATION
+        + r"""
+From $Q_i = X W_Q E_i$, $\langle \bar Q_i, X\, dW_Q\, E_i\rangle = \langle X^\top \bar Q_i
+E_i^\top, dW_Q\rangle$. Summed over the heads, head $i$'s block of columns of $\bar W_Q$ is
+$\bar W_Q E_i = X^\top \bar S_i K_i / \sqrt k$ (the adjoint of its $W_i^Q$), each block fed by
+its own head only.
+""",
+        mistakes=(
+            Mistake(
+                r"\sum_{i=1}^{h} X^\top \bar S_i X W_K E_i E_i^\top",
+                _mha_mistake("W_Q", scale=lambda k, h: 1.0),
+                "forgets the 1/sqrt(k) of the scores in the backward pass of the softmax",
+            ),
+            Mistake(
+                r"\frac{1}{\sqrt c}\sum_{i=1}^{h} X^\top \bar S_i X W_K E_i E_i^\top",
+                _mha_mistake("W_Q", scale=lambda k, h: 1 / math.sqrt(h * k)),
+                _WHOLE_WIDTH,
+            ),
+            Mistake(
+                r"\frac{1}{\sqrt k}\sum_{i=1}^{h} X^\top \tilde S_i X W_K E_i E_i^\top,\quad "
+                + _NO_CORRECTION,
+                _mha_mistake("W_Q", correction=False),
+                "keeps only the diagonal of the softmax Jacobian: drops the row-wise - p p^T "
+                "correction",
+            ),
+        ),
+        conventions={"numerator": r"\bar W_Q^\top" + _ADJOINT},
+        related=(
+            "attention.multi-head-wk",
+            "attention.multi-head-wv",
+            "attention.multi-head-x",
+            "attention.self-attention-wq",
+        ),
+        assumptions=_MHA_ASSUMPTIONS,
+        sources=(
+            f"{VASWANI}, section 3.2.2 (W_i^Q in R^(d_model x d_k), one per head) and eq. (1)",
+            "PyTorch, `torch/nn/functional.py`, `multi_head_attention_forward` (the stacked "
+            "`in_proj_weight`, each head's queries scaled by head_dim^(-1/2))",
+        ),
+        keywords=(
+            "gradient of multi-head attention wrt W_Q",
+            "query projection gradient multi-head",
+            "per-head W_Q gradient",
+            *_MHA_KEYWORDS,
+        ),
+    )
+)
+
+register(
+    Identity(
+        id="attention.multi-head-wk",
+        title="Multi-head self-attention: adjoint of the stacked key projection",
+        formula=_MHA_FORMULA
+        + r"\bar W_K = \frac{1}{\sqrt k}\sum_{i=1}^{h} X^\top \bar S_i^\top X W_Q E_i E_i^\top",
+        where=_MHA_WHERE,
+        wrt="W_K",
+        kind="vjp",
+        cotangent="Obar",
+        value=multi_head_attention,
+        derivative=adjoint_multi_head_wk,
+        sample=_sample_multi_head,
+        symbolic=_sp_multi_head("W_K"),
+        symbolic_dims=(1,),  # t = 2, m = 1, k = 2 (see the assumptions)
+        derivation=_MHA_DERIVATION
+        + r"""
+From $K_i = X W_K E_i$, head $i$'s block of columns of $\bar W_K$ is
+$X^\top \bar K_i = X^\top \bar S_i^\top Q_i / \sqrt k$: the keys collect the score adjoint by
+column, as in single-head attention.
+""",
+        mistakes=(
+            Mistake(
+                r"\frac{1}{\sqrt k}\sum_{i=1}^{h} X^\top \bar S_i X W_Q E_i E_i^\top",
+                _mha_mistake("W_K", key_transpose=False),
+                "copies the query rule with Q and K swapped: S_i = Q_i K_i^T is not symmetric, "
+                "the keys take the transposed score adjoint",
+            ),
+            Mistake(
+                r"\frac{1}{\sqrt c}\sum_{i=1}^{h} X^\top \bar S_i^\top X W_Q E_i E_i^\top",
+                _mha_mistake("W_K", scale=lambda k, h: 1 / math.sqrt(h * k)),
+                _WHOLE_WIDTH,
+            ),
+        ),
+        conventions={"numerator": r"\bar W_K^\top" + _ADJOINT},
+        related=(
+            "attention.multi-head-wq",
+            "attention.multi-head-wv",
+            "attention.self-attention-wk",
+        ),
+        assumptions=_MHA_ASSUMPTIONS,
+        sources=(
+            f"{VASWANI}, section 3.2.2 (W_i^K in R^(d_model x d_k), one per head) and eq. (1)",
+            "PyTorch, `torch/nn/functional.py`, `multi_head_attention_forward`",
+        ),
+        keywords=(
+            "gradient of multi-head attention wrt W_K",
+            "key projection gradient multi-head",
+            *_MHA_KEYWORDS,
+        ),
+    )
+)
+
+register(
+    Identity(
+        id="attention.multi-head-wv",
+        title="Multi-head self-attention: adjoint of the stacked value projection",
+        formula=_MHA_FORMULA
+        + r"\bar W_V = \sum_{i=1}^{h} X^\top P_i^\top \bar O W_O^\top E_i E_i^\top",
+        where=_MHA_WHERE,
+        wrt="W_V",
+        kind="vjp",
+        cotangent="Obar",
+        value=multi_head_attention,
+        derivative=adjoint_multi_head_wv,
+        sample=_sample_multi_head,
+        symbolic=_sp_multi_head("W_V"),
+        symbolic_dims=(1,),  # t = 2, m = 1, k = 2 (see the assumptions)
+        derivation=_MHA_DERIVATION
+        + r"""
+The weights $P_i$ do not depend on $W_V$. From $V_i = X W_V E_i$, head $i$'s block of
+columns of $\bar W_V$ is $X^\top \bar V_i = X^\top P_i^\top \bar O W_O^\top E_i$: its own
+weights, and its own block of the output projection's adjoint.
+""",
+        mistakes=(
+            Mistake(
+                r"\sum_{i=1}^{h} X^\top P_i \bar O W_O^\top E_i E_i^\top",
+                lambda X, W_Q, W_K, W_V, W_O, Obar, h=_HEADS: (
+                    X.T
+                    @ np.hstack(
+                        [
+                            P @ (Obar @ W_O.T)[:, i * V.shape[1] : (i + 1) * V.shape[1]]
+                            for i, (_, _, V, P) in enumerate(_heads(X, W_Q, W_K, W_V, h))
+                        ]
+                    )
+                ),
+                "forgets to transpose the attention weights (P_i is not symmetric)",
+            ),
+            Mistake(
+                r"\Bigl(\sum_{i=1}^{h} X^\top P_i^\top \bar O W_O^\top E_i\Bigr) \sum_{i=1}^{h} E_i^\top",
+                lambda X, W_Q, W_K, W_V, W_O, Obar, h=_HEADS: np.tile(
+                    sum(np.hsplit(adjoint_multi_head_wv(X, W_Q, W_K, W_V, W_O, Obar, h), h)),
+                    (1, h),
+                ),
+                "sums the heads where it must concatenate them: every head's block of W_V "
+                "receives the sum of all the heads' adjoints (tied value heads)",
+            ),
+        ),
+        conventions={"numerator": r"\bar W_V^\top" + _ADJOINT},
+        related=(
+            "attention.multi-head-wq",
+            "attention.multi-head-wo",
+            "attention.self-attention-wv",
+        ),
+        assumptions=_MHA_ASSUMPTIONS,
+        sources=(
+            f"{VASWANI}, section 3.2.2 (W_i^V in R^(d_model x d_v), one per head)",
+            "PyTorch, `torch/nn/functional.py`, `multi_head_attention_forward`",
+        ),
+        keywords=(
+            "gradient of multi-head attention wrt W_V",
+            "value projection gradient multi-head",
+            *_MHA_KEYWORDS,
+        ),
+    )
+)
+
+register(
+    Identity(
+        id="attention.multi-head-wo",
+        title="Multi-head self-attention: adjoint of the output projection",
+        formula=_MHA_FORMULA + r"\bar W_O = H^\top \bar O",
+        where=_MHA_WHERE,
+        wrt="W_O",
+        kind="vjp",
+        cotangent="Obar",
+        value=multi_head_attention,
+        derivative=adjoint_multi_head_wo,
+        sample=_sample_multi_head,
+        symbolic=_sp_multi_head("W_O"),
+        symbolic_dims=(1,),  # t = 2, m = 1, k = 2 (see the assumptions)
+        derivation=_MHA_DERIVATION
+        + r"""
+The heads do not depend on $W_O$: $dO = H\, dW_O$ and $\langle \bar O, H\, dW_O\rangle =
+\langle H^\top \bar O, dW_O\rangle$. Block $i$ of rows, the part of $W_O$ that multiplies head
+$i$, gets $H_i^\top \bar O$: the concatenated heads, not their sum.
+""",
+        mistakes=(
+            Mistake(
+                r"\sum_{i=1}^{h} E_i \tilde H^\top \bar O,\quad "
+                r"\tilde H = \sum_{i=1}^{h} P_i X W_V E_i",
+                lambda X, W_Q, W_K, W_V, W_O, Obar, h=_HEADS: np.tile(
+                    sum(np.hsplit(_multi_head_backward(X, W_Q, W_K, W_V, W_O, Obar, h)[0], h)).T
+                    @ Obar,
+                    (h, 1),
+                ),
+                "sums the heads where they are concatenated: every block of W_O gets the "
+                "summed heads, as if O were (H_1 + ... + H_h) W_O",
+            ),
+            Mistake(
+                r"W_V^\top X^\top \bar O",
+                lambda X, W_Q, W_K, W_V, W_O, Obar, h=_HEADS: W_V.T @ X.T @ Obar,
+                "takes the values V = X W_V for the heads: forgets the attention weights P_i "
+                "between the value projection and the output projection",
+            ),
+        ),
+        conventions={"numerator": r"\bar W_O^\top = \bar O^\top H" + _ADJOINT},
+        related=(
+            "attention.multi-head-wv",
+            "attention.multi-head-x",
+            "layers.affine-weight",
+        ),
+        assumptions=_MHA_ASSUMPTIONS,
+        sources=(
+            f"{VASWANI}, section 3.2.2 (W^O in R^(h d_v x d_model), applied to the "
+            "concatenated heads)",
+            "PyTorch, `torch/nn/functional.py`, `multi_head_attention_forward` (the heads "
+            "are concatenated and passed to `linear` with `out_proj_weight`), and "
+            "`tools/autograd/derivatives.yaml` (`mm`: the weight's adjoint)",
+        ),
+        keywords=(
+            "gradient of attention wrt W_O",
+            "output projection gradient",
+            "out_proj gradient",
+            "dW_O",
+            *_MHA_KEYWORDS,
+        ),
+    )
+)
+
+
 #: The family's topic pages, in reading order: (slug, title, identity ids in reading order).
 TOPICS = (
     (
@@ -731,6 +1314,17 @@ TOPICS = (
             "attention.causal-attention-q",
             "attention.causal-attention-k",
             "attention.attention-bias",
+        ),
+    ),
+    (
+        "multi-head",
+        "Multi-head self-attention",
+        (
+            "attention.multi-head-x",
+            "attention.multi-head-wq",
+            "attention.multi-head-wk",
+            "attention.multi-head-wv",
+            "attention.multi-head-wo",
         ),
     ),
 )

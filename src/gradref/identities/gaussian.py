@@ -827,6 +827,486 @@ d\Sigma\big)$, which at a symmetric $\Sigma_j$ gives eq. (396). Checked for $j =
 )
 
 
+# -- the VAE's KL term: KL(N(mu, diag sigma^2) || N(0, I)) in the encoder's outputs ---------
+
+KINGMA = "Kingma & Welling, *Auto-Encoding Variational Bayes*, ICLR (2014)"
+KINGMA_2019 = (
+    "Kingma & Welling, *An Introduction to Variational Autoencoders*, Foundations and Trends "
+    "in Machine Learning 12(4) (2019)"
+)
+GPML = "Rasmussen & Williams, *Gaussian Processes for Machine Learning*, MIT Press (2006)"
+_TORCH_VAE = (
+    "PyTorch examples, `vae/main.py`, `loss_function`: "
+    "`KLD = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())`"
+)
+_VAE_KL = (
+    r"\operatorname{KL}\big(\mathcal N(\mu, \operatorname{diag}(e^{\eta}))\,\|\,"
+    r"\mathcal N(0, I)\big)"
+)
+_VAE_KEYWORDS = (
+    "vae kl gradient",
+    "VAE KL divergence",
+    "KL to a standard normal",
+    "variational autoencoder",
+    "ELBO",
+    "mu logvar",
+)
+
+
+@shaped
+def vae_kl(mu: Arr["d"], eta: Arr["d"]):
+    """The VAE's KL term ``sum(mu^2 + exp(eta) - eta - 1) / 2``, ``eta = ln sigma^2`` (logvar).
+
+    >>> float(vae_kl(np.array([1.0, 0.0]), np.zeros(2)))
+    0.5
+    """
+    return np.sum(mu**2 + np.exp(eta) - eta - 1) / 2
+
+
+@shaped_like(vae_kl)
+def grad_vae_kl_mean(mu, eta):
+    """Gradient of the VAE's KL term with respect to the mean: ``mu``."""
+    return mu
+
+
+@shaped_like(vae_kl)
+def hessian_vae_kl_mean(mu, eta):
+    """Hessian of the VAE's KL term in the mean: ``I``."""
+    return np.eye(mu.size)
+
+
+@shaped_like(vae_kl)
+def grad_vae_kl_log_variance(mu, eta):
+    """Gradient of the VAE's KL term in ``eta = ln sigma^2``: ``(exp(eta) - 1) / 2``."""
+    return (np.exp(eta) - 1) / 2
+
+
+@shaped_like(vae_kl)
+def hessian_vae_kl_log_variance(mu, eta):
+    """Hessian of the VAE's KL term in ``eta = ln sigma^2``: ``diag(exp(eta)) / 2``."""
+    return np.diag(np.exp(eta)) / 2
+
+
+def _sym_vae_kl(mu, eta):
+    return (
+        sum((mu[j] ** 2 + sp.exp(eta[j]) - eta[j] - 1 for j in range(mu.rows)), sp.Integer(0)) / 2
+    )
+
+
+_VAE_DERIVATION = r"""
+For $q = \mathcal N(\mu, \operatorname{diag}(\sigma^2))$ and $p = \mathcal N(0, I)$ in $d$
+dimensions, the KL divergence of two Gaussians reduces to
+$\tfrac12\sum_j (\mu_j^2 + \sigma_j^2 - \ln \sigma_j^2 - 1)$ (Kingma & Welling, appendix B,
+where $-\operatorname{KL}$ is the ELBO's regulariser). An encoder outputs $\mu$ and
+$\eta = \ln\sigma^2$ (the `logvar` of most code), so $\sigma_j^2 = e^{\eta_j}$ and the KL is
+$\tfrac12\sum_j(\mu_j^2 + e^{\eta_j} - \eta_j - 1)$: a sum of one-variable terms, so every
+Hessian below is diagonal.
+"""
+
+register(
+    Identity(
+        id="gaussian.vae-kl-mean",
+        title="Gradient and Hessian of the VAE's Gaussian KL term with respect to the mean",
+        formula=r"\nabla_\mu " + _VAE_KL + r" = \mu",
+        wrt="mu",
+        kind="gradient",
+        value=vae_kl,
+        derivative=grad_vae_kl_mean,
+        symbolic=lambda mu, eta: (_sym_vae_kl(mu, eta), mu),
+        derivation=_VAE_DERIVATION
+        + r"""
+Only $\tfrac12\sum_j \mu_j^2$ depends on $\mu$: $\partial/\partial\mu_j = \mu_j$, and the
+second derivative is 1 on the diagonal, 0 off it. The $\tfrac12$ and the 2 of the square
+cancel.
+""",
+        hessian=hessian_vae_kl_mean,
+        hessian_formula=r"\nabla_\mu^2 " + _VAE_KL + r" = I",
+        mistakes=(
+            Mistake(
+                r"\tfrac12 \mu",
+                lambda mu, eta: mu / 2,
+                "keeps the 1/2 in front of the sum without the 2 of d(mu^2)/dmu",
+            ),
+            Mistake(
+                r"-\mu",
+                lambda mu, eta: -mu,
+                "the gradient of the ELBO's term -KL, where the loss (the KL itself) is minimised",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial \operatorname{KL}}{\partial \mu} = \mu^\top"
+            r"\ \text{(a row vector)}",
+        },
+        related=("gaussian.vae-kl-log-variance", "likelihoods.kl-gauss-mu1"),
+        assumptions="none: eta = ln sigma^2 is any real vector (sigma^2 = exp(eta) > 0); the "
+        "KL is summed over the d latent dimensions of one example",
+        sources=(
+            f"{KINGMA}, appendix B (the KL term for a Gaussian prior and posterior) and eq. (10)",
+            _TORCH_VAE,
+        ),
+        keywords=(
+            "vae kl gradient mu",
+            "kl divergence mean derivative",
+            *_VAE_KEYWORDS,
+        ),
+    )
+)
+
+register(
+    Identity(
+        id="gaussian.vae-kl-log-variance",
+        title="Gradient and Hessian of the VAE's Gaussian KL term with respect to the log-variance",
+        formula=r"\nabla_\eta " + _VAE_KL + r" = \tfrac12\bigl(e^{\eta} - \mathbf{1}\bigr)",
+        where=(r"\sigma = e^{\eta / 2}",),
+        wrt="eta",
+        kind="gradient",
+        value=vae_kl,
+        derivative=grad_vae_kl_log_variance,
+        symbolic=lambda mu, eta: (
+            _sym_vae_kl(mu, eta),
+            (eta.applyfunc(sp.exp) - sp.ones(eta.rows, 1)) / 2,
+        ),
+        derivation=_VAE_DERIVATION
+        + r"""
+In $\eta_j$ the term is $\tfrac12(e^{\eta_j} - \eta_j)$ plus constants, so
+$\partial/\partial\eta_j = \tfrac12(e^{\eta_j} - 1) = \tfrac12(\sigma_j^2 - 1)$, zero at
+$\sigma_j = 1$, and $\partial^2/\partial\eta_j^2 = \tfrac12 e^{\eta_j}$. The gradient in
+$\sigma^2$ is $\tfrac12(1 - \sigma^{-2})$; the chain rule through $\sigma^2 = e^{\eta}$
+multiplies it by $d\sigma^2/d\eta = \sigma^2$, giving the same $\tfrac12(\sigma^2 - 1)$.
+""",
+        hessian=hessian_vae_kl_log_variance,
+        hessian_formula=r"\nabla_\eta^2 "
+        + _VAE_KL
+        + r" = \tfrac12 \operatorname{diag}\bigl(e^{\eta}\bigr)",
+        mistakes=(
+            Mistake(
+                r"\tfrac12\bigl(\mathbf{1} - e^{-\eta}\bigr)",
+                lambda mu, eta: (1 - np.exp(-eta)) / 2,
+                "the gradient in the variance sigma^2, 1/2 (1 - 1/sigma^2), given where the "
+                "parameter is the log-variance: the factor sigma^2 of the chain rule is lost",
+            ),
+            Mistake(
+                r"e^{\eta} - \mathbf{1}",
+                lambda mu, eta: np.exp(eta) - 1,
+                "drops the 1/2 in front of the sum",
+            ),
+            Mistake(
+                r"\tfrac12 e^{\eta}",
+                lambda mu, eta: np.exp(eta) / 2,
+                "forgets the -ln sigma^2 = -eta term (the entropy of q)",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial \operatorname{KL}}{\partial \eta} = \tfrac12\bigl("
+            r"e^{\eta} - \mathbf{1}\bigr)^\top\ \text{(a row vector)}",
+        },
+        related=("gaussian.vae-kl-mean", "gaussian.vae-kl-std", "likelihoods.kl-gauss-sigma1"),
+        assumptions="none: eta = ln sigma^2 is any real vector (the `logvar` output of an "
+        "encoder, sigma^2 = exp(eta) > 0)",
+        sources=(
+            f"{KINGMA}, appendix B and eq. (10), where the KL is written in log sigma_j^2",
+            _TORCH_VAE,
+        ),
+        keywords=(
+            "kl divergence log variance derivative",
+            "vae kl gradient logvar",
+            "log sigma squared gradient",
+            *_VAE_KEYWORDS,
+        ),
+    )
+)
+
+
+@shaped
+def vae_kl_std(mu: Arr["d"], sigma: Arr["d"]):
+    """The VAE's KL term in the standard deviations: ``sum(mu^2 + sigma^2 - ln sigma^2 - 1) / 2``.
+
+    >>> float(vae_kl_std(np.zeros(2), np.ones(2)))
+    0.0
+    """
+    return np.sum(mu**2 + sigma**2 - np.log(sigma**2) - 1) / 2
+
+
+@shaped_like(vae_kl_std)
+def grad_vae_kl_std(mu, sigma):
+    """Gradient of the VAE's KL term in ``sigma``: ``sigma - 1 / sigma``."""
+    return sigma - 1 / sigma
+
+
+@shaped_like(vae_kl_std)
+def hessian_vae_kl_std(mu, sigma):
+    """Hessian of the VAE's KL term in ``sigma``: ``diag(1 + 1 / sigma^2)``."""
+    return np.diag(1 + 1 / sigma**2)
+
+
+register(
+    Identity(
+        id="gaussian.vae-kl-std",
+        title="Gradient and Hessian of the VAE's Gaussian KL term with respect to the standard "
+        "deviations",
+        formula=r"\nabla_\sigma \operatorname{KL}\big(\mathcal N(\mu, \operatorname{diag}"
+        r"(\sigma^{2}))\,\|\,\mathcal N(0, I)\big) = \sigma - \mathbf{1} \oslash \sigma",
+        wrt="sigma",
+        kind="gradient",
+        value=vae_kl_std,
+        derivative=grad_vae_kl_std,
+        structure={"sigma": "positive"},
+        symbolic=lambda mu, sigma: (
+            sum(
+                (mu[j] ** 2 + sigma[j] ** 2 - sp.log(sigma[j] ** 2) - 1 for j in range(mu.rows)),
+                sp.Integer(0),
+            )
+            / 2,
+            sigma - sigma.applyfunc(lambda s: 1 / s),
+        ),
+        derivation=r"""
+With the standard deviations as parameters (an encoder with a softplus or exponential
+output for $\sigma$), the KL is $\tfrac12\sum_j(\mu_j^2 + \sigma_j^2 - 2\ln\sigma_j - 1)$, so
+$\partial/\partial\sigma_j = \sigma_j - 1/\sigma_j$, zero at $\sigma_j = 1$, and
+$\partial^2/\partial\sigma_j^2 = 1 + 1/\sigma_j^2$. The Hessian is diagonal and positive
+definite: in $\sigma$ the KL is strictly convex.
+""",
+        hessian=hessian_vae_kl_std,
+        hessian_formula=r"\nabla_\sigma^2 \operatorname{KL} = \operatorname{diag}\bigl("
+        r"\mathbf{1} + \mathbf{1} \oslash \sigma^{2}\bigr)",
+        mistakes=(
+            Mistake(
+                r"\tfrac12\bigl(\mathbf{1} - \mathbf{1} \oslash \sigma^{2}\bigr)",
+                lambda mu, sigma: (1 - 1 / sigma**2) / 2,
+                "the gradient in the variance sigma^2 given where the parameter is sigma: the "
+                "factor d sigma^2 / d sigma = 2 sigma is lost",
+            ),
+            Mistake(
+                r"\sigma - \tfrac12\,\mathbf{1} \oslash \sigma",
+                lambda mu, sigma: sigma - 1 / (2 * sigma),
+                "differentiates ln sigma^2 as ln sigma: the 2 of ln sigma^2 = 2 ln sigma is lost",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial \operatorname{KL}}{\partial \sigma} = \bigl(\sigma - "
+            r"\mathbf{1} \oslash \sigma\bigr)^\top\ \text{(a row vector)}",
+        },
+        related=("gaussian.vae-kl-log-variance", "gaussian.vae-kl-mean"),
+        assumptions="sigma > 0 entrywise (the standard deviations of a diagonal Gaussian)",
+        sources=(f"{KINGMA}, appendix B, with sigma_j as the parameter",),
+        keywords=(
+            "vae kl gradient sigma",
+            "kl divergence standard deviation derivative",
+            *_VAE_KEYWORDS,
+        ),
+    )
+)
+
+
+@shaped
+def vae_kl_full(mu: Arr["d"], L: Arr["d d"]):
+    """``KL(N(mu, L L^T) || N(0, I)) = (tr(L L^T) + mu^T mu - d - ln det(L L^T)) / 2``.
+
+    >>> float(vae_kl_full(np.zeros(2), np.eye(2)))
+    0.0
+    """
+    return (np.sum(L * L) + mu @ mu - mu.size - np.log(np.linalg.det(L @ L.T))) / 2
+
+
+@shaped_like(vae_kl_full)
+def grad_vae_kl_full_factor(mu, L):
+    """Gradient of the full-covariance KL term in the factor ``L``: ``L - L^{-T}``."""
+    return L - np.linalg.inv(L).T
+
+
+@shaped_like(vae_kl_full)
+def hessian_vae_kl_full_factor(mu, L):
+    """Hessian in ``L``, shaped ``(d, d, d, d)``: ``delta_ik delta_jl + (L^-1)_jk (L^-1)_li``."""
+    M = np.linalg.inv(L)
+    eye = np.eye(L.shape[0])
+    return np.einsum("ik,jl->ijkl", eye, eye) + np.einsum("jk,li->ijkl", M, M)
+
+
+def _sym_vae_kl_full(mu, L):
+    Sigma = L * L.T
+    value = (Sigma.trace() + (mu.T * mu)[0, 0] - mu.rows - sp.log(Sigma.det())) / 2
+    return value, L - _inv(L).T
+
+
+register(
+    Identity(
+        id="gaussian.vae-kl-cholesky",
+        title="Gradient and Hessian of the full-covariance Gaussian KL term with respect to a "
+        "factor of the covariance",
+        formula=r"\nabla_L \operatorname{KL}\big(\mathcal N(\mu, L L^\top)\,\|\,\mathcal N(0, I)"
+        r"\big) = L - L^{-\top}",
+        wrt="L",
+        kind="gradient",
+        value=vae_kl_full,
+        derivative=grad_vae_kl_full_factor,
+        structure={"L": "invertible"},
+        symbolic=_sym_vae_kl_full,
+        symbolic_dims=(1, 2),  # exact at d = 3 takes 4 CPU s (ln det of a 3 x 3 L L^T)
+        derivation=r"""
+With $\Sigma = L L^\top$, the KL divergence of two Gaussians (GPML eq. A.23) against
+$\mathcal N(0, I)$ is $\tfrac12(\operatorname{tr}(L L^\top) + \mu^\top\mu - d -
+\ln\det(L L^\top))$, and $\ln\det(L L^\top) = 2\ln\lvert\det L\rvert$. With
+$d\operatorname{tr}(L L^\top) = 2\operatorname{tr}(L^\top dL)$ and
+$d\ln\lvert\det L\rvert = \operatorname{tr}(L^{-1} dL)$,
+$d\operatorname{KL} = \operatorname{tr}((L - L^{-\top})^\top dL)$. Differentiating again,
+$d(L^{-\top}) = -L^{-\top} dL^\top L^{-\top}$, so the Hessian acts on a direction $V$ as
+$V + L^{-\top} V^\top L^{-\top}$. For the lower-triangular Cholesky factor of a VAE's
+full-covariance posterior, only the lower triangle is free: there the gradient is
+$L - \operatorname{diag}(1/L_{11}, \dots, 1/L_{dd})$, since $L^{-\top}$ is upper triangular
+with diagonal $1/L_{ii}$.
+""",
+        hessian=hessian_vae_kl_full_factor,
+        hessian_formula=r"\nabla_L^2 \operatorname{KL}[V] = V + L^{-\top} V^\top L^{-\top}",
+        mistakes=(
+            Mistake(
+                r"L - L^{-1}",
+                lambda mu, L: L - np.linalg.inv(L),
+                "drops the transpose of the gradient of ln|det L| (L is not symmetric)",
+            ),
+            Mistake(
+                r"L - \tfrac12 L^{-\top}",
+                lambda mu, L: L - np.linalg.inv(L).T / 2,
+                "takes ln det(L L^T) as ln|det L|: the 2 of ln det(L L^T) = 2 ln|det L| is lost",
+            ),
+            Mistake(
+                r"\tfrac12\bigl(I - (L L^\top)^{-1}\bigr)",
+                lambda mu, L: (np.eye(L.shape[0]) - np.linalg.inv(L @ L.T)) / 2,
+                "the gradient in the covariance Sigma = L L^T given where the parameter is L: "
+                "the chain rule through Sigma = L L^T (which gives 2 G L) is missing",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial \operatorname{KL}}{\partial L} = L^\top - "
+            r"L^{-1}"
+        },
+        related=("gaussian.vae-kl-log-variance", "likelihoods.kl-gauss-sigma1"),
+        assumptions="L invertible, every entry independent (a lower-triangular Cholesky factor "
+        "takes the lower triangle of the gradient, as the derivation says); mu in R^d. "
+        "Checked exactly by sympy at d = 1, 2 (d = 3 takes seconds), numerically at larger d",
+        sources=(
+            f"{GPML}, eq. (A.23) (the KL divergence between two Gaussians), with "
+            "mu_1 = 0, Sigma_1 = I",
+            f"{KINGMA_2019}, section 2.5 (the full-covariance Gaussian posterior, Sigma = L L^T "
+            "with L lower triangular)",
+        ),
+        keywords=(
+            "full covariance vae kl gradient",
+            "kl divergence cholesky factor gradient",
+            "gradient of kl wrt L",
+            "vae kl gradient",
+            "KL to a standard normal",
+        ),
+    )
+)
+
+
+@shaped_like(mixture_log_density)
+def grad_mixture_log_density_point(s, rho, mu1, Sigma1, mu2, Sigma2):
+    """The score of the mixture: ``-sum_j gamma_j Sigma_j^{-1} (s - mu_j)``."""
+    gammas = _responsibility_and_log_density(s, rho, mu1, Sigma1, mu2, Sigma2)[2]
+    return -sum(
+        gamma * np.linalg.solve(Sigma, s - mu)
+        for gamma, mu, Sigma in zip(gammas, (mu1, mu2), (Sigma1, Sigma2), strict=True)
+    )
+
+
+@shaped_like(mixture_log_density)
+def hessian_mixture_log_density_point(s, rho, mu1, Sigma1, mu2, Sigma2):
+    """Hessian of ``ln p(s)`` in ``s``: ``sum_j gamma_j (g_j g_j^T - Sigma_j^{-1}) - g g^T``."""
+    gammas = _responsibility_and_log_density(s, rho, mu1, Sigma1, mu2, Sigma2)[2]
+    g = grad_mixture_log_density_point(s, rho, mu1, Sigma1, mu2, Sigma2)
+    total = -np.outer(g, g)
+    for gamma, mu, Sigma in zip(gammas, (mu1, mu2), (Sigma1, Sigma2), strict=True):
+        g_j = -np.linalg.solve(Sigma, s - mu)
+        total = total + gamma * (np.outer(g_j, g_j) - np.linalg.inv(Sigma))
+    return total
+
+
+def _symbolic_mixture_point(s, rho, mu1, Sigma1, mu2, Sigma2):
+    Sigma1, Sigma2 = _symmetric(Sigma1), _symmetric(Sigma2)
+    terms, p = _sym_mixture(s, rho, mu1, Sigma1, mu2, Sigma2)
+    scores = [-_inv(Sigma1) * (s - mu1), -_inv(Sigma2) * (s - mu2)]
+    return sp.log(p), (terms[0] * scores[0] + terms[1] * scores[1]) / p
+
+
+register(
+    Identity(
+        id="gaussian.mixture-score",
+        title="Gradient and Hessian of the log-density of a Gaussian mixture with respect to the "
+        "point (its score)",
+        formula=r"\nabla_s \ln p(s) = -\sum_{j=1}^{2} \gamma_j\,\Sigma_j^{-1}(s - \mu_j),\quad "
+        + _MIXTURE["cookbook_gamma"],
+        where=(r"g = -\sum_{j=1}^{2} \gamma_j\,\Sigma_j^{-1}(s - \mu_j)",),
+        wrt="s",
+        kind="gradient",
+        value=mixture_log_density,
+        derivative=grad_mixture_log_density_point,
+        structure=_MIXTURE["structure"],
+        symbolic=_symbolic_mixture_point,
+        fixed_dimension=True,
+        derivation=r"""
+Every component depends on $s$: $\nabla_s p = \sum_j \rho_j\nabla_s\mathcal N_s(\mu_j,
+\Sigma_j) = -\sum_j \rho_j\mathcal N_s(\mu_j, \Sigma_j)\,\Sigma_j^{-1}(s - \mu_j)$ (eq. 347
+for each), and dividing by $p(s)$ turns the weights $\rho_j\mathcal N_j$ into the
+responsibilities $\gamma_j$: the score of the mixture is the responsibility-weighted average
+of the components' scores $g_j = -\Sigma_j^{-1}(s - \mu_j)$. For the Hessian,
+$\nabla^2\ln p = \nabla^2 p / p - g g^\top$ with $g = \nabla\ln p$, and by eq. (348)
+$\nabla^2 p / p = \sum_j \gamma_j(g_j g_j^\top - \Sigma_j^{-1})$.
+""",
+        hessian=hessian_mixture_log_density_point,
+        hessian_formula=r"\nabla_s^2 \ln p(s) = \sum_{j=1}^{2} \gamma_j\bigl(\Sigma_j^{-1}"
+        r"(s - \mu_j)(s - \mu_j)^\top\Sigma_j^{-1} - \Sigma_j^{-1}\bigr) - g g^\top",
+        mistakes=(
+            Mistake(
+                r"-\sum_{j=1}^{2} \rho_j\,\Sigma_j^{-1}(s - \mu_j)",
+                lambda s, rho, mu1, Sigma1, mu2, Sigma2: (
+                    -(
+                        rho[0] * np.linalg.solve(Sigma1, s - mu1)
+                        + rho[1] * np.linalg.solve(Sigma2, s - mu2)
+                    )
+                ),
+                "averages the components' scores with the prior weights rho_j, not the "
+                "responsibilities gamma_j(s), which depend on the point",
+            ),
+            Mistake(
+                r"-\sum_{j=1}^{2} \rho_j\,\mathcal N_s(\mu_j, \Sigma_j)\,\Sigma_j^{-1}(s - \mu_j)",
+                lambda s, rho, mu1, Sigma1, mu2, Sigma2: (
+                    -(
+                        rho[0] * gaussian_density(s, mu1, Sigma1) * np.linalg.solve(Sigma1, s - mu1)
+                        + rho[1]
+                        * gaussian_density(s, mu2, Sigma2)
+                        * np.linalg.solve(Sigma2, s - mu2)
+                    )
+                ),
+                "the gradient of the density p(s), not of its logarithm: the division by p(s) "
+                "is missing",
+            ),
+        ),
+        conventions={
+            "numerator": r"\frac{\partial \ln p(s)}{\partial s} = -\sum_{j=1}^{2} \gamma_j\,"
+            r"(s - \mu_j)^\top\Sigma_j^{-1}\ \text{(a row vector)}",
+        },
+        related=("gaussian.mixture-mean", "gaussian.log-density-x", "gaussian.density-x"),
+        cookbook=(),
+        assumptions="Two components in d = 2 (the formula holds for any K and d); gamma_j is "
+        "the responsibility of component j at s; Sigma_j symmetric positive definite",
+        sources=(
+            f"{COOKBOOK}, eqs. (347), (348), p. 40, and eq. (390), p. 45 (the mixture), "
+            "with the chain rule through ln",
+            "Bishop, *Pattern Recognition and Machine Learning* (2006), section 9.2, eq. (9.23) "
+            "(the responsibilities)",
+        ),
+        keywords=(
+            "score of a gaussian mixture",
+            "gradient of log mixture density",
+            "GMM score function",
+            "mixture of Gaussians gradient wrt x",
+            "responsibility",
+        ),
+    )
+)
+
+
 # -- equations that are not catalog identities -------------------------------------------
 
 
@@ -908,6 +1388,17 @@ TOPICS = (
             "gaussian.mixture-weights",
             "gaussian.mixture-mean",
             "gaussian.mixture-covariance",
+            "gaussian.mixture-score",
+        ),
+    ),
+    (
+        "vae-kl",
+        "The VAE's KL term",
+        (
+            "gaussian.vae-kl-mean",
+            "gaussian.vae-kl-log-variance",
+            "gaussian.vae-kl-std",
+            "gaussian.vae-kl-cholesky",
         ),
     ),
 )
