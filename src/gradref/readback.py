@@ -1658,7 +1658,13 @@ def _symbol(tree, env: Env):
         row = sub.split(",")[0] if sub.endswith(",:") else sub
         index = env.lookup(row, None) if len(row) == 1 else None
         if index is not None and np.ndim(index) == 0 and float(index).is_integer():
-            array = env.lookup(name, None)
+            try:
+                array = env.lookup(name, None)
+            except Unreadable:
+                member = _family_member(name, row, env)
+                if member is None:
+                    raise
+                return member
             if array is None and name[:1].islower():
                 array = env.lookup(name[:1].upper() + name[1:], None)
             if array is not None and np.ndim(array) >= 1:
@@ -1694,6 +1700,34 @@ def _symbol(tree, env: Env):
             return np.asarray(math.pi)
     shown = name + (f"_{{{sub}}}" if sub else "")
     raise Unreadable(f"undefined symbol {shown}")
+
+
+def _family_member(name: str, label: str, env: Env):
+    r"""``E_i`` at the ``i`` in scope, from its `where` line ``E_i = e_i \otimes I_k``: the
+    fallback for a family indexed by a bound index (``\sum_{i=1}^{h}`` binds ``i``) that
+    the entry-by-entry reading cannot make an array of (no range for ``i``, or members that
+    are matrices); ``E_j`` is read from the same line at ``j``. ``None`` if ``name`` is no
+    such family: one case, one index, no parameters."""
+    params, tree = env.definitions.get(name, ((), None))
+    if tree is None or tree[0] != "entrywise" or params or len(tree[1]) != 1:
+        return None
+    cases = tree[2]
+    if len(cases) != 1 or cases[0][0] is not None:
+        return None
+    key = f"{name}_{{{label}}}"  # the cache is new wherever the index is bound anew
+    if key in env.active:
+        raise Unreadable(f"{name}_{label} is defined in terms of itself")
+    if key not in env.cache:
+        inner = env  # E_j with E_i's line: its index i at j's value
+        if tree[1] != label:
+            at = {tree[1]: env.lookup(label, None)}
+            inner = dataclasses.replace(env, values={**env.values, **at}, cache={})
+        env.active.add(key)
+        try:
+            env.cache[key] = evaluate(cases[0][1], inner)
+        finally:
+            env.active.discard(key)
+    return env.cache[key]
 
 
 def _product(factors, env: Env, target):
@@ -2093,27 +2127,6 @@ class FieldResult:
 #: Displayed formulas that the reader does not read, reviewed, each with its reason; shown
 #: on the "How formulas are checked" page. Keys are ``"<entry id>:<field>"``.
 UNREADABLE: dict[str, str] = {
-    'attention.multi-head-x:formula': 'the range of the index i is not determined',
-    'attention.multi-head-x:conventions.numerator': 'the range of the index i is not determined',
-    'attention.multi-head-x:mistake-1': 'the range of the index i is not determined',
-    'attention.multi-head-x:mistake-2': 'the range of the index i is not determined',
-    'attention.multi-head-x:mistake-3': 'the range of the index i is not determined',
-    'attention.multi-head-wq:formula': 'the range of the index i is not determined',
-    'attention.multi-head-wq:conventions.numerator': 'the range of the index i is not determined',
-    'attention.multi-head-wq:mistake-1': 'the range of the index i is not determined',
-    'attention.multi-head-wq:mistake-2': 'the range of the index i is not determined',
-    'attention.multi-head-wq:mistake-3': 'the range of the index i is not determined',
-    'attention.multi-head-wk:formula': 'the range of the index i is not determined',
-    'attention.multi-head-wk:conventions.numerator': 'the range of the index i is not determined',
-    'attention.multi-head-wk:mistake-1': 'the range of the index i is not determined',
-    'attention.multi-head-wk:mistake-2': 'the range of the index i is not determined',
-    'attention.multi-head-wv:formula': 'the range of the index i is not determined',
-    'attention.multi-head-wv:conventions.numerator': 'the range of the index i is not determined',
-    'attention.multi-head-wv:mistake-1': 'the range of the index i is not determined',
-    'attention.multi-head-wv:mistake-2': 'the range of the index i is not determined',
-    'attention.multi-head-wo:formula': 'the range of the index i is not determined',
-    'attention.multi-head-wo:conventions.numerator': 'the range of the index i is not determined',
-    'attention.multi-head-wo:mistake-1': 'entries that are matrices',
     'rules.product:conventions.numerator': 'a rule over functions (f, g), not a formula of arrays',
     'rules.product:mistake-1': 'a rule over functions (f, g), not a formula of arrays',
     'rules.product-scalar:conventions.numerator': 'a rule over functions (f, g), not a formula of arrays',
