@@ -365,10 +365,11 @@ def test_a_family_indexed_by_a_summed_index_is_read_member_by_member():
         ("e_i", (), r"(I_h)_{i,:}"),
         ("E_i", (), r"e_i \otimes I_k"),
         ("G_i", (), r"X E_i E_i^\top"),
+        ("V_i", (), r"X W_V E_i"),
     ])  # fmt: skip
     assert not unread
     X = np.arange(12.0).reshape(2, 6) ** 1.5
-    values = {"h": np.asarray(2.0), "X": X}
+    values = {"h": np.asarray(2.0), "X": X, "W_V": np.eye(6)[::-1]}
     definitions = _entries_or_names(parsed, set(values) | {"c"})
 
     def read(latex, **bound):
@@ -379,6 +380,8 @@ def test_a_family_indexed_by_a_summed_index_is_read_member_by_member():
     np.testing.assert_array_equal(read(r"X E_j", i=np.asarray(1.0), j=np.asarray(2.0)), X[:, 3:])
     np.testing.assert_array_equal(read(r"\sum_{i=1}^{h} X E_i E_i^\top"), X)
     np.testing.assert_array_equal(read(r"\sum_{i=1}^{h} G_i E_i"), X[:, :3] + X[:, 3:])
+    # W_V is the input, though V names a family that cannot be read without its index
+    np.testing.assert_array_equal(read(r"\sum_{i=1}^{h} V_i E_i^\top"), X @ values["W_V"])
     with pytest.raises(Unreadable):  # no i in scope: no member to read
         read(r"X E_i")
     with pytest.raises(Unreadable):  # out of the family's range

@@ -1356,7 +1356,8 @@ class Env:
         found = [f"{name}_{flat}", f"{base}_{flat}", f"{name}{flat}", f"{base}{flat}"]
         bound = self.values.get(flat) if len(flat) == 1 else None
         if bound is None and len(flat) == 1 and flat in self.definitions:
-            bound = self.lookup(flat, None)
+            with contextlib.suppress(Unreadable):  # W_V beside V_i = X W_V E_i: no index
+                bound = self.lookup(flat, None)
         if bound is not None and np.ndim(bound) == 0 and float(bound).is_integer():
             found += [f"{name}{int(bound)}", f"{base}{int(bound)}"]  # mu_j with j = 1: mu1
         return found
