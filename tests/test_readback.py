@@ -424,7 +424,7 @@ def test_a_multi_head_formula_with_a_wrong_head_block_fails_the_check():
     # head i's adjoint goes to its own block of columns (E_i^T): spread over every block
     # (the heads summed where they are concatenated), it is caught
     identity = gradref.get("attention.multi-head-wq")
-    wrong = identity.formula.replace(r"W_K E_i E_i^\top", r"W_K E_i \sum_{j=1}^{h} E_j^\top")
+    wrong = identity.formula.replace(r"K_i E_i^\top", r"K_i \sum_{j=1}^{h} E_j^\top")
     assert wrong != identity.formula
     result = {r.field: r for r in readback(dataclasses.replace(identity, formula=wrong))}
     assert result["formula"].status == "disagree", result["formula"]

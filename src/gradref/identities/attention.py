@@ -904,17 +904,31 @@ def _sample_multi_head(rng, n):
     }
 
 
-_MHA_WHERE = (
-    r"k = c / h",
-    r"e_i = (I_h)_{i,:}",
-    r"E_i = e_i \otimes I_k",
-    r"P_i = \operatorname{softmax}_{\text{rows}}\!\bigl(X W_Q E_i E_i^\top W_K^\top X^\top"
-    r" / \sqrt{k}\bigr)",
-    r"\bar S_i = P_i \odot \bigl(\bar O W_O^\top E_i E_i^\top W_V^\top X^\top"
-    r" - (P_i \odot \bar O W_O^\top E_i E_i^\top W_V^\top X^\top)\mathbf{1}\mathbf{1}^\top\bigr)",
-    r"H = \sum_{i=1}^{h} P_i X W_V E_i E_i^\top",
-)
-_MHA_FORMULA = r"\operatorname{MultiHead}(X) = H W_O:\quad "
+#: The `where` lines of the multi-head entries, by the symbol they define. Head i's queries,
+#: keys, values and upstream block are named once per entry, so that the formula, its
+#: mistakes and its conventions stay short; each entry shows the lines its formulas use
+#: (every formula is rendered to HTML where it stands, and a topic page holds several).
+_MHA_LINES = {
+    "k": r"k = c / h",
+    "e": r"e_i = (I_h)_{i,:}",
+    "E": r"E_i = e_i \otimes I_k",
+    "Q": r"Q_i = X W_Q E_i",
+    "K": r"K_i = X W_K E_i",
+    "V": r"V_i = X W_V E_i",
+    "P": r"P_i = \operatorname{softmax}_{\text{rows}}\!\bigl(Q_i K_i^\top / \sqrt{k}\bigr)",
+    "Hbar": r"\bar H_i = \bar O W_O^\top E_i",
+    "Sbar": r"\bar S_i = P_i \odot \bigl(\bar H_i V_i^\top"
+    r" - (P_i \odot \bar H_i V_i^\top)\mathbf{1}\mathbf{1}^\top\bigr)",
+    "H": r"H = \sum_{i=1}^{h} P_i V_i E_i^\top",
+}
+
+
+def _mha_where(*without):
+    """The multi-head `where` lines, in reading order, but those of the symbols ``without``."""
+    return tuple(line for name, line in _MHA_LINES.items() if name not in without)
+
+
+_MHA_FORMULA = r"O = H W_O:\quad "
 _MHA_ASSUMPTIONS = (
     "none: the softmax is smooth. t >= 2 tokens of width m, one per row of X; h heads, "
     "each with its block of k = c/h columns of the stacked projections W_Q, W_K, W_V "
@@ -934,21 +948,18 @@ _MHA_KEYWORDS = (
     "attention heads",
     "head_dim",
 )
-_MHA_DERIVATION = r"""
-Head $i$ works on its block of $k$ columns of the stacked projections, which
-$E_i = e_i \otimes I_k$ selects: $W_Q E_i$, $W_K E_i$ and
-$W_V E_i$ are Vaswani et al.'s $W_i^Q$, $W_i^K$, $W_i^V$, so $Q_i = X W_Q E_i$,
-$K_i = X W_K E_i$, $V_i = X W_V E_i$, $P_i = \operatorname{softmax}_{\text{rows}}(Q_i K_i^\top
-/ \sqrt k)$ with the head's width $k$ (not the total $c = hk$), and $H_i = P_i V_i$. The
-concatenation $H = [H_1, \dots, H_h] = \sum_i H_i E_i^\top$ puts head $i$ in its block of
-columns, and $O = H W_O$. Backwards, $\bar H = \bar O W_O^\top$, and head $i$ receives its
-block $\bar H_i = \bar H E_i$: the concatenation splits the adjoint, it does not sum it.
-Each head is then single-head attention: $\bar P_i = \bar H_i V_i^\top$, through the softmax
-of each row (Jacobian $\operatorname{diag}(p) - p p^\top$)
-$\bar S_i = P_i \odot (\bar P_i - (P_i \odot \bar P_i)\mathbf 1 \mathbf 1^\top)$, and
-$\bar Q_i = \bar S_i K_i / \sqrt k$, $\bar K_i = \bar S_i^\top Q_i / \sqrt k$,
-$\bar V_i = P_i^\top \bar H_i$.
+#: The derivation's common part, kept short: the page renders it once per entry.
+_MHA_FORWARD = r"""
+Head $i$ reads the block of $k$ columns of the stacked projections that $E_i$ selects
+(Vaswani et al.'s $W_i^Q$ is $W_Q E_i$), and scales its scores by its own width $k$, not by
+$c = hk$; the heads are concatenated."""
+_MHA_DERIVATION = (
+    _MHA_FORWARD
+    + r""" Backwards, each head receives its own block $\bar H_i$ of the adjoint (the
+concatenation splits the adjoint, it does not sum it), and is then single-head attention,
+with $\bar S_i$ the adjoint of its scores through the softmax of each row.
 """
+)
 
 
 def _mha_mistake(which, **options):
@@ -971,9 +982,7 @@ def _mha_mistake(which, **options):
     return adjoint
 
 
-_NO_CORRECTION = (
-    r"\tilde S_i = P_i \odot \bar O W_O^\top E_i E_i^\top W_V^\top X^\top"  # no - p p^T part
-)
+_NO_CORRECTION = r"\tilde S_i = P_i \odot \bar H_i V_i^\top"  # no - p p^T part
 _WHOLE_WIDTH = (
     "scales by the stacked width c = hk (d_model in the paper, where d_model = h d_k) "
     "instead of the head's width k: the softmax of head i sees k-dimensional dot products"
@@ -984,10 +993,9 @@ register(
         id="attention.multi-head-x",
         title="Multi-head self-attention: adjoint of the input tokens",
         formula=_MHA_FORMULA
-        + r"\bar X = \sum_{i=1}^{h}\Bigl(\frac{1}{\sqrt k}\bigl(\bar S_i X W_K E_i E_i^\top "
-        r"W_Q^\top + \bar S_i^\top X W_Q E_i E_i^\top W_K^\top\bigr) + P_i^\top \bar O W_O^\top "
-        r"E_i E_i^\top W_V^\top\Bigr)",
-        where=_MHA_WHERE,
+        + r"\bar X = \sum_{i=1}^{h}\Bigl(\frac{1}{\sqrt k}\bigl(\bar S_i K_i E_i^\top W_Q^\top "
+        r"+ \bar S_i^\top Q_i E_i^\top W_K^\top\bigr) + P_i^\top \bar H_i E_i^\top W_V^\top\Bigr)",
+        where=_mha_where(),
         wrt="X",
         kind="vjp",
         cotangent="Obar",
@@ -998,30 +1006,29 @@ register(
         symbolic_dims=(1,),  # t = 2, m = 1, k = 2 (see the assumptions)
         derivation=_MHA_DERIVATION
         + r"""
-The tokens reach the output along three paths per head: $Q_i = X W_Q E_i$, $K_i = X W_K E_i$
-and $V_i = X W_V E_i$, so $\bar X = \sum_i (\bar Q_i E_i^\top W_Q^\top + \bar K_i E_i^\top
-W_K^\top + \bar V_i E_i^\top W_V^\top)$: here the heads do sum, since every head reads the
-same $X$.
+The tokens reach the output along three paths per head, whose adjoints
+$\bar Q_i = \bar S_i K_i / \sqrt k$, $\bar K_i = \bar S_i^\top Q_i / \sqrt k$ and
+$\bar V_i = P_i^\top \bar H_i$ each go back through the head's block of its projection: here
+the heads do sum, since every head reads the same $X$.
 """,
         mistakes=(
             Mistake(
-                r"\sum_{i=1}^{h}\Bigl(\bigl(\bar S_i X W_K E_i E_i^\top W_Q^\top + \bar S_i^\top X "
-                r"W_Q E_i E_i^\top W_K^\top\bigr) + P_i^\top \bar O W_O^\top E_i E_i^\top "
-                r"W_V^\top\Bigr)",
+                r"\sum_{i=1}^{h}\Bigl(\bigl(\bar S_i K_i E_i^\top W_Q^\top + \bar S_i^\top Q_i "
+                r"E_i^\top W_K^\top\bigr) + P_i^\top \bar H_i E_i^\top W_V^\top\Bigr)",
                 _mha_mistake("X", scale=lambda k, h: 1.0),
                 "forgets the 1/sqrt(k) of the scores in the backward pass of the softmax",
             ),
             Mistake(
-                r"\sum_{i=1}^{h}\Bigl(\frac{1}{\sqrt c}\bigl(\bar S_i X W_K E_i E_i^\top W_Q^\top "
-                r"+ \bar S_i^\top X W_Q E_i E_i^\top W_K^\top\bigr) + P_i^\top \bar O W_O^\top "
-                r"E_i E_i^\top W_V^\top\Bigr)",
+                r"\sum_{i=1}^{h}\Bigl(\frac{1}{\sqrt c}\bigl(\bar S_i K_i E_i^\top W_Q^\top "
+                r"+ \bar S_i^\top Q_i E_i^\top W_K^\top\bigr) + P_i^\top \bar H_i E_i^\top "
+                r"W_V^\top\Bigr)",
                 _mha_mistake("X", scale=lambda k, h: 1 / math.sqrt(h * k)),
                 _WHOLE_WIDTH,
             ),
             Mistake(
-                r"\sum_{i=1}^{h}\Bigl(\frac{1}{\sqrt k}\bigl(\tilde S_i X W_K E_i E_i^\top "
-                r"W_Q^\top + \tilde S_i^\top X W_Q E_i E_i^\top W_K^\top\bigr) + P_i^\top \bar O "
-                r"W_O^\top E_i E_i^\top W_V^\top\Bigr),\quad " + _NO_CORRECTION,
+                r"\sum_{i=1}^{h}\Bigl(\frac{1}{\sqrt k}\bigl(\tilde S_i K_i E_i^\top W_Q^\top "
+                r"+ \tilde S_i^\top Q_i E_i^\top W_K^\top\bigr) + P_i^\top \bar H_i E_i^\top "
+                r"W_V^\top\Bigr),\quad " + _NO_CORRECTION,
                 _mha_mistake("X", correction=False),
                 "keeps only the diagonal of the softmax Jacobian: drops the row-wise - p p^T "
                 "correction",
@@ -1056,8 +1063,8 @@ register(
         id="attention.multi-head-wq",
         title="Multi-head self-attention: adjoint of the stacked query projection",
         formula=_MHA_FORMULA
-        + r"\bar W_Q = \frac{1}{\sqrt k}\sum_{i=1}^{h} X^\top \bar S_i X W_K E_i E_i^\top",
-        where=_MHA_WHERE,
+        + r"\bar W_Q = \frac{1}{\sqrt k}\sum_{i=1}^{h} X^\top \bar S_i K_i E_i^\top",
+        where=_mha_where(),
         wrt="W_Q",
         kind="vjp",
         cotangent="Obar",
@@ -1068,24 +1075,22 @@ register(
         symbolic_dims=(1,),  # t = 2, m = 1, k = 2 (see the assumptions)
         derivation=_MHA_DERIVATION
         + r"""
-From $Q_i = X W_Q E_i$, $\langle \bar Q_i, X\, dW_Q\, E_i\rangle = \langle X^\top \bar Q_i
-E_i^\top, dW_Q\rangle$. Summed over the heads, head $i$'s block of columns of $\bar W_Q$ is
-$\bar W_Q E_i = X^\top \bar S_i K_i / \sqrt k$ (the adjoint of its $W_i^Q$), each block fed by
-its own head only.
+The queries' adjoint $\bar S_i K_i / \sqrt k$ reaches $W_Q$ through $X$ and $E_i$: each
+head's block of columns of $\bar W_Q$ is fed by that head only.
 """,
         mistakes=(
             Mistake(
-                r"\sum_{i=1}^{h} X^\top \bar S_i X W_K E_i E_i^\top",
+                r"\sum_{i=1}^{h} X^\top \bar S_i K_i E_i^\top",
                 _mha_mistake("W_Q", scale=lambda k, h: 1.0),
                 "forgets the 1/sqrt(k) of the scores in the backward pass of the softmax",
             ),
             Mistake(
-                r"\frac{1}{\sqrt c}\sum_{i=1}^{h} X^\top \bar S_i X W_K E_i E_i^\top",
+                r"\frac{1}{\sqrt c}\sum_{i=1}^{h} X^\top \bar S_i K_i E_i^\top",
                 _mha_mistake("W_Q", scale=lambda k, h: 1 / math.sqrt(h * k)),
                 _WHOLE_WIDTH,
             ),
             Mistake(
-                r"\frac{1}{\sqrt k}\sum_{i=1}^{h} X^\top \tilde S_i X W_K E_i E_i^\top,\quad "
+                r"\frac{1}{\sqrt k}\sum_{i=1}^{h} X^\top \tilde S_i K_i E_i^\top,\quad "
                 + _NO_CORRECTION,
                 _mha_mistake("W_Q", correction=False),
                 "keeps only the diagonal of the softmax Jacobian: drops the row-wise - p p^T "
@@ -1119,8 +1124,8 @@ register(
         id="attention.multi-head-wk",
         title="Multi-head self-attention: adjoint of the stacked key projection",
         formula=_MHA_FORMULA
-        + r"\bar W_K = \frac{1}{\sqrt k}\sum_{i=1}^{h} X^\top \bar S_i^\top X W_Q E_i E_i^\top",
-        where=_MHA_WHERE,
+        + r"\bar W_K = \frac{1}{\sqrt k}\sum_{i=1}^{h} X^\top \bar S_i^\top Q_i E_i^\top",
+        where=_mha_where(),
         wrt="W_K",
         kind="vjp",
         cotangent="Obar",
@@ -1131,19 +1136,18 @@ register(
         symbolic_dims=(1,),  # t = 2, m = 1, k = 2 (see the assumptions)
         derivation=_MHA_DERIVATION
         + r"""
-From $K_i = X W_K E_i$, head $i$'s block of columns of $\bar W_K$ is
-$X^\top \bar K_i = X^\top \bar S_i^\top Q_i / \sqrt k$: the keys collect the score adjoint by
-column, as in single-head attention.
+The keys' adjoint $\bar S_i^\top Q_i / \sqrt k$ collects the score adjoint by column, as in
+single-head attention, and fills the head's block of columns of $\bar W_K$ through $X$.
 """,
         mistakes=(
             Mistake(
-                r"\frac{1}{\sqrt k}\sum_{i=1}^{h} X^\top \bar S_i X W_Q E_i E_i^\top",
+                r"\frac{1}{\sqrt k}\sum_{i=1}^{h} X^\top \bar S_i Q_i E_i^\top",
                 _mha_mistake("W_K", key_transpose=False),
                 "copies the query rule with Q and K swapped: S_i = Q_i K_i^T is not symmetric, "
                 "the keys take the transposed score adjoint",
             ),
             Mistake(
-                r"\frac{1}{\sqrt c}\sum_{i=1}^{h} X^\top \bar S_i^\top X W_Q E_i E_i^\top",
+                r"\frac{1}{\sqrt c}\sum_{i=1}^{h} X^\top \bar S_i^\top Q_i E_i^\top",
                 _mha_mistake("W_K", scale=lambda k, h: 1 / math.sqrt(h * k)),
                 _WHOLE_WIDTH,
             ),
@@ -1171,9 +1175,8 @@ register(
     Identity(
         id="attention.multi-head-wv",
         title="Multi-head self-attention: adjoint of the stacked value projection",
-        formula=_MHA_FORMULA
-        + r"\bar W_V = \sum_{i=1}^{h} X^\top P_i^\top \bar O W_O^\top E_i E_i^\top",
-        where=_MHA_WHERE,
+        formula=_MHA_FORMULA + r"\bar W_V = \sum_{i=1}^{h} X^\top P_i^\top \bar H_i E_i^\top",
+        where=_mha_where("Sbar"),
         wrt="W_V",
         kind="vjp",
         cotangent="Obar",
@@ -1184,13 +1187,13 @@ register(
         symbolic_dims=(1,),  # t = 2, m = 1, k = 2 (see the assumptions)
         derivation=_MHA_DERIVATION
         + r"""
-The weights $P_i$ do not depend on $W_V$. From $V_i = X W_V E_i$, head $i$'s block of
-columns of $\bar W_V$ is $X^\top \bar V_i = X^\top P_i^\top \bar O W_O^\top E_i$: its own
-weights, and its own block of the output projection's adjoint.
+The weights $P_i$ do not depend on $W_V$. The values' adjoint $P_i^\top \bar H_i$ fills the
+head's block of columns of $\bar W_V$ through $X$: its own weights, and its own block of
+the output projection's adjoint.
 """,
         mistakes=(
             Mistake(
-                r"\sum_{i=1}^{h} X^\top P_i \bar O W_O^\top E_i E_i^\top",
+                r"\sum_{i=1}^{h} X^\top P_i \bar H_i E_i^\top",
                 lambda X, W_Q, W_K, W_V, W_O, Obar, h=_HEADS: (
                     X.T
                     @ np.hstack(
@@ -1203,7 +1206,7 @@ weights, and its own block of the output projection's adjoint.
                 "forgets to transpose the attention weights (P_i is not symmetric)",
             ),
             Mistake(
-                r"\Bigl(\sum_{i=1}^{h} X^\top P_i^\top \bar O W_O^\top E_i\Bigr) \sum_{i=1}^{h} E_i^\top",
+                r"\Bigl(\sum_{i=1}^{h} X^\top P_i^\top \bar H_i\Bigr) \sum_{i=1}^{h} E_i^\top",
                 lambda X, W_Q, W_K, W_V, W_O, Obar, h=_HEADS: np.tile(
                     sum(np.hsplit(adjoint_multi_head_wv(X, W_Q, W_K, W_V, W_O, Obar, h), h)),
                     (1, h),
@@ -1236,7 +1239,7 @@ register(
         id="attention.multi-head-wo",
         title="Multi-head self-attention: adjoint of the output projection",
         formula=_MHA_FORMULA + r"\bar W_O = H^\top \bar O",
-        where=_MHA_WHERE,
+        where=_mha_where("Hbar", "Sbar"),
         wrt="W_O",
         kind="vjp",
         cotangent="Obar",
@@ -1245,16 +1248,16 @@ register(
         sample=_sample_multi_head,
         symbolic=_sp_multi_head("W_O"),
         symbolic_dims=(1,),  # t = 2, m = 1, k = 2 (see the assumptions)
-        derivation=_MHA_DERIVATION
+        derivation=_MHA_FORWARD
         + r"""
-The heads do not depend on $W_O$: $dO = H\, dW_O$ and $\langle \bar O, H\, dW_O\rangle =
-\langle H^\top \bar O, dW_O\rangle$. Block $i$ of rows, the part of $W_O$ that multiplies head
-$i$, gets $H_i^\top \bar O$: the concatenated heads, not their sum.
+
+The heads do not depend on $W_O$, and $dO = H\, dW_O$: the block of rows of $W_O$ that
+multiplies head $i$ gets $(P_i V_i)^\top \bar O$, the concatenated heads and not their sum.
 """,
         mistakes=(
             Mistake(
                 r"\sum_{i=1}^{h} E_i \tilde H^\top \bar O,\quad "
-                r"\tilde H = \sum_{i=1}^{h} P_i X W_V E_i",
+                r"\tilde H = \sum_{i=1}^{h} P_i V_i",
                 lambda X, W_Q, W_K, W_V, W_O, Obar, h=_HEADS: np.tile(
                     sum(np.hsplit(_multi_head_backward(X, W_Q, W_K, W_V, W_O, Obar, h)[0], h)).T
                     @ Obar,
@@ -1316,15 +1319,20 @@ TOPICS = (
             "attention.attention-bias",
         ),
     ),
+    # two pages: each multi-head entry renders 70-150 kB of math, one page of all five
+    # passed the site's bound on a page's size
     (
         "multi-head",
-        "Multi-head self-attention",
+        "Multi-head attention: tokens and output",
+        ("attention.multi-head-x", "attention.multi-head-wo"),
+    ),
+    (
+        "multi-head-projections",
+        "Multi-head attention: Q, K, V weights",
         (
-            "attention.multi-head-x",
             "attention.multi-head-wq",
             "attention.multi-head-wk",
             "attention.multi-head-wv",
-            "attention.multi-head-wo",
         ),
     ),
 )
