@@ -136,11 +136,14 @@ def _symbols_for(name: str, value) -> sp.Basic | None:
 
 
 def _is_zero(expression: sp.Basic) -> bool:
-    difference = sp.expand(expression.doit())
+    difference = expression.doit()
+    # A wrong formula: no need to expand (most of a wrong formula's time) or simplify to
+    # know it.
+    if _nonzero_somewhere(difference):
+        return False
+    difference = sp.expand(difference)
     if difference == 0:  # the common case, and far cheaper than simplify
         return True
-    if _nonzero_somewhere(difference):  # a wrong formula: no need to simplify to know it
-        return False
     # A rational function of its symbols and of the exp, log, sqrt... terms in it: over one
     # denominator, with common factors cancelled, it is 0 if it is identically zero as such.
     # This settles nearly every case, for a third of simplify's time.
