@@ -76,8 +76,11 @@ def install_katex(session: nox.Session) -> None:
 SPHINX_JOBS = (os.cpu_count() or 1) + 1
 
 
-def sphinx_build(session: nox.Session, html: str, doctrees: str, *options: str) -> None:
-    """The site's build: every page executed, any warning an error.
+def sphinx_build(
+    session: nox.Session, html: str, doctrees: str, *options: str, pages: tuple[str, ...] = ()
+) -> None:
+    """The site's build: every page executed, any warning an error; ``pages`` (source
+    files) writes only those, after reading whatever changed.
 
     SOURCE_DATE_EPOCH is the time of the commit, so that whatever would write the time of
     the build (Sphinx's copyright year, matplotlib's SVG and PDF dates) writes that instead.
@@ -91,7 +94,7 @@ def sphinx_build(session: nox.Session, html: str, doctrees: str, *options: str) 
             env["SOURCE_DATE_EPOCH"] = str(commit_time).strip()
     session.run(
         "sphinx-build", "-j", str(SPHINX_JOBS), "-W", "--keep-going", "-n", "-c", ".", "-d", doctrees,
-        *options, "-b", "html", "docs", html, env=env,
+        *options, "-b", "html", "docs", html, *pages, env=env,
     )  # fmt: skip
 
 
@@ -222,6 +225,11 @@ def site(session: nox.Session) -> None:
     )  # fmt: skip
 
 
+#: The page that links to the published PDF (within ``{only} pdf``): the pdf session writes
+#: it again, and it alone, with the tag.
+PDF_LINKED_FROM = "docs/index.md"
+
+
 @nox.session
 def pdf(session: nox.Session) -> None:
     """Print the whole reference to one PDF, _build/pdf/gradref.pdf (run `nox -s docs` first).
@@ -231,14 +239,23 @@ def pdf(session: nox.Session) -> None:
     and page numbers. ``-- --solutions hidden`` leaves the exercises' solutions out.
 
     The PDF is then published with the site: copied to _build/html/gradref.pdf, and the
-    site rebuilt with the tag ``pdf`` (no page is executed again; every page is rewritten),
-    which is what makes the home page link to it. A site built by `nox -s docs` alone has no
-    link, so it never points to a PDF that is not there. Last, tests/test_pdf.py checks it.
+    home page written again with the tag ``pdf``, which is what makes it link to the PDF (the
+    one page that changes with the tag: no other is written again, which would take a
+    minute). A site built by `nox -s docs` alone has no link, so it never points to a PDF
+    that is not there; the next `nox -s docs` sees the tag gone and writes every page again.
+    Last, tests/test_pdf.py checks it.
     """
+    tagged = [
+        path.relative_to(ROOT).as_posix()
+        for path in sorted((ROOT / "docs").rglob("*.md"))
+        if "{only} pdf" in path.read_text(encoding="utf-8")
+    ]
+    if tagged != [PDF_LINKED_FROM]:
+        session.error(f"only {PDF_LINKED_FROM} may depend on the tag `pdf`; found {tagged}")
     install(session, "docs", "pdf", "test")
     session.run("python", "tools/pdf.py", *session.posargs)
     shutil.copy2(ROOT / "_build" / "pdf" / "gradref.pdf", ROOT / "_build" / "html" / "gradref.pdf")
-    sphinx_build(session, "_build/html", "_build/doctrees", "-t", "pdf")
+    sphinx_build(session, "_build/html", "_build/doctrees", "-t", "pdf", pages=(PDF_LINKED_FROM,))
     session.run("pytest", "-m", "browser", "tests/test_pdf.py")
 
 

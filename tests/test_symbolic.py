@@ -42,9 +42,22 @@ def test_symbolic_check_catches_a_broken_implementation(identity):
     def scaled(**inputs):
         return 1.001 * identity.derivative(**inputs)
 
-    result = verify_symbolic(dataclasses.replace(identity, derivative=scaled))
+    result = verify_symbolic(dataclasses.replace(identity, derivative=scaled), stop_on_failure=True)
     assert not result.passed
     assert "numpy derivative disagrees" in result.report()
+
+
+@pytest.mark.parametrize("name", ["quadratic.grad-x", "traces.axb", "layers.layernorm-input"])
+def test_stopping_at_the_first_failure_keeps_the_verdict(name):
+    identity = gradref.get(name)
+    scaled = dataclasses.replace(identity, derivative=lambda **x: 1.001 * identity.derivative(**x))
+    for candidate, verdict in ((identity, True), (scaled, False)):
+        whole = verify_symbolic(candidate)
+        stopped = verify_symbolic(candidate, stop_on_failure=True)
+        assert whole.passed is stopped.passed is verdict
+        assert set(stopped.problems) <= set(whole.problems)
+    with pytest.raises(TypeError, match="stop_on_failure"):
+        verify_symbolic(identity, stop_on_failure="yes")
 
 
 def test_rules_are_checked_for_arbitrary_functions():
