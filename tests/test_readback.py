@@ -362,7 +362,7 @@ def test_a_family_indexed_by_a_summed_index_is_read_member_by_member():
     # under \sum_{i=1}^{h}, or with i in scope, the `where` line is read at that i
     parsed, unread = _read_definitions([
         ("k", (), r"c / h"),
-        ("e_i", (), r"(I_h)_{i,:}"),
+        ("e_i", (), r"(I_h)_{:,i}"),
         ("E_i", (), r"e_i \otimes I_k"),
         ("G_i", (), r"X E_i E_i^\top"),
         ("V_i", (), r"X W_V E_i"),
@@ -382,6 +382,11 @@ def test_a_family_indexed_by_a_summed_index_is_read_member_by_member():
     np.testing.assert_array_equal(read(r"\sum_{i=1}^{h} G_i E_i"), X[:, :3] + X[:, 3:])
     # W_V is the input, though V names a family that cannot be read without its index
     np.testing.assert_array_equal(read(r"\sum_{i=1}^{h} V_i E_i^\top"), X @ values["W_V"])
+    # (M)_{:,j} is column j of M, a column
+    np.testing.assert_array_equal(read(r"(X)_{:,j}", j=np.asarray(2.0)), X[:, [1]])
+    np.testing.assert_array_equal(
+        read(r"(X)_{:,j}^\top (X)_{:,j}", j=np.asarray(2.0)), X[:, [1]].T @ X[:, [1]]
+    )
     with pytest.raises(Unreadable):  # no i in scope: no member to read
         read(r"X E_i")
     with pytest.raises(Unreadable):  # out of the family's range

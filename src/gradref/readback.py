@@ -461,6 +461,8 @@ class _Reader:
             return ("blockof", base, int(sub[0]), int(sub[1]))  # [exp(2 x 2 blocks)]_{12}
         if re.fullmatch(r"[a-z],:", sub):
             return ("row", base, sub[0])
+        if re.fullmatch(r":,[a-z]", sub):
+            return ("col", base, sub[2])
         if re.fullmatch(r"[a-z]{1,2}", sub):
             return ("entry", base, sub)
         raise Unreadable("index notation over a composite index")
@@ -1583,6 +1585,11 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
         if index is None or np.ndim(array) != 2:
             raise Unreadable(f"a row {tree[2]} of what is not a matrix")
         return _index_value(array, int(index), "a matrix")
+    if kind == "col":  # M_{:,j}: column j of a matrix, a column
+        array, index = evaluate(tree[1], env), env.lookup(tree[2], None)
+        if index is None or np.ndim(array) != 2:
+            raise Unreadable(f"a column {tree[2]} of what is not a matrix")
+        return _index_value(np.asarray(array).T, int(index), "a matrix")
     raise Unreadable(f"cannot evaluate {kind}")
 
 
@@ -1759,7 +1766,7 @@ def _product(factors, env: Env, target):
 def _postfix_on_group(tree):
     """``(rebuild, group)`` for a transpose, inverse, power or index on a bracket (``(A)^\top``),
     where ``rebuild(x)`` puts ``x`` in the bracket's place; else None."""
-    if tree[0] in ("transpose", "inv", "pinv", "power", "hpower", "entry", "row"):
+    if tree[0] in ("transpose", "inv", "pinv", "power", "hpower", "entry", "row", "col"):
         inner = tree[1]
         if inner[0] == "group":
             return (lambda x: (tree[0], x, *tree[2:])), inner
@@ -2090,6 +2097,8 @@ def _index_range(tree, index: str, env: Env) -> int:
                 sizes.add(np.shape(array)[node[2].index(index)])
         if node and node[0] == "row" and node[2] == index:
             sizes.add(np.shape(evaluate(node[1], env))[0])
+        if node and node[0] == "col" and node[2] == index:
+            sizes.add(np.shape(evaluate(node[1], env))[1])
         for child in node[1:]:
             if isinstance(child, tuple):
                 walk(child)

@@ -910,7 +910,7 @@ def _sample_multi_head(rng, n):
 #: (every formula is rendered to HTML where it stands, and a topic page holds several).
 _MHA_LINES = {
     "k": r"k = c / h",
-    "e": r"e_i = (I_h)_{i,:}",
+    "e": r"e_i = (I_h)_{:,i}",
     "E": r"E_i = e_i \otimes I_k",
     "Q": r"Q_i = X W_Q E_i",
     "K": r"K_i = X W_K E_i",
