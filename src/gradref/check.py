@@ -28,14 +28,21 @@ directional derivative, ``s = max(|G|, |a|, |d|)`` (``|G|`` the norm of the
 claimed gradient, or of the Jacobian's row) and ``nu`` an estimate of the
 rounding and truncation error present in ``a - d``:
 
-* the effective tolerance is ``t = max(rtol, nu / s)``;
+* the effective tolerance is ``t = max(rtol / (100 sqrt(n)), nu / s)``: an error ``e`` of
+  the claim shows along a random direction as about ``||e|| / sqrt(n)``, so a tolerance
+  per direction must shrink with ``n`` for a pass to say something about ``||e||``;
 * the check **fails** if ``|a - d| > t s`` for some direction: a difference
   that neither the tolerance nor the rounding present explains;
 * it is **inconclusive** if ``t > MAX_TOLERANCE`` for some direction (the
   derivative is lost in rounding: a stationary point, or a function whose
   values are much larger than their variation), or if ``f`` is not finite
   near ``x``;
-* otherwise it **passes**, and every direction agreed to ``t <= MAX_TOLERANCE``.
+* otherwise every direction agreed, and the directions bound the error in norm
+  (:func:`_norm_bound`): a claim with ``||claimed - true|| > bound ||claimed||`` would have
+  passed them with probability at most ``NORM_MISS`` (1e-4). The check **passes** if
+  ``bound <= NORM_FACTOR * rtol`` (10 rtol); if not, random directions are added (up to
+  ``MAX_DIRECTIONS`` in all) while they can bring it there, and the check is
+  **inconclusive** if they cannot, saying how far they bound the error.
 
 ``nu`` depends on ``f`` only through its values and their variation: adding a
 constant to ``f`` leaves the complex step untouched, and multiplying ``f`` by a
@@ -44,11 +51,13 @@ differences lose the digits that a large constant takes from ``f``'s values:
 their rounding term grows with ``|f|``, which can only move a verdict to
 *inconclusive*, never to *passed*.
 
-The cost is independent of the dimension of ``x``: six evaluations of ``f``
+The cost hardly depends on the dimension of ``x``: six evaluations of ``f``
 and one of the derivative for an analytic ``f`` (two complex steps and four
-real evaluations for the guard), nine for central differences (four per direction, and
-``f(x)`` once: the one-sided slopes it gives reveal a kink or a jump, and where they do,
-the step shrinks; see ``_smooth_central``). A central estimate is never believed
+real evaluations for the guard) up to ``n`` of about 10,000, beyond which the rounding of
+the complex step needs a third direction (and a second guard); nine for central differences
+up to ``n`` of about 1,000 (four per direction, and ``f(x)`` once: the one-sided slopes it
+gives reveal a kink or a jump, and where they do, the step shrinks; see
+``_smooth_central``), and four per direction added beyond, or where f's values are noisy. A central estimate is never believed
 against the claim (or against the complex step) before it is taken again one step finer,
 and, for the first failing direction, 256 times shorter: eight more evaluations, only on
 the way to a failure.  A failing
@@ -89,7 +98,10 @@ EPS = float(np.finfo(float).eps)
 #: Step of the complex-step derivative. No subtraction happens, so it can be tiny.
 COMPLEX_STEP = 1e-20
 #: Default relative tolerance per method (relative to the size of the derivative).
-DEFAULT_RTOL = {"complex": 1e-10, "central": 1e-8}
+#: A pass bounds the error in norm by ten times it (see NORM_FACTOR): central differences
+#: resolve a direction to about 1e-10 of the derivative, which bounds an error in norm by
+#: about 1e-6 with the default two directions.
+DEFAULT_RTOL = {"complex": 1e-10, "central": 1e-7}
 #: A pass needs every direction resolved at least this finely; coarser is inconclusive.
 MAX_TOLERANCE = 1e-6
 #: Rounding allowance of a computed derivative: this times the scale of its terms, which is
@@ -104,12 +116,26 @@ NOISE_SAFETY = 3.0
 #: The guard trusts the complex step only if central differences resolve the directional
 #: derivative to at least this relative precision, and agree with it.
 GUARD_RESOLUTION = 1e-6
+#: ... and agree with it to this relative tolerance beyond their own error.
+GUARD_RTOL = 1e-8
 #: A failing check's diagnosis costs at most this many times the evaluations of the check.
 DIAGNOSIS_FACTOR = 4
 #: Safety factor on the estimate of the truncation left after Richardson extrapolation.
 TRUNCATION_SAFETY = 100.0
 #: Central-difference step, relative to ``max(1, max |x_i|)``.
 CENTRAL_STEP = 1e-3
+
+#: A pass bounds the claim's error in norm: ``||claimed - true|| <= bound ||claimed||`` except
+#: with probability at most NORM_MISS, and needs ``bound <= NORM_FACTOR * rtol``; directions
+#: are added (up to MAX_DIRECTIONS in all) until it is, or the check is inconclusive.
+NORM_FACTOR, NORM_MISS, MAX_DIRECTIONS = 10.0, 1e-4, 16
+#: Each direction's tolerance floor is ``DIRECTION_SHARE * rtol / sqrt(n)``: at it, two
+#: directions bound the error in norm by 1.6 rtol, and a claim wrong by 10 rtol in norm
+#: passes them with probability about 1e-6 (the bound's 1e-4 times (1.6 / 10)^2, or less).
+DIRECTION_SHARE = 1 / 100
+#: How much more likely the first direction of a gradient (leaning on the claim) is to miss
+#: an error than a uniform random direction, at most.
+LEANING_FACTOR = 4.0
 
 # Functions found not to support the complex step (refused complex input, or failed the
 # guard), with the reason: the next automatic check of the same function skips the attempt.
@@ -143,15 +169,17 @@ class CheckResult:
         ``s`` being the larger of the claimed derivative's norm (its row's, for
         a Jacobian) and the two directional derivatives.
     tolerance : float
-        The largest effective tolerance used, ``max(rtol, rounding / s)``; a
-        passing check has ``max_rel_error <= tolerance <= MAX_TOLERANCE``.
+        The largest effective tolerance used per direction,
+        ``max(rtol / (100 sqrt(n)), rounding / s)``; a passing check has
+        ``max_rel_error <= tolerance <= MAX_TOLERANCE``.
     rtol : float
-        The requested relative tolerance.
+        The requested relative tolerance, in norm: a pass has ``bound <= 10 rtol``.
     evaluations : int
         Calls of ``f`` made by the check, diagnosis included (the derivative
         is called once).
     directions : int
-        Number of random directions compared.
+        Number of random directions compared (more than asked for where they were needed
+        to bound the error in norm).
     shape : tuple of int
         Shape of the claimed derivative.
     reason : str
@@ -165,6 +193,11 @@ class CheckResult:
         Only on failure: a guess at the mistake (transpose, sign, factor).
     numerical : ndarray or None
         The full numerical derivative, with ``diagnose="full"`` only.
+    bound : float
+        What the directions compared establish in norm: a claim whose error is at least
+        ``bound`` relative to the derivative's size (to its largest row, for a Jacobian)
+        would have passed them with probability at most ``NORM_MISS`` (1e-4). A pass needs
+        ``bound <= NORM_FACTOR * rtol`` (10 rtol); NaN when no direction was compared.
     """
 
     verdict: Verdict
@@ -180,6 +213,7 @@ class CheckResult:
     worst: tuple[tuple[tuple[int, ...], float, float], ...] = ()
     hint: str = ""
     numerical: np.ndarray | None = field(default=None, repr=False, compare=False)
+    bound: float = math.nan
 
     @property
     def passed(self) -> bool:
@@ -202,6 +236,11 @@ class CheckResult:
             f"{self.directions} random directions, {method}, "
             f"{self.evaluations} function evaluations"
         ]
+        if self.passed:
+            lines.append(
+                f"in norm: ‖claimed − true‖ ≤ {self.bound:.1e} ‖claimed‖, except with probability "
+                f"{NORM_MISS:g}"
+            )
         if self.reason:
             lines.append(f"{'reason' if self.verdict == 'inconclusive' else 'note'}: {self.reason}")
         if self.worst:
@@ -430,12 +469,19 @@ def _smooth_central(
     levels), at most ``KINK_LEVELS`` times; the last estimate keeps its one-sided slopes if
     they still disagree.
     """
+
+    def table(e: _Estimate) -> np.ndarray:
+        # The error the difference table shows: noise of f's values, or (on a step far
+        # beyond the scale on which f varies, at x ~ 1e6) f not yet smooth on that step,
+        # where D(h) and D(h/2) can agree by chance.
+        return 3 * np.asarray(e.value_noise) / e.step
+
     estimate = first = _central_estimate(fn, point, u, h, center, finer)
     for _ in range(KINK_LEVELS):
         coarse = np.any(
             (estimate.truncation > GUARD_RESOLUTION * np.abs(estimate.value))
             & (2 * estimate.truncation > estimate.noise)
-        )
+        ) or np.any(table(estimate) > GUARD_RESOLUTION * np.abs(estimate.value))
         if estimate.kink is None and not coarse:
             break
         h *= KINK_SHRINK
@@ -443,9 +489,9 @@ def _smooth_central(
         if (
             estimate.kink is None
             and shorter.kink is None
-            and np.max(shorter.noise) >= np.max(estimate.noise)
+            and np.max(shorter.noise + table(shorter)) >= np.max(estimate.noise + table(estimate))
         ):
-            break  # the step's truncation was not what limited it
+            break  # the step's truncation was not what limited it: noise was
         estimate = shorter
     if (
         first.kink is not None
@@ -786,128 +832,202 @@ def _run_check(
     short_step_agreed = False
 
     checked_calls = fn.calls  # what the check itself cost; refining counts as diagnosis
+    # Each direction's tolerance floor: small enough that the default two directions, at
+    # it, bound the error in norm well within NORM_FACTOR * rtol (see _norm_bound).
+    floor = rtol_used * DIRECTION_SHARE / math.sqrt(point.size)
 
     def judge(estimate: _Estimate, a: np.ndarray):
         scale = np.maximum(row_norms, np.maximum(np.abs(a), np.abs(estimate.value)))
         # The claimed derivative's own rounding: relative to the largest row for a Jacobian,
         # whose rows share their terms ((1 - tanh^2) W loses digits in saturated rows).
         noise = estimate.noise + DERIVATIVE_ROUNDING * np.maximum(np.max(scale), term_scale)
+        if estimate.step > 0 and not estimate.noisy:
+            # The noise of f's values measured at x (the difference table), as central
+            # differences propagate it, whether or not it was found above rounding: a value
+            # that jitters by 1e-9 of itself must not fail a right derivative.
+            noise = noise + 3 * np.asarray(estimate.value_noise) / estimate.step
+        if estimate.step > 0:
+            # And the rounding of the points themselves: x + t u is stored to EPS |x_i| in
+            # each coordinate, which moves f by up to EPS ||x|| ||grad f|| (negligible near
+            # the origin; at x ~ 1e6, with a step shortened to f's scale, it is not).
+            noise = noise + 3 * EPS * size * np.max(scale) / estimate.step
         error = np.abs(a - estimate.value)
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(scale > 0, error / scale, np.where(error > 0, np.inf, 0.0))
             tol = np.maximum(
-                rtol_used, np.where(scale > 0, noise / scale, np.where(noise > 0, np.inf, 0.0))
+                floor, np.where(scale > 0, noise / scale, np.where(noise > 0, np.inf, 0.0))
             )
         return scale, noise, rel, tol
 
-    for comparison in comparisons:
-        a = comparison.claimed
-        scale, noise, rel, tol = judge(comparison.estimate, a)
-        if used == "central" and np.any(rel > tol) and not comparison.estimate.refined:
-            # A failure must survive a finer step: central differences can be fooled.
-            try:
-                comparison.estimate = _refined(fn, point, comparison.u, comparison.estimate)
-            except _NonFinite:
-                pass
-            else:
-                scale, noise, rel, tol = judge(comparison.estimate, a)
-            if (
-                np.any(rel > tol)
-                and comparison.estimate.kink is None
-                and center is not None
-                and not short_step_agreed
-            ):
-                # And a much shorter one: a small jump or kink within the step (a softplus
-                # threshold) shifts the estimate without a sign in its Richardson table. If
-                # the shorter step, kink-free, disagrees with the longer beyond its own error,
-                # the longer straddled something and the shorter is judged instead.
-                # A shorter step that still finds a kink makes the check inconclusive.
+    # What |<claimed - true, u>| can be along each direction compared, relative to the
+    # derivative's size (the largest row's, for a Jacobian), and each direction's factor in
+    # the norm-wise bound (see _norm_bound); extra directions are added below if needed.
+    resolutions: list[float] = []
+    guard_failed = ""
+    bound = math.inf
+    index = 0
+    while True:
+        while index < len(comparisons):
+            comparison = comparisons[index]
+            index += 1
+            a = comparison.claimed
+            scale, noise, rel, tol = judge(comparison.estimate, a)
+            if used == "central" and np.any(rel > tol) and not comparison.estimate.refined:
+                # A failure must survive a finer step: central differences can be fooled.
+                before = comparison.estimate.noise
                 try:
-                    step = comparison.estimate.step * KINK_SHRINK**2
-                    shorter = _smooth_central(fn, point, comparison.u, step, center, True)
+                    comparison.estimate = _refined(fn, point, comparison.u, comparison.estimate)
                 except _NonFinite:
-                    shorter = None
-                if shorter is not None and (
-                    shorter.kink is not None
-                    or np.any(np.abs(shorter.value - comparison.estimate.value) > shorter.noise)
-                ):
-                    comparison.estimate = dataclasses.replace(shorter, refined=True)
+                    pass
+                else:
                     scale, noise, rel, tol = judge(comparison.estimate, a)
-                else:  # the step straddles nothing: once is enough for the other directions
-                    short_step_agreed = True
-        # A derivative that f's values cannot register over the size of x (below) is lost
-        # in f's rounding whatever the method: its comparison is rounding against rounding
-        # (the complex step at a stationary point), and says neither "passed" nor "failed".
-        # A claim far from a lost derivative is not lost: `scale` holds the larger of the two.
-        lost = np.max(scale) * size <= lost_below  # per output, for a Jacobian
-        if np.any(lost & (rel > tol)):
-            # Before a failure is excused, f's rounding is taken at x itself, not over the
-            # central differences' points, which may lie far out (x ~ 1e-170, where f's
-            # values underflow and the complex step alone resolves the derivative); and only
-            # where f's value is a normal number, rounded relative to its size.
-            if center is None:
-                center = fn.real(point)
-            at_x = np.abs(center)
-            at_x = np.where(at_x >= np.finfo(float).tiny, at_x, 0.0)
-            lost = lost & (np.max(scale) <= fn.value_rounding * at_x / size)
-        failed |= bool(np.any((rel > tol) & ~lost))
-        if comparison.estimate.kink is not None and kinked is None:
-            plus, minus = comparison.estimate.kink
-            apart = np.abs(plus - minus)
-            # Not against tol: a kink inflates the estimate's own error (its difference
-            # table reads as noise); _kink has judged the gap against f's rounding.
-            slopes = np.maximum(scale, np.maximum(np.abs(plus), np.abs(minus)))
-            if np.any(apart > rtol_used * slopes):
-                i = int(np.argmax(apart))
-                kinked = (float(plus[i]), float(minus[i]), comparison.estimate.step, i)
-        # Inconclusive where rounding could hide an error above MAX_TOLERANCE relative to the
-        # derivative (for a Jacobian, to the largest row: a row far below its own rounding,
-        # such as a saturated tanh, is still checked against the Jacobian as a whole, and any
-        # difference above its rounding fails).
-        # A derivative so small that f's values cannot register it over the size of x is
-        # lost in f's rounding too, whatever the method.
-        # For a Jacobian both tests are against the largest row: a row that is exactly
-        # constant (a ReLU's zero slope, a saturated unit) is checked to that accuracy, and
-        # passes when its claim is zero, instead of making the whole check inconclusive.
-        too_coarse = (noise > MAX_TOLERANCE * np.max(scale)) | lost
-        weak |= bool(np.any(too_coarse))
-        step_error = comparison.estimate.truncation
-        if step_error is not None:
-            truncation_bound |= bool(
-                np.any(too_coarse & (step_error > comparison.estimate.noise - step_error))
-            )
-        stationary |= bool(
-            np.any(too_coarse & (DERIVATIVE_ROUNDING * term_scale >= MAX_TOLERANCE * np.max(scale)))
-        )
-        if kind == "jacobian":
-            # A pass also needs each row resolved to MAX_TOLERANCE of its own size: the
-            # allowance above, relative to the largest row, would let a row of size 1 beside
-            # one of size 1e12 pass with a 1 % error. A row whose claim is zero and whose
-            # numerical estimate is exactly zero (a ReLU's zero slope) is constant to the
-            # resolution of f's values, and is judged against the Jacobian as above.
-            own_noise = comparison.estimate.noise + DERIVATIVE_ROUNDING * np.maximum(
-                scale, term_scale
-            )
-            with np.errstate(divide="ignore", invalid="ignore"):
-                own = np.maximum(
-                    rtol_used,
-                    np.where(scale > 0, own_noise / scale, np.where(own_noise > 0, np.inf, 0.0)),
+                # A refinement that agrees only by taking its disagreement with the first
+                # extrapolation as its error (a small jump within the step shifts one of
+                # them) resolves the direction no better: the shorter step is tried too.
+                inflated = np.any(comparison.estimate.noise > 4 * before)
+                failing = np.any(rel > tol)
+                if (
+                    (failing or inflated)
+                    and comparison.estimate.kink is None
+                    and center is not None
+                    and not short_step_agreed
+                ):
+                    # And a much shorter one: a small jump or kink within the step (a softplus
+                    # threshold) shifts the estimate without a sign in its Richardson table. If
+                    # the shorter step, kink-free, disagrees with the longer beyond its own error,
+                    # the longer straddled something and the shorter is judged instead.
+                    # A shorter step that still finds a kink makes the check inconclusive.
+                    try:
+                        step = comparison.estimate.step * KINK_SHRINK**2
+                        shorter = _smooth_central(fn, point, comparison.u, step, center, True)
+                    except _NonFinite:
+                        shorter = None
+                    if shorter is not None and (
+                        shorter.kink is not None
+                        or np.any(np.abs(shorter.value - comparison.estimate.value) > shorter.noise)
+                    ):
+                        kept = comparison.estimate, (scale, noise, rel, tol)
+                        comparison.estimate = dataclasses.replace(shorter, refined=True)
+                        scale, noise, rel, tol = judge(comparison.estimate, a)
+                        if not failing and shorter.kink is None and np.any(rel > tol):
+                            # The longer step agreed within its (inflated) error: a failure
+                            # needs both to disagree; the coarser one is kept, and bounds less.
+                            comparison.estimate, (scale, noise, rel, tol) = kept
+                    else:  # the step straddles nothing: once is enough for the other directions
+                        short_step_agreed = True
+            # A derivative that f's values cannot register over the size of x (below) is lost
+            # in f's rounding whatever the method: its comparison is rounding against rounding
+            # (the complex step at a stationary point), and says neither "passed" nor "failed".
+            # A claim far from a lost derivative is not lost: `scale` holds the larger of the two.
+            lost = np.max(scale) * size <= lost_below  # per output, for a Jacobian
+            if np.any(lost & (rel > tol)):
+                # Before a failure is excused, f's rounding is taken at x itself, not over the
+                # central differences' points, which may lie far out (x ~ 1e-170, where f's
+                # values underflow and the complex step alone resolves the derivative); and only
+                # where f's value is a normal number, rounded relative to its size.
+                if center is None:
+                    center = fn.real(point)
+                at_x = np.abs(center)
+                at_x = np.where(at_x >= np.finfo(float).tiny, at_x, 0.0)
+                lost = lost & (np.max(scale) <= fn.value_rounding * at_x / size)
+            failed |= bool(np.any((rel > tol) & ~lost))
+            if comparison.estimate.kink is not None and kinked is None:
+                plus, minus = comparison.estimate.kink
+                apart = np.abs(plus - minus)
+                # Not against tol: a kink inflates the estimate's own error (its difference
+                # table reads as noise); _kink has judged the gap against f's rounding.
+                slopes = np.maximum(scale, np.maximum(np.abs(plus), np.abs(minus)))
+                if np.any(apart > rtol_used * slopes):
+                    i = int(np.argmax(apart))
+                    kinked = (float(plus[i]), float(minus[i]), comparison.estimate.step, i)
+            # Inconclusive where rounding could hide an error above MAX_TOLERANCE relative to the
+            # derivative (for a Jacobian, to the largest row: a row far below its own rounding,
+            # such as a saturated tanh, is still checked against the Jacobian as a whole, and any
+            # difference above its rounding fails).
+            # A derivative so small that f's values cannot register it over the size of x is
+            # lost in f's rounding too, whatever the method.
+            # For a Jacobian both tests are against the largest row: a row that is exactly
+            # constant (a ReLU's zero slope, a saturated unit) is checked to that accuracy, and
+            # passes when its claim is zero, instead of making the whole check inconclusive.
+            too_coarse = (noise > MAX_TOLERANCE * np.max(scale)) | lost
+            weak |= bool(np.any(too_coarse))
+            step_error = comparison.estimate.truncation
+            if step_error is not None:
+                truncation_bound |= bool(
+                    np.any(too_coarse & (step_error > comparison.estimate.noise - step_error))
                 )
-            constant = (row_norms == 0) & (comparison.estimate.value == 0)
-            own = np.where(constant, rtol_used, own)
-            # Within the allowance of the largest row, a row's error beyond its own rounding
-            # is accepted up to MAX_TOLERANCE of its own size (a saturated tanh row carries
-            # the rounding of 1 - tanh^2), never more.
-            own = np.maximum(own, np.minimum(rel, tol))
-            unresolved = own > MAX_TOLERANCE
-            if np.any(unresolved) and not np.all(too_coarse):
-                i = int(np.argmax(np.where(unresolved, np.maximum(own, rel), -np.inf)))
-                if own[i] > small_row[1]:
-                    by_error = bool(rel[i] >= own[i])
-                    small_row = (i, float(own[i]), float(scale[i]), float(np.max(scale)), by_error)
-            own_tol = max(own_tol, float(np.max(own)))
-        max_rel = max(max_rel, float(np.max(rel)))
-        worst_tol = max(worst_tol, float(np.max(tol)))
+            stationary |= bool(
+                np.any(
+                    too_coarse & (DERIVATIVE_ROUNDING * term_scale >= MAX_TOLERANCE * np.max(scale))
+                )
+            )
+            if kind == "jacobian":
+                # A pass also needs each row resolved to MAX_TOLERANCE of its own size: the
+                # allowance above, relative to the largest row, would let a row of size 1 beside
+                # one of size 1e12 pass with a 1 % error. A row whose claim is zero and whose
+                # numerical estimate is exactly zero (a ReLU's zero slope) is constant to the
+                # resolution of f's values, and is judged against the Jacobian as above.
+                own_noise = comparison.estimate.noise + DERIVATIVE_ROUNDING * np.maximum(
+                    scale, term_scale
+                )
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    own = np.maximum(
+                        rtol_used,
+                        np.where(
+                            scale > 0, own_noise / scale, np.where(own_noise > 0, np.inf, 0.0)
+                        ),
+                    )
+                constant = (row_norms == 0) & (comparison.estimate.value == 0)
+                own = np.where(constant, rtol_used, own)
+                # Within the allowance of the largest row, a row's error beyond its own rounding
+                # is accepted up to MAX_TOLERANCE of its own size (a saturated tanh row carries
+                # the rounding of 1 - tanh^2), never more.
+                own = np.maximum(own, np.minimum(rel, tol))
+                unresolved = own > MAX_TOLERANCE
+                if np.any(unresolved) and not np.all(too_coarse):
+                    i = int(np.argmax(np.where(unresolved, np.maximum(own, rel), -np.inf)))
+                    if own[i] > small_row[1]:
+                        by_error = bool(rel[i] >= own[i])
+                        small_row = (
+                            i,
+                            float(own[i]),
+                            float(scale[i]),
+                            float(np.max(scale)),
+                            by_error,
+                        )
+                own_tol = max(own_tol, float(np.max(own)))
+            max_rel = max(max_rel, float(np.max(rel)))
+            worst_tol = max(worst_tol, float(np.max(tol)))
+            # |<e, u>| <= |a - d| + |d - <true, u>| <= tol s + (the estimate's error) on a
+            # pass (the claim's own rounding is part of e), relative to the largest row
+            # (rows far below it are also held to their own size, above).
+            top = max(float(np.max(scale)), np.finfo(float).tiny)
+            with np.errstate(invalid="ignore", over="ignore"):
+                reach = np.where(scale > 0, tol * scale, 0.0) + comparison.estimate.noise
+            resolutions.append(float(np.max(reach)) / top)
+        bound = _norm_bound(resolutions, kind, point.size)
+        wanted = NORM_FACTOR * rtol_used
+        if failed or kinked is not None or weak or small_row[0] >= 0 or bound <= wanted:
+            break
+        more = _directions_needed(resolutions, kind, point.size, wanted)
+        if more == 0:
+            break
+        try:
+            if used == "central" and center is None:
+                center = fn.real(point)
+            # Central differences start where the earlier directions settled (a kink near
+            # `x` shortened their step): the shorter step still looks for a kink of its own.
+            start = min([h] + [c.estimate.step for c in comparisons if c.estimate.step > 0])
+            added = _add_directions(
+                fn, point, generator, more, used, start, center, directional, row_norms
+            )
+        except _NonFinite:
+            break
+        if isinstance(added, str):  # the complex step disagreed along the added directions
+            guard_failed = added
+            break
+        comparisons.extend(added)
+        checked_calls = fn.calls
     if kind == "jacobian" and not failed:
         worst_tol = own_tol  # what each row was resolved to, relative to its own size
 
@@ -978,12 +1098,30 @@ def _run_check(
         )
         if note:
             reason += f" ({note})"
+    elif guard_failed:
+        verdict, reason = "inconclusive", guard_failed
+    elif bound > NORM_FACTOR * rtol_used:
+        verdict = "inconclusive"
+        reason = (
+            f"{len(comparisons)} directions bound the error only to ‖claimed − true‖ ≤ "
+            f"{bound:.1e} ‖claimed‖ (with probability {1 - NORM_MISS:.2%}), and a pass needs "
+            f"{NORM_FACTOR * rtol_used:.0e} (10 rtol): each direction is resolved to "
+            f"{float(np.median(resolutions)):.0e} of ‖claimed‖ here"
+        )
+        noise = _relative_noise(fn, comparisons)
+        if noise:
+            reason += f"; f's values carry noise ≈ {noise:.0e} relative"
+        if used == "central":
+            reason += ". Try method='complex' if f is complex-analytic, or a larger rtol"
+        if note:
+            reason += f" ({note})"
     else:
         verdict, reason = "passed", note
     if fn.warned:
         reason = "; ".join(part for part in (reason, f"`f` warned near `x`: {fn.warned}") if part)
     common = {
         "verdict": verdict,
+        "bound": bound,
         "max_rel_error": max_rel,
         "tolerance": worst_tol,
         "rtol": rtol_used,
@@ -991,7 +1129,7 @@ def _run_check(
     }
     if verdict != "failed" or diagnose is False:
         return CheckResult(
-            kind=kind, method=used, evaluations=fn.calls, directions=directions,
+            kind=kind, method=used, evaluations=fn.calls, directions=len(comparisons),
             shape=claimed.shape, **common,
         )  # fmt: skip
     hint = _hint(claimed, comparisons, kind)
@@ -1007,9 +1145,83 @@ def _run_check(
         hint = "; ".join(part for part in (hint, where) if part)
         numerical = None
     return CheckResult(
-        kind=kind, method=used, evaluations=fn.calls, directions=directions,
+        kind=kind, method=used, evaluations=fn.calls, directions=len(comparisons),
         shape=claimed.shape, worst=worst, hint=hint, numerical=numerical, **common,
     )  # fmt: skip
+
+
+def _norm_bound(resolutions: list[float], kind: str, n: int) -> float:
+    """The norm-wise error ``c`` (relative to the derivative's size) that a pass establishes.
+
+    ``resolutions[j]`` bounds ``|<e, u_j>|`` on a pass (``e`` the claim's error, relative to
+    its size). For a uniform random unit ``u`` in ``n`` dimensions, ``<e, u> / ||e||`` has a
+    density at most ``sqrt(n / (2 pi))`` (the Gaussian's, which overestimates the sphere's), so
+    ``P(|<e, u>| <= r) <= r sqrt(2n / pi) / ||e||``; the first direction of a gradient leans on
+    the claim (see _toward), which at most quadruples that (a factor 2 from its normalisation,
+    2 from the sign). Independent directions multiply: a claim with ``||e|| >= c`` passes with
+    probability at most ``prod_j min(1, b_j / c)``, ``b_j = kappa_j r_j sqrt(2n / pi)``, and
+    ``c`` is the smallest value that makes it at most ``NORM_MISS``.
+    """
+    b = sorted(
+        (LEANING_FACTOR if kind == "gradient" and j == 0 else 1.0) * r * math.sqrt(2 * n / math.pi)
+        for j, r in enumerate(resolutions)
+        if math.isfinite(r)
+    )
+    best, log_product = math.inf, 0.0
+    for m, value in enumerate(b, start=1):
+        if value <= 0:
+            return 0.0  # a direction that resolves exactly: only a zero error passes it
+        log_product += math.log(value)
+        best = min(best, max(value, math.exp((log_product - math.log(NORM_MISS)) / m)))
+    return best
+
+
+def _directions_needed(resolutions: list[float], kind: str, n: int, wanted: float) -> int:
+    """How many more directions, resolved like the median one so far, bring the bound to
+    ``wanted``; 0 if none within ``MAX_DIRECTIONS`` would."""
+    finite = [r for r in resolutions if math.isfinite(r)]
+    if not finite:
+        return 0
+    typical = float(np.median(finite))
+    for more in range(1, MAX_DIRECTIONS - len(resolutions) + 1):
+        if _norm_bound(resolutions + [typical] * more, kind, n) <= wanted:
+            return more
+    return 0
+
+
+def _add_directions(fn, point, generator, count, used, h, center, directional, row_norms):
+    """``count`` more random directions compared, or why the complex step cannot be trusted.
+
+    With the complex step, the analyticity guard is taken again along a combination of the
+    new directions (the one before covered only those it combined).
+    """
+    new = []
+    for _ in range(count):
+        u = generator.standard_normal(point.shape)
+        new.append(u / _norm(u))
+    if used == "central":
+        return [
+            _Comparison(directional(u), _smooth_central(fn, point, u, h, center), u) for u in new
+        ]
+    steps = [_complex_again(fn, point, u) for u in new]
+    weights = 0.5 ** np.arange(count)
+    total = np.tensordot(weights, np.array(new), axes=1)
+    weights = weights / _norm(total)
+    guard_u = total / _norm(total)
+    combined = _Estimate(
+        np.tensordot(weights, np.array([c.value for c in steps]), axes=1),
+        np.zeros(steps[0].value.shape),
+    )
+    central = _central_estimate(fn, point, guard_u, h)
+    if _guard(combined, central, row_norms)[1] == "disagree":
+        central = _refined(fn, point, guard_u, central)
+        if _guard(combined, central, row_norms)[1] == "disagree":
+            return (
+                "the complex step disagrees with central differences along the directions "
+                "added to bound the error in norm: `f` is probably not complex-analytic; use "
+                "method='central'"
+            )
+    return [_Comparison(directional(u), c, u) for u, c in zip(new, steps, strict=True)]
 
 
 def _relative_noise(fn: _Function, comparisons: list[_Comparison]) -> float:
@@ -1035,7 +1247,7 @@ def _guard(complex_step: _Estimate, central: _Estimate, row_norms: np.ndarray) -
     confirm the complex step to ``GUARD_RESOLUTION``.
     """
     scale = np.maximum(row_norms, np.maximum(np.abs(complex_step.value), np.abs(central.value)))
-    allowed = central.noise + DEFAULT_RTOL["central"] * scale
+    allowed = central.noise + GUARD_RTOL * scale
     if np.any(np.abs(complex_step.value - central.value) > allowed):
         return False, "disagree"
     if np.any(central.noise > GUARD_RESOLUTION * np.max(scale)):
@@ -1199,9 +1411,12 @@ def check_gradient(
         Number of random directions (default 2). More directions catch an error confined
         to a few coordinates with higher probability (see the guide).
     rtol : float, optional
-        Relative tolerance, at most ``MAX_TOLERANCE``; defaults to 1e-10 for the complex
-        step and 1e-8 for central differences. The effective tolerance also covers the
-        rounding error estimated at ``x``.
+        Relative tolerance in norm, at most ``MAX_TOLERANCE``; defaults to 1e-10 for the
+        complex step and 1e-7 for central differences. A pass establishes
+        ``||claimed - true|| <= bound ||claimed||`` with ``bound <= 10 rtol``, except with
+        probability 1e-4 (see ``CheckResult.bound``); each direction is compared to
+        ``rtol / (100 sqrt(n))`` of the gradient's size, or to the rounding error estimated at
+        ``x`` if larger.
     rng : numpy.random.Generator or int, optional
         Source of the random directions.
     diagnose : bool or "full", optional
