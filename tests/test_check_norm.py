@@ -123,3 +123,27 @@ def test_the_bound_follows_from_the_directions():
     assert _norm_bound([r, r, r], "gradient", n) < two  # more directions, a smaller bound
     assert _norm_bound([r, math.inf], "jacobian", n) == _norm_bound([r], "jacobian", n)
     assert _norm_bound([], "gradient", n) == math.inf
+
+
+class Counted:
+    """A function with its calls counted (not the checker's own count)."""
+
+    def __init__(self, function):
+        self.function, self.calls = function, 0
+
+    def __call__(self, x):
+        self.calls += 1
+        return self.function(x)
+
+
+@pytest.mark.parametrize("n", [2, 10, 100, 1000])
+def test_the_norm_wise_rule_keeps_the_cost_of_a_passing_check(n):
+    # Issue 18, item 9: an analytic f, six evaluations and one gradient; central
+    # differences, at most ten when nothing is wrong (nine: four per direction and f(x)).
+    f, grad, x, _ = problem(n, 1)
+    for method, most in (("auto", 6), ("central", 10)):
+        counted_f, counted_grad = Counted(f), Counted(grad)
+        result = check_gradient(counted_f, counted_grad, x, method=method, rng=1)
+        assert result.passed, result.report()
+        assert counted_f.calls == result.evaluations <= most
+        assert counted_grad.calls == 1

@@ -124,6 +124,17 @@ DIAGNOSIS_FACTOR = 4
 TRUNCATION_SAFETY = 100.0
 #: Central-difference step, relative to ``max(1, max |x_i|)``.
 CENTRAL_STEP = 1e-3
+#: With ``precision="float32"`` (f computes in float32 on purpose): a pass needs every
+#: direction resolved to FLOAT32_MAX_TOLERANCE instead of MAX_TOLERANCE, ``rtol`` may be up
+#: to it, and the default rises (up to it) to what f's measured noise allows; the central
+#: step is FLOAT32_STEP relative to ``max(1, max |x_i|)``, where float32's rounding
+#: (~6e-8 of |f|) costs less than the truncation it adds. The tolerances of
+#: ``jax.test_util.check_grads`` follow the dtype in the same way (2e-3 for float32 and
+#: 1e-5 for float64 gradients: ``default_gradient_tolerance`` in jax/_src/public_test_util.py).
+FLOAT32_MAX_TOLERANCE = 1e-3
+FLOAT32_STEP = 3e-2
+FLOAT32_NOISE = 1e-9
+PRECISIONS = ("float64", "float32")
 
 #: A pass bounds the claim's error in norm: ``||claimed - true|| <= bound ||claimed||`` except
 #: with probability at most NORM_MISS, and needs ``bound <= NORM_FACTOR * rtol``; directions
@@ -595,7 +606,12 @@ def _claimed(derivative: Callable, point: np.ndarray, expected: tuple[int, ...],
     return array
 
 
-def _options(method: Any, directions: Any, rtol: Any, rng: Any, diagnose: Any):
+def _options(
+    method: Any, directions: Any, rtol: Any, rng: Any, diagnose: Any, precision: Any = "float64"
+):
+    if precision not in PRECISIONS:
+        raise ValueError(f"`precision` must be 'float64' or 'float32'; got {precision!r}")
+    largest = FLOAT32_MAX_TOLERANCE if precision == "float32" else MAX_TOLERANCE
     if method not in ("auto", "complex", "central"):
         raise ValueError(f"`method` must be 'auto', 'complex' or 'central'; got {method!r}")
     if not isinstance(directions, numbers.Integral) or isinstance(directions, bool):
@@ -605,10 +621,12 @@ def _options(method: Any, directions: Any, rtol: Any, rng: Any, diagnose: Any):
     if rtol is not None:
         if not isinstance(rtol, numbers.Real) or isinstance(rtol, bool):
             raise TypeError(f"`rtol` must be a real number; got {rtol!r}")
-        if not 0 < rtol <= MAX_TOLERANCE:
+        if not 0 < rtol <= largest:
             raise ValueError(
-                f"`rtol` must be in (0, {MAX_TOLERANCE:g}] (a coarser check could pass wrong "
-                f"derivatives); got {rtol!r}"
+                f"`rtol` must be in (0, {largest:g}] (a coarser check could pass wrong "
+                "derivatives"
+                + ("" if precision == "float32" else "; precision='float32' allows up to 1e-3")
+                + f"); got {rtol!r}"
             )
     if diagnose not in (True, False, "full"):
         raise ValueError(f"`diagnose` must be True, False or 'full'; got {diagnose!r}")
@@ -665,9 +683,12 @@ def _run_check(
     rtol: float | None,
     rng: np.random.Generator | int | None,
     diagnose: bool | str = True,
+    precision: str = "float64",
     learned: list[str],
 ) -> CheckResult:
-    generator = _options(method, directions, rtol, rng, diagnose)
+    generator = _options(method, directions, rtol, rng, diagnose, precision)
+    single = precision == "float32"
+    max_tol = FLOAT32_MAX_TOLERANCE if single else MAX_TOLERANCE
     if not callable(derivative):
         name = "grad" if kind == "gradient" else "jac"
         raise TypeError(f"`{name}` must be callable; got {type(derivative).__name__}")
@@ -675,7 +696,7 @@ def _run_check(
     if kind == "jacobian" and point.ndim != 1:
         raise ValueError(f"`x` must be a vector (m,) for a Jacobian check; got shape {point.shape}")
     fn = _Function(f, kind)
-    h = CENTRAL_STEP * max(1.0, float(np.max(np.abs(point))))
+    h = (FLOAT32_STEP if single else CENTRAL_STEP) * max(1.0, float(np.max(np.abs(point))))
     dirs = []
     for _ in range(directions):
         u = generator.standard_normal(point.shape)
@@ -824,6 +845,9 @@ def _run_check(
     term_scale = np.abs(curvature) * size
     lost_below = fn.value_rounding * first_central.magnitude
     rtol_used = DEFAULT_RTOL[used] if rtol is None else float(rtol)
+    if single and rtol is None:
+        rtol_used, why = _float32_rtol(fn, comparisons, row_norms, kind, point.size, rtol_used)
+        note = "; ".join(part for part in (why, note) if part)
     max_rel = worst_tol = 0.0
     failed = weak = stationary = truncation_bound = False
     small_row = (-1, 0.0, 0.0, 0.0, False)  # a Jacobian row not resolved to its own size: i, level
@@ -949,7 +973,7 @@ def _run_check(
             # For a Jacobian both tests are against the largest row: a row that is exactly
             # constant (a ReLU's zero slope, a saturated unit) is checked to that accuracy, and
             # passes when its claim is zero, instead of making the whole check inconclusive.
-            too_coarse = (noise > MAX_TOLERANCE * np.max(scale)) | lost
+            too_coarse = (noise > max_tol * np.max(scale)) | lost
             weak |= bool(np.any(too_coarse))
             step_error = comparison.estimate.truncation
             if step_error is not None:
@@ -957,9 +981,7 @@ def _run_check(
                     np.any(too_coarse & (step_error > comparison.estimate.noise - step_error))
                 )
             stationary |= bool(
-                np.any(
-                    too_coarse & (DERIVATIVE_ROUNDING * term_scale >= MAX_TOLERANCE * np.max(scale))
-                )
+                np.any(too_coarse & (DERIVATIVE_ROUNDING * term_scale >= max_tol * np.max(scale)))
             )
             if kind == "jacobian":
                 # A pass also needs each row resolved to MAX_TOLERANCE of its own size: the
@@ -983,7 +1005,7 @@ def _run_check(
                 # is accepted up to MAX_TOLERANCE of its own size (a saturated tanh row carries
                 # the rounding of 1 - tanh^2), never more.
                 own = np.maximum(own, np.minimum(rel, tol))
-                unresolved = own > MAX_TOLERANCE
+                unresolved = own > max_tol
                 if np.any(unresolved) and not np.all(too_coarse):
                     i = int(np.argmax(np.where(unresolved, np.maximum(own, rel), -np.inf)))
                     if own[i] > small_row[1]:
@@ -1070,12 +1092,12 @@ def _run_check(
                 f"f's values carry noise ≈ {noise:.0e} relative"
                 + (" (float32?)" if single else "")
                 + f"; central differences resolve {worst_tol:.0e} here, a pass needs "
-                f"{MAX_TOLERANCE:.0e}"
+                f"{max_tol:.0e}"
             )
         else:
             reason = (
                 f"{what}; the comparison resolves only {worst_tol:.1e} relative (a pass needs "
-                f"{MAX_TOLERANCE:.0e}). Try another point"
+                f"{max_tol:.0e}). Try another point"
                 + ("" if used == "complex" else ", or method='complex' if f is complex-analytic")
             )
         if note:
@@ -1093,7 +1115,7 @@ def _run_check(
             what = f"its rounding resolves it only to {level:.1e} of its own size"
         reason = (
             f"output {i}'s row (size {own_size:.1e}) is small beside the largest "
-            f"({largest:.1e}), and {what}; a pass needs {MAX_TOLERANCE:.0e}. Check that output "
+            f"({largest:.1e}), and {what}; a pass needs {max_tol:.0e}. Check that output "
             "on its own, or rescale it"
         )
         if note:
@@ -1222,6 +1244,41 @@ def _add_directions(fn, point, generator, count, used, h, center, directional, r
                 "method='central'"
             )
     return [_Comparison(directional(u), c, u) for u, c in zip(new, steps, strict=True)]
+
+
+def _float32_rtol(fn, comparisons, row_norms, kind, n, default) -> tuple[float, str]:
+    """The rtol that f's measured noise warrants with ``precision="float32"``, and why.
+
+    Only noise far above float64's rounding raises it (a float32 result, or values whose
+    difference table shows more than FLOAT32_NOISE of their size: float32's rounding is
+    6e-8, float64's 1e-16, and the table of a smooth f at a long step shows its fourth
+    derivative too); then to a tenth of the bound
+    in norm that the directions taken can reach at that noise (each resolved to its central
+    estimate's error), with a margin of a quarter, and at most FLOAT32_MAX_TOLERANCE.
+    """
+    noise = fn.value_rounding if fn.value_rounding > VALUE_ROUNDING else 0.0
+    reach = []
+    for comparison in comparisons:
+        estimate = comparison.estimate
+        if estimate.magnitude is None or estimate.step <= 0:
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(estimate.magnitude > 0, estimate.value_noise / estimate.magnitude, 0)
+        noise = max(noise, float(np.max(ratio)))
+        error = estimate.noise + 3 * np.asarray(estimate.value_noise) / estimate.step
+        size = max(float(np.max(row_norms)), float(np.max(np.abs(estimate.value))))
+        reach.append(2 * float(np.max(error)) / size if size > 0 else math.inf)
+    if noise <= FLOAT32_NOISE or not reach:
+        return default, ""
+    warranted = min(
+        FLOAT32_MAX_TOLERANCE, max(default, 1.25 * _norm_bound(reach, kind, n) / NORM_FACTOR)
+    )
+    if warranted <= default:
+        return default, ""
+    return warranted, (
+        f"float32: f's values carry noise ≈ {noise:.0e} relative, which allows rtol "
+        f"{warranted:.1e} (asked: {default:.0e})"
+    )
 
 
 def _relative_noise(fn: _Function, comparisons: list[_Comparison]) -> float:
@@ -1389,6 +1446,7 @@ def check_gradient(
     rtol: float | None = None,
     rng: np.random.Generator | int | None = None,
     diagnose: bool | Literal["full"] = True,
+    precision: Literal["float64", "float32"] = "float64",
 ) -> CheckResult:
     """Compare ``grad(x)`` with numerical directional derivatives of ``f`` at ``x``.
 
@@ -1424,6 +1482,13 @@ def check_gradient(
         ``DIAGNOSIS_FACTOR`` times the evaluations of the check (default); ``"full"``
         computes the whole numerical gradient (one or four evaluations per coordinate);
         ``False`` adds nothing.
+    precision : {"float64", "float32"}, optional
+        ``"float32"`` for a function computed in float32 on purpose (PyTorch- or JAX-style
+        code): ``rtol`` may be up to 1e-3, a pass needs each direction resolved to 1e-3
+        (instead of 1e-6), central differences take a longer step (3e-2 of
+        ``max(1, max |x_i|)``), and without an ``rtol`` the default rises, up to 1e-3, to what
+        f's measured noise allows, said in ``reason``. Like the tolerances of
+        ``jax.test_util.check_grads``, which follow the dtype.
 
     Returns
     -------
@@ -1454,7 +1519,7 @@ def check_gradient(
     """
     return _check(
         f, grad, x, kind="gradient", method=method, directions=directions,
-        rtol=rtol, rng=rng, diagnose=diagnose,
+        rtol=rtol, rng=rng, diagnose=diagnose, precision=precision,
     )  # fmt: skip
 
 
@@ -1468,6 +1533,7 @@ def check_jacobian(
     rtol: float | None = None,
     rng: np.random.Generator | int | None = None,
     diagnose: bool | Literal["full"] = True,
+    precision: Literal["float64", "float32"] = "float64",
 ) -> CheckResult:
     """Compare ``jac(x)`` with numerical directional derivatives ``J u`` of ``f`` at ``x``.
 
@@ -1480,7 +1546,7 @@ def check_jacobian(
         outputs, columns are inputs.
     x : array_like, shape (m,)
         The point.
-    method, directions, rtol, rng, diagnose
+    method, directions, rtol, rng, diagnose, precision
         As in :func:`check_gradient`.  Each output is compared on its own (row ``i`` of
         ``J u`` against the estimate of ``d f_i / du``, relative to the norm of row ``i``),
         so an output of large size cannot hide a wrong row: a row far below the largest
@@ -1509,7 +1575,7 @@ def check_jacobian(
     """
     return _check(
         f, jac, x, kind="jacobian", method=method, directions=directions,
-        rtol=rtol, rng=rng, diagnose=diagnose,
+        rtol=rtol, rng=rng, diagnose=diagnose, precision=precision,
     )  # fmt: skip
 
 
