@@ -267,7 +267,7 @@ def bench(session: nox.Session) -> None:
 def sweep(session: nox.Session) -> None:
     """What a pass means in norm: the checker's verdicts on right and wrong gradients.
 
-    Runs benchmarks/sweep_checker.py (some 10^5 checks over 1,000 seeds; about a minute of
+    Runs benchmarks/sweep_checker.py (some 10^5 checks over 1,000 seeds; about five minutes of
     CPU, more on a busy machine) and writes docs/_static/bench/sweep.{csv,md}, which the
     guide shows. Options go to the script (``-- --seeds 100`` for a quicker run). Not in CI.
     """

@@ -18,7 +18,9 @@ The function is ``f(x) = sum_i (d_i x_i^2 / 2 + sin(a_i x_i))`` with ``d_i, a_i`
 right gradient fails, anywhere.
 
 Writes ``docs/_static/bench/sweep.csv`` and ``sweep.md`` (the markdown table, also printed).
-``--seeds`` (default 1,000) and ``--seeds-large`` (seeds at ``n = 10,000``, default the same).
+``--seeds`` (default 1,000) and ``--seeds-large`` (seeds at ``n = 10,000``, default 300:
+each of its checks costs ten times those at ``n = 1,000``); ``--methods`` and ``--functions``
+run a part, ``--merge DIR ...`` writes the table from the CSVs of parts run apart.
 """
 
 from __future__ import annotations
@@ -133,17 +135,27 @@ HEADER = (
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=1000)
-    parser.add_argument("--seeds-large", type=int, default=None, help="seeds at n >= 10,000")
+    parser.add_argument("--seeds-large", type=int, default=300, help="seeds at n >= 10,000")
+    parser.add_argument("--merge", type=Path, nargs="+", help="folders of parts' sweep.csv")
     parser.add_argument("--dims", type=int, nargs="+", default=list(DIMS))
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--functions", nargs="+", default=list(FUNCTIONS))
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    seeds_large = args.seeds if args.seeds_large is None else args.seeds_large
-    print("Each cell: passed / failed / inconclusive, over the seeds.")
-    print(HEADER)
     began = time.perf_counter()
-    rows = run(args.dims, args.seeds, seeds_large, args.methods, args.functions)
+    if args.merge:
+        rows = []
+        for folder in args.merge:
+            with open(folder / "sweep.csv", newline="") as handle:
+                for row in csv.DictReader(handle):
+                    for key, value in row.items():
+                        if key not in ("method", "function"):
+                            row[key] = float(value) if "." in value else int(value)
+                    rows.append(row)
+    else:
+        print("Each cell: passed / failed / inconclusive, over the seeds.")
+        print(HEADER)
+        rows = run(args.dims, args.seeds, args.seeds_large, args.methods, args.functions)
     args.out.mkdir(parents=True, exist_ok=True)
     with open(args.out / "sweep.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
