@@ -38,7 +38,7 @@ rounding and truncation error present in ``a - d``:
   values are much larger than their variation), or if ``f`` is not finite
   near ``x``;
 * otherwise every direction agreed, and the directions bound the error in norm
-  (:func:`_norm_bound`): a claim with ``||claimed - true|| > bound ||claimed||`` would have
+  (``_norm_bound``): a claim with ``||claimed - true|| > bound ||claimed||`` would have
   passed them with probability at most ``NORM_MISS`` (1e-4). The check **passes** if
   ``bound <= NORM_FACTOR * rtol`` (10 rtol); if not, random directions are added (up to
   ``MAX_DIRECTIONS`` in all) while they can bring it there, and the check is
