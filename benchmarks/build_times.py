@@ -6,7 +6,7 @@ of ``sphinx-build`` itself (the noxfile's command: ``-j <cores + 1> -W -n``). Ev
 the site in ``_build/html`` and its caches are left alone; the cold build starts with none
 of them.
 
-The edit changes the derivation of the first identity of ``traces.py`` (its record, so its
+The edit changes the derivation of the first identity of ``traces/linear.py`` (its record, so its
 page), as an author would, and restores it afterwards. "pages read" counts the doctrees
 that the build wrote (the pages Sphinx read again); "verified" is what the catalog
 extension reports (verifications run, of all, the rest from its cache).
@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / "_build" / "buildtime"
-EDITED = ROOT / "src" / "gradref" / "identities" / "traces.py"
+EDITED = ROOT / "src" / "gradref" / "identities" / "traces" / "linear.py"
 TARGETS = {"cold": 60.0, "no change": 3.0, "one identity edited": 15.0}
 PAGE_BOUND_KB = 600
 SLOWEST: list[str] = []

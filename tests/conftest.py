@@ -73,7 +73,9 @@ def server(request):
     measured = _write_measurements(MEASUREMENTS)
     # Printed past pytest's output capture, so that every run shows them; axe-core's
     # findings page by page are in the file.
-    shown = {key: value for key, value in measured.items() if key != "axe"}
+    shown = {
+        key: value for key, value in measured.items() if key not in ("axe", "display_formulas")
+    }
     for mode, found in measured.get("axe", {}).items():
         shown[f"axe_{mode}_elements_in_violation"] = found["elements_in_violation"]
         shown[f"axe_{mode}_pages"] = len(found["pages"])
@@ -112,6 +114,11 @@ def _write_measurements(measurements: dict) -> dict:
                 merged = earlier
         _merge(merged, json.loads(json.dumps(measurements)))
         merged["run"] = run
+        # The display formulas that the test of every page found, counted by width.
+        merged["display_formulas_total"] = {
+            width: sum(pages.values())
+            for width, pages in merged.get("display_formulas", {}).items()
+        }
         for found in merged.get("axe", {}).values():
             found["elements_in_violation"] = {
                 impact: sum(page[impact] for page in found["pages"].values()) for impact in IMPACTS

@@ -3,13 +3,14 @@ the order in which a parallel build reads its pages."""
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "docs" / "_ext"))
 
 from gradref_execution import SLOW_PAGE, spread
-from gradref_slices import module_slices, slice_digest
+from gradref_slices import module_slices, slice_digest, slice_files
 
 MODULE = """
 import numpy as np
@@ -72,9 +73,110 @@ def test_module_context_is_in_every_digest(tmp_path):
 def test_gradref_imports_are_found(tmp_path):
     path = tmp_path / "m.py"
     path.write_text(MODULE)
-    statements, imported = module_slices(path)
+    statements, imported, private = module_slices(path)
     assert len(statements) == 8
     assert any(p.name == "catalog.py" for p in imported)
+    assert private == {}
+
+
+# A family package: two topic modules and the helpers they share (``_common``). The
+# package's name starts with "gradref", as the gradref modules whose imports are followed.
+COMMON = """
+import numpy as np
+
+from gradref.catalog import register
+
+SCALE = 2.0
+
+
+def _shared(x):
+    return SCALE * x
+
+
+def _only_b(x):
+    return x + 1
+"""
+
+TOPIC_A = """
+from gradref.catalog import Identity, register
+from {package}._common import _shared
+
+
+def value_a(x):
+    return _shared(x) @ x
+
+
+register(Identity(id="f.a", value=value_a))
+"""
+
+TOPIC_B = """
+from gradref.catalog import Identity, register
+from {package}._common import _only_b as shifted
+
+
+def value_b(x):
+    return shifted(x) @ x
+
+
+def value_c(x):
+    return x @ x
+
+
+register(Identity(id="f.b", value=value_b))
+register(Identity(id="f.c", value=value_c))
+"""
+
+_VARIANTS = itertools.count()
+
+
+def _package_digests(tmp_path: Path, monkeypatch, common=COMMON, a=TOPIC_A, b=TOPIC_B):
+    # A fresh folder each time (module_slices caches by path), the package under one name.
+    package = "gradref_fixture"
+    folder = tmp_path / f"variant{next(_VARIANTS)}" / package
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text("")
+    (folder / "_common.py").write_text(common)
+    (folder / "a.py").write_text(a.format(package=package))
+    (folder / "b.py").write_text(b.format(package=package))
+    for name in [m for m in sys.modules if m.split(".")[0] == package]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.syspath_prepend(str(folder.parent))
+    digests = {"f.a": slice_digest(folder / "a.py", "f.a")}
+    digests |= {name: slice_digest(folder / "b.py", name) for name in ("f.b", "f.c")}
+    return digests, folder
+
+
+def test_a_shared_helper_is_in_the_digest_of_the_identities_that_reach_it_only(
+    tmp_path, monkeypatch
+):
+    before, folder = _package_digests(tmp_path, monkeypatch)
+    assert {p.name for p in slice_files(folder / "a.py")} == {"catalog.py"}  # _common: sliced
+    shared, _ = _package_digests(
+        tmp_path, monkeypatch, common=COMMON.replace("SCALE * x", "3 * SCALE * x")
+    )
+    assert shared["f.a"] != before["f.a"]
+    assert shared["f.b"] == before["f.b"]
+    assert shared["f.c"] == before["f.c"]
+    only_b, _ = _package_digests(tmp_path, monkeypatch, common=COMMON.replace("x + 1", "x + 2"))
+    assert only_b["f.b"] != before["f.b"]  # reached through its alias, `shifted`
+    assert only_b["f.a"] == before["f.a"]
+    assert only_b["f.c"] == before["f.c"]
+    context, _ = _package_digests(
+        tmp_path, monkeypatch, common=COMMON.replace("import numpy as np", "import numpy")
+    )
+    assert context["f.a"] != before["f.a"]
+    assert context["f.b"] != before["f.b"]
+    assert context["f.c"] == before["f.c"]  # imports nothing from _common
+
+
+def test_editing_one_identity_of_a_topic_module_changes_its_digest_only(tmp_path, monkeypatch):
+    before, _ = _package_digests(tmp_path, monkeypatch)
+    after, _ = _package_digests(
+        tmp_path, monkeypatch, b=TOPIC_B.replace("return x @ x", "return 2 * x @ x")
+    )
+    assert after["f.c"] != before["f.c"]
+    assert after["f.a"] == before["f.a"]
+    assert after["f.b"] == before["f.b"]
 
 
 def test_slow_pages_are_spread_over_the_chunks_a_parallel_build_reads():

@@ -74,7 +74,9 @@ def test_identity_verifies(identity_id):
 
 def test_eq_127_as_printed_fails_for_general_A_and_holds_for_symmetric_A():
     identity = gradref.get("traces.inv-shifted-ratio")
-    printed = dataclasses.replace(identity, derivative=traces.printed_grad_trace_inv_shifted_ratio)
+    printed = dataclasses.replace(
+        identity, derivative=traces.inverses.printed_grad_trace_inv_shifted_ratio
+    )
     assert verify(printed, rng=0, dims=FAST).verdict == "failed"
 
     def with_symmetric_a(rng, n):
@@ -107,7 +109,9 @@ def test_eq_124_two_printed_forms_agree():
 def test_eq_122_at_k_3_agrees_with_eq_121_when_A_is_the_identity():
     X = np.random.default_rng(2).standard_normal((4, 4))
     np.testing.assert_allclose(
-        traces.grad_trace_ax3(np.eye(4), X), traces.grad_trace_cube(X), rtol=1e-12
+        traces.cubic_quartic.grad_trace_ax3(np.eye(4), X),
+        traces.cubic_quartic.grad_trace_cube(X),
+        rtol=1e-12,
     )
 
 
@@ -116,9 +120,11 @@ def test_power_series_agree_with_the_eigendecomposition():
     S = rng.standard_normal((4, 4))
     X = (S + S.T) / 4  # symmetric: sin and exp act on the eigenvalues
     w, Q = np.linalg.eigh(X)
-    assert traces.trace_sin(X) == pytest.approx(np.sin(w).sum(), rel=1e-13)
-    assert traces.trace_exp(X) == pytest.approx(np.exp(w).sum(), rel=1e-13)
-    np.testing.assert_allclose(traces.grad_trace_sin(X), Q @ np.diag(np.cos(w)) @ Q.T, atol=1e-13)
+    assert traces.functions.trace_sin(X) == pytest.approx(np.sin(w).sum(), rel=1e-13)
+    assert traces.functions.trace_exp(X) == pytest.approx(np.exp(w).sum(), rel=1e-13)
+    np.testing.assert_allclose(
+        traces.functions.grad_trace_sin(X), Q @ np.diag(np.cos(w)) @ Q.T, atol=1e-13
+    )
 
 
 def test_general_rule_holds_for_a_cubic_and_for_exp():
@@ -131,7 +137,7 @@ def test_hessian_tensor_matches_an_einsum():
     rng = np.random.default_rng(6)
     X, B = rng.standard_normal((3, 2)), rng.standard_normal((3, 3))
     expected = np.einsum("ik,lj->ijkl", B + B.T, np.eye(2))
-    np.testing.assert_allclose(traces.hessian_trace_xtbx(X, B), expected)
+    np.testing.assert_allclose(traces.quadratic.hessian_trace_xtbx(X, B), expected)
 
 
 def test_a_wrong_printed_transcription_would_be_caught():
@@ -144,9 +150,9 @@ def test_a_wrong_printed_transcription_would_be_caught():
 #: Eqs. 125-127 are printed for symmetric B and C; their general forms (B, C arbitrary,
 #: X rectangular), as sympy's tests of the Cookbook's examples assert them.
 GENERAL_FORMS = {
-    125: ("traces.inv-congruence-general", traces.grad_trace_inv_congruence),
-    126: ("traces.inv-ratio-general", traces.grad_trace_inv_ratio),
-    127: ("traces.inv-shifted-ratio-general", traces.grad_trace_inv_shifted_ratio),
+    125: ("traces.inv-congruence-general", traces.inverses.grad_trace_inv_congruence),
+    126: ("traces.inv-ratio-general", traces.inverses.grad_trace_inv_ratio),
+    127: ("traces.inv-shifted-ratio-general", traces.inverses.grad_trace_inv_shifted_ratio),
 }
 
 

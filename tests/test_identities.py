@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import pkgutil
 import re
 import warnings
 
@@ -17,6 +18,7 @@ import gradref
 from gradref import _validate, shapes
 from gradref.catalog import FAMILIES, errata
 from gradref.identities import elementary, linear, losses, norms, quadratic, rules, traces
+from gradref.verify import DIMENSIONS as SIZES
 
 IDENTITIES = gradref.catalog()
 IDS = [identity.id for identity in IDENTITIES]
@@ -105,8 +107,27 @@ def test_mutated_derivative_is_rejected(identity, mistake):
         return g
 
     for seed in range(20):
-        result = gradref.verify(dataclasses.replace(identity, derivative=mutated), rng=seed)
+        wrong = dataclasses.replace(identity, derivative=mutated)
+        result = gradref.verify(wrong, rng=seed, stop_on_failure=True)
         assert not result.passed, f"{identity.id}: {mistake} derivative passed (seed {seed})"
+
+
+def test_stopping_at_the_first_failure_keeps_the_verdict():
+    # The two tests around this one ask only whether a wrong derivative is rejected, and
+    # stop at the first size that rejects it: the verdict is the one all sizes give.
+    identity = gradref.get("quadratic.grad-x")
+    wrong = dataclasses.replace(identity, derivative=lambda A, x: 2 * A @ x)
+    for candidate, verdict in ((identity, "passed"), (wrong, "failed")):
+        full = gradref.verify(candidate, rng=3)
+        stopped = gradref.verify(candidate, rng=3, stop_on_failure=True)
+        assert full.verdict == stopped.verdict == verdict
+    # (2Ax agrees with (A + A^T)x at n = 1, and fails from n = 2 on.)
+    assert len(full.checks) == len(SIZES)
+    assert [n for n, _ in stopped.checks] == [1, 2]
+    assert stopped.checks[-1][1].verdict == "failed"
+    assert len(gradref.verify(identity, rng=3, stop_on_failure=True).checks) == len(SIZES)
+    with pytest.raises(TypeError, match="`stop_on_failure` must be True or False"):
+        gradref.verify(identity, stop_on_failure="yes")
 
 
 def _sigmoid_of(x, w):
@@ -139,7 +160,7 @@ def test_listed_mistake_is_rejected_at_every_seed(identity_id, label, derivative
     # The entry shows the error measured at seed 0; a mistake must fail at any draw.
     wrong = dataclasses.replace(gradref.get(identity_id), derivative=derivative)
     for seed in range(5):
-        result = gradref.verify(wrong, rng=seed)
+        result = gradref.verify(wrong, rng=seed, stop_on_failure=True)
         assert result.verdict == "failed", f"{identity_id} {label}: {result.verdict} (seed {seed})"
         assert identity_id in result.report()
 
@@ -170,17 +191,17 @@ SINE = rules.SineWave(1.0, 0.0)
 SHAPE_ERRORS = [
     # traces
     (
-        traces.trace_axb,
+        traces.linear.trace_axb,
         (np.ones((2, 3)), np.ones((3, 4)), np.ones((4, 3))),
         r"^`B` must have shape \(n, p\) = \(4, 2\), as p = 2 from `A`; got shape \(4, 3\)$",
     ),
     (
-        traces.grad_trace_axb,
+        traces.linear.grad_trace_axb,
         (np.ones((2, 3)), np.ones((4, 4)), np.ones((4, 2))),
         r"^`X` must have shape \(m, n\) = \(3, n\), as m = 3 from `A`; got shape \(4, 4\)$",
     ),
     (
-        traces.grad_trace_axb,
+        traces.linear.grad_trace_axb,
         (np.ones((2, 3)), np.ones(3), np.ones((4, 2))),
         r"^`X` must be a matrix of shape \(m, n\); got shape \(3,\)$",
     ),
@@ -849,10 +870,18 @@ def test_tanh_functions_saturate_when_the_pre_activation_overflows():
         np.testing.assert_array_equal(g.gradient(huge), [0.0, 0.0])
 
 
-def _public_functions():
-    """Every public function and class (with its public methods) of gradref.identities."""
+def _family_modules():
+    """Every module of gradref.identities: a family's, or each module of a family package."""
     for family in FAMILIES:
         module = importlib.import_module(f"gradref.identities.{family}")
+        yield module
+        for info in pkgutil.iter_modules(getattr(module, "__path__", [])):
+            yield importlib.import_module(f"{module.__name__}.{info.name}")
+
+
+def _public_functions():
+    """Every public function and class (with its public methods) of gradref.identities."""
+    for module in _family_modules():
         for name, member in vars(module).items():
             if name.startswith("_") or getattr(member, "__module__", None) != module.__name__:
                 continue

@@ -32,7 +32,13 @@ def test_entry_verifies_and_rejects_its_mistakes(identity):
 
 @pytest.mark.parametrize(
     "function",
-    [act.sum_sigmoid, act.sum_softplus, act.sum_log_sigmoid, act.sum_silu, act.sum_mish],
+    [
+        act.sigmoid_tanh_softplus.sum_sigmoid,
+        act.sigmoid_tanh_softplus.sum_softplus,
+        act.sigmoid_tanh_softplus.sum_log_sigmoid,
+        act.silu_gelu_mish.sum_silu,
+        act.silu_gelu_mish.sum_mish,
+    ],
 )
 def test_activations_do_not_overflow_for_large_inputs(function):
     # pytest turns warnings into errors: an overflow in exp would fail here
@@ -57,27 +63,45 @@ def test_the_complex_step_goes_through_the_max_shift():
 def test_the_erf_of_the_gelu_is_complex_analytic():
     x, h = np.array([-6.0, -1.0, 0.3, 4.0]), 1e-20
     np.testing.assert_allclose(
-        np.imag(act.elementwise_gelu(x + 1j * h)) / h, act.grad_sum_gelu(x), rtol=1e-13
+        np.imag(act.silu_gelu_mish.elementwise_gelu(x + 1j * h)) / h,
+        act.silu_gelu_mish.grad_sum_gelu(x),
+        rtol=1e-13,
     )
 
 
 def test_the_tanh_approximation_stays_close_to_the_exact_gelu():
     x = np.linspace(-8.0, 8.0, 2001)
-    assert np.max(np.abs(act.elementwise_gelu(x) - act.elementwise_gelu_tanh(x))) < 5e-4
-    assert np.max(np.abs(act.grad_sum_gelu(x) - act.grad_sum_gelu_tanh(x))) < 1e-3
+    assert (
+        np.max(
+            np.abs(
+                act.silu_gelu_mish.elementwise_gelu(x) - act.silu_gelu_mish.elementwise_gelu_tanh(x)
+            )
+        )
+        < 5e-4
+    )
+    assert (
+        np.max(
+            np.abs(act.silu_gelu_mish.grad_sum_gelu(x) - act.silu_gelu_mish.grad_sum_gelu_tanh(x))
+        )
+        < 1e-3
+    )
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 8])
 def test_kink_samples_stay_away_from_zero_and_cover_both_signs(n):
     rng = np.random.default_rng(n)
-    for sampler in (act._sample_kink, act._sample_slope, act._sample_elu):
+    for sampler in (
+        act.relu_elu._sample_kink,
+        act.relu_elu._sample_slope,
+        act.relu_elu._sample_elu,
+    ):
         x = sampler(rng, n)["x"]
         assert np.min(np.abs(x)) >= 0.25
         if n >= 2:
             assert np.any(x > 0)
             assert np.any(x < 0)
-    assert act._sample_kink(rng, 1)["x"][0] > 0  # the ReLU's gradient is not all zero
-    assert act._sample_elu(rng, 1)["x"][0] < 0  # the ELU's curved branch is exercised
+    assert act.relu_elu._sample_kink(rng, 1)["x"][0] > 0  # the ReLU's gradient is not all zero
+    assert act.relu_elu._sample_elu(rng, 1)["x"][0] < 0  # the ELU's curved branch is exercised
 
 
 @pytest.mark.parametrize("T", [0.0, -1.0])

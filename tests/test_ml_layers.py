@@ -49,8 +49,11 @@ def test_a_vjp_is_the_transpose_of_the_jacobian_applied_to_the_cotangent():
     rng = np.random.default_rng(1)
     X, W, b = rng.standard_normal((4, 3)), rng.standard_normal((5, 3)), rng.standard_normal(5)
     Ybar, dX, h = rng.standard_normal((4, 5)), rng.standard_normal((4, 3)), 1e-6
-    dY = (layers.affine_rows(X + h * dX, W, b) - layers.affine_rows(X - h * dX, W, b)) / (2 * h)
-    Xbar = layers.adjoint_affine_rows_input(X, W, b, Ybar)
+    dY = (
+        layers.affine_relu.affine_rows(X + h * dX, W, b)
+        - layers.affine_relu.affine_rows(X - h * dX, W, b)
+    ) / (2 * h)
+    Xbar = layers.affine_relu.adjoint_affine_rows_input(X, W, b, Ybar)
     assert np.sum(Ybar * dY) == pytest.approx(np.sum(Xbar * dX), rel=1e-8)
 
 
@@ -58,24 +61,31 @@ def test_the_convolution_input_adjoint_is_a_correlation_with_the_flipped_kernel(
     rng = np.random.default_rng(2)
     x, w, ybar = rng.standard_normal(9), rng.standard_normal(3), rng.standard_normal(7)
     padded = np.concatenate([np.zeros(2), ybar, np.zeros(2)])
-    flipped = layers.conv1d_valid(padded, w[::-1])  # 'full' correlation with the flipped kernel
-    np.testing.assert_allclose(layers.adjoint_conv1d_input(x, w, ybar), flipped, rtol=1e-13)
+    flipped = layers.convolution.conv1d_valid(
+        padded, w[::-1]
+    )  # 'full' correlation with the flipped kernel
+    np.testing.assert_allclose(
+        layers.convolution.adjoint_conv1d_input(x, w, ybar), flipped, rtol=1e-13
+    )
     # and the forward map is numpy's (real) valid cross-correlation
-    np.testing.assert_allclose(layers.conv1d_valid(x, w), np.correlate(x, w, "valid"))
+    np.testing.assert_allclose(layers.convolution.conv1d_valid(x, w), np.correlate(x, w, "valid"))
 
 
 def test_normalisation_adjoints_project_out_the_shift():
     rng = np.random.default_rng(3)
     X, gamma, beta = rng.standard_normal((3, 5)), rng.standard_normal(5), rng.standard_normal(5)
     Ybar = rng.standard_normal((3, 5))
-    Xbar = layers.adjoint_layer_norm_input(X, gamma, beta, 0.1, Ybar)
+    Xbar = layers.normalisation.adjoint_layer_norm_input(X, gamma, beta, 0.1, Ybar)
     np.testing.assert_allclose(Xbar.sum(axis=1), 0, atol=1e-13)  # a shift of a row does nothing
-    Xbar = layers.adjoint_batch_norm_input(X, gamma, beta, 0.1, Ybar)
+    Xbar = layers.normalisation.adjoint_batch_norm_input(X, gamma, beta, 0.1, Ybar)
     np.testing.assert_allclose(Xbar.sum(axis=0), 0, atol=1e-13)
     # batch normalisation is layer normalisation of the transpose (one gain per feature)
     np.testing.assert_allclose(
-        layers.batch_norm(X, gamma, beta, 0.1),
-        (layers.layer_norm(X.T, np.ones(3), np.zeros(3), 0.1) * gamma[:, None] + beta[:, None]).T,
+        layers.normalisation.batch_norm(X, gamma, beta, 0.1),
+        (
+            layers.normalisation.layer_norm(X.T, np.ones(3), np.zeros(3), 0.1) * gamma[:, None]
+            + beta[:, None]
+        ).T,
         rtol=1e-13,
     )
 
@@ -83,22 +93,22 @@ def test_normalisation_adjoints_project_out_the_shift():
 def test_layers_reject_bad_arguments_with_a_message():
     X, gamma = np.ones((2, 3)), np.ones(3)
     with pytest.raises(ValueError, match="`eps` must be positive"):
-        layers.layer_norm(X, gamma, gamma, 0.0)
+        layers.normalisation.layer_norm(X, gamma, gamma, 0.0)
     with pytest.raises(ValueError, match="`eps` must be positive"):
-        layers.batch_norm(X, gamma, gamma, -1e-5)
+        layers.normalisation.batch_norm(X, gamma, gamma, -1e-5)
     with pytest.raises(ValueError, match=r"kernel `w`.*must not be longer"):
-        layers.conv1d_valid(np.ones(2), np.ones(3))
+        layers.convolution.conv1d_valid(np.ones(2), np.ones(3))
     with pytest.raises(ValueError, match="`W`"):
-        layers.affine_rows(X, np.ones((4, 2)), np.ones(4))
+        layers.affine_relu.affine_rows(X, np.ones((4, 2)), np.ones(4))
     with pytest.raises(ValueError, match=r"^`ybar` must have shape \(l - k \+ 1,\) = \(3,\)"):
-        layers.adjoint_conv1d_input(np.ones(5), np.ones(3), np.ones(4))
+        layers.convolution.adjoint_conv1d_input(np.ones(5), np.ones(3), np.ones(4))
 
 
 def test_attention_is_stable_for_large_scores():
     # pytest turns warnings into errors: an overflow in exp would fail here
     Q, K = np.full((2, 4), 30.0), np.full((3, 4), 30.0) * np.array([[1], [-1], [0.5]])
     V = np.arange(3.0)[:, None] * np.ones((3, 5))
-    out = layers.attention(Q, K, V)
+    out = layers.attention.attention(Q, K, V)
     assert np.all(np.isfinite(out))
     np.testing.assert_allclose(out, 0.0, atol=1e-12)  # all the weight on the first key
 

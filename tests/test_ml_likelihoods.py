@@ -85,12 +85,16 @@ def test_the_maximum_likelihood_estimates_are_stationary_points():
     X = rng.standard_normal((7, 3))
     xbar = X.mean(axis=0)
     C = (X - xbar).T @ (X - xbar) / 7
-    np.testing.assert_allclose(lik.grad_gaussian_nll_mean_mu(X, xbar, C), 0, atol=1e-12)
-    np.testing.assert_allclose(lik.grad_gaussian_nll_mean_sigma(X, xbar, C), 0, atol=1e-12)
+    np.testing.assert_allclose(
+        lik.gaussian_nll.grad_gaussian_nll_mean_mu(X, xbar, C), 0, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        lik.gaussian_nll.grad_gaussian_nll_mean_sigma(X, xbar, C), 0, atol=1e-12
+    )
     inverse = np.linalg.inv(C)
     inverse = (inverse + inverse.T) / 2
     np.testing.assert_allclose(
-        lik.grad_gaussian_nll_mean_precision(X, xbar, inverse), 0, atol=1e-10
+        lik.gaussian_nll.grad_gaussian_nll_mean_precision(X, xbar, inverse), 0, atol=1e-10
     )
 
 
@@ -98,12 +102,12 @@ def test_the_kl_vanishes_with_its_gradients_at_equal_arguments():
     identity = gradref.get("likelihoods.kl-gauss-sigma2")
     inputs = identity.sample(np.random.default_rng(5), 3)
     same = {**inputs, "mu2": inputs["mu1"], "Sigma2": inputs["Sigma1"]}
-    assert abs(lik.kl_gaussians(**same)) < 1e-12
+    assert abs(lik.gaussian_kl.kl_gaussians(**same)) < 1e-12
     for grad in (
-        lik.grad_kl_gaussians_mu1,
-        lik.grad_kl_gaussians_mu2,
-        lik.grad_kl_gaussians_sigma1,
-        lik.grad_kl_gaussians_sigma2,
+        lik.gaussian_kl.grad_kl_gaussians_mu1,
+        lik.gaussian_kl.grad_kl_gaussians_mu2,
+        lik.gaussian_kl.grad_kl_gaussians_sigma1,
+        lik.gaussian_kl.grad_kl_gaussians_sigma2,
     ):
         np.testing.assert_allclose(grad(**same), 0, atol=1e-12)
 
@@ -111,35 +115,37 @@ def test_the_kl_vanishes_with_its_gradients_at_equal_arguments():
 def test_the_natural_gaussian_gradients_are_the_moments_of_samples():
     # grad A = E[T(x)] and hess A = Cov[T(x)], against Monte Carlo moments of N(mu, Sigma)
     rng = np.random.default_rng(6)
-    inputs = lik._sample_natural(rng, 2)
-    mu = lik.grad_gaussian_log_partition_eta1(**inputs)
-    Sigma = lik.hess_gaussian_log_partition_eta1(**inputs)
+    inputs = lik.log_partition._sample_natural(rng, 2)
+    mu = lik.log_partition.grad_gaussian_log_partition_eta1(**inputs)
+    Sigma = lik.log_partition.hess_gaussian_log_partition_eta1(**inputs)
     x = rng.multivariate_normal(mu, Sigma, size=400_000)
     outer = np.einsum("si,sj->sij", x, x)
     np.testing.assert_allclose(
-        lik.grad_gaussian_log_partition_eta2(**inputs), outer.mean(0), atol=0.05
+        lik.log_partition.grad_gaussian_log_partition_eta2(**inputs), outer.mean(0), atol=0.05
     )
     covariance = np.cov(outer.reshape(len(x), -1), rowvar=False).reshape(2, 2, 2, 2)
-    hessian = lik.hess_gaussian_log_partition_eta2(**inputs)
+    hessian = lik.log_partition.hess_gaussian_log_partition_eta2(**inputs)
     np.testing.assert_allclose(hessian, covariance, atol=0.1 * np.max(np.abs(hessian)))
 
 
 def test_the_cholesky_gradient_is_the_chain_rule_through_the_covariance():
     identity = gradref.get("likelihoods.gaussian-nll-cholesky")
     x, mu, L = identity.sample(np.random.default_rng(7), 3).values()
-    G = lik.grad_gaussian_nll_sigma(x, mu, L @ L.T)
-    np.testing.assert_allclose(lik.grad_gaussian_nll_cholesky(x, mu, L), 2 * G @ L, atol=1e-12)
+    G = lik.gaussian_nll.grad_gaussian_nll_sigma(x, mu, L @ L.T)
+    np.testing.assert_allclose(
+        lik.gaussian_nll.grad_gaussian_nll_cholesky(x, mu, L), 2 * G @ L, atol=1e-12
+    )
     # the upper triangle, which a lower-triangular parametrisation discards, is not zero
-    assert np.max(np.abs(np.triu(lik.grad_gaussian_nll_cholesky(x, mu, L), 1))) > 1e-3
+    assert np.max(np.abs(np.triu(lik.gaussian_nll.grad_gaussian_nll_cholesky(x, mu, L), 1))) > 1e-3
 
 
 def test_the_log_partitions_do_not_overflow():
     big = np.array([-800.0, 0.0, 800.0])
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow is fine
-        assert np.isfinite(lik.bernoulli_log_partition(big))
-        assert np.isfinite(lik.categorical_log_partition(big))
-        assert np.isfinite(lik.categorical_minimal_log_partition(big))
-        np.testing.assert_allclose(lik.grad_categorical_log_partition(big), [0, 0, 1])
+        assert np.isfinite(lik.log_partition.bernoulli_log_partition(big))
+        assert np.isfinite(lik.log_partition.categorical_log_partition(big))
+        assert np.isfinite(lik.log_partition.categorical_minimal_log_partition(big))
+        np.testing.assert_allclose(lik.log_partition.grad_categorical_log_partition(big), [0, 0, 1])
 
 
 @pytest.mark.parametrize(

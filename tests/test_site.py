@@ -9,6 +9,7 @@ page weights are printed and written to ``_build/screenshots/measurements.json``
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -48,6 +49,7 @@ PAGE_WEIGHT_BOUND_KB = 1024
 FIRST_PAINT_BOUND_S = 2.0
 
 
+@functools.cache
 def _pages() -> list[str]:
     """The site's pages: Sphinx's (not the redirects of id/ and of old addresses, which
     tests/test_site_addresses.py checks)."""
@@ -151,29 +153,61 @@ def _dom_content_loaded_at(page) -> float:
     )
 
 
+#: Full-page screenshots (at each width) of these pages go to _build/screenshots/ on every
+#: run; ``GRADREF_SCREENSHOTS=all`` (or a comma-separated list of paths) adds more. A
+#: full-page screenshot of a long page costs seconds, so the run takes few by default.
+def _photographed(path: str) -> bool:
+    asked = os.environ.get("GRADREF_SCREENSHOTS", "")
+    return path in SCREENSHOTS or asked == "all" or path in asked.split(",")
+
+
 @pytest.mark.parametrize("path", _pages() if SITE.is_dir() else ["index.html"])
 def test_page_renders_offline_without_errors(server, browser, path):
+    # One visit per page. At 1280 px: the math is on screen, nothing is fetched from
+    # elsewhere, no console error, the page is light. Then at every width of WIDTHS (the
+    # window resized, as a reader turning a tablet does), with the solutions closed and
+    # then open: no display formula is cut and the page never scrolls sideways. Last, with
+    # everything open, no id is repeated and every image says what it shows.
     visit = Visit(browser, server, viewport={"width": 1280, "height": 900})
+    page = visit.page
     try:
         visit.goto(path)
         if _has_math(path):
-            elapsed = _math_rendered_at(visit.page)
-            assert visit.page.locator(".katex").count() > 0, "math was not rendered"
-            assert visit.page.locator(".katex-error").count() == 0, "KaTeX reported a math error"
-            assert "$$" not in visit.page.inner_text("article"), "unrendered display math"
-            fonts = visit.page.evaluate(
+            elapsed = _math_rendered_at(page)
+            assert page.locator(".katex").count() > 0, "math was not rendered"
+            assert page.locator(".katex-error").count() == 0, "KaTeX reported a math error"
+            assert "$$" not in page.inner_text("article"), "unrendered display math"
+            fonts = page.evaluate(
                 "() => [...document.fonts].filter(f => f.family.startsWith('KaTeX'))"
                 ".map(f => f.status)"
             )
             assert "error" not in fonts, f"a KaTeX font failed to load: {fonts}"
             MEASUREMENTS.setdefault("math_rendered_s", {})[path] = round(elapsed, 3)
-        visit.page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("load")
+        _wait_for_layout(page)
+        failures = _cut_or_sideways(page, path)
+        # Every id names one element (links and labels point at ids), with the page's
+        # scripts run and its solutions open.
+        repeated = page.evaluate(REPEATED_IDS)
+        assert not repeated, f"{path}: ids repeated on the page: {dict(repeated)}"
+        # Every image's alt text describes it: never empty, never a file name or a hash.
+        bad_alt = [
+            f"{src} has alt {alt!r}"
+            for src, alt in page.evaluate(
+                "() => [...document.querySelectorAll('article img')]"
+                ".map(i => [i.getAttribute('src'), i.getAttribute('alt')])"
+            )
+            if _bad_alt(alt)
+        ]
+        assert not bad_alt, f"{path}: images without a real text alternative: {bad_alt}"
+        # Whatever a script fetches late is in by now: no request for half a second.
+        page.wait_for_load_state("networkidle")
         weight = visit.transferred_kb()
         MEASUREMENTS.setdefault("page_weight_kB", {})[path] = round(weight, 1)
         assert visit.blocked == [], f"requests left 127.0.0.1: {visit.blocked}"
         assert visit.errors == [], f"console errors: {visit.errors}"
         assert weight <= PAGE_WEIGHT_BOUND_KB, (
-            f"a cold visit to {path} transfers {weight:.0f} kB (bound {PAGE_WEIGHT_BOUND_KB} kB)"
+            f"a visit to {path} transfers {weight:.0f} kB (bound {PAGE_WEIGHT_BOUND_KB} kB)"
         )
         # The search index is loaded when a reader asks for search (the search page asks
         # at once: it focuses its search box); Sphinx's search machinery, never.
@@ -184,27 +218,49 @@ def test_page_renders_offline_without_errors(server, browser, path):
             assert index, "the search page did not load the search index"
         else:
             assert index == [], f"{path} loaded the search index before it was asked for"
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        visit.page.screenshot(
-            path=str(ARTIFACTS / (path.replace("/", "_") + ".png")), full_page=True
-        )
-        # Every image's alt text describes it: never empty, never a file name or a hash.
-        bad_alt = [
-            f"{src} has alt {alt!r}"
-            for src, alt in visit.page.evaluate(
-                "() => [...document.querySelectorAll('article img')]"
-                ".map(i => [i.getAttribute('src'), i.getAttribute('alt')])"
-            )
-            if _bad_alt(alt)
-        ]
-        assert not bad_alt, f"{path}: images without a real text alternative: {bad_alt}"
-        # Every id names one element (links and labels point at ids), with the page's
-        # scripts run and its solutions open.
-        visit.page.evaluate(OPEN_EVERYTHING)
-        repeated = visit.page.evaluate(REPEATED_IDS)
-        assert not repeated, f"{path}: ids repeated on the page: {dict(repeated)}"
+        assert not failures, f"{len(failures)} problems:" + "\n".join(["", *failures])
     finally:
         visit.close()
+
+
+def _cut_or_sideways(page, path: str) -> list[str]:
+    """Display formulas cut and sideways scrolling on ``page`` at every width of WIDTHS,
+    with its solutions closed and then open (which it leaves open)."""
+    failures: list[str] = []
+    has_display_math = 'class="katex-display"' in (SITE / path).read_text(encoding="utf-8")
+    closed = page.locator(CLOSED).count() > 0
+    states = [("solutions closed", w) for w in WIDTHS]
+    if closed:
+        states += [("solutions open", w) for w in reversed(WIDTHS)]
+    for state, width in states:
+        if state == "solutions open" and page.locator(CLOSED).count():
+            page.evaluate(OPEN_EVERYTHING)
+            assert page.locator(CLOSED).count() == 0, f"{path}: a solution stayed closed"
+        if page.viewport_size["width"] != width:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.evaluate(NEXT_FRAME)  # the theme's resize handlers have run
+        _wait_for_layout(page)
+        found = page.evaluate(FIND_CUT_FORMULAS)
+        if state == "solutions closed":
+            if has_display_math:
+                assert found["total"] > 0, (
+                    f"{path} has display math but none was found: the selectors are out of date"
+                )
+            formulas = MEASUREMENTS.setdefault("display_formulas", {})
+            formulas.setdefault(str(width), {})[path] = found["total"]
+        failures += [f"{path} at {width} px, {state}: {c['text']}" for c in found["cut"]]
+        overflow = page.evaluate(FIND_PAGE_OVERFLOW)
+        if overflow:
+            failures.append(
+                f"{path} at {width} px, {state}: the page scrolls sideways "
+                f"({overflow['scrollWidth']} px wide); sticking out: "
+                + "; ".join(overflow["culprits"])
+            )
+        if _photographed(path) and (state == "solutions open" or not closed):
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            name = f"{path.replace('/', '_').removesuffix('.html')}-{width}.png"
+            page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    return failures
 
 
 def _bad_alt(alt: str | None) -> bool:
@@ -571,61 +627,12 @@ OPEN_EVERYTHING = f"""() => {{
 }}"""
 
 
+NEXT_FRAME = "() => new Promise((done) => requestAnimationFrame(() => setTimeout(done)))"
+
+
 def _wait_for_layout(page) -> None:
     # KaTeX's widths depend on its fonts: measure once they are in.
     page.evaluate("async () => { await document.fonts.ready; }")
-
-
-@pytest.mark.parametrize("width", WIDTHS)
-def test_no_formula_is_cut_and_no_page_scrolls_sideways(server, browser, width):
-    # One context for the width, one tab for every page; each page is checked with its
-    # solutions closed, then (if it has any) with all of them open.
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    context.route(
-        "**/*",
-        lambda route: route.continue_() if route.request.url.startswith(server) else route.abort(),
-    )
-    page = context.new_page()
-    failures: list[str] = []
-    formulas, cut = 0, set()
-    try:
-        for path in _pages():
-            page.goto(f"{server}/{path}", wait_until="load")
-            _wait_for_layout(page)
-            states = ["solutions closed"]
-            if page.locator(CLOSED).count():
-                states.append("solutions open")
-            for state in states:
-                if state == "solutions open":
-                    page.evaluate(OPEN_EVERYTHING)
-                    assert page.locator(CLOSED).count() == 0, f"{path}: a solution stayed closed"
-                    _wait_for_layout(page)
-                found = page.evaluate(FIND_CUT_FORMULAS)
-                if state == "solutions closed":
-                    formulas += found["total"]
-                cut |= {(path, c["index"]) for c in found["cut"]}
-                failures += [f"{path} at {width} px, {state}: {c['text']}" for c in found["cut"]]
-                overflow = page.evaluate(FIND_PAGE_OVERFLOW)
-                if overflow:
-                    failures.append(
-                        f"{path} at {width} px, {state}: the page scrolls sideways "
-                        f"({overflow['scrollWidth']} px wide); sticking out: "
-                        + "; ".join(overflow["culprits"])
-                    )
-            if path in SCREENSHOTS:
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                name = f"formulas-{path.replace('/', '_').removesuffix('.html')}-{width}.png"
-                page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-    finally:
-        context.close()
-    MEASUREMENTS.setdefault("cut_formulas", {})[str(width)] = {
-        "formulas": formulas,
-        "cut": len(cut),
-    }
-    assert formulas > 0, "no display formula was found: the selectors are out of date"
-    assert not failures, (
-        f"{len(cut)} of {formulas} display formulas cut at {width} px:" + "\n".join(["", *failures])
-    )
 
 
 def test_a_wide_formula_scrolls_from_the_keyboard(server, browser):
@@ -682,36 +689,74 @@ def _axe(page, source: str) -> list[dict]:
     return page.evaluate(RUN_AXE)
 
 
-def _topic_pages() -> set[str]:
-    """The reference's topic pages (reference/<family>/<topic>.html), generated by one template."""
-    from gradref.catalog import FAMILIES
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                 "source", "track", "wbr"}  # fmt: skip
+_TAG = re.compile(r"""<(/?)([a-zA-Z][\w-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_ATTRIBUTE = {
+    name: re.compile(rf"""\b{name}=(?:"([^"]*)"|'([^']*)')""") for name in ("class", "role")
+}
+_MATHML = re.compile(r"<math\b.*?</math>", re.S)
 
-    return {p.relative_to(SITE).as_posix() for f in FAMILIES for p in _family_pages(f)}
+
+def _element_kinds(html: str) -> set[tuple]:
+    """The kinds of element a page holds: (tag, classes, role), each with its parent's kind.
+
+    KaTeX's formulas count as one kind, their box: what is inside (MathML for assistive
+    technology, and spans for the eye) is the math's own layout. A scan of the tags, not a
+    full HTML parser, which took four times as long on the 40 MB of the reference's pages
+    (this runs when the tests are collected, in every process).
+    """
+    kinds: set[tuple] = set()
+    parents: list[tuple] = []
+    in_formula = 0  # depth of <span> inside a KaTeX formula
+    for tag in _TAG.finditer(_MATHML.sub("", html)):
+        closing, name, attributes = tag.group(1), tag.group(2).lower(), tag.group(3)
+        if in_formula:
+            if name == "span":
+                in_formula += -1 if closing else 1
+            continue
+        if closing:
+            if name not in VOID_ELEMENTS and parents:
+                parents.pop()
+            continue
+        found = {key: pattern.search(attributes) for key, pattern in _ATTRIBUTE.items()}
+        value = {key: (m.group(1) or m.group(2) or "") if m else "" for key, m in found.items()}
+        kind = (name, tuple(sorted(value["class"].split())), value["role"])
+        kinds.add((parents[-1] if parents else None, kind))
+        if name == "span" and "katex" in kind[1]:
+            in_formula = 1
+        elif name not in VOID_ELEMENTS and not attributes.rstrip().endswith("/"):
+            parents.append(kind)
+    return kinds
 
 
+@functools.cache
 def _axe_pages() -> list[tuple[str, str]]:
     """(colour mode, page) pairs that axe-core checks, in both colour modes.
 
-    Every page that is not a reference topic page (each is written by hand, or by a
-    template of its own), and of the topic pages, which one template writes from the
-    catalog's records, the largest of each family: every kind of block an entry can hold,
-    in every family, is judged in both modes. What the records alone decide on a topic page
-    (ids, image alternatives, formulas, links) is checked on every page by the tests above
-    and below.
+    Every page written by hand or by a template of its own (the home page, the guides, the
+    errata, the concordance, ...), and of the reference's pages, which two templates write
+    from the catalog's records (a family's index and its topic pages), the fewest that
+    together hold every kind of element those pages hold (:func:`_element_kinds`: tag,
+    classes and role, with the parent's), and the largest of them. What differs between
+    two pages of one template is their records' text, formulas, ids and images, which the
+    tests above check on every page.
     """
     if not SITE.is_dir():
         return [("light", "index.html")]
     pages = _pages()
-    topics = _topic_pages()
-    largest: dict[str, str] = {}
-    for page in sorted(topics):
-        family = page.split("/")[1]
-        if (
-            family not in largest
-            or (SITE / page).stat().st_size > (SITE / largest[family]).stat().st_size
-        ):
-            largest[family] = page
-    judged = [p for p in pages if p not in topics or p in largest.values()]
+    generated = [p for p in pages if p.startswith("reference/")]
+    kinds = {page: _element_kinds((SITE / page).read_text(encoding="utf-8")) for page in generated}
+    size = {page: (SITE / page).stat().st_size for page in generated}
+    left = set().union(*kinds.values()) if kinds else set()
+    chosen = [max(generated, key=size.__getitem__)] if generated else []
+    for page in chosen:
+        left -= kinds[page]
+    while left:
+        page = max(generated, key=lambda p: (len(kinds[p] & left), size[p], p))
+        chosen.append(page)
+        left -= kinds[page]
+    judged = [p for p in pages if p not in generated or p in chosen]
     return [(mode, p) for mode in ("light", "dark") for p in judged]
 
 

@@ -4,13 +4,20 @@ A topic is ``(slug, title, ids)``: the slug is part of the page's permanent addr
 ``reference/<family>/<slug>.html``, the title its sidebar entry under the family's title, and
 the ids the identities on the page, in reading order. Together the topics of a family hold
 each of its identities exactly once.
+
+Modules mirror the topic pages: a family module longer than :data:`MAX_LINES` becomes a
+package, ``identities/<family>/``, with one module per topic page (``<slug>.py``, hyphens as
+underscores, declaring its ``TOPIC``) and the helpers its topics share in private modules
+(``_common.py``); the package's ``TOPICS`` lists its modules' topics.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +28,8 @@ GENERIC = re.compile(r"other|misc|part \d", re.IGNORECASE)
 MAX_SLUG = 24
 MAX_TITLE = 40
 MAX_SIZE = 12
+MAX_LINES = 1500
+IDENTITIES = Path(importlib.import_module("gradref.identities").__file__).parent
 
 
 def topics(family: str) -> tuple:
@@ -74,3 +83,50 @@ def test_topic_titles_are_specific_and_unique_across_the_catalog():
     counts = Counter(title for _, title in titles)
     repeated = sorted(title for title, count in counts.items() if count > 1)
     assert not repeated, f"titles used by more than one topic: {repeated}"
+
+
+def test_no_identities_module_is_longer_than_a_topic_package_would_make_it():
+    long = {
+        path.relative_to(IDENTITIES).as_posix(): lines
+        for path in sorted(IDENTITIES.rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert not long, (
+        f"modules over {MAX_LINES} lines (make the family a package, one module per topic "
+        f"page): {long}"
+    )
+
+
+def _registered_in(path) -> set[str]:
+    """The catalog ids that a module's top-level ``register(...)`` calls give."""
+    known = {identity.id for identity in catalog()}
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    return {
+        node.value.value
+        for statement in tree.body
+        if isinstance(statement, ast.Expr)
+        for node in ast.walk(statement)
+        if isinstance(node, ast.keyword)
+        and node.arg == "id"
+        and isinstance(node.value, ast.Constant)
+    } & known
+
+
+PACKAGES = [family for family in FAMILIES if (IDENTITIES / family / "__init__.py").is_file()]
+
+
+@pytest.mark.parametrize("family", PACKAGES)
+def test_a_family_package_has_one_module_per_topic_page(family):
+    folder = IDENTITIES / family
+    modules = sorted(p.stem for p in folder.glob("*.py") if not p.stem.startswith("_"))
+    slugs = [slug for slug, _, _ in topics(family)]
+    assert modules == sorted(slug.replace("-", "_") for slug in slugs), (
+        f"{family}: the modules of its package and its topics differ"
+    )
+    for slug, _title, ids in topics(family):
+        module = importlib.import_module(f"gradref.identities.{family}.{slug.replace('-', '_')}")
+        assert module.TOPIC[0] == slug, f"{module.__name__} declares the topic {module.TOPIC[0]!r}"
+        assert _registered_in(module.__file__) == set(ids), (
+            f"{family}/{slug}: the module registers other identities than its page shows"
+        )
+    assert not any(p.is_dir() and p.name != "__pycache__" for p in folder.iterdir())

@@ -18,6 +18,9 @@ import argparse
 import functools
 import html
 import http.server
+import os
+import queue
+import re
 import sys
 import threading
 import time
@@ -166,47 +169,94 @@ def serve(site: Path) -> Iterator[str]:
         server.server_close()
 
 
-def print_site(browser: Browser, base: str, solutions: str) -> list[Printed]:
-    """Print every page, following the "next" links from the home page."""
-    context = browser.new_context()
-    outside: list[str] = []
-
-    def local_only(route) -> None:
-        if route.request.url.startswith((base, "data:", "blob:")):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", local_only)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    printed: list[Printed] = []
-    url: str | None = base + "index.html"
-    while url is not None:
-        path = url.removeprefix(base).split("#")[0]
-        if any(p.path == path for p in printed):
+def reading_order(site: Path) -> list[str]:
+    """Every page's path, following the "next" links (``<link rel="next">``) from the home
+    page, as the built files give them; the printed pages confirm each link (print_site)."""
+    order: list[str] = []
+    path: str | None = "index.html"
+    while path is not None:
+        if path in order:
             raise RuntimeError(f"the chain of 'next' links loops back to {path}")
-        started = time.perf_counter()
-        page.goto(f"{base}{path}?solutions={solutions}", wait_until="load")
-        info = _prepare(page, path)
-        data = page.pdf(prefer_css_page_size=True, print_background=True)
-        reader = PdfReader(BytesIO(data))
-        sections = [Section(**s) for s in info["sections"]]
-        done = Printed(path, info["title"], info["html"], sections, reader)
-        _locate(done, info["top"])
-        printed.append(done)
-        print(
-            f"  {path}: {len(reader.pages)} pages in {time.perf_counter() - started:.1f} s",
-            flush=True,
-        )
-        url = urljoin(base + path, info["next"]) if info["next"] else None
-    context.close()
+        order.append(path)
+        source = (site / path).read_text(encoding="utf-8")
+        link = re.search(r'<link rel="next"[^>]* href="([^"]+)"', source)
+        if link is None:
+            break
+        path = urlsplit(urljoin(f"http://site/{path}", html.unescape(link.group(1)))).path[1:]
+    return order
+
+
+#: Chromiums printing at once, each in a thread of its own (Playwright's objects belong to
+#: the thread that made them): printing is Chromium's work, so one per core.
+PRINTERS = max(1, min(4, os.cpu_count() or 1))
+
+
+def print_site(base: str, order: list[str], solutions: str) -> list[Printed]:
+    """Print every page of ``order``, over PRINTERS browsers; in that order."""
+    pending: queue.Queue[str] = queue.Queue()
+    for path in order:
+        pending.put(path)
+    done: dict[str, tuple[dict, bytes]] = {}
+    outside: list[str] = []
+    errors: list[str] = []
+
+    def printer() -> None:
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                try:
+                    context = browser.new_context()
+
+                    def local_only(route) -> None:
+                        if route.request.url.startswith((base, "data:", "blob:")):
+                            route.continue_()
+                        else:
+                            outside.append(route.request.url)
+                            route.abort()
+
+                    context.route("**/*", local_only)
+                    page = context.new_page()
+                    page.on("pageerror", lambda error: errors.append(str(error)))
+                    while True:
+                        try:
+                            path = pending.get_nowait()
+                        except queue.Empty:
+                            return
+                        started = time.perf_counter()
+                        page.goto(f"{base}{path}?solutions={solutions}", wait_until="load")
+                        info = _prepare(page, path)
+                        data = page.pdf(prefer_css_page_size=True, print_background=True)
+                        done[path] = (info, data)
+                        print(f"  {path}: {time.perf_counter() - started:.1f} s", flush=True)
+                finally:
+                    browser.close()
+        except Exception as error:  # reported below, with the page that was being printed
+            errors.append(f"{type(error).__name__}: {error}")
+            while not pending.empty():  # the other printers stop too
+                pending.get_nowait()
+
+    threads = [threading.Thread(target=printer) for _ in range(PRINTERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     if outside:
         raise RuntimeError(f"printing the site asked for files off 127.0.0.1: {outside}")
     if errors:
-        raise RuntimeError(f"script errors while printing: {errors}")
+        raise RuntimeError(f"errors while printing: {errors}")
+    printed: list[Printed] = []
+    for position, path in enumerate(order):
+        info, data = done[path]
+        following = order[position + 1] if position + 1 < len(order) else None
+        shown = info["next"].removeprefix(base).split("#")[0] if info["next"] else None
+        if shown != following:
+            raise RuntimeError(
+                f"{path}: the page links to {shown} as next, its file to {following}"
+            )
+        reader = PdfReader(BytesIO(data))
+        sections = [Section(**s) for s in info["sections"]]
+        printed.append(Printed(path, info["title"], info["html"], sections, reader))
+        _locate(printed[-1], info["top"])
     return printed
 
 
@@ -433,25 +483,30 @@ def build(site: Path, out: Path, solutions: str) -> None:
     if not (site / "index.html").is_file():
         sys.exit(f"no built site at {site}: run `nox -s docs` first")
     started = time.perf_counter()
-    with serve(site) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            print(f"printing {site} ({'with' if solutions == 'shown' else 'without'} solutions)")
-            printed = print_site(browser, base, solutions)
-            first = 0
-            for doc in printed:
-                doc.first = first
-                first += len(doc.reader.pages)
-            contents = print_contents(browser, printed, base, solutions)
-            offset = len(contents.pages)
-            for doc in printed:
-                doc.first += offset
-            labels = ["Contents"] * offset + [
-                doc.title for doc in printed for _ in doc.reader.pages
-            ]
-            footers = print_footers(browser, [f"{TITLE} · {label}" for label in labels])
-        finally:
-            browser.close()
+    with serve(site) as base:
+        order = reading_order(site)
+        print(
+            f"printing {site}: {len(order)} pages "
+            f"({'with' if solutions == 'shown' else 'without'} solutions), {PRINTERS} at a time"
+        )
+        printed = print_site(base, order, solutions)
+        first = 0
+        for doc in printed:
+            doc.first = first
+            first += len(doc.reader.pages)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                contents = print_contents(browser, printed, base, solutions)
+                offset = len(contents.pages)
+                for doc in printed:
+                    doc.first += offset
+                labels = ["Contents"] * offset + [
+                    doc.title for doc in printed for _ in doc.reader.pages
+                ]
+                footers = print_footers(browser, [f"{TITLE} · {label}" for label in labels])
+            finally:
+                browser.close()
         writer = merge(contents, printed, footers, base)
     writer.add_metadata(
         {

@@ -5,13 +5,14 @@ At the start of a build (``builder-inited``, before Sphinx looks for pages):
 1. Every identity is verified by :func:`gradref.record.entry_record` and every erratum by
    :func:`gradref.record.erratum_record`, and each Cookbook note's check is run. Each result
    is cached in ``_build/verify-cache`` under a key: the sha256 of the source files it
-   depends on (its identities module, the modules of its functions, and the core,
-   :data:`CORE`) and of the numpy, sympy, SymEngine and Python versions. A cached result
+   depends on (of the identities module that registers it, the part it reaches; the
+   modules of its functions and the core, :data:`CORE`, whole) and of the numpy, sympy,
+   SymEngine and Python versions. A cached result
    is reused only when its key matches exactly; the misses run in a process pool of two. A failure
    stops the build with the identity (erratum, equation) named.
 2. The reference pages, one for each topic of each family
    (``docs/reference/<family>/<topic>.md``, the topics as the family's module declares them
-   in ``TOPICS``) and one for each family listing its topics
+   in ``TOPICS``; a family with several topic pages is a package with one module per topic) and one for each family listing its topics
    (``docs/reference/<family>/index.md``), and the fragments that "All identities",
    "Errata" and "Cookbook concordance" include (``docs/_generated/``) are written from the
    records, as plain
@@ -38,6 +39,7 @@ import time
 import traceback
 from pathlib import Path
 
+from gradref_slices import family_files, slice_files
 from gradref_slices import module_slices as _module_slices
 from gradref_slices import slice_digest as _slice_digest
 from sphinx.errors import ExtensionError
@@ -110,25 +112,42 @@ def _module_file(obj) -> Path | None:
     return path if path.is_relative_to(PACKAGE) else None
 
 
+def _registering_file(registered: str) -> Path | None:
+    """The identities module whose top-level ``register(...)`` gives ``registered`` (an
+    identity's or an erratum's id): for a family that is a package, its topic's module."""
+    if not _REGISTERED_IN:
+        from gradref.catalog import FAMILIES
+
+        for family in FAMILIES:
+            for path in family_files(PACKAGE / "identities", family):
+                for statement in _module_slices(path)[0]:
+                    if statement[3] is not None:
+                        _REGISTERED_IN.setdefault(statement[3], path.resolve())
+    return _REGISTERED_IN.get(registered)
+
+
+_REGISTERED_IN: dict[str, Path] = {}
+
+
 def identity_files(identity) -> set[Path]:
-    """The modules its functions come from and the gradref modules its module imports."""
-    module = importlib.import_module(f"gradref.identities.{identity.family}")
+    """The modules its functions come from and the gradref modules its own module (the one
+    that registers it) and the private modules it draws on import from (whole files)."""
     functions = [
         identity.value, identity.derivative, identity.symbolic, identity.sample,
         identity.general, identity.hessian, *(m.derivative for m in identity.mistakes),
     ]  # fmt: skip
-    own = _module_file(module)
+    own = _registering_file(identity.id)
     found = {_module_file(f) for f in functions if callable(f)} - {own, None}
     if own is not None:
-        found |= _module_slices(own)[1] - {own}
+        found |= slice_files(own) - {own}
     return found
 
 
 def identity_key(identity) -> str:
     """sha256 of the core, the versions, the other modules it draws on (whole), and of its
-    own module the slice that it depends on (:func:`_slice_digest`)."""
-    module = importlib.import_module(f"gradref.identities.{identity.family}")
-    own = _module_file(module)
+    own module (and of the private modules of its package) the slice that it depends on
+    (:func:`_slice_digest`)."""
+    own = _registering_file(identity.id)
     digest = hashlib.sha256(cache_key(identity_files(identity)).encode())
     if own is not None:
         digest.update(_slice_digest(own, identity.id))
@@ -140,8 +159,9 @@ def erratum_key(erratum) -> str:
     from gradref.catalog import get
 
     found = {_module_file(f) for f in (erratum.printed_derivative, erratum.check) if f}
+    found.add(_registering_file(erratum.id))
     found.discard(None)
-    imported = set().union(*(_module_slices(path)[1] for path in found)) - found
+    imported = set().union(*(slice_files(path) for path in found)) - found
     digest = hashlib.sha256(cache_key(imported).encode())
     for path in sorted(found):  # its own module: only the slice it depends on
         digest.update(_slice_digest(path, erratum.id))
@@ -283,14 +303,15 @@ def _concordance_rows():
     return tuple(rows)
 
 
-def _note_modules() -> dict[int, Path]:
+def _note_files() -> dict[int, list[Path]]:
+    """The files of the family whose ``COOKBOOK_NOTES`` has each equation's note."""
     from gradref.catalog import FAMILIES
 
     found = {}
     for family in FAMILIES:
         module = importlib.import_module(f"gradref.identities.{family}")
         for equation in getattr(module, "COOKBOOK_NOTES", {}):
-            found[equation] = _module_file(module)
+            found[equation] = family_files(PACKAGE / "identities", family)
     return found
 
 
@@ -304,10 +325,10 @@ class Records:
         self.catalog = catalog()
         self.errata = errata()
         checked_notes = {eq: note for eq, note in notes().items() if note.check is not None}
-        note_files = _note_modules()
+        note_files = _note_files()
         jobs = {("identity", i.id): identity_key(i) for i in self.catalog}
         jobs |= {("erratum", e.id): erratum_key(e) for e in self.errata}
-        jobs |= {("note", str(eq)): cache_key({note_files[eq]}) for eq in checked_notes}
+        jobs |= {("note", str(eq)): cache_key(note_files[eq]) for eq in checked_notes}
         results = verify_all(jobs)
         self.identities = [results["identity", i.id] for i in self.catalog]
         self.erratum_records = [results["erratum", e.id] for e in self.errata]
@@ -361,17 +382,20 @@ def _sizes(verification: dict, fixed: bool) -> str:
 
 
 def _source_path(qualified: str | None):
-    """(path relative to a page in docs/reference/<family>/, object name) for literalinclude."""
+    """(path relative to a page in docs/reference/<family>/, object name) for literalinclude.
+
+    ``gradref.identities.traces.trace_axb`` is in ``identities/traces.py``;
+    ``gradref.identities.layers.normalisation.layer_norm`` in ``identities/layers/normalisation.py``.
+    """
     if not qualified or "<" in qualified:
         return None
     _, _, name = qualified.partition(".identities.")
-    if not name:
-        return None
-    module, _, obj = name.partition(".")
-    path = PACKAGE / "identities" / f"{module}.py"
-    if not obj or not path.is_file():
-        return None
-    return f"../../../src/gradref/identities/{module}.py", obj
+    parts = name.split(".")
+    for end in range(len(parts) - 1, 0, -1):  # the longest module path that is a file
+        module = "/".join(parts[:end])
+        if (PACKAGE / "identities" / f"{module}.py").is_file():
+            return f"../../../src/gradref/identities/{module}.py", ".".join(parts[end:])
+    return None
 
 
 def _code_block(title: str, qualified: str | None, function) -> list[str]:
@@ -579,8 +603,13 @@ def _front_matter(description: str) -> list[str]:
     return ["---", "myst:", "  html_meta:", f'    description: "{text}"', "---", ""]
 
 
-def _source_of(family: str) -> str:
-    return f"src/gradref/identities/{family}.py"
+def _source_of(family: str, slug: str | None = None) -> str:
+    """The file to edit for a family's page: its module, or in a package the topic's module
+    (``__init__.py`` for the family's index page)."""
+    if (PACKAGE / "identities" / f"{family}.py").is_file():
+        return f"src/gradref/identities/{family}.py"
+    module = "__init__" if slug is None else slug.replace("-", "_")
+    return f"src/gradref/identities/{family}/{module}.py"
 
 
 def chapter_files(records: Records) -> dict[str, str]:
@@ -638,7 +667,7 @@ def chapter_files(records: Records) -> dict[str, str]:
                     + "; ".join(by_id[i][1]["title"] for i in ids)
                     + ". Each formula verified numerically and exactly, with numpy code."
                 ),
-                GENERATED_NOTE.format(source=_source_of(family)),
+                GENERATED_NOTE.format(source=_source_of(family, slug)),
                 "",
                 f"(topic-{family}-{slug})=",
                 f"# {title}",

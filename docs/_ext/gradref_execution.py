@@ -3,7 +3,7 @@
 myst-nb's execution cache (``nb_execution_cache_path``) matches a page by the text of its
 code cells alone, so it would serve a page's old outputs after a change in the package.
 The pages are therefore keyed here on what they read: the core of the package
-(``src/gradref/*.py``), the identities modules of the families the sheet uses
+(``src/gradref/*.py``), the identities modules (or packages) of the families the sheet uses
 (:data:`SHEET_FAMILIES`) or an executed page names, and the benchmark data the guide shows (``docs/_static/bench``).
 When that key changes, the cache is emptied and the executed pages are read (so run)
 again. An edit to another family's module (the reference chapters, which are not
@@ -30,6 +30,8 @@ import re
 import shutil
 from pathlib import Path
 
+from gradref_slices import family_files
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "gradref"
 
@@ -42,6 +44,7 @@ def families_read_by_pages() -> set[str]:
     import a, b`` or an id ``"<family>.<name>"`` (another page, such as backprop, may use
     families beyond the sheet's)."""
     families = {p.stem for p in (PACKAGE / "identities").glob("*.py")} - {"__init__"}
+    families |= {p.parent.name for p in (PACKAGE / "identities").glob("*/__init__.py")}
     found = set(SHEET_FAMILIES)
     for page in (ROOT / "docs").rglob("*.md"):
         text = page.read_text(encoding="utf-8")
@@ -60,7 +63,11 @@ def execution_inputs() -> list[Path]:
         [
             *PACKAGE.glob("*.py"),
             PACKAGE / "identities" / "__init__.py",
-            *(PACKAGE / "identities" / f"{family}.py" for family in families_read_by_pages()),
+            *(
+                path
+                for family in families_read_by_pages()
+                for path in family_files(PACKAGE / "identities", family)
+            ),
             *(p for p in (ROOT / "docs" / "_static" / "bench").glob("*") if p.is_file()),
         ]
     )

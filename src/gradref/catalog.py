@@ -332,6 +332,7 @@ FAMILY_TITLES = {
     "determinants": "Determinants",
     "inverses": "Inverses",
     "lowrank": "Log-determinants and inverses of structured sums",
+    "forms": "Log-determinants, projections and fractional forms",
     "eigenvalues": "Eigenvalues",
     "svd": "Singular values and the SVD",
     "spectral": "Eigendecompositions and spectral functions",

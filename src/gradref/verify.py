@@ -254,6 +254,8 @@ def verify(
     identity: Identity,
     rng: np.random.Generator | int | None = None,
     dims: tuple[int, ...] = DIMENSIONS,
+    *,
+    stop_on_failure: bool = False,
 ) -> VerifyResult:
     """Check an identity's claimed derivative against its value, numerically.
 
@@ -272,6 +274,11 @@ def verify(
     dims : tuple of int, optional
         Sizes to try: at least two distinct ones (at least two entries for an identity of
         fixed dimension, each an independent sample).
+    stop_on_failure : bool, optional
+        Stop at the first size that fails: the verdict is the same ("failed"), and the
+        sizes after it are neither drawn nor checked (nor listed in ``checks``). For a
+        caller that needs only the verdict of a wrong derivative, such as a test that every
+        mutation of a formula is rejected.
 
     Returns
     -------
@@ -292,9 +299,13 @@ def verify(
     >>> wrong = dataclasses.replace(identity, derivative=lambda A, x: 2 * A @ x)
     >>> verify(wrong, rng=0).verdict
     'failed'
+    >>> [n for n, _ in verify(wrong, rng=0, stop_on_failure=True).checks]  # 2Ax = (A + A^T)x at n = 1
+    [1, 2]
     """
     if not isinstance(identity, Identity):
         raise TypeError(f"`identity` must be an Identity; got {type(identity).__name__}")
+    if not isinstance(stop_on_failure, bool):
+        raise TypeError(f"`stop_on_failure` must be True or False; got {stop_on_failure!r}")
     sizes = _sizes(dims, identity)
     rng = np.random.default_rng(rng)
     checker = check_jacobian if identity.kind == "jacobian" else check_gradient
@@ -335,6 +346,8 @@ def verify(
                 break
         else:
             inconclusive = True
+        if failed and stop_on_failure:
+            break
     verdict = "failed" if failed else "inconclusive" if inconclusive else "passed"
     return VerifyResult(identity.id, verdict, worst, evaluations, tuple(checks), error)
 

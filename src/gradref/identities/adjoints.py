@@ -992,6 +992,9 @@ register(
             r"\lambda = \operatorname{eig}\big(\tfrac12(A + A^\top)\big) = \operatorname{diag}"
             r"(U^\top A U):\quad \bar A = U \operatorname{diag}(\bar\lambda)\, U^\top"
         ),
+        where=(
+            r"\begin{bmatrix} U \\ \lambda^\top \end{bmatrix} = \operatorname{eigh}\big(\tfrac12(A + A^\top)\big)",
+        ),
         wrt="A",
         kind="vjp",
         cotangent="lbar",
@@ -1195,6 +1198,7 @@ register(
             r"e^{(1-s)A^\top}\,ds = \Big[\exp\begin{pmatrix} A^\top & \bar C \\ 0 & A^\top"
             r"\end{pmatrix}\Big]_{12}"
         ),
+        where=(r"L_{\exp}(X, E) = \Big[\exp\begin{pmatrix} X & E \\ 0 & X\end{pmatrix}\Big]_{12}",),
         wrt="A",
         kind="vjp",
         cotangent="Cbar",

@@ -71,6 +71,7 @@ register(
         r"z - 3x^2y^2z\,\sigma(u) \\ y - x^2y^3\,\sigma(u) \end{pmatrix},"
         r"\qquad f = \tfrac12 x^2 + yz - \log(1 + e^{u}),\ u = x^2y^3z,\ "
         r"\sigma(u) = \frac{e^{u}}{1+e^{u}}",
+        where=(r"x = v_1,\ y = v_2,\ z = v_3", r"u = x^2y^3z"),
         wrt="v",
         kind="gradient",
         sample=_sample,

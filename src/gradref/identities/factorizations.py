@@ -1074,6 +1074,7 @@ register(
             r"C = L - I + U:\quad dC = L\,\big(\operatorname{tril}(F) - \operatorname{diag}(F)"
             r"\big) + \operatorname{triu}(F)\,U,\quad F = L^{-1}\,dA\,U^{-1}"
         ),
+        where=(r"A = L U",),
         wrt="A",
         kind="jacobian",
         value=lu_packed,
@@ -1136,6 +1137,7 @@ register(
             r"C = L - I + U:\quad \bar A = L^{-\top}\big(\operatorname{tril}(L^\top\bar C)"
             r" - \operatorname{diag}(L^\top\bar C) + \operatorname{triu}(\bar C U^\top)\big)U^{-\top}"
         ),
+        where=(r"A = L U",),
         wrt="A",
         kind="vjp",
         cotangent="Cbar",
@@ -1307,6 +1309,7 @@ register(
             r" C = Q^\top dA\,R^{-1},\quad \Omega = \operatorname{tril}(C) - \operatorname{diag}(C)"
             r" - \big(\operatorname{tril}(C) - \operatorname{diag}(C)\big)^\top"
         ),
+        where=(r"\begin{bmatrix} Q \\ R \end{bmatrix} = \operatorname{qr}(A)",),
         wrt="A",
         kind="jacobian",
         value=qr_stacked,
@@ -1376,7 +1379,8 @@ register(
         id="factorizations.qr-backward",
         title="Adjoint of the QR factorisation",
         formula=(
-            r"\bar A = (\bar Q + Q\,S)\,R^{-\top},\quad S = \operatorname{tril}(M) + "
+            r"\begin{bmatrix} Q \\ R \end{bmatrix} = \operatorname{qr}(A):\quad"
+            r" \bar A = (\bar Q + Q\,S)\,R^{-\top},\quad S = \operatorname{tril}(M) + "
             r"\operatorname{tril}(M)^\top - \operatorname{diag}(M),\quad"
             r" M = R\bar R^\top - \bar Q^\top Q"
         ),

@@ -102,7 +102,7 @@ for $X_{ij}$; entry $(k, l)$ is $\sum_r (X^r)_{ki} (X^{2-r})_{jl}$.
             r"{\partial \operatorname{vec}_{\text{row}}(X)} = \sum_{r=0}^{2} X^r \otimes"
             r" (X^{2-r})^\top",
             "cookbook": r"\frac{\partial (X^n)_{kl}}{\partial X_{ij}} = \sum_{r=0}^{n-1}"
-            r"(X^r J^{ij} X^{n-1-r})_{kl}\ \text{(eq. 90, general n)}",
+            r"(X^r J^{ij} X^{n-1-r})_{kl},\quad n = 3\ \text{(eq. 90, general n)}",
         },
         related=("higher.jac-square", "higher.power-form", "linear.identity-map"),
         cookbook=(90,),
@@ -137,9 +137,9 @@ $n = 2$.
         ),
         conventions={
             "numerator": r"\frac{\partial \operatorname{vec}_{\text{row}}(X^2)}"
-            r"{\partial \operatorname{vec}_{\text{row}}(X)} = I \otimes X^\top + X \otimes I",
+            r"{\partial \operatorname{vec}_{\text{row}}(X)} = I_d \otimes X^\top + X \otimes I_d",
             "cookbook": r"\frac{\partial (X^n)_{kl}}{\partial X_{ij}} = \sum_{r=0}^{n-1}"
-            r"(X^r J^{ij} X^{n-1-r})_{kl}\ \text{(eq. 90 at n = 2)}",
+            r"(X^r J^{ij} X^{n-1-r})_{kl},\quad n = 2\ \text{(eq. 90)}",
         },
         related=("higher.jac-cube", "linear.right-product"),
         cookbook=(90,),

@@ -163,8 +163,9 @@ entry $(k, l)$ of $-X^{-1}E_{ij}X^{-1}$ is $-(X^{-1})_{ki}(X^{-1})_{jl}$.
             ),
         ),
         conventions={
-            "numerator": r"d(X^{-1}) = -X^{-1}\,dX\,X^{-1};\ \text{as an } n^2\times n^2"
-            r"\ \text{matrix on } \operatorname{vec}:\ -X^{-\top}\otimes X^{-1}",
+            "numerator": r"\frac{\partial \operatorname{vec}(X^{-1})}{\partial \operatorname{vec}(X)}"
+            r" = -X^{-\top}\otimes X^{-1}\ \text{(column-major vec, an } n^2\times n^2"
+            r"\text{ matrix: } d(X^{-1}) = -X^{-1}\,dX\,X^{-1}\text{)}",
         },
         related=("inverses.scalar-parameter", "inverses.bilinear"),
         cookbook=(60,),

@@ -733,8 +733,9 @@ def _sp_log_1x1(A):
 
 
 _DK_WHERE = (
-    r"U = [u_1, \dots, u_n],\quad A u_i = \lambda_i u_i,\quad U^\top U = I"
-    r"\ \text{(the eigendecomposition of the symmetric } A\text{)}",
+    r"\begin{bmatrix} U \\ \lambda^\top \end{bmatrix} = \operatorname{eigh}(A)"
+    r"\ \text{(the eigendecomposition of the symmetric } A\text{: } A u_i = \lambda_i u_i,"
+    r"\ U^\top U = I\text{)}",
 )
 _DK_CHECK = (
     "sympy verifies the 1 x 1 case exactly (no closed form beyond); the numerical check "
@@ -1077,6 +1078,7 @@ register(
             r"\exp\begin{pmatrix} A & E \\ 0 & A\end{pmatrix} = \begin{pmatrix} e^{A} & "
             r"L(A, E) \\ 0 & e^{A}\end{pmatrix}"
         ),
+        where=(r"L(X, E) = \Big[\exp\begin{pmatrix} X & E \\ 0 & X\end{pmatrix}\Big]_{12}",),
         wrt="A",
         kind="jacobian",
         value=matrix_exp,
@@ -1320,6 +1322,7 @@ register(
             r"C = \sin A:\quad \bar A = L_{\sin}(A^\top, \bar C) = \Big[\sin\begin{pmatrix} "
             r"A^\top & \bar C \\ 0 & A^\top\end{pmatrix}\Big]_{12}"
         ),
+        where=(r"L_{\sin}(X, E) = \Big[\sin\begin{pmatrix} X & E \\ 0 & X\end{pmatrix}\Big]_{12}",),
         wrt="A",
         kind="vjp",
         cotangent="Cbar",

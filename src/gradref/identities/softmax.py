@@ -178,7 +178,8 @@ $\operatorname{lse}(x + c\mathbf{1}) = \operatorname{lse}(x) + c$, and $H\mathbf
                 "differentiates the sum of exponentials but forgets the 1/S of the logarithm",
             ),
             Mistake(
-                r"e_{\arg\max_i x_i}",
+                r"\operatorname{onehot}(x^\top)^\top\ \text{(the unit vector } e_k\text{, } k ="
+                r" \arg\max_i x_i\text{)}",
                 lambda x: np.eye(x.size)[np.argmax(x)],
                 "the (sub)gradient of max x, which log-sum-exp only smooths",
             ),
@@ -541,13 +542,13 @@ $\operatorname{diag}(p_i) - p_i p_i^\top$ and rows do not interact, so in a dire
 $\nabla^2 f[V]_{i,:} = p_i \odot V_{i,:} - (p_i^\top V_{i,:})\, p_i$.
 """,
         hessian=hess_log_sum_exp_rows,
-        hessian_formula=r"\nabla_X^2 f[V] = P \odot V - \bigl((P \odot V)\mathbf{1}\bigr) \odot P"
-        r"\ \text{(row sums broadcast along rows)},\ "
+        hessian_formula=r"\nabla_X^2 f[V] = P \odot V - \operatorname{diag}\bigl((P \odot V)"
+        r"\mathbf{1}\bigr)\, P,\ "
         r"\frac{\partial^2 f}{\partial X_{ij}\, \partial X_{kl}} = "
         r"\delta_{ik}\,(\delta_{jl} P_{ij} - P_{ij} P_{il})",
         mistakes=(
             Mistake(
-                r"\text{softmax over columns}",
+                r"\operatorname{softmax}_{\text{cols}}(X)\ \text{(softmax over columns)}",
                 lambda X: _softmax(X, axis=0),
                 "normalizes along the wrong axis: each column instead of each example's row",
             ),
@@ -617,8 +618,9 @@ one row at a time.
 """,
         mistakes=(
             Mistake(
-                r"\operatorname{diag}(\operatorname{vec} P') - \operatorname{vec} P' "
-                r"\operatorname{vec} P'^\top,\ P' = \text{softmax of all entries}",
+                r"\operatorname{diag}(\operatorname{vec}_{\text{row}} P') - (\operatorname{vec}_"
+                r"{\text{row}} P')(\operatorname{vec}_{\text{row}} P')^\top,\ P' = \frac{e^{X}}"
+                r"{\mathbf{1}^\top e^{X} \mathbf{1}}\ \text{(one softmax of all entries)}",
                 _global_softmax_jacobian,
                 "treats the batch as one softmax over all mn entries, coupling different rows",
             ),

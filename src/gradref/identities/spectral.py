@@ -505,6 +505,12 @@ register(
         title="Gradient of the real part of a complex-conjugate pair of eigenvalues",
         formula=r"\nabla_A \operatorname{Re} \lambda = \operatorname{Re}\frac{w u^\top}"
         r"{w^\top u},\quad A u = \lambda u,\ w^\top A = \lambda w^\top",
+        where=(
+            r"\lambda = \operatorname{eig}(A, 1)\ \text{(of the pair, the eigenvalue with }"
+            r" \operatorname{Im}\lambda > 0\text{)}",
+            r"u = \operatorname{eigvec}(A, 1)",
+            r"w = \operatorname{eigvec}(A^\top, 1)",
+        ),
         wrt="A",
         kind="gradient",
         value=pair_real_part,
@@ -564,6 +570,12 @@ register(
         title="Gradient of the modulus of a complex-conjugate pair of eigenvalues",
         formula=r"\nabla_A |\lambda| = \frac{1}{|\lambda|}\operatorname{Re}\Big(\bar\lambda\,"
         r"\frac{w u^\top}{w^\top u}\Big),\quad A u = \lambda u,\ w^\top A = \lambda w^\top",
+        where=(
+            r"\lambda = \operatorname{eig}(A, 1)\ \text{(of the pair, the eigenvalue with }"
+            r" \operatorname{Im}\lambda > 0\text{)}",
+            r"u = \operatorname{eigvec}(A, 1)",
+            r"w = \operatorname{eigvec}(A^\top, 1)",
+        ),
         wrt="A",
         kind="gradient",
         value=pair_modulus,
@@ -700,8 +712,8 @@ def _sp_power_sum(A):
 
 
 _GAMMA = (
-    r"\Gamma = (\phi \mathbf{1}^\top - \mathbf{1} \phi^\top) \oslash (\lambda \mathbf{1}^\top"
-    r" - \mathbf{1} \lambda^\top + I) + \operatorname{diag}(\psi)"
+    r"\Gamma = (\phi \mathbf{1}_n^\top - \mathbf{1}_n \phi^\top) \oslash (\lambda"
+    r" \mathbf{1}_n^\top - \mathbf{1}_n \lambda^\top + I_n) + \operatorname{diag}(\psi)"
 )
 
 register(
@@ -923,8 +935,8 @@ register(
             r"k = \lceil n/2 \rceil",
             r"\mu = \operatorname{eig}(A, k + 1)",
             r"\phi = \mathbb{1}[\lambda > \mu]",
-            r"\Gamma = (\phi \mathbf{1}^\top - \mathbf{1} \phi^\top) \oslash (\lambda"
-            r" \mathbf{1}^\top - \mathbf{1} \lambda^\top + I)",
+            r"\Gamma = (\phi \mathbf{1}_n^\top - \mathbf{1}_n \phi^\top) \oslash (\lambda"
+            r" \mathbf{1}_n^\top - \mathbf{1}_n \lambda^\top + I_n)",
         ),
         wrt="A",
         kind="gradient",

@@ -960,6 +960,7 @@ register(
         title="Gradient of tr(AT) with respect to a Toeplitz matrix",
         formula=r"\nabla_T \operatorname{tr}(AT) = \alpha(A) \oslash N,\quad "
         r"N_{ij} = n - |i - j|",
+        where=(r"\alpha(A)_{ij} = \sum_{q - p = j - i} A_{qp}",),
         wrt="T",
         kind="gradient",
         value=trace_toeplitz,
@@ -1058,6 +1059,7 @@ register(
         title="Partial derivatives of tr(AT) with respect to a Toeplitz matrix",
         formula=r"\frac{\partial \operatorname{tr}(AT)}{\partial t_{d}} = \alpha(A)_{ij},\ "
         r"j - i = d,\quad \alpha(A)_{ij} = \sum_{q - p = j - i} A_{qp}",
+        where=(r"N_{ij} = n - |i - j|",),
         wrt="T",
         kind="gradient",
         value=trace_toeplitz_from_border,
@@ -1174,6 +1176,7 @@ register(
         title="Gradient of tr(AT) with respect to a symmetric Toeplitz matrix",
         formula=r"\nabla_T \operatorname{tr}(AT) = \big(\alpha(A) + \alpha(A)^\top\big) "
         r"\oslash 2N,\quad N_{ij} = n - |i - j|",
+        where=(r"\alpha(A)_{ij} = \sum_{q - p = j - i} A_{qp}",),
         wrt="T",
         kind="gradient",
         value=trace_symmetric_toeplitz,
@@ -1263,6 +1266,7 @@ register(
         title="Partial derivatives of tr(AT) with respect to a symmetric Toeplitz matrix (eq. 144)",
         formula=r"\frac{\partial \operatorname{tr}(AT)}{\partial t_{d}} = "
         r"\big[\alpha(A) + \alpha(A)^\top - \alpha(A)\circ I\big]_{1,d+1}",
+        where=(r"\alpha(A)_{ij} = \sum_{q - p = j - i} A_{qp}",),
         wrt="T",
         kind="gradient",
         value=trace_symmetric_toeplitz_from_row,
