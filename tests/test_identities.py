@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import gradref
@@ -89,6 +89,9 @@ def test_a_formula_cut_by_a_markdown_block_is_found():
 
 @pytest.mark.parametrize("identity", IDENTITIES, ids=IDS)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 12))
+# layers.mlp-b1 at n = 1: a saturated tanh (z = 5.7) whose 1 - tanh^2 carries 2.1e-12 of the
+# gradient in rounding, which a per-direction tolerance of rtol / 100 (1e-12) failed.
+@example(seed=216, n=1)
 def test_identity_verifies(identity, seed, n):
     result = gradref.verify(identity, rng=seed, dims=(n, n + 1))
     assert result.passed, result.report()

@@ -28,9 +28,11 @@ directional derivative, ``s = max(|G|, |a|, |d|)`` (``|G|`` the norm of the
 claimed gradient, or of the Jacobian's row) and ``nu`` an estimate of the
 rounding and truncation error present in ``a - d``:
 
-* the effective tolerance is ``t = max(rtol / (100 sqrt(n)), nu / s)``: an error ``e`` of
-  the claim shows along a random direction as about ``||e|| / sqrt(n)``, so a tolerance
-  per direction must shrink with ``n`` for a pass to say something about ``||e||``;
+* the effective tolerance is ``t = max(max(rtol / 100, rho) / sqrt(n), nu / s)``: an error
+  ``e`` of the claim shows along a random direction as about ``||e|| / sqrt(n)``, so a
+  tolerance per direction must shrink with ``n`` for a pass to say something about ``||e||``;
+  ``rho`` (``CLAIM_ROUNDING``, 3.6e-12) is the rounding a right derivative whose terms cancel
+  to four digits carries in norm, which shows in the same way;
 * the check **fails** if ``|a - d| > t s`` for some direction: a difference
   that neither the tolerance nor the rounding present explains;
 * it is **inconclusive** if ``t > MAX_TOLERANCE`` for some direction (the
@@ -140,10 +142,21 @@ PRECISIONS = ("float64", "float32")
 #: with probability at most NORM_MISS, and needs ``bound <= NORM_FACTOR * rtol``; directions
 #: are added (up to MAX_DIRECTIONS in all) until it is, or the check is inconclusive.
 NORM_FACTOR, NORM_MISS, MAX_DIRECTIONS = 10.0, 1e-4, 16
-#: Each direction's tolerance floor is ``DIRECTION_SHARE * rtol / sqrt(n)``: at it, two
-#: directions bound the error in norm by 1.6 rtol, and a claim wrong by 10 rtol in norm
-#: passes them with probability about 1e-6 (the bound's 1e-4 times (1.6 / 10)^2, or less).
+#: Each direction's tolerance floor is ``max(DIRECTION_SHARE * rtol, CLAIM_ROUNDING) / sqrt(n)``:
+#: at ``DIRECTION_SHARE * rtol / sqrt(n)``, two directions bound the error in norm by 1.6 rtol,
+#: and a claim wrong by 10 rtol in norm passes them with probability about 1e-6 (the bound's
+#: 1e-4 times (1.6 / 10)^2, or less).
 DIRECTION_SHARE = 1 / 100
+#: ... but never below the rounding a right float64 derivative carries in norm, relative to its
+#: size, when its terms cancel to about four digits (a saturated unit's ``1 - tanh(z)^2``,
+#: 4e-5 at z = 5.7, carries EPS / 4e-5 = 5e-12 of itself): 2^14 EPS = 3.6e-12. Rounding
+#: errors of norm ``rho`` show along a random direction as about ``rho / sqrt(n)`` (all of it
+#: at n = 1). At the default complex-step rtol (1e-10) this floor binds; the bound it gives is
+#: computed from it like any other (5.8e-10 = 5.8 rtol with two directions), so a pass still
+#: needs no more directions, and a claim wrong by 10 rtol passes with probability <= 3.4e-5.
+#: Cancellation beyond it is not told apart from an error (a check asked at rtol 1e-10 cannot
+#: pass a claim whose own rounding is of that order).
+CLAIM_ROUNDING = 2.0**14 * EPS
 #: How much more likely the first direction of a gradient (leaning on the claim) is to miss
 #: an error than a uniform random direction, at most.
 LEANING_FACTOR = 4.0
@@ -181,7 +194,7 @@ class CheckResult:
         a Jacobian) and the two directional derivatives.
     tolerance : float
         The largest effective tolerance used per direction,
-        ``max(rtol / (100 sqrt(n)), rounding / s)``; a passing check has
+        ``max(max(rtol / 100, CLAIM_ROUNDING) / sqrt(n), rounding / s)``; a passing check has
         ``max_rel_error <= tolerance <= MAX_TOLERANCE``.
     rtol : float
         The requested relative tolerance, in norm: a pass has ``bound <= 10 rtol``.
@@ -857,8 +870,10 @@ def _run_check(
 
     checked_calls = fn.calls  # what the check itself cost; refining counts as diagnosis
     # Each direction's tolerance floor: small enough that the default two directions, at
-    # it, bound the error in norm well within NORM_FACTOR * rtol (see _norm_bound).
-    floor = rtol_used * DIRECTION_SHARE / math.sqrt(point.size)
+    # it, bound the error in norm within NORM_FACTOR * rtol (see _norm_bound), and never
+    # below what a right derivative's own rounding shows along a direction (CLAIM_ROUNDING);
+    # the bound below is computed from the tolerance used, so it states the larger c.
+    floor = max(rtol_used * DIRECTION_SHARE, CLAIM_ROUNDING) / math.sqrt(point.size)
 
     def judge(estimate: _Estimate, a: np.ndarray):
         scale = np.maximum(row_norms, np.maximum(np.abs(a), np.abs(estimate.value)))
@@ -1473,7 +1488,8 @@ def check_gradient(
         complex step and 1e-7 for central differences. A pass establishes
         ``||claimed - true|| <= bound ||claimed||`` with ``bound <= 10 rtol``, except with
         probability 1e-4 (see ``CheckResult.bound``); each direction is compared to
-        ``rtol / (100 sqrt(n))`` of the gradient's size, or to the rounding error estimated at
+        ``rtol / (100 sqrt(n))`` of the gradient's size (at least ``3.6e-12 / sqrt(n)``, what
+        a right derivative's own rounding shows there), or to the rounding error estimated at
         ``x`` if larger.
     rng : numpy.random.Generator or int, optional
         Source of the random directions.
