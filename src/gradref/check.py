@@ -392,6 +392,9 @@ class _Estimate:
     kink: tuple[np.ndarray, np.ndarray] | None = None
     value_noise: Any = 0.0  # the noise of f's values measured by the difference table
     noisy: bool = False  # f's values were found noisy along this direction
+    # The step was shortened past a kink or jump that the first step straddled (one-sided
+    # slopes that disagreed there agree at this step): other directions may start here.
+    straddled: bool = False
 
 
 def _complex_estimate(fn: _Function, point: np.ndarray, u: np.ndarray) -> _Estimate | str:
@@ -529,6 +532,8 @@ def _smooth_central(
             first, kink=None, noise=first.noise + 3 * noise / first.step, value_noise=noise,
             noisy=True,
         )  # fmt: skip
+    elif first.kink is not None and estimate.kink is None and estimate.step < first.step:
+        estimate = dataclasses.replace(estimate, straddled=True)
     return estimate
 
 
@@ -840,7 +845,11 @@ def _run_check(
             else:
                 if center is None:
                     center = fn.real(point)
-                estimate = _smooth_central(fn, point, u, h, center)
+                # Each direction starts where the earlier ones settled (as added directions
+                # do, below): a kink near `x` that shortened one direction's step lies within
+                # the others' too, and walking down to it again costs two evaluations a level.
+                start = min([h] + [c.estimate.step for c in comparisons if c.estimate.straddled])
+                estimate = _smooth_central(fn, point, u, start, center)
                 curvature = np.maximum(np.abs(curvature), np.abs(estimate.curvature))
             comparisons.append(_Comparison(directional(u), estimate, u))
     except _NonFinite:
@@ -1054,7 +1063,7 @@ def _run_check(
                 center = fn.real(point)
             # Central differences start where the earlier directions settled (a kink near
             # `x` shortened their step): the shorter step still looks for a kink of its own.
-            start = min([h] + [c.estimate.step for c in comparisons if c.estimate.step > 0])
+            start = min([h] + [c.estimate.step for c in comparisons if c.estimate.straddled])
             added = _add_directions(
                 fn, point, generator, more, used, start, center, directional, row_norms
             )
