@@ -123,6 +123,9 @@ def test_the_bound_follows_from_the_directions():
     assert _norm_bound([r, r, r], "gradient", n) < two  # more directions, a smaller bound
     assert _norm_bound([r, math.inf], "jacobian", n) == _norm_bound([r], "jacobian", n)
     assert _norm_bound([], "gradient", n) == math.inf
+    # Directions resolved to nothing (a constant f's rows, relative to a zero size): the bound
+    # is infinite, not an OverflowError (a constant f returning float32 numbers raised one).
+    assert _norm_bound([1e305, 1e305], "gradient", 10_000) == math.inf
 
 
 class Counted:

@@ -1218,7 +1218,10 @@ def _norm_bound(resolutions: list[float], kind: str, n: int) -> float:
         if value <= 0:
             return 0.0  # a direction that resolves exactly: only a zero error passes it
         log_product += math.log(value)
-        best = min(best, max(value, math.exp((log_product - math.log(NORM_MISS)) / m)))
+        exponent = (log_product - math.log(NORM_MISS)) / m
+        # A direction resolved to nothing (a constant f's rows, relative to a zero size) has a
+        # factor near 1e308: the bound is then infinite, not an overflow.
+        best = min(best, max(value, math.exp(exponent) if exponent < 709 else math.inf))
     return best
 
 
