@@ -136,6 +136,8 @@ CENTRAL_STEP = 1e-3
 FLOAT32_MAX_TOLERANCE = 1e-3
 FLOAT32_STEP = 3e-2
 FLOAT32_NOISE = 1e-9
+#: Rounding of float32 values, relative to their size (as VALUE_ROUNDING for float64).
+FLOAT32_ROUNDING = 16 * float(np.finfo(np.float32).eps)
 PRECISIONS = ("float64", "float32")
 
 #: A pass bounds the claim's error in norm: ``||claimed - true|| <= bound ||claimed||`` except
@@ -307,8 +309,11 @@ class _Function:
         self.out_shape: tuple[int, ...] | None = None
         self.warned = ""  # the first warning f emitted at a real point, reported not emitted
         # Rounding of f's values relative to their size: VALUE_ROUNDING, or the same multiple
-        # of float32's (float16's) epsilon if f returns values of that type.
-        self.value_rounding = VALUE_ROUNDING
+        # of float32's (float16's) epsilon if f returns values of that type (see value_rounding).
+        self.dtype_rounding = VALUE_ROUNDING
+        # Real values seen, and whether every one of them is a float32 number.
+        self.values_seen = 0
+        self.float32_values = True
 
     def _validate(self, out: Any) -> np.ndarray:
         out = np.asarray(out)
@@ -351,11 +356,30 @@ class _Function:
                 )
             out = out.real
         if np.issubdtype(out.dtype, np.floating) and np.finfo(out.dtype).eps > EPS:
-            self.value_rounding = max(self.value_rounding, 16 * float(np.finfo(out.dtype).eps))
+            self.dtype_rounding = max(self.dtype_rounding, 16 * float(np.finfo(out.dtype).eps))
         out = out.astype(float)
+        self.values_seen += 1
+        with np.errstate(over="ignore"):
+            self.float32_values &= bool(np.all(out.astype(np.float32).astype(float) == out))
         if not np.all(np.isfinite(out)):
             raise _NonFinite
         return out
+
+    @property
+    def value_rounding(self) -> float:
+        """Rounding of f's values relative to their size.
+
+        A function that computes in float32 and returns a Python float (``float(loss32)``)
+        carries float32's rounding in float64 values, and its difference table can miss it:
+        five values quantized alike give a fourth difference of exactly zero (what Moré &
+        Wild's ECnoise reports as "h too small"). Every one of its values is a float32 number,
+        which a float64 computation gives at a random point with probability about 2^-29:
+        four or more values, all float32 numbers, are taken as float32 results (a value of
+        zero is one too; its rounding is zero anyway).
+        """
+        if self.float32_values and self.values_seen >= 4:
+            return max(self.dtype_rounding, FLOAT32_ROUNDING)
+        return self.dtype_rounding
 
     def complex(self, point: np.ndarray) -> tuple[np.ndarray | None, str]:
         """``f`` at a complex point, or ``None`` and the reason it does not apply."""
