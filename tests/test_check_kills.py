@@ -191,19 +191,11 @@ def test_an_unconfirmed_complex_step_is_never_trusted_in_automatic_mode():
 
 
 def test_report_notes_and_tolerances_are_worded_exactly():
-    passed = check_gradient(quad, grad, X0, rng=0, rtol=1e-8)
+    passed = check_gradient(quad, grad, X0, rng=0)
     # Each direction's tolerance is rtol / (100 sqrt(n)) (n = 2), so that two directions bound
     # the error in norm (issue 18, item 6); the bound is the report's second line.
-    assert "(tolerance 7.1e-11)" in passed.report()
-    assert "\nin norm: ‖claimed − true‖ ≤ 1.6e-08 ‖claimed‖, except with probability 0.0001" in (
-        passed.report()
-    )
-    # At the complex step's default rtol (1e-10) that would be 7.1e-13, below what a right
-    # derivative's own rounding shows along a direction: the floor 2^14 eps / sqrt(n) is used,
-    # and the bound says so.
-    passed = check_gradient(quad, grad, X0, rng=0)
-    assert "(tolerance 2.6e-12)" in passed.report()
-    assert "\nin norm: ‖claimed − true‖ ≤ 5.8e-10 ‖claimed‖, except with probability 0.0001" in (
+    assert "(tolerance 7.1e-13)" in passed.report()
+    assert "\nin norm: ‖claimed − true‖ ≤ 1.6e-10 ‖claimed‖, except with probability 0.0001" in (
         passed.report()
     )
 
