@@ -1094,7 +1094,7 @@ def _run_check(
                 center = fn.real(point)
             # Central differences start where the earlier directions settled (a kink near
             # `x` shortened their step): the shorter step still looks for a kink of its own.
-            start = min([h] + [c.estimate.step for c in comparisons if c.estimate.straddled])
+            start = min([h] + [c.estimate.step for c in comparisons if c.estimate.step > 0])
             added = _add_directions(
                 fn, point, generator, more, used, start, center, directional, row_norms
             )
