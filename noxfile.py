@@ -281,6 +281,18 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session
+def sweep(session: nox.Session) -> None:
+    """What a pass means in norm: the checker's verdicts on right and wrong gradients.
+
+    Runs benchmarks/sweep_checker.py (some 10^5 checks over 1,000 seeds; about five minutes of
+    CPU, more on a busy machine) and writes docs/_static/bench/sweep.{csv,md}, which the
+    guide shows. Options go to the script (``-- --seeds 100`` for a quicker run). Not in CI.
+    """
+    install(session)
+    session.run("python", "benchmarks/sweep_checker.py", *session.posargs, env=BENCH_ENV)
+
+
+@nox.session
 def mutants(session: nox.Session) -> None:
     """Mutation testing (mutmut) of check.py, verify.py and identities/; slow, so not in CI.
 

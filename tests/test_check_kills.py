@@ -192,7 +192,12 @@ def test_an_unconfirmed_complex_step_is_never_trusted_in_automatic_mode():
 
 def test_report_notes_and_tolerances_are_worded_exactly():
     passed = check_gradient(quad, grad, X0, rng=0)
-    assert "(tolerance 1.0e-10)" in passed.report()
+    # Each direction's tolerance is rtol / (100 sqrt(n)) (n = 2), so that two directions bound
+    # the error in norm (issue 18, item 6); the bound is the report's second line.
+    assert "(tolerance 7.1e-13)" in passed.report()
+    assert "\nin norm: ‖claimed − true‖ ≤ 1.6e-10 ‖claimed‖, except with probability 0.0001" in (
+        passed.report()
+    )
 
     def refuses(x):
         return float(np.sum(np.logaddexp(0.0, x)))

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import gradref
@@ -89,6 +89,12 @@ def test_a_formula_cut_by_a_markdown_block_is_found():
 
 @pytest.mark.parametrize("identity", IDENTITIES, ids=IDS)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 12))
+# Right gradients whose own rounding (a saturated tanh's 1 - tanh^2) exceeded a direction's
+# tolerance of rtol / (100 sqrt(n)), and failed: layers.mlp-b1 (2.1e-12 of the gradient),
+# layers.mlp-w1 (1.5e-11), attention.self-attention-wq (1.8e-11).
+@example(seed=216, n=1)
+@example(seed=8388609, n=1)
+@example(seed=197, n=1)
 def test_identity_verifies(identity, seed, n):
     result = gradref.verify(identity, rng=seed, dims=(n, n + 1))
     assert result.passed, result.report()

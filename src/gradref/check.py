@@ -28,14 +28,26 @@ directional derivative, ``s = max(|G|, |a|, |d|)`` (``|G|`` the norm of the
 claimed gradient, or of the Jacobian's row) and ``nu`` an estimate of the
 rounding and truncation error present in ``a - d``:
 
-* the effective tolerance is ``t = max(rtol, nu / s)``;
-* the check **fails** if ``|a - d| > t s`` for some direction: a difference
-  that neither the tolerance nor the rounding present explains;
+* the effective tolerance is ``t = max(rtol / (100 sqrt(n)), nu / s)``: an error ``e`` of
+  the claim shows along a random direction as about ``||e|| / sqrt(n)``, so a tolerance
+  per direction must shrink with ``n`` for a pass to say something about ``||e||``;
+* the check **fails** if ``|a - d| > max(t, f) s`` for some direction, with
+  ``f = rtol min(1, 5 / sqrt(n))``: a difference that neither the tolerance nor the rounding
+  present explains, and that a claim right to rtol in norm (its own rounding included: a
+  saturated unit's ``1 - tanh^2`` carries 1e-11 of the gradient) does not show: at most
+  ``rtol s`` along any unit direction, and ``5 rtol s / sqrt(n)`` along a random one except
+  with probability 6e-7. A difference between ``t s`` and ``f s`` fails nothing: that
+  direction bounds the error only to ``f``;
 * it is **inconclusive** if ``t > MAX_TOLERANCE`` for some direction (the
   derivative is lost in rounding: a stationary point, or a function whose
   values are much larger than their variation), or if ``f`` is not finite
   near ``x``;
-* otherwise it **passes**, and every direction agreed to ``t <= MAX_TOLERANCE``.
+* otherwise every direction agreed, and the directions bound the error in norm
+  (``_norm_bound``): a claim with ``||claimed - true|| > bound ||claimed||`` would have
+  passed them with probability at most ``NORM_MISS`` (1e-4). The check **passes** if
+  ``bound <= NORM_FACTOR * rtol`` (10 rtol); if not, random directions are added (up to
+  ``MAX_DIRECTIONS`` in all) while they can bring it there, and the check is
+  **inconclusive** if they cannot, saying how far they bound the error.
 
 ``nu`` depends on ``f`` only through its values and their variation: adding a
 constant to ``f`` leaves the complex step untouched, and multiplying ``f`` by a
@@ -44,11 +56,13 @@ differences lose the digits that a large constant takes from ``f``'s values:
 their rounding term grows with ``|f|``, which can only move a verdict to
 *inconclusive*, never to *passed*.
 
-The cost is independent of the dimension of ``x``: six evaluations of ``f``
+The cost hardly depends on the dimension of ``x``: six evaluations of ``f``
 and one of the derivative for an analytic ``f`` (two complex steps and four
-real evaluations for the guard), nine for central differences (four per direction, and
-``f(x)`` once: the one-sided slopes it gives reveal a kink or a jump, and where they do,
-the step shrinks; see ``_smooth_central``). A central estimate is never believed
+real evaluations for the guard) up to ``n`` of about 10,000, beyond which the rounding of
+the complex step needs a third direction (and a second guard); nine for central differences
+up to ``n`` of about 1,000 (four per direction, and ``f(x)`` once: the one-sided slopes it
+gives reveal a kink or a jump, and where they do, the step shrinks; see
+``_smooth_central``), and four per direction added beyond, or where f's values are noisy. A central estimate is never believed
 against the claim (or against the complex step) before it is taken again one step finer,
 and, for the first failing direction, 256 times shorter: eight more evaluations, only on
 the way to a failure.  A failing
@@ -89,7 +103,10 @@ EPS = float(np.finfo(float).eps)
 #: Step of the complex-step derivative. No subtraction happens, so it can be tiny.
 COMPLEX_STEP = 1e-20
 #: Default relative tolerance per method (relative to the size of the derivative).
-DEFAULT_RTOL = {"complex": 1e-10, "central": 1e-8}
+#: A pass bounds the error in norm by ten times it (see NORM_FACTOR): central differences
+#: resolve a direction to about 1e-10 of the derivative, which bounds an error in norm by
+#: about 1e-6 with the default two directions.
+DEFAULT_RTOL = {"complex": 1e-10, "central": 1e-7}
 #: A pass needs every direction resolved at least this finely; coarser is inconclusive.
 MAX_TOLERANCE = 1e-6
 #: Rounding allowance of a computed derivative: this times the scale of its terms, which is
@@ -104,12 +121,42 @@ NOISE_SAFETY = 3.0
 #: The guard trusts the complex step only if central differences resolve the directional
 #: derivative to at least this relative precision, and agree with it.
 GUARD_RESOLUTION = 1e-6
+#: ... and agree with it to this relative tolerance beyond their own error.
+GUARD_RTOL = 1e-8
 #: A failing check's diagnosis costs at most this many times the evaluations of the check.
 DIAGNOSIS_FACTOR = 4
 #: Safety factor on the estimate of the truncation left after Richardson extrapolation.
 TRUNCATION_SAFETY = 100.0
 #: Central-difference step, relative to ``max(1, max |x_i|)``.
 CENTRAL_STEP = 1e-3
+#: With ``precision="float32"`` (f computes in float32 on purpose): a pass needs every
+#: direction resolved to FLOAT32_MAX_TOLERANCE instead of MAX_TOLERANCE, ``rtol`` may be up
+#: to it, and the default rises (up to it) to what f's measured noise allows; the central
+#: step is FLOAT32_STEP relative to ``max(1, max |x_i|)``, where float32's rounding
+#: (~6e-8 of |f|) costs less than the truncation it adds. The tolerances of
+#: ``jax.test_util.check_grads`` follow the dtype in the same way (2e-3 for float32 and
+#: 1e-5 for float64 gradients: ``default_gradient_tolerance`` in jax/_src/public_test_util.py).
+FLOAT32_MAX_TOLERANCE = 1e-3
+FLOAT32_STEP = 3e-2
+FLOAT32_NOISE = 1e-9
+#: Rounding of float32 values, relative to their size (as VALUE_ROUNDING for float64).
+FLOAT32_ROUNDING = 16 * float(np.finfo(np.float32).eps)
+PRECISIONS = ("float64", "float32")
+
+#: A pass bounds the claim's error in norm: ``||claimed - true|| <= bound ||claimed||`` except
+#: with probability at most NORM_MISS, and needs ``bound <= NORM_FACTOR * rtol``; directions
+#: are added (up to MAX_DIRECTIONS in all) until it is, or the check is inconclusive.
+NORM_FACTOR, NORM_MISS, MAX_DIRECTIONS = 10.0, 1e-4, 16
+#: Each direction's tolerance floor is ``DIRECTION_SHARE * rtol / sqrt(n)``: at it, two
+#: directions bound the error in norm by 1.6 rtol, and a claim wrong by 10 rtol in norm
+#: passes them with probability about 1e-6 (the bound's 1e-4 times (1.6 / 10)^2, or less).
+#: A direction fails a claim only beyond ``rtol * min(1, FAIL_SIGMAS / sqrt(n))``, what a claim
+#: right to rtol in norm can show along it (see the module's acceptance rule).
+DIRECTION_SHARE = 1 / 100
+FAIL_SIGMAS = 5.0
+#: How much more likely the first direction of a gradient (leaning on the claim) is to miss
+#: an error than a uniform random direction, at most.
+LEANING_FACTOR = 4.0
 
 # Functions found not to support the complex step (refused complex input, or failed the
 # guard), with the reason: the next automatic check of the same function skips the attempt.
@@ -143,15 +190,19 @@ class CheckResult:
         ``s`` being the larger of the claimed derivative's norm (its row's, for
         a Jacobian) and the two directional derivatives.
     tolerance : float
-        The largest effective tolerance used, ``max(rtol, rounding / s)``; a
-        passing check has ``max_rel_error <= tolerance <= MAX_TOLERANCE``.
+        The largest effective tolerance used per direction,
+        ``max(rtol / (100 sqrt(n)), rounding / s)``, or ``rtol min(1, 5 / sqrt(n))`` for a
+        direction whose difference lay between the two (no failure; it bounds less); a passing
+        check has
+        ``max_rel_error <= tolerance <= MAX_TOLERANCE``.
     rtol : float
-        The requested relative tolerance.
+        The requested relative tolerance, in norm: a pass has ``bound <= 10 rtol``.
     evaluations : int
         Calls of ``f`` made by the check, diagnosis included (the derivative
         is called once).
     directions : int
-        Number of random directions compared.
+        Number of random directions compared (more than asked for where they were needed
+        to bound the error in norm).
     shape : tuple of int
         Shape of the claimed derivative.
     reason : str
@@ -165,6 +216,11 @@ class CheckResult:
         Only on failure: a guess at the mistake (transpose, sign, factor).
     numerical : ndarray or None
         The full numerical derivative, with ``diagnose="full"`` only.
+    bound : float
+        What the directions compared establish in norm: a claim whose error is at least
+        ``bound`` relative to the derivative's size (to its largest row, for a Jacobian)
+        would have passed them with probability at most ``NORM_MISS`` (1e-4). A pass needs
+        ``bound <= NORM_FACTOR * rtol`` (10 rtol); NaN when no direction was compared.
     """
 
     verdict: Verdict
@@ -180,6 +236,7 @@ class CheckResult:
     worst: tuple[tuple[tuple[int, ...], float, float], ...] = ()
     hint: str = ""
     numerical: np.ndarray | None = field(default=None, repr=False, compare=False)
+    bound: float = math.nan
 
     @property
     def passed(self) -> bool:
@@ -202,6 +259,11 @@ class CheckResult:
             f"{self.directions} random directions, {method}, "
             f"{self.evaluations} function evaluations"
         ]
+        if self.passed:
+            lines.append(
+                f"in norm: ‖claimed − true‖ ≤ {self.bound:.1e} ‖claimed‖, except with probability "
+                f"{NORM_MISS:g}"
+            )
         if self.reason:
             lines.append(f"{'reason' if self.verdict == 'inconclusive' else 'note'}: {self.reason}")
         if self.worst:
@@ -244,8 +306,11 @@ class _Function:
         self.out_shape: tuple[int, ...] | None = None
         self.warned = ""  # the first warning f emitted at a real point, reported not emitted
         # Rounding of f's values relative to their size: VALUE_ROUNDING, or the same multiple
-        # of float32's (float16's) epsilon if f returns values of that type.
-        self.value_rounding = VALUE_ROUNDING
+        # of float32's (float16's) epsilon if f returns values of that type (see value_rounding).
+        self.dtype_rounding = VALUE_ROUNDING
+        # Real values seen, and whether every one of them is a float32 number.
+        self.values_seen = 0
+        self.float32_values = True
 
     def _validate(self, out: Any) -> np.ndarray:
         out = np.asarray(out)
@@ -288,11 +353,30 @@ class _Function:
                 )
             out = out.real
         if np.issubdtype(out.dtype, np.floating) and np.finfo(out.dtype).eps > EPS:
-            self.value_rounding = max(self.value_rounding, 16 * float(np.finfo(out.dtype).eps))
+            self.dtype_rounding = max(self.dtype_rounding, 16 * float(np.finfo(out.dtype).eps))
         out = out.astype(float)
+        self.values_seen += 1
+        with np.errstate(over="ignore"):
+            self.float32_values &= bool(np.all(out.astype(np.float32).astype(float) == out))
         if not np.all(np.isfinite(out)):
             raise _NonFinite
         return out
+
+    @property
+    def value_rounding(self) -> float:
+        """Rounding of f's values relative to their size.
+
+        A function that computes in float32 and returns a Python float (``float(loss32)``)
+        carries float32's rounding in float64 values, and its difference table can miss it:
+        five values quantized alike give a fourth difference of exactly zero (what Moré &
+        Wild's ECnoise reports as "h too small"). Every one of its values is a float32 number,
+        which a float64 computation gives at a random point with probability about 2^-29:
+        four or more values, all float32 numbers, are taken as float32 results (a value of
+        zero is one too; its rounding is zero anyway).
+        """
+        if self.float32_values and self.values_seen >= 4:
+            return max(self.dtype_rounding, FLOAT32_ROUNDING)
+        return self.dtype_rounding
 
     def complex(self, point: np.ndarray) -> tuple[np.ndarray | None, str]:
         """``f`` at a complex point, or ``None`` and the reason it does not apply."""
@@ -329,6 +413,9 @@ class _Estimate:
     kink: tuple[np.ndarray, np.ndarray] | None = None
     value_noise: Any = 0.0  # the noise of f's values measured by the difference table
     noisy: bool = False  # f's values were found noisy along this direction
+    # The step was shortened past a kink or jump that the first step straddled (one-sided
+    # slopes that disagreed there agree at this step): other directions may start here.
+    straddled: bool = False
 
 
 def _complex_estimate(fn: _Function, point: np.ndarray, u: np.ndarray) -> _Estimate | str:
@@ -430,12 +517,19 @@ def _smooth_central(
     levels), at most ``KINK_LEVELS`` times; the last estimate keeps its one-sided slopes if
     they still disagree.
     """
+
+    def table(e: _Estimate) -> np.ndarray:
+        # The error the difference table shows: noise of f's values, or (on a step far
+        # beyond the scale on which f varies, at x ~ 1e6) f not yet smooth on that step,
+        # where D(h) and D(h/2) can agree by chance.
+        return 3 * np.asarray(e.value_noise) / e.step
+
     estimate = first = _central_estimate(fn, point, u, h, center, finer)
     for _ in range(KINK_LEVELS):
         coarse = np.any(
             (estimate.truncation > GUARD_RESOLUTION * np.abs(estimate.value))
             & (2 * estimate.truncation > estimate.noise)
-        )
+        ) or np.any(table(estimate) > GUARD_RESOLUTION * np.abs(estimate.value))
         if estimate.kink is None and not coarse:
             break
         h *= KINK_SHRINK
@@ -443,9 +537,9 @@ def _smooth_central(
         if (
             estimate.kink is None
             and shorter.kink is None
-            and np.max(shorter.noise) >= np.max(estimate.noise)
+            and np.max(shorter.noise + table(shorter)) >= np.max(estimate.noise + table(estimate))
         ):
-            break  # the step's truncation was not what limited it
+            break  # the step's truncation was not what limited it: noise was
         estimate = shorter
     if (
         first.kink is not None
@@ -459,6 +553,8 @@ def _smooth_central(
             first, kink=None, noise=first.noise + 3 * noise / first.step, value_noise=noise,
             noisy=True,
         )  # fmt: skip
+    elif first.kink is not None and estimate.kink is None and estimate.step < first.step:
+        estimate = dataclasses.replace(estimate, straddled=True)
     return estimate
 
 
@@ -549,7 +645,12 @@ def _claimed(derivative: Callable, point: np.ndarray, expected: tuple[int, ...],
     return array
 
 
-def _options(method: Any, directions: Any, rtol: Any, rng: Any, diagnose: Any):
+def _options(
+    method: Any, directions: Any, rtol: Any, rng: Any, diagnose: Any, precision: Any = "float64"
+):
+    if precision not in PRECISIONS:
+        raise ValueError(f"`precision` must be 'float64' or 'float32'; got {precision!r}")
+    largest = FLOAT32_MAX_TOLERANCE if precision == "float32" else MAX_TOLERANCE
     if method not in ("auto", "complex", "central"):
         raise ValueError(f"`method` must be 'auto', 'complex' or 'central'; got {method!r}")
     if not isinstance(directions, numbers.Integral) or isinstance(directions, bool):
@@ -559,10 +660,12 @@ def _options(method: Any, directions: Any, rtol: Any, rng: Any, diagnose: Any):
     if rtol is not None:
         if not isinstance(rtol, numbers.Real) or isinstance(rtol, bool):
             raise TypeError(f"`rtol` must be a real number; got {rtol!r}")
-        if not 0 < rtol <= MAX_TOLERANCE:
+        if not 0 < rtol <= largest:
             raise ValueError(
-                f"`rtol` must be in (0, {MAX_TOLERANCE:g}] (a coarser check could pass wrong "
-                f"derivatives); got {rtol!r}"
+                f"`rtol` must be in (0, {largest:g}] (a coarser check could pass wrong "
+                "derivatives"
+                + ("" if precision == "float32" else "; precision='float32' allows up to 1e-3")
+                + f"); got {rtol!r}"
             )
     if diagnose not in (True, False, "full"):
         raise ValueError(f"`diagnose` must be True, False or 'full'; got {diagnose!r}")
@@ -619,9 +722,12 @@ def _run_check(
     rtol: float | None,
     rng: np.random.Generator | int | None,
     diagnose: bool | str = True,
+    precision: str = "float64",
     learned: list[str],
 ) -> CheckResult:
-    generator = _options(method, directions, rtol, rng, diagnose)
+    generator = _options(method, directions, rtol, rng, diagnose, precision)
+    single = precision == "float32"
+    max_tol = FLOAT32_MAX_TOLERANCE if single else MAX_TOLERANCE
     if not callable(derivative):
         name = "grad" if kind == "gradient" else "jac"
         raise TypeError(f"`{name}` must be callable; got {type(derivative).__name__}")
@@ -629,7 +735,7 @@ def _run_check(
     if kind == "jacobian" and point.ndim != 1:
         raise ValueError(f"`x` must be a vector (m,) for a Jacobian check; got shape {point.shape}")
     fn = _Function(f, kind)
-    h = CENTRAL_STEP * max(1.0, float(np.max(np.abs(point))))
+    h = (FLOAT32_STEP if single else CENTRAL_STEP) * max(1.0, float(np.max(np.abs(point))))
     dirs = []
     for _ in range(directions):
         u = generator.standard_normal(point.shape)
@@ -760,7 +866,11 @@ def _run_check(
             else:
                 if center is None:
                     center = fn.real(point)
-                estimate = _smooth_central(fn, point, u, h, center)
+                # Each direction starts where the earlier ones settled (as added directions
+                # do, below): a kink near `x` that shortened one direction's step lies within
+                # the others' too, and walking down to it again costs two evaluations a level.
+                start = min([h] + [c.estimate.step for c in comparisons if c.estimate.straddled])
+                estimate = _smooth_central(fn, point, u, start, center)
                 curvature = np.maximum(np.abs(curvature), np.abs(estimate.curvature))
             comparisons.append(_Comparison(directional(u), estimate, u))
     except _NonFinite:
@@ -778,6 +888,9 @@ def _run_check(
     term_scale = np.abs(curvature) * size
     lost_below = fn.value_rounding * first_central.magnitude
     rtol_used = DEFAULT_RTOL[used] if rtol is None else float(rtol)
+    if single and rtol is None:
+        rtol_used, why = _float32_rtol(fn, comparisons, row_norms, kind, point.size, rtol_used)
+        note = "; ".join(part for part in (why, note) if part)
     max_rel = worst_tol = 0.0
     failed = weak = stationary = truncation_bound = False
     small_row = (-1, 0.0, 0.0, 0.0, False)  # a Jacobian row not resolved to its own size: i, level
@@ -786,128 +899,212 @@ def _run_check(
     short_step_agreed = False
 
     checked_calls = fn.calls  # what the check itself cost; refining counts as diagnosis
+    # Each direction's tolerance floor: small enough that the default two directions, at
+    # it, bound the error in norm well within NORM_FACTOR * rtol (see _norm_bound).
+    floor = rtol_used * DIRECTION_SHARE / math.sqrt(point.size)
+    # A claim right to rtol in norm (its own rounding included: a saturated tanh's 1 - tanh^2
+    # carries 1e-11 of the gradient) shows |<e, u>| <= ||e|| <= rtol s along every unit u, and
+    # along a random one at most FAIL_SIGMAS rtol s / sqrt(n) except with probability
+    # P(|N(0, 1)| > FAIL_SIGMAS) = 6e-7: a direction fails a claim only beyond the smaller of
+    # the two (or its tolerance, if larger). A difference between the tolerance and that is no
+    # failure: the direction bounds the error only to fail_level, the bound in norm says so,
+    # and directions are added where they can bring it within 10 rtol.
+    fail_level = rtol_used * min(1.0, FAIL_SIGMAS / math.sqrt(point.size))
 
     def judge(estimate: _Estimate, a: np.ndarray):
         scale = np.maximum(row_norms, np.maximum(np.abs(a), np.abs(estimate.value)))
         # The claimed derivative's own rounding: relative to the largest row for a Jacobian,
         # whose rows share their terms ((1 - tanh^2) W loses digits in saturated rows).
         noise = estimate.noise + DERIVATIVE_ROUNDING * np.maximum(np.max(scale), term_scale)
+        if estimate.step > 0 and not estimate.noisy:
+            # The noise of f's values measured at x (the difference table), as central
+            # differences propagate it, whether or not it was found above rounding: a value
+            # that jitters by 1e-9 of itself must not fail a right derivative.
+            noise = noise + 3 * np.asarray(estimate.value_noise) / estimate.step
+        if estimate.step > 0:
+            # And the rounding of the points themselves: x + t u is stored to EPS |x_i| in
+            # each coordinate, which moves f by up to EPS ||x|| ||grad f|| (negligible near
+            # the origin; at x ~ 1e6, with a step shortened to f's scale, it is not).
+            noise = noise + 3 * EPS * size * np.max(scale) / estimate.step
         error = np.abs(a - estimate.value)
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(scale > 0, error / scale, np.where(error > 0, np.inf, 0.0))
             tol = np.maximum(
-                rtol_used, np.where(scale > 0, noise / scale, np.where(noise > 0, np.inf, 0.0))
+                floor, np.where(scale > 0, noise / scale, np.where(noise > 0, np.inf, 0.0))
             )
         return scale, noise, rel, tol
 
-    for comparison in comparisons:
-        a = comparison.claimed
-        scale, noise, rel, tol = judge(comparison.estimate, a)
-        if used == "central" and np.any(rel > tol) and not comparison.estimate.refined:
-            # A failure must survive a finer step: central differences can be fooled.
-            try:
-                comparison.estimate = _refined(fn, point, comparison.u, comparison.estimate)
-            except _NonFinite:
-                pass
-            else:
-                scale, noise, rel, tol = judge(comparison.estimate, a)
-            if (
-                np.any(rel > tol)
-                and comparison.estimate.kink is None
-                and center is not None
-                and not short_step_agreed
-            ):
-                # And a much shorter one: a small jump or kink within the step (a softplus
-                # threshold) shifts the estimate without a sign in its Richardson table. If
-                # the shorter step, kink-free, disagrees with the longer beyond its own error,
-                # the longer straddled something and the shorter is judged instead.
-                # A shorter step that still finds a kink makes the check inconclusive.
+    # What |<claimed - true, u>| can be along each direction compared, relative to the
+    # derivative's size (the largest row's, for a Jacobian), and each direction's factor in
+    # the norm-wise bound (see _norm_bound); extra directions are added below if needed.
+    resolutions: list[float] = []
+    guard_failed = ""
+    bound = math.inf
+    index = 0
+    while True:
+        while index < len(comparisons):
+            comparison = comparisons[index]
+            index += 1
+            a = comparison.claimed
+            scale, noise, rel, tol = judge(comparison.estimate, a)
+            if used == "central" and np.any(rel > tol) and not comparison.estimate.refined:
+                # A failure must survive a finer step: central differences can be fooled.
+                before = comparison.estimate.noise
                 try:
-                    step = comparison.estimate.step * KINK_SHRINK**2
-                    shorter = _smooth_central(fn, point, comparison.u, step, center, True)
+                    comparison.estimate = _refined(fn, point, comparison.u, comparison.estimate)
                 except _NonFinite:
-                    shorter = None
-                if shorter is not None and (
-                    shorter.kink is not None
-                    or np.any(np.abs(shorter.value - comparison.estimate.value) > shorter.noise)
-                ):
-                    comparison.estimate = dataclasses.replace(shorter, refined=True)
+                    pass
+                else:
                     scale, noise, rel, tol = judge(comparison.estimate, a)
-                else:  # the step straddles nothing: once is enough for the other directions
-                    short_step_agreed = True
-        # A derivative that f's values cannot register over the size of x (below) is lost
-        # in f's rounding whatever the method: its comparison is rounding against rounding
-        # (the complex step at a stationary point), and says neither "passed" nor "failed".
-        # A claim far from a lost derivative is not lost: `scale` holds the larger of the two.
-        lost = np.max(scale) * size <= lost_below  # per output, for a Jacobian
-        if np.any(lost & (rel > tol)):
-            # Before a failure is excused, f's rounding is taken at x itself, not over the
-            # central differences' points, which may lie far out (x ~ 1e-170, where f's
-            # values underflow and the complex step alone resolves the derivative); and only
-            # where f's value is a normal number, rounded relative to its size.
-            if center is None:
-                center = fn.real(point)
-            at_x = np.abs(center)
-            at_x = np.where(at_x >= np.finfo(float).tiny, at_x, 0.0)
-            lost = lost & (np.max(scale) <= fn.value_rounding * at_x / size)
-        failed |= bool(np.any((rel > tol) & ~lost))
-        if comparison.estimate.kink is not None and kinked is None:
-            plus, minus = comparison.estimate.kink
-            apart = np.abs(plus - minus)
-            # Not against tol: a kink inflates the estimate's own error (its difference
-            # table reads as noise); _kink has judged the gap against f's rounding.
-            slopes = np.maximum(scale, np.maximum(np.abs(plus), np.abs(minus)))
-            if np.any(apart > rtol_used * slopes):
-                i = int(np.argmax(apart))
-                kinked = (float(plus[i]), float(minus[i]), comparison.estimate.step, i)
-        # Inconclusive where rounding could hide an error above MAX_TOLERANCE relative to the
-        # derivative (for a Jacobian, to the largest row: a row far below its own rounding,
-        # such as a saturated tanh, is still checked against the Jacobian as a whole, and any
-        # difference above its rounding fails).
-        # A derivative so small that f's values cannot register it over the size of x is
-        # lost in f's rounding too, whatever the method.
-        # For a Jacobian both tests are against the largest row: a row that is exactly
-        # constant (a ReLU's zero slope, a saturated unit) is checked to that accuracy, and
-        # passes when its claim is zero, instead of making the whole check inconclusive.
-        too_coarse = (noise > MAX_TOLERANCE * np.max(scale)) | lost
-        weak |= bool(np.any(too_coarse))
-        step_error = comparison.estimate.truncation
-        if step_error is not None:
-            truncation_bound |= bool(
-                np.any(too_coarse & (step_error > comparison.estimate.noise - step_error))
-            )
-        stationary |= bool(
-            np.any(too_coarse & (DERIVATIVE_ROUNDING * term_scale >= MAX_TOLERANCE * np.max(scale)))
-        )
-        if kind == "jacobian":
-            # A pass also needs each row resolved to MAX_TOLERANCE of its own size: the
-            # allowance above, relative to the largest row, would let a row of size 1 beside
-            # one of size 1e12 pass with a 1 % error. A row whose claim is zero and whose
-            # numerical estimate is exactly zero (a ReLU's zero slope) is constant to the
-            # resolution of f's values, and is judged against the Jacobian as above.
-            own_noise = comparison.estimate.noise + DERIVATIVE_ROUNDING * np.maximum(
-                scale, term_scale
-            )
-            with np.errstate(divide="ignore", invalid="ignore"):
-                own = np.maximum(
-                    rtol_used,
-                    np.where(scale > 0, own_noise / scale, np.where(own_noise > 0, np.inf, 0.0)),
+                # A refinement that agrees only by taking its disagreement with the first
+                # extrapolation as its error (a small jump within the step shifts one of
+                # them) resolves the direction no better: the shorter step is tried too.
+                inflated = np.any(comparison.estimate.noise > 4 * before)
+                failing = np.any(rel > tol)
+                if (
+                    (failing or inflated)
+                    and comparison.estimate.kink is None
+                    and center is not None
+                    and not short_step_agreed
+                ):
+                    # And a much shorter one: a small jump or kink within the step (a softplus
+                    # threshold) shifts the estimate without a sign in its Richardson table. If
+                    # the shorter step, kink-free, disagrees with the longer beyond its own error,
+                    # the longer straddled something and the shorter is judged instead.
+                    # A shorter step that still finds a kink makes the check inconclusive.
+                    try:
+                        step = comparison.estimate.step * KINK_SHRINK**2
+                        shorter = _smooth_central(fn, point, comparison.u, step, center, True)
+                    except _NonFinite:
+                        shorter = None
+                    if shorter is not None and (
+                        shorter.kink is not None
+                        or np.any(np.abs(shorter.value - comparison.estimate.value) > shorter.noise)
+                    ):
+                        kept = comparison.estimate, (scale, noise, rel, tol)
+                        comparison.estimate = dataclasses.replace(shorter, refined=True)
+                        scale, noise, rel, tol = judge(comparison.estimate, a)
+                        if not failing and shorter.kink is None and np.any(rel > tol):
+                            # The longer step agreed within its (inflated) error: a failure
+                            # needs both to disagree; the coarser one is kept, and bounds less.
+                            comparison.estimate, (scale, noise, rel, tol) = kept
+                    else:  # the step straddles nothing: once is enough for the other directions
+                        short_step_agreed = True
+            # A derivative that f's values cannot register over the size of x (below) is lost
+            # in f's rounding whatever the method: its comparison is rounding against rounding
+            # (the complex step at a stationary point), and says neither "passed" nor "failed".
+            # A claim far from a lost derivative is not lost: `scale` holds the larger of the two.
+            lost = np.max(scale) * size <= lost_below  # per output, for a Jacobian
+            if np.any(lost & (rel > tol)):
+                # Before a failure is excused, f's rounding is taken at x itself, not over the
+                # central differences' points, which may lie far out (x ~ 1e-170, where f's
+                # values underflow and the complex step alone resolves the derivative); and only
+                # where f's value is a normal number, rounded relative to its size.
+                if center is None:
+                    center = fn.real(point)
+                at_x = np.abs(center)
+                at_x = np.where(at_x >= np.finfo(float).tiny, at_x, 0.0)
+                lost = lost & (np.max(scale) <= fn.value_rounding * at_x / size)
+            failed |= bool(np.any((rel > np.maximum(tol, fail_level)) & ~lost))
+            if comparison.estimate.kink is not None and kinked is None:
+                plus, minus = comparison.estimate.kink
+                apart = np.abs(plus - minus)
+                # Not against tol: a kink inflates the estimate's own error (its difference
+                # table reads as noise); _kink has judged the gap against f's rounding.
+                slopes = np.maximum(scale, np.maximum(np.abs(plus), np.abs(minus)))
+                if np.any(apart > rtol_used * slopes):
+                    i = int(np.argmax(apart))
+                    kinked = (float(plus[i]), float(minus[i]), comparison.estimate.step, i)
+            # Inconclusive where rounding could hide an error above MAX_TOLERANCE relative to the
+            # derivative (for a Jacobian, to the largest row: a row far below its own rounding,
+            # such as a saturated tanh, is still checked against the Jacobian as a whole, and any
+            # difference above its rounding fails).
+            # A derivative so small that f's values cannot register it over the size of x is
+            # lost in f's rounding too, whatever the method.
+            # For a Jacobian both tests are against the largest row: a row that is exactly
+            # constant (a ReLU's zero slope, a saturated unit) is checked to that accuracy, and
+            # passes when its claim is zero, instead of making the whole check inconclusive.
+            too_coarse = (noise > max_tol * np.max(scale)) | lost
+            weak |= bool(np.any(too_coarse))
+            step_error = comparison.estimate.truncation
+            if step_error is not None:
+                truncation_bound |= bool(
+                    np.any(too_coarse & (step_error > comparison.estimate.noise - step_error))
                 )
-            constant = (row_norms == 0) & (comparison.estimate.value == 0)
-            own = np.where(constant, rtol_used, own)
-            # Within the allowance of the largest row, a row's error beyond its own rounding
-            # is accepted up to MAX_TOLERANCE of its own size (a saturated tanh row carries
-            # the rounding of 1 - tanh^2), never more.
-            own = np.maximum(own, np.minimum(rel, tol))
-            unresolved = own > MAX_TOLERANCE
-            if np.any(unresolved) and not np.all(too_coarse):
-                i = int(np.argmax(np.where(unresolved, np.maximum(own, rel), -np.inf)))
-                if own[i] > small_row[1]:
-                    by_error = bool(rel[i] >= own[i])
-                    small_row = (i, float(own[i]), float(scale[i]), float(np.max(scale)), by_error)
-            own_tol = max(own_tol, float(np.max(own)))
-        max_rel = max(max_rel, float(np.max(rel)))
-        worst_tol = max(worst_tol, float(np.max(tol)))
+            stationary |= bool(
+                np.any(too_coarse & (DERIVATIVE_ROUNDING * term_scale >= max_tol * np.max(scale)))
+            )
+            if kind == "jacobian":
+                # A pass also needs each row resolved to MAX_TOLERANCE of its own size: the
+                # allowance above, relative to the largest row, would let a row of size 1 beside
+                # one of size 1e12 pass with a 1 % error. A row whose claim is zero and whose
+                # numerical estimate is exactly zero (a ReLU's zero slope) is constant to the
+                # resolution of f's values, and is judged against the Jacobian as above.
+                own_noise = comparison.estimate.noise + DERIVATIVE_ROUNDING * np.maximum(
+                    scale, term_scale
+                )
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    own = np.maximum(
+                        rtol_used,
+                        np.where(
+                            scale > 0, own_noise / scale, np.where(own_noise > 0, np.inf, 0.0)
+                        ),
+                    )
+                constant = (row_norms == 0) & (comparison.estimate.value == 0)
+                own = np.where(constant, rtol_used, own)
+                # Within the allowance of the largest row, a row's error beyond its own rounding
+                # is accepted up to MAX_TOLERANCE of its own size (a saturated tanh row carries
+                # the rounding of 1 - tanh^2), never more.
+                own = np.maximum(own, np.minimum(rel, tol))
+                unresolved = own > max_tol
+                if np.any(unresolved) and not np.all(too_coarse):
+                    i = int(np.argmax(np.where(unresolved, np.maximum(own, rel), -np.inf)))
+                    if own[i] > small_row[1]:
+                        by_error = bool(rel[i] >= own[i])
+                        small_row = (
+                            i,
+                            float(own[i]),
+                            float(scale[i]),
+                            float(np.max(scale)),
+                            by_error,
+                        )
+                own_tol = max(own_tol, float(np.max(own)))
+            max_rel = max(max_rel, float(np.max(rel)))
+            # A direction that disagreed beyond its tolerance but within fail_level resolves
+            # the error only to fail_level.
+            loose = rel > tol
+            level = np.where(loose, np.maximum(tol, fail_level), tol)
+            worst_tol = max(worst_tol, float(np.max(level)))
+            # |<e, u>| <= |a - d| + |d - <true, u>| <= tol s + (the estimate's error) on a
+            # pass (the claim's own rounding is part of e), relative to the largest row
+            # (rows far below it are also held to their own size, above).
+            top = max(float(np.max(scale)), np.finfo(float).tiny)
+            with np.errstate(invalid="ignore", over="ignore"):
+                reach = np.where(scale > 0, level * scale, 0.0) + comparison.estimate.noise
+            resolutions.append(float(np.max(reach)) / top)
+        bound = _norm_bound(resolutions, kind, point.size)
+        wanted = NORM_FACTOR * rtol_used
+        if failed or kinked is not None or weak or small_row[0] >= 0 or bound <= wanted:
+            break
+        more = _directions_needed(resolutions, kind, point.size, wanted)
+        if more == 0:
+            break
+        try:
+            if used == "central" and center is None:
+                center = fn.real(point)
+            # Central differences start where the earlier directions settled (a kink near
+            # `x` shortened their step): the shorter step still looks for a kink of its own.
+            start = min([h] + [c.estimate.step for c in comparisons if c.estimate.step > 0])
+            added = _add_directions(
+                fn, point, generator, more, used, start, center, directional, row_norms
+            )
+        except _NonFinite:
+            break
+        if isinstance(added, str):  # the complex step disagreed along the added directions
+            guard_failed = added
+            break
+        comparisons.extend(added)
+        checked_calls = fn.calls
     if kind == "jacobian" and not failed:
         worst_tol = own_tol  # what each row was resolved to, relative to its own size
 
@@ -950,12 +1147,12 @@ def _run_check(
                 f"f's values carry noise ≈ {noise:.0e} relative"
                 + (" (float32?)" if single else "")
                 + f"; central differences resolve {worst_tol:.0e} here, a pass needs "
-                f"{MAX_TOLERANCE:.0e}"
+                f"{max_tol:.0e}"
             )
         else:
             reason = (
                 f"{what}; the comparison resolves only {worst_tol:.1e} relative (a pass needs "
-                f"{MAX_TOLERANCE:.0e}). Try another point"
+                f"{max_tol:.0e}). Try another point"
                 + ("" if used == "complex" else ", or method='complex' if f is complex-analytic")
             )
         if note:
@@ -973,9 +1170,26 @@ def _run_check(
             what = f"its rounding resolves it only to {level:.1e} of its own size"
         reason = (
             f"output {i}'s row (size {own_size:.1e}) is small beside the largest "
-            f"({largest:.1e}), and {what}; a pass needs {MAX_TOLERANCE:.0e}. Check that output "
+            f"({largest:.1e}), and {what}; a pass needs {max_tol:.0e}. Check that output "
             "on its own, or rescale it"
         )
+        if note:
+            reason += f" ({note})"
+    elif guard_failed:
+        verdict, reason = "inconclusive", guard_failed
+    elif bound > NORM_FACTOR * rtol_used:
+        verdict = "inconclusive"
+        reason = (
+            f"{len(comparisons)} directions bound the error only to ‖claimed − true‖ ≤ "
+            f"{bound:.1e} ‖claimed‖ (with probability {1 - NORM_MISS:.2%}), and a pass needs "
+            f"{NORM_FACTOR * rtol_used:.0e} (10 rtol): each direction is resolved to "
+            f"{float(np.median(resolutions)):.0e} of ‖claimed‖ here"
+        )
+        noise = _relative_noise(fn, comparisons)
+        if noise:
+            reason += f"; f's values carry noise ≈ {noise:.0e} relative"
+        if used == "central":
+            reason += ". Try method='complex' if f is complex-analytic, or a larger rtol"
         if note:
             reason += f" ({note})"
     else:
@@ -984,6 +1198,7 @@ def _run_check(
         reason = "; ".join(part for part in (reason, f"`f` warned near `x`: {fn.warned}") if part)
     common = {
         "verdict": verdict,
+        "bound": bound,
         "max_rel_error": max_rel,
         "tolerance": worst_tol,
         "rtol": rtol_used,
@@ -991,7 +1206,7 @@ def _run_check(
     }
     if verdict != "failed" or diagnose is False:
         return CheckResult(
-            kind=kind, method=used, evaluations=fn.calls, directions=directions,
+            kind=kind, method=used, evaluations=fn.calls, directions=len(comparisons),
             shape=claimed.shape, **common,
         )  # fmt: skip
     hint = _hint(claimed, comparisons, kind)
@@ -1007,9 +1222,121 @@ def _run_check(
         hint = "; ".join(part for part in (hint, where) if part)
         numerical = None
     return CheckResult(
-        kind=kind, method=used, evaluations=fn.calls, directions=directions,
+        kind=kind, method=used, evaluations=fn.calls, directions=len(comparisons),
         shape=claimed.shape, worst=worst, hint=hint, numerical=numerical, **common,
     )  # fmt: skip
+
+
+def _norm_bound(resolutions: list[float], kind: str, n: int) -> float:
+    """The norm-wise error ``c`` (relative to the derivative's size) that a pass establishes.
+
+    ``resolutions[j]`` bounds ``|<e, u_j>|`` on a pass (``e`` the claim's error, relative to
+    its size). For a uniform random unit ``u`` in ``n`` dimensions, ``<e, u> / ||e||`` has a
+    density at most ``sqrt(n / (2 pi))`` (the Gaussian's, which overestimates the sphere's), so
+    ``P(|<e, u>| <= r) <= r sqrt(2n / pi) / ||e||``; the first direction of a gradient leans on
+    the claim (see _toward), which at most quadruples that (a factor 2 from its normalisation,
+    2 from the sign). Independent directions multiply: a claim with ``||e|| >= c`` passes with
+    probability at most ``prod_j min(1, b_j / c)``, ``b_j = kappa_j r_j sqrt(2n / pi)``, and
+    ``c`` is the smallest value that makes it at most ``NORM_MISS``.
+    """
+    b = sorted(
+        (LEANING_FACTOR if kind == "gradient" and j == 0 else 1.0) * r * math.sqrt(2 * n / math.pi)
+        for j, r in enumerate(resolutions)
+        if math.isfinite(r)
+    )
+    best, log_product = math.inf, 0.0
+    for m, value in enumerate(b, start=1):
+        if value <= 0:
+            return 0.0  # a direction that resolves exactly: only a zero error passes it
+        log_product += math.log(value)
+        exponent = (log_product - math.log(NORM_MISS)) / m
+        # A direction resolved to nothing (a constant f's rows, relative to a zero size) has a
+        # factor near 1e308: the bound is then infinite, not an overflow.
+        best = min(best, max(value, math.exp(exponent) if exponent < 709 else math.inf))
+    return best
+
+
+def _directions_needed(resolutions: list[float], kind: str, n: int, wanted: float) -> int:
+    """How many more directions, resolved like the median one so far, bring the bound to
+    ``wanted``; 0 if none within ``MAX_DIRECTIONS`` would."""
+    finite = [r for r in resolutions if math.isfinite(r)]
+    if not finite:
+        return 0
+    typical = float(np.median(finite))
+    for more in range(1, MAX_DIRECTIONS - len(resolutions) + 1):
+        if _norm_bound(resolutions + [typical] * more, kind, n) <= wanted:
+            return more
+    return 0
+
+
+def _add_directions(fn, point, generator, count, used, h, center, directional, row_norms):
+    """``count`` more random directions compared, or why the complex step cannot be trusted.
+
+    With the complex step, the analyticity guard is taken again along a combination of the
+    new directions (the one before covered only those it combined).
+    """
+    new = []
+    for _ in range(count):
+        u = generator.standard_normal(point.shape)
+        new.append(u / _norm(u))
+    if used == "central":
+        return [
+            _Comparison(directional(u), _smooth_central(fn, point, u, h, center), u) for u in new
+        ]
+    steps = [_complex_again(fn, point, u) for u in new]
+    weights = 0.5 ** np.arange(count)
+    total = np.tensordot(weights, np.array(new), axes=1)
+    weights = weights / _norm(total)
+    guard_u = total / _norm(total)
+    combined = _Estimate(
+        np.tensordot(weights, np.array([c.value for c in steps]), axes=1),
+        np.zeros(steps[0].value.shape),
+    )
+    central = _central_estimate(fn, point, guard_u, h)
+    if _guard(combined, central, row_norms)[1] == "disagree":
+        central = _refined(fn, point, guard_u, central)
+        if _guard(combined, central, row_norms)[1] == "disagree":
+            return (
+                "the complex step disagrees with central differences along the directions "
+                "added to bound the error in norm: `f` is probably not complex-analytic; use "
+                "method='central'"
+            )
+    return [_Comparison(directional(u), c, u) for u, c in zip(new, steps, strict=True)]
+
+
+def _float32_rtol(fn, comparisons, row_norms, kind, n, default) -> tuple[float, str]:
+    """The rtol that f's measured noise warrants with ``precision="float32"``, and why.
+
+    Only noise far above float64's rounding raises it (a float32 result, or values whose
+    difference table shows more than FLOAT32_NOISE of their size: float32's rounding is
+    6e-8, float64's 1e-16, and the table of a smooth f at a long step shows its fourth
+    derivative too); then to a tenth of the bound
+    in norm that the directions taken can reach at that noise (each resolved to its central
+    estimate's error), with a margin of a quarter, and at most FLOAT32_MAX_TOLERANCE.
+    """
+    noise = fn.value_rounding if fn.value_rounding > VALUE_ROUNDING else 0.0
+    reach = []
+    for comparison in comparisons:
+        estimate = comparison.estimate
+        if estimate.magnitude is None or estimate.step <= 0:
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(estimate.magnitude > 0, estimate.value_noise / estimate.magnitude, 0)
+        noise = max(noise, float(np.max(ratio)))
+        error = estimate.noise + 3 * np.asarray(estimate.value_noise) / estimate.step
+        size = max(float(np.max(row_norms)), float(np.max(np.abs(estimate.value))))
+        reach.append(2 * float(np.max(error)) / size if size > 0 else math.inf)
+    if noise <= FLOAT32_NOISE or not reach:
+        return default, ""
+    warranted = min(
+        FLOAT32_MAX_TOLERANCE, max(default, 1.25 * _norm_bound(reach, kind, n) / NORM_FACTOR)
+    )
+    if warranted <= default:
+        return default, ""
+    return warranted, (
+        f"float32: f's values carry noise ≈ {noise:.0e} relative, which allows rtol "
+        f"{warranted:.1e} (asked: {default:.0e})"
+    )
 
 
 def _relative_noise(fn: _Function, comparisons: list[_Comparison]) -> float:
@@ -1035,7 +1362,7 @@ def _guard(complex_step: _Estimate, central: _Estimate, row_norms: np.ndarray) -
     confirm the complex step to ``GUARD_RESOLUTION``.
     """
     scale = np.maximum(row_norms, np.maximum(np.abs(complex_step.value), np.abs(central.value)))
-    allowed = central.noise + DEFAULT_RTOL["central"] * scale
+    allowed = central.noise + GUARD_RTOL * scale
     if np.any(np.abs(complex_step.value - central.value) > allowed):
         return False, "disagree"
     if np.any(central.noise > GUARD_RESOLUTION * np.max(scale)):
@@ -1177,6 +1504,7 @@ def check_gradient(
     rtol: float | None = None,
     rng: np.random.Generator | int | None = None,
     diagnose: bool | Literal["full"] = True,
+    precision: Literal["float64", "float32"] = "float64",
 ) -> CheckResult:
     """Compare ``grad(x)`` with numerical directional derivatives of ``f`` at ``x``.
 
@@ -1199,9 +1527,13 @@ def check_gradient(
         Number of random directions (default 2). More directions catch an error confined
         to a few coordinates with higher probability (see the guide).
     rtol : float, optional
-        Relative tolerance, at most ``MAX_TOLERANCE``; defaults to 1e-10 for the complex
-        step and 1e-8 for central differences. The effective tolerance also covers the
-        rounding error estimated at ``x``.
+        Relative tolerance in norm, at most ``MAX_TOLERANCE``; defaults to 1e-10 for the
+        complex step and 1e-7 for central differences. A pass establishes
+        ``||claimed - true|| <= bound ||claimed||`` with ``bound <= 10 rtol``, except with
+        probability 1e-4 (see ``CheckResult.bound``); each direction is compared to
+        ``rtol / (100 sqrt(n))`` of the gradient's size, or to the rounding error estimated at
+        ``x`` if larger; it fails the claim only beyond ``rtol min(1, 5 / sqrt(n))`` (what a
+        claim right to ``rtol`` in norm, its rounding included, can show there).
     rng : numpy.random.Generator or int, optional
         Source of the random directions.
     diagnose : bool or "full", optional
@@ -1209,6 +1541,13 @@ def check_gradient(
         ``DIAGNOSIS_FACTOR`` times the evaluations of the check (default); ``"full"``
         computes the whole numerical gradient (one or four evaluations per coordinate);
         ``False`` adds nothing.
+    precision : {"float64", "float32"}, optional
+        ``"float32"`` for a function computed in float32 on purpose (PyTorch- or JAX-style
+        code): ``rtol`` may be up to 1e-3, a pass needs each direction resolved to 1e-3
+        (instead of 1e-6), central differences take a longer step (3e-2 of
+        ``max(1, max |x_i|)``), and without an ``rtol`` the default rises, up to 1e-3, to what
+        f's measured noise allows, said in ``reason``. Like the tolerances of
+        ``jax.test_util.check_grads``, which follow the dtype.
 
     Returns
     -------
@@ -1239,7 +1578,7 @@ def check_gradient(
     """
     return _check(
         f, grad, x, kind="gradient", method=method, directions=directions,
-        rtol=rtol, rng=rng, diagnose=diagnose,
+        rtol=rtol, rng=rng, diagnose=diagnose, precision=precision,
     )  # fmt: skip
 
 
@@ -1253,6 +1592,7 @@ def check_jacobian(
     rtol: float | None = None,
     rng: np.random.Generator | int | None = None,
     diagnose: bool | Literal["full"] = True,
+    precision: Literal["float64", "float32"] = "float64",
 ) -> CheckResult:
     """Compare ``jac(x)`` with numerical directional derivatives ``J u`` of ``f`` at ``x``.
 
@@ -1265,7 +1605,7 @@ def check_jacobian(
         outputs, columns are inputs.
     x : array_like, shape (m,)
         The point.
-    method, directions, rtol, rng, diagnose
+    method, directions, rtol, rng, diagnose, precision
         As in :func:`check_gradient`.  Each output is compared on its own (row ``i`` of
         ``J u`` against the estimate of ``d f_i / du``, relative to the norm of row ``i``),
         so an output of large size cannot hide a wrong row: a row far below the largest
@@ -1294,7 +1634,7 @@ def check_jacobian(
     """
     return _check(
         f, jac, x, kind="jacobian", method=method, directions=directions,
-        rtol=rtol, rng=rng, diagnose=diagnose,
+        rtol=rtol, rng=rng, diagnose=diagnose, precision=precision,
     )  # fmt: skip
 
 
