@@ -270,7 +270,7 @@ def _cut_on_paper(page, path: str) -> list[str]:
     """Display formulas cut, and the page wider than the sheet, on paper."""
     _prepare_for_paper(page, A4_TEXT_WIDTH)
     found = page.evaluate(FIND_CUT_FORMULAS)
-    if 'class="katex-display"' in (SITE / path).read_text(encoding="utf-8"):
+    if _has_display_math(path):
         assert found["total"] > 0, (
             f"{path} has display math but none was found on paper: the selectors are out of date"
         )
@@ -286,7 +286,7 @@ def _cut_or_sideways(page, path: str) -> list[str]:
     """Display formulas cut and sideways scrolling on ``page`` at every width of WIDTHS,
     with its solutions closed and then open (which it leaves open)."""
     failures: list[str] = []
-    has_display_math = 'class="katex-display"' in (SITE / path).read_text(encoding="utf-8")
+    has_display_math = _has_display_math(path)
     closed = page.locator(CLOSED).count() > 0
     states = [("solutions closed", w) for w in WIDTHS]
     if closed:
@@ -342,6 +342,10 @@ SPHINX_SEARCH = ("/searchindex.js", "/searchtools.js", "/language_data.js")
 
 def _has_math(path: str) -> bool:
     return 'class="katex"' in (SITE / path).read_text(encoding="utf-8")
+
+
+def _has_display_math(path: str) -> bool:
+    return 'class="katex-display"' in (SITE / path).read_text(encoding="utf-8")
 
 
 def _largest_page() -> str:
