@@ -219,3 +219,26 @@ def test_symengine_shows_a_wrong_formula_wrong_and_says_nothing_of_a_right_one()
     assert wrong is not None
     assert wrong.startswith("entry 0 differs")
     assert _symengine_disproves(identity, value, x, list(-claimed)) is not None
+
+
+def test_symengine_proves_a_rational_identity_that_expansion_alone_does_not():
+    # The softmax's Jacobian against its claimed form: terms over the shared denominator
+    # sum(exp) that expansion leaves apart. The numerator over one denominator settles it;
+    # a wrong entry (a sign, a missing term, a factor) is never proven zero.
+    import symengine as se
+
+    from gradref.symbolic import _symengine_zero
+
+    x, y = se.symbols("x y")
+    total = se.exp(x) + se.exp(y)
+    p = se.exp(x) / total
+    claimed = se.exp(x) * se.exp(y) / total**2  # p (1 - p)
+    right = se.diff(p, x) - claimed
+    assert se.expand(right) != 0  # what the fast path had: SymPy decided, in seconds
+    assert _symengine_zero(right)
+    assert _symengine_zero(x / (x + 1) + 1 / (x + 1) - 1)
+    assert not _symengine_zero(se.diff(p, x) + claimed)  # sign flipped
+    assert not _symengine_zero(se.diff(p, x) - claimed - p)  # a term too many
+    assert not _symengine_zero(se.diff(p, x) - 2 * claimed)  # off by a factor
+    assert not _symengine_zero(se.diff(p, x) - se.exp(x) * se.exp(x) / total**2)  # x for y
+    assert not _symengine_zero(x / (x + 1) - 1)

@@ -283,9 +283,22 @@ def _symengine_jacobian(entries: list, variable: list) -> list | None:
 
 
 def _symengine_zero(expression) -> bool:
+    """Whether SymEngine shows ``expression`` identically zero (False: it does not know).
+
+    First its expansion; then, for a rational function (of the symbols and of the exp, log
+    ... terms in it, each taken as an unknown of its own), the numerator over one common
+    denominator: if that polynomial expands to 0, the expression is 0 wherever it is
+    defined. The second step settles the derivatives of softmax, attention and inverses,
+    whose terms share denominators that expansion alone does not combine, in milliseconds
+    where SymPy's expansion took seconds. It is valid for any values of those terms, so it
+    never proves a non-zero expression zero.
+    """
     import symengine as se
 
-    return se.expand(expression) == 0
+    if se.expand(expression) == 0:
+        return True
+    numerator, _ = expression.as_numer_denom()
+    return se.expand(numerator) == 0
 
 
 def _symengine_values(expressions: list, substitution: dict) -> np.ndarray | None:
