@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -242,3 +243,31 @@ def test_symengine_proves_a_rational_identity_that_expansion_alone_does_not():
     assert not _symengine_zero(se.diff(p, x) - 2 * claimed)  # off by a factor
     assert not _symengine_zero(se.diff(p, x) - se.exp(x) * se.exp(x) / total**2)  # x for y
     assert not _symengine_zero(x / (x + 1) - 1)
+
+
+@pytest.mark.parametrize("name", ["traces.axbxtc", "softmax.entropy", "layers.layernorm-input"])
+def test_the_formula_is_evaluated_precisely_enough_to_see_a_small_slip(name):
+    # The sympy formula is evaluated (by SymEngine, at 30 digits) and compared with the
+    # numpy code at rtol 1e-9: a derivative off by a factor 1 + 1e-7 is reported; SymPy's
+    # own evaluation, which SymEngine replaced, reads the formula as the same numbers.
+    import gradref.symbolic as symbolic
+
+    identity = gradref.get(name)
+    slipped = dataclasses.replace(
+        identity, derivative=lambda **x: (1 + 1e-7) * np.asarray(identity.derivative(**x))
+    )
+    assert "numpy derivative disagrees" in verify_symbolic(slipped, stop_on_failure=True).report()
+    assert verify_symbolic(identity).passed
+    inputs = identity.sample(np.random.default_rng(0), 2)
+    symbols = {k: symbolic._symbols_for(k, v) for k, v in inputs.items()}
+    arrays = {k: s for k, s in symbols.items() if s is not None}
+    _, claimed = identity.symbolic(**arrays)
+    entries = list(sp.Matrix(claimed)) if not isinstance(claimed, sp.Expr) else [claimed]
+    import symengine as se
+
+    point = symbolic._values(arrays, inputs, lambda number: sp.Float(number, 30))
+    fast = symbolic._symengine_values([se.sympify(e) for e in entries], point)
+    slow = [
+        float(sp.re(e.xreplace(symbolic._values(arrays, inputs, float)).evalf(20))) for e in entries
+    ]
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-14)

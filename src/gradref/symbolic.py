@@ -403,6 +403,7 @@ def _values(arrays, inputs, convert) -> dict:
 def _compare_implementation(identity, n, inputs, arrays, value, claimed):
     """Evaluate the sympy formulas at the sample and compare with the numpy code."""
     substitution = _values(arrays, inputs, float)
+    precise = _values(arrays, inputs, lambda number: sp.Float(number, 30))
 
     def evaluate(expression) -> np.ndarray:
         expression = (
@@ -410,6 +411,15 @@ def _compare_implementation(identity, n, inputs, arrays, value, claimed):
             if isinstance(expression, sp.MatrixBase)
             else (sp.Matrix([expression]))
         )
+        # SymEngine evaluates in a fraction of SymPy's time; SymPy where it cannot.
+        try:
+            import symengine as se
+
+            fast = _symengine_values([se.sympify(entry) for entry in expression], precise)
+        except Exception:  # any failure only means "let SymPy do it"
+            fast = None
+        if fast is not None:
+            return fast.reshape(expression.shape)
         return np.array(expression.xreplace(substitution).evalf(20), dtype=complex).real
 
     symbolic_value = evaluate(value).reshape(-1)
