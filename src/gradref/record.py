@@ -103,7 +103,8 @@ def entry_record(identity: Identity, rng: int = 0) -> dict[str, Any]:
             },
         }
     mistakes = []
-    for outcome in verify_mistakes(identity, rng=rng):
+    # A mistake is rejected at the first size where it fails; the page gives that error.
+    for outcome in verify_mistakes(identity, rng=rng, stop_on_failure=True):
         if not outcome.rejected:
             raise VerificationError(
                 f"identity {identity.id!r}: the listed mistake {outcome.mistake.formula!r} is "

@@ -228,8 +228,17 @@ class MistakeResult:
         return self.result.verdict == "failed"
 
 
-def verify_mistakes(identity: Identity, rng=None, dims: tuple[int, ...] = DIMENSIONS):
+def verify_mistakes(
+    identity: Identity,
+    rng=None,
+    dims: tuple[int, ...] = DIMENSIONS,
+    *,
+    stop_on_failure: bool = False,
+):
     """Verify each of ``identity.mistakes`` in place of the derivative; each must fail.
+
+    With ``stop_on_failure``, each mistake is checked up to the first size where it fails
+    (the verdict is the same; its largest error is that of the sizes checked).
 
     Returns
     -------
@@ -244,6 +253,7 @@ def verify_mistakes(identity: Identity, rng=None, dims: tuple[int, ...] = DIMENS
                 ),
                 rng=rng,
                 dims=dims,
+                stop_on_failure=stop_on_failure,
             ),
         )
         for index, mistake in enumerate(identity.mistakes, start=1)
