@@ -62,26 +62,16 @@ def _code_spans(text: str) -> list[str]:
 
 def identity_documents(app) -> list[dict]:
     """What the index knows of each identity (from its verified record and its code)."""
-    from gradref_catalog import topics as topics_of
-
-    from gradref.catalog import FAMILY_TITLES, get
-
     labels = app.env.get_domain("std").labels
-    families = {record["family"] for record in app.gradref_export["identities"]}
-    topics = {
-        identity_id: title
-        for family in families
-        for _slug, title, ids in topics_of(family)
-        for identity_id in ids
-    }
+    family_titles = app.gradref_search_facts["family"]
+    topics = app.gradref_search_facts["topic"]
+    summaries = app.gradref_search_facts["summary"]
     documents = []
     for record in app.gradref_export["identities"]:
         if record["id"].lower() not in labels:  # a build of a part of the docs
             continue
         docname, anchor, _title = labels[record["id"].lower()]
-        identity = get(record["id"])
-        doc = (identity.value.__doc__ or "").strip().split("\n\n")[0]
-        functions = _code_spans(doc)
+        functions = _code_spans(summaries[record["id"]])
         lhs = re.match(
             r"\s*\\nabla(?:_\{[^{}]*\}|_\\?\w+)?\s*(?:\^2)?\s*(.+?)(?:\\,\[V\])?\s*=",
             record["formula"],
@@ -99,7 +89,7 @@ def identity_documents(app) -> list[dict]:
                 "keywords": record["keywords"],
                 "formula": record["formula"],
                 "functions": functions,
-                "family": FAMILY_TITLES[record["family"]],
+                "family": family_titles[record["family"]],
                 "topic": topics.get(record["id"], ""),
                 "wrt": record["wrt"],
                 "kind": record["kind"],
@@ -123,13 +113,53 @@ def _section_text(section: nodes.section) -> str:
     return re.sub(r"\s+", " ", " ".join(parts)).strip()[:TEXT_LIMIT]
 
 
+def _prose_pages(env) -> list[str]:
+    return [
+        docname
+        for docname in sorted(env.found_docs)
+        if not docname.startswith(("reference/", "_")) and docname not in SKIP
+    ]
+
+
 def page_documents(app) -> list[dict]:
-    """Each titled section of the prose pages (the guide, the conventions, the errata, ...)."""
+    """Each titled section of the prose pages (the guide, the conventions, the errata, ...).
+
+    Reused from the last build (``_build/search/pages.json``) when the prose pages and their
+    doctrees (name, size, time of writing) are the ones it read: loading the doctrees again
+    was most of the search's share of a build in which nothing changed.
+    """
+    env = app.env
+    pages = _prose_pages(env)
+    doctrees = Path(app.doctreedir)
+    state = []
+    for docname in pages:
+        try:
+            stat = (doctrees / f"{docname}.doctree").stat()
+        except OSError:
+            state = None
+            break
+        state.append([docname, stat.st_size, stat.st_mtime_ns])
+    saved_path = OUT / "pages.json"
+    try:
+        saved = json.loads(saved_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        saved = None
+    if state is not None and isinstance(saved, dict) and saved.get("state") == state:
+        return saved["documents"]
+    documents = _page_documents(app, pages)
+    if state is not None:
+        OUT.mkdir(parents=True, exist_ok=True)
+        saved_path.write_text(
+            json.dumps({"state": state, "documents": documents}, ensure_ascii=False),
+            encoding="utf-8",
+        )
+    return documents
+
+
+def _page_documents(app, pages: list[str]) -> list[dict]:
     env = app.env
     documents = []
-    for docname in sorted(env.found_docs):
-        if docname.startswith(("reference/", "_")) or docname in SKIP:
-            continue
+    for docname in pages:
         doctree = env.get_doctree(docname)
         page = env.titles[docname].astext() if docname in env.titles else docname
         uri = app.builder.get_target_uri(docname)
