@@ -121,11 +121,16 @@ def shaped(fn: Callable) -> Callable:
     NaN or infinity) naming the argument and the expected shape.
     """
     spec = dims_of(fn)
-    checked = jaxtyped(typechecker=beartype)(fn)
     signature = inspect.signature(fn)
+    # jaxtyping and beartype write the checking code at the first call, not at import:
+    # making it for the catalog's 1,900 functions was half the time of importing gradref.
+    checked = None
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        nonlocal checked
+        if checked is None:
+            checked = jaxtyped(typechecker=beartype)(fn)
         bound = signature.bind(*args, **kwargs)
         arrays = {}
         for name in spec:
