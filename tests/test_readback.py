@@ -342,11 +342,16 @@ def test_an_identity_sized_by_a_number_in_scope_is_read():
     h = np.asarray(2.0)
     np.testing.assert_array_equal(read(r"I_h", {"h": h}), np.eye(2))
     np.testing.assert_array_equal(read(r"I_k", {"h": h}, [("k", "c / h")]), np.eye(3))
-    # the i-th unit vector inside a sum over i, through a `where` line
+    # the i-th unit vector inside a sum over i, through a `where` line: a column (I_h)_{:,i},
+    # or a row (I_h)_{i,:}, as written
+    total = read(
+        r"\sum_{i=1}^{h} e_i \otimes I_k", {"h": h}, [("k", "c / h"), ("e_i", r"(I_h)_{:,i}")]
+    )
+    np.testing.assert_array_equal(total, np.kron(np.ones((2, 1)), np.eye(3)))
     total = read(
         r"\sum_{i=1}^{h} e_i \otimes I_k", {"h": h}, [("k", "c / h"), ("e_i", r"(I_h)_{i,:}")]
     )
-    np.testing.assert_array_equal(total, np.kron(np.ones((2, 1)), np.eye(3)))
+    np.testing.assert_array_equal(total, np.kron(np.ones((1, 2)), np.eye(3)))
     # not a size: a fraction, or nothing in scope
     with pytest.raises(Unreadable, match="undefined symbol"):
         read(r"I_k", {"k": np.asarray(1.5)})
@@ -387,6 +392,10 @@ def test_a_family_indexed_by_a_summed_index_is_read_member_by_member():
     np.testing.assert_array_equal(
         read(r"(X)_{:,j}^\top (X)_{:,j}", j=np.asarray(2.0)), X[:, [1]].T @ X[:, [1]]
     )
+    # (M)_{i,:} and M_{i,:} are row i of M, a row
+    np.testing.assert_array_equal(read(r"(X)_{i,:}", i=np.asarray(2.0)), X[[1], :])
+    np.testing.assert_array_equal(read(r"X_{i,:}", i=np.asarray(2.0)), X[[1], :])
+    np.testing.assert_array_equal(read(r"X_{i,:}^\top", i=np.asarray(1.0)), X[[0], :].T)
     with pytest.raises(Unreadable):  # no i in scope: no member to read
         read(r"X E_i")
     with pytest.raises(Unreadable):  # out of the family's range
@@ -845,3 +854,31 @@ def test_indices_computed_from_bound_indices_are_read():
     x = np.array([[1.0], [2.0], [4.0], [8.0]])
     assert _env_eval(r"\sum_{i=1}^{2} x_{i+j-1}", x=x, j=2.0) == 6.0
     assert _env_eval(r"x_{k+1-j}", x=x, k=4.0, j=1.0) == 8.0
+
+
+def test_a_row_is_a_row_and_a_column_a_column():
+    # M_{i,:} is a 1×n row and (M)_{:,j} an n×1 column: where a formula writes one for the
+    # other (an orientation slip), the read-back no longer turns it into what the code has
+    rng = np.random.default_rng(3)
+    M, x = rng.standard_normal((3, 4)), rng.standard_normal((4, 1))
+    i, j = np.asarray(2.0), np.asarray(3.0)
+    assert _env_eval(r"M_{i,:}", M=M, i=i).shape == (1, 4)
+    assert _env_eval(r"(M)_{:,j}", M=M, j=j).shape == (3, 1)
+    np.testing.assert_allclose(_env_eval(r"M_{i,:} x", M=M, x=x, i=i), M[[1], :] @ x)
+    np.testing.assert_allclose(_env_eval(r"x^\top M_{i,:}^\top", M=M, x=x, i=i), x.T @ M[[1]].T)
+    with pytest.raises(ValueError, match="adding shapes"):  # a row plus a column
+        _env_eval(r"M_{i,:} + x", M=M, x=x, i=i)
+
+
+def test_a_row_written_where_the_code_has_a_column_disagrees():
+    # statistics.polya-alpha as it was displayed: the row of counts N_{i,:} added to the
+    # column alpha (the code adds the counts to alpha entry by entry, a column)
+    identity = gradref.get("statistics.polya-alpha")
+    slip = identity.formula.replace(r"N_{i,:}^\top", r"N_{i,:}")
+    assert slip != identity.formula
+    (result,) = [
+        r for r in readback(dataclasses.replace(identity, formula=slip)) if r.field == "formula"
+    ]
+    assert result.status == "disagree"
+    (ok,) = [r for r in readback(identity) if r.field == "formula"]
+    assert ok.status == "agree"

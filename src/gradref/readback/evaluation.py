@@ -20,7 +20,7 @@ from gradref.readback.values import (
     Lazy,
     ShapeMismatch,
     _add,
-    _as_column,
+    _column_of,
     _commutation,
     _index_value,
     _indexed,
@@ -28,6 +28,7 @@ from gradref.readback.values import (
     _matmul_chain,
     _matrix_function,
     _resolve_like,
+    _row_of,
     _scalar,
     _scale,
 )
@@ -279,12 +280,12 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
         array, index = evaluate(tree[1], env), env.lookup(tree[2], None)
         if index is None or np.ndim(array) != 2:
             raise Unreadable(f"a row {tree[2]} of what is not a matrix")
-        return _index_value(array, int(index), "a matrix")
-    if kind == "col":  # M_{:,j}: column j of a matrix, a column
+        return _row_of(array, int(index), "a matrix")  # (M)_{i,:}: row i, a 1×n row
+    if kind == "col":  # (M)_{:,j}: column j of a matrix, an n×1 column
         array, index = evaluate(tree[1], env), env.lookup(tree[2], None)
         if index is None or np.ndim(array) != 2:
             raise Unreadable(f"a column {tree[2]} of what is not a matrix")
-        return _index_value(np.asarray(array).T, int(index), "a matrix")
+        return _column_of(array, int(index), "a matrix")
     raise Unreadable(f"cannot evaluate {kind}")
 
 
@@ -344,7 +345,7 @@ def _symbol(tree, env: Env):
     if sub is not None and re.fullmatch(r":[a-z]", sub):  # X_{:j}, column j
         index, array = env.lookup(sub[1], None), env.lookup(name, None)
         if index is not None and array is not None and np.ndim(array) == 2:
-            return _as_column(_index_value(np.asarray(array).T, int(index), name))
+            return _column_of(array, int(index), name)
     if sub is not None and re.fullmatch(r"[a-z0-9]+(?:[+-][a-z0-9]+)+", sub) and not env.indices:
         # x_{i+j-1}: the entry at an index computed from bound indices
         at = _Reader(sub).read()
@@ -371,6 +372,8 @@ def _symbol(tree, env: Env):
             if array is None and name[:1].islower():
                 array = env.lookup(name[:1].upper() + name[1:], None)
             if array is not None and np.ndim(array) >= 1:
+                if sub.endswith(",:"):  # X_{i,:}: row i, a 1×n row
+                    return _row_of(array, int(index), name)
                 return _index_value(array, int(index), name)
         if name == "I" and sub in env.dims:
             env.used_dims.add(sub)

@@ -441,7 +441,7 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "svd_U": lambda M: np.linalg.svd(M, full_matrices=False)[0],
     "svd_sigma": lambda M: np.linalg.svd(M, full_matrices=False)[1].reshape(-1, 1),
     "svd_V": lambda M: np.linalg.svd(M, full_matrices=False)[2].T,
-    "svd_column": lambda M, j: _index_value(np.asarray(M).T, int(_scalar(j)), "a column"),
+    "svd_column": lambda M, j: _column_of(M, int(_scalar(j)), "a matrix"),
     "svd_leading": lambda M, k: np.asarray(M)[:, : int(_scalar(k))],
     "svd_gaps": lambda s: _svd_gaps(np.ravel(s)),
     # decompositions, reached only through a where line that states one (A = L U, A = Q R,
@@ -460,8 +460,30 @@ _ALIASES = {"Lambda": "Lam", "lambda": "lam", "lambdabar": "lbar", "epsilon": "e
 
 
 def _index_value(array, index: int, name: str):
+    """Member ``index`` (from 1) of ``array`` along its first axis: an entry of a vector, a
+    vector (as a column: ``x_i``, the i-th of a family of vectors) of a matrix."""
     array = np.asarray(array)
     if not 1 <= index <= array.shape[0]:
         raise Unreadable(f"{name} indexed out of range")
     row = array[index - 1]
     return _as_column(row) if np.ndim(row) == 1 and row.size > 1 else np.asarray(row).reshape(())
+
+
+def _row_of(array, index: int, name: str) -> np.ndarray:
+    """Row ``index`` (from 1) of a matrix, ``M_{i,:}``, as what it is: a 1×n row."""
+    array = np.asarray(array)
+    if np.ndim(array) != 2:
+        raise Unreadable(f"a row of {name}, which is not a matrix")
+    if not 1 <= index <= array.shape[0]:
+        raise Unreadable(f"{name} indexed out of range")
+    return array[index - 1 : index, :]
+
+
+def _column_of(array, index: int, name: str) -> np.ndarray:
+    """Column ``index`` (from 1) of a matrix, ``M_{:,j}``, as what it is: an n×1 column."""
+    array = np.asarray(array)
+    if np.ndim(array) != 2:
+        raise Unreadable(f"a column of {name}, which is not a matrix")
+    if not 1 <= index <= array.shape[1]:
+        raise Unreadable(f"{name} indexed out of range")
+    return array[:, index - 1 : index]
