@@ -882,3 +882,45 @@ def test_a_row_written_where_the_code_has_a_column_disagrees():
     assert result.status == "disagree"
     (ok,) = [r for r in readback(identity) if r.field == "formula"]
     assert ok.status == "agree"
+
+
+#: Displayed formulas read since the UNREADABLE table was 72 long, each with a wrong variant
+#: (off by a factor, transposed, sign-flipped) that the read-back must report: (entry, field,
+#: the text replaced, its wrong replacement).
+NEWLY_READ = [
+    # N, the number of observations, is the declared dimension of X (N x 2)
+    ("gaussian.nll-covariance", "formula", r"\tfrac12\left(N\Sigma", r"\tfrac12\left(2N\Sigma"),
+    ("gaussian.nll-covariance", "mistake-2", r"N\Sigma^{-1} -", r"N\Sigma^{-1} +"),
+]
+
+
+def _field_latex(identity, field):
+    return dict(displayed_formulas(identity))[field]
+
+
+def _with_field(identity, field, latex):
+    if field == "formula":
+        return dataclasses.replace(identity, formula=latex)
+    if field == "hessian":
+        return dataclasses.replace(identity, hessian_formula=latex)
+    if field.startswith("conventions."):
+        key = field.split(".", 1)[1]
+        return dataclasses.replace(identity, conventions={**identity.conventions, key: latex})
+    index = int(field.split("-")[1]) - 1
+    mistakes = list(identity.mistakes)
+    mistakes[index] = dataclasses.replace(mistakes[index], formula=latex)
+    return dataclasses.replace(identity, mistakes=tuple(mistakes))
+
+
+@pytest.mark.parametrize(("entry", "field", "old", "wrong"), NEWLY_READ)
+def test_a_newly_read_formula_is_checked(entry, field, old, wrong):
+    identity = gradref.get(entry)
+    latex = _field_latex(identity, field)
+    assert old in latex
+    (right,) = [r for r in readback(identity) if r.field == field]
+    assert right.status == "agree", right.reason
+    (result,) = [
+        r for r in readback(_with_field(identity, field, latex.replace(old, wrong)))
+        if r.field == field
+    ]  # fmt: skip
+    assert result.status == "disagree", (result.status, result.reason)

@@ -348,8 +348,8 @@ likelihood estimate. The data $x_i$ are the rows of $X$.
 
 
 @shaped
-def gaussian_nll_small(X: Arr["3 2"], m: Arr["2"], Sigma: Arr["2 2"]):
-    """The negative log-likelihood of ``gaussian_nll``, for 3 observations in d = 2.
+def gaussian_nll_small(X: Arr["N 2"], m: Arr["2"], Sigma: Arr["2 2"]):
+    """The negative log-likelihood of ``gaussian_nll``, for N observations in d = 2.
 
     >>> round(float(gaussian_nll_small(np.zeros((3, 2)), np.zeros(2), np.eye(2))), 12)
     5.513631199228
@@ -400,6 +400,8 @@ register(
         derivative=grad_gaussian_nll_covariance,
         structure={"Sigma": "spd"},
         symbolic=_symbolic_nll_covariance,
+        # N observations in d = 2: exact at N = 1, 2 (N = 3 adds over a second of sympy)
+        symbolic_dims=(1, 2),
         derivation=r"""
 Write the negative log-likelihood as $\tfrac12\operatorname{tr}(\Sigma^{-1}S) +
 \tfrac N2\ln\det(2\pi\Sigma)$. With $d\Sigma^{-1} = -\Sigma^{-1}d\Sigma\,\Sigma^{-1}$ and
