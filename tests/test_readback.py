@@ -924,3 +924,20 @@ def test_a_newly_read_formula_is_checked(entry, field, old, wrong):
         if r.field == field
     ]  # fmt: skip
     assert result.status == "disagree", (result.status, result.reason)
+
+
+@pytest.mark.parametrize(
+    ("entry", "field", "old", "wrong"),
+    [
+        # a gradient with respect to a vector is a column: its transpose, a row, is rejected
+        ("quadratic.grad-x", "formula", r"(A + A^\top)\,x", r"x^\top (A + A^\top)"),
+        ("linear.inner", "formula", r"x^\top a = a", r"x^\top a = a^\top"),
+        # a numerator-layout reading of it is a row: the column is rejected
+        ("quadratic.grad-x", "conventions.numerator", r"x^\top (A + A^\top)", r"(A + A^\top) x"),
+        ("linear.inner", "conventions.numerator", r"= a^\top", r"= a"),
+        # a tuple is a column; a row is written as a 1×n matrix
+        ("elementary.sheet-xyz", "conventions.numerator", r"\end{pmatrix}", r"\end{pmatrix}^\top"),
+    ],
+)
+def test_a_transposed_vector_is_a_disagreement(entry, field, old, wrong):
+    test_a_newly_read_formula_is_checked(entry, field, old, wrong)

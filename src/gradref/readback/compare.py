@@ -127,6 +127,16 @@ def _conform(got, expected: np.ndarray, wrt_ndim: int = 0, column_major: bool = 
     return _conform_shape(got, expected), expected
 
 
+def _transposed_vector(got: tuple[int, ...], expected: tuple[int, ...]) -> bool:
+    """Whether ``got`` is a row (1×n, n > 1) where ``expected`` is a column (n×1, or a vector
+    of the code, which the catalog writes as a column), or a column where it is a row."""
+    if len(got) != 2 or 1 not in got or max(got) == 1:
+        return False
+    n = max(got)
+    column = expected in ((n,), (n, 1))
+    return (got == (1, n) and column) or (got == (n, 1) and expected == (1, n))
+
+
 def _conform_shape(got, expected: np.ndarray):
     if isinstance(got, Lazy):
         if expected.ndim == 2 and (got.kind == "eye" and expected.shape[0] == expected.shape[1]):
@@ -137,6 +147,8 @@ def _conform_shape(got, expected: np.ndarray):
     got = np.asarray(got, dtype=float)
     if got.shape == expected.shape:
         return got
+    if _transposed_vector(got.shape, expected.shape):
+        return None  # a row where a column is claimed, or a column where a row is
     if got.size == expected.size and np.squeeze(got).shape == np.squeeze(expected).shape:
         return got.reshape(expected.shape)
     if got.ndim == 0 and got == 0:
