@@ -891,6 +891,9 @@ NEWLY_READ = [
     # N, the number of observations, is the declared dimension of X (N x 2)
     ("gaussian.nll-covariance", "formula", r"\tfrac12\left(N\Sigma", r"\tfrac12\left(2N\Sigma"),
     ("gaussian.nll-covariance", "mistake-2", r"N\Sigma^{-1} -", r"N\Sigma^{-1} +"),
+    # the responsibilities over the weights, entry by entry (was an elided list)
+    ("gaussian.mixture-weights", "conventions.numerator", r"\rho)^\top", r"\rho)"),
+    ("gaussian.mixture-weights", "conventions.numerator", r"\oslash", r"\odot"),
 ]
 
 

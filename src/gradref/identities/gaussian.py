@@ -683,8 +683,8 @@ $\partial_{\rho_j}\ln[\rho_j\mathcal N_s] = 1/\rho_j$.
             ),
         ),
         conventions={
-            "numerator": r"\frac{\partial \ln p(s)}{\partial \rho} = \big(\gamma_1/\rho_1,\ "
-            r"\dots,\ \gamma_K/\rho_K\big)\ \text{(a row vector)}",
+            "numerator": r"\frac{\partial \ln p(s)}{\partial \rho} = (\gamma \oslash \rho)^\top"
+            r"\ \text{(a row vector)}",
             "cookbook": r"\frac{\partial\ln p(s)}{\partial\rho_j} = \frac{\rho_j\mathcal N_s"
             r"(\mu_j,\Sigma_j)}{\sum_k\rho_k\mathcal N_s(\mu_k,\Sigma_k)}\frac1{\rho_j}"
             r"\ \text{(eq. 392)}",
