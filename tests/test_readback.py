@@ -894,6 +894,9 @@ NEWLY_READ = [
     # the responsibilities over the weights, entry by entry (was an elided list)
     ("gaussian.mixture-weights", "conventions.numerator", r"\rho)^\top", r"\rho)"),
     ("gaussian.mixture-weights", "conventions.numerator", r"\oslash", r"\odot"),
+    # the divergence p^T g, written as the gradient writes it (was \operatorname{KL})
+    ("losses.kl-p-logits", "hessian", r"- p p^\top", r"+ p p^\top"),
+    ("losses.kl-p-logits", "hessian", r"u p^\top - p u^\top", r"p u^\top - p u^\top"),
 ]
 
 

@@ -41,7 +41,6 @@ UNREADABLE: dict[str, str] = {
     'structured.trace-symmetric-toeplitz-partials:conventions.numerator': 'prose inside the formula',
     'structured.trace-symmetric-toeplitz-partials:mistake-1': 'index notation over a composite index',
     'structured.trace-symmetric-toeplitz-partials:mistake-2': 'index notation over a composite index',
-    'losses.kl-p-logits:hessian': "unknown operator 'KL'",
     'layers.batchnorm-input:mistake-2': 'prose inside the formula',
     'layers.conv1d-input:formula': "cannot read '*' at 8",
     'layers.conv1d-input:conventions.numerator': 'undefined symbol xbar',
