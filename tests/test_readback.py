@@ -897,6 +897,9 @@ NEWLY_READ = [
     # the divergence p^T g, written as the gradient writes it (was \operatorname{KL})
     ("losses.kl-p-logits", "hessian", r"- p p^\top", r"+ p p^\top"),
     ("losses.kl-p-logits", "hessian", r"u p^\top - p u^\top", r"p u^\top - p u^\top"),
+    # J_s, J_r: the Jacobians, defined by `where` lines (derivatives of defined symbols)
+    ("higher.composite-bilinear", "conventions.numerator", r"A^\top J_s", r"A J_s"),
+    ("higher.composite-bilinear", "conventions.numerator", r"s^\top A J_r", r"s^\top A J_s"),
 ]
 
 

@@ -31,7 +31,6 @@ UNREADABLE: dict[str, str] = {
     'quadratic.least-squares:conventions.cookbook': 'undefined symbol W',
     'quadratic.least-squares-A:conventions.cookbook': 'undefined symbol W',
     'higher.power-gram:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
-    'higher.composite-bilinear:conventions.numerator': 'undefined symbol J_{s}',
     'higher.quadratic-ratio:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'traces.inv-shifted-ratio:conventions.cookbook': 'prose inside the formula',
     'structured.symmetric-partials:conventions.cookbook': 'the derivative of f, which is not defined in terms of A',
