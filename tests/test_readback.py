@@ -900,6 +900,16 @@ NEWLY_READ = [
     # J_s, J_r: the Jacobians, defined by `where` lines (derivatives of defined symbols)
     ("higher.composite-bilinear", "conventions.numerator", r"A^\top J_s", r"A J_s"),
     ("higher.composite-bilinear", "conventions.numerator", r"s^\top A J_r", r"s^\top A J_s"),
+    # indices counted from 0, as the statement says (i = 0, ..., l - k)
+    ("layers.conv1d-kernel", "formula", r"x_{i+j}", r"x_{i+k-1-j}"),
+    ("layers.conv1d-kernel", "conventions.numerator", r"\bar w^\top", r"2 \bar w^\top"),
+    ("layers.conv1d-kernel", "mistake-1", r"x_{i+k-1-j}", r"x_{i+j}"),
+    ("layers.conv1d-kernel", "mistake-2", r"\frac{1}{o}", r"\frac{1}{k}"),
+    # the convolution *, its valid part and the cross-correlation \star
+    ("layers.conv1d-input", "formula", r"\bar y * w", r"\bar y \star w"),
+    ("layers.conv1d-input", "conventions.numerator", r"\bar x^\top", r"-\bar x^\top"),
+    ("layers.conv1d-input", "mistake-1", r"\bar y \star w", r"\bar y * w"),
+    ("layers.conv1d-input", "mistake-2", r"*_{\text{valid}}", r"\star"),
 ]
 
 
@@ -950,3 +960,35 @@ def test_a_newly_read_formula_is_checked(entry, field, old, wrong):
 )
 def test_a_transposed_vector_is_a_disagreement(entry, field, old, wrong):
     test_a_newly_read_formula_is_checked(entry, field, old, wrong)
+
+
+def test_the_convolution_and_the_cross_correlation_of_two_vectors_are_read():
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((5, 1)), rng.standard_normal((3, 1))
+    full = np.array([[sum(a[j, 0] * b[m - j, 0] for j in range(5) if 0 <= m - j < 3)]
+                     for m in range(7)])  # fmt: skip
+    np.testing.assert_allclose(_env_eval(r"a * b", a=a, b=b), full)
+    np.testing.assert_allclose(_env_eval(r"a *_{\text{valid}} b", a=a, b=b), full[2:5])
+    # the cross-correlation slides b along a unflipped: the convolution with b reversed
+    np.testing.assert_allclose(
+        _env_eval(r"a \star b", a=a, b=b), _env_eval(r"a * c", a=a, c=b[::-1])
+    )
+    assert not np.allclose(_env_eval(r"a \star b", a=a, b=b), full)
+    with pytest.raises(ValueError, match="not a column"):  # of rows, or of matrices
+        _env_eval(r"a^\top * b", a=a, b=b)
+    with pytest.raises(ValueError, match="longer vector second"):
+        _env_eval(r"b *_{\text{valid}} a", a=a, b=b)
+
+
+def test_a_statement_that_counts_from_zero_is_read_from_zero():
+    from gradref.readback.definitions import index_origin
+
+    assert index_origin(r"y_i = \sum_{j=0}^{k-1} w_j x_{i+j}\ (i = 0, \dots, l - k)") == 0
+    assert index_origin(r"y_i = \sum_{j=1}^{k} w_j x_{i+j-1}") == 1
+    identity = gradref.get("layers.conv1d-kernel")
+    # the same formula, with its indices counted from 1, is off by one entry
+    shifted = identity.formula.replace(r"(i = 0, \dots, l - k)", r"(i = 1, \dots, o)")
+    (result,) = [
+        r for r in readback(dataclasses.replace(identity, formula=shifted)) if r.field == "formula"
+    ]
+    assert result.status != "agree"

@@ -17,6 +17,7 @@ from gradref.readback.definitions import (
     _index_labels,
     _rowwise,
     _strip_notes,
+    index_origin,
     read_statement,
 )
 from gradref.readback.evaluation import Env, evaluate
@@ -377,6 +378,7 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
                                reason=f"{', '.join(twice)} bound twice: defined here and a size "
                                f"or an input of the entry")  # fmt: skip
         env = Env(env_values, definitions, dims, unread=unread)
+        env.origin = min(index_origin(latex), extra_definitions.get("origin", 1))
         labels = _index_labels(statement.lhs) or extra_definitions.get("labels", "")
         if labels and len(labels) == expected.ndim:
             env.indices = dict(zip(labels, expected.shape, strict=True))
@@ -536,6 +538,7 @@ def _check_differential(identity, field_name, latex, samples, extra) -> FieldRes
                   {**extra.get("parsed", {}), **statement.definitions}, dims,
                   unread={**extra.get("unread", {}), **statement.unread_definitions})  # fmt: skip
         env.direction = (identity.wrt, _as_column(V) if V.ndim == 1 else V)
+        env.origin = min(index_origin(latex), extra.get("origin", 1))
         for text, tree in zip(values, trees, strict=True):
             try:
                 got = evaluate(tree, env, target=expected.shape)

@@ -462,4 +462,14 @@ def _entry_definitions(identity) -> dict[str, Any]:
             pass
     stack = parsed.pop("", ((), ("stack",)))[1][1:]
     return {"parsed": parsed, "unread": unread, "labels": labels, "stack": stack,
-            "by_rows": by_rows}  # fmt: skip
+            "by_rows": by_rows, "origin": index_origin(identity.formula)}  # fmt: skip
+
+
+#: ``(i = 0, \dots, l - k)``: the statement says that its indices count from 0.
+_FROM_ZERO = re.compile(r"\(\s*[a-z]\s*=\s*0\s*,\s*\\[lc]?dots")
+
+
+def index_origin(latex: str) -> int:
+    r"""Where the indices of a statement start: 0 where it says so (``(i = 0, \dots, n)``),
+    else 1. An entry's formula sets it for all its displayed formulas."""
+    return 0 if _FROM_ZERO.search(latex or "") else 1

@@ -53,6 +53,12 @@ class Env:
     arguments: frozenset = frozenset()
     #: In a derivative with respect to an entry X_{ij}: X's shape (that of J^{ij}) and "ij".
     single_shape: tuple[tuple[int, ...], str] | None = None
+    #: The first index: 1, or 0 where the statement counts from 0 (``i = 0, \dots, l - k``).
+    origin: int = 1
+
+    def position(self, index) -> int:
+        """An index as written, counted from 1 (the position the arrays are read at)."""
+        return int(index) + 1 - self.origin
 
     def candidates(self, name: str, sub: str | None) -> list[str]:
         base = _ALIASES.get(name, name)
@@ -173,6 +179,8 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
                 raise Unreadable("a product written with \\cdot or \\times of two arrays")
             return _scalar(a) * b if _is_scalar(a) else a * (_scalar(b) if _is_scalar(b) else b)
         return a / (_scalar(b) if _is_scalar(b) else b)
+    if kind in _CONVOLUTIONS:
+        return _convolution(kind, evaluate(tree[1], env), evaluate(tree[2], env))
     if kind == "kron":
         a, b = evaluate(tree[1], env), evaluate(tree[2], env)
         if isinstance(a, Lazy) or isinstance(b, Lazy):
@@ -280,13 +288,38 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
         array, index = evaluate(tree[1], env), env.lookup(tree[2], None)
         if index is None or np.ndim(array) != 2:
             raise Unreadable(f"a row {tree[2]} of what is not a matrix")
-        return _row_of(array, int(index), "a matrix")  # (M)_{i,:}: row i, a 1×n row
+        return _row_of(array, env.position(index), "a matrix")  # (M)_{i,:}: row i, a 1×n row
     if kind == "col":  # (M)_{:,j}: column j of a matrix, an n×1 column
         array, index = evaluate(tree[1], env), env.lookup(tree[2], None)
         if index is None or np.ndim(array) != 2:
             raise Unreadable(f"a column {tree[2]} of what is not a matrix")
-        return _column_of(array, int(index), "a matrix")
+        return _column_of(array, env.position(index), "a matrix")
     raise Unreadable(f"cannot evaluate {kind}")
+
+
+#: ``a * b``: the full convolution, ``(a * b)_m = \sum_j a_j b_{m-j}`` over the j where both
+#: are defined (length n_a + n_b - 1); ``a *_{\text{valid}} b``: its entries where b lies
+#: wholly inside a (length n_a - n_b + 1); ``a \star b``: the full cross-correlation,
+#: ``(a \star b)_m = \sum_j a_{m+j} b_j``, m = -(n_b - 1), ..., n_a - 1 (b slid along a,
+#: unflipped: ``a * `` the reversed b).
+_CONVOLUTIONS = {
+    "conv": lambda a, b: np.convolve(a, b, mode="full"),
+    "conv-valid": lambda a, b: np.convolve(a, b, mode="valid"),
+    "xcorr": lambda a, b: np.correlate(a, b, mode="full"),
+}
+
+
+def _convolution(kind: str, a, b) -> np.ndarray:
+    """The convolution (cross-correlation) of two vectors, as a column."""
+    for v in (a, b):
+        if isinstance(v, (Lazy, Indexed)) or _is_scalar(v):
+            raise Unreadable("a convolution of what is not a vector")
+        if np.ndim(v) != 2 or np.shape(v)[1] != 1:
+            raise ShapeMismatch(f"a convolution of shape {np.shape(v)}, not a column")
+    if kind == "conv-valid" and np.size(b) > np.size(a):
+        raise ShapeMismatch("a 'valid' convolution with the longer vector second")
+    out = _CONVOLUTIONS[kind](np.ravel(a), np.ravel(b))
+    return out.reshape(-1, 1)
 
 
 def _shape_of(value) -> tuple[int, ...] | None:
@@ -332,7 +365,7 @@ def _symbol(tree, env: Env):
             array is not None and np.ndim(array) == 2
             and all(v is not None and np.ndim(v) == 0 and float(v).is_integer() for v in at)
         ):  # fmt: skip
-            q, p = (int(v) for v in at)
+            q, p = (env.position(v) for v in at)
             if not (1 <= q <= np.shape(array)[0] and 1 <= p <= np.shape(array)[1]):
                 raise Unreadable(f"{name}_{{{sub}}} indexed out of range")
             return np.asarray(np.asarray(array)[q - 1, p - 1])
@@ -345,7 +378,7 @@ def _symbol(tree, env: Env):
     if sub is not None and re.fullmatch(r":[a-z]", sub):  # X_{:j}, column j
         index, array = env.lookup(sub[1], None), env.lookup(name, None)
         if index is not None and array is not None and np.ndim(array) == 2:
-            return _column_of(array, int(index), name)
+            return _column_of(array, env.position(index), name)
     if sub is not None and re.fullmatch(r"[a-z0-9]+(?:[+-][a-z0-9]+)+", sub) and not env.indices:
         # x_{i+j-1}: the entry at an index computed from bound indices
         at = _Reader(sub).read()
@@ -353,11 +386,11 @@ def _symbol(tree, env: Env):
         if array is None and name[:1].islower():
             array = env.lookup(name[:1].upper() + name[1:], None)
         if array is not None and np.ndim(array) >= 1:
-            return _index_value(array, int(_scalar(evaluate(at, env))), name)
+            return _index_value(array, env.position(_scalar(evaluate(at, env))), name)
     if sub is not None and sub.isdigit() and not env.indices:  # v_1: an entry of the vector v
         array = env.lookup(name, None)
         if array is not None and np.ndim(array) == 2 and np.shape(array)[1] == 1:
-            return _index_value(array, int(sub), name)
+            return _index_value(array, env.position(sub), name)
     if sub is not None:
         row = sub.split(",")[0] if sub.endswith(",:") else sub
         index = env.lookup(row, None) if len(row) == 1 else None
@@ -373,8 +406,8 @@ def _symbol(tree, env: Env):
                 array = env.lookup(name[:1].upper() + name[1:], None)
             if array is not None and np.ndim(array) >= 1:
                 if sub.endswith(",:"):  # X_{i,:}: row i, a 1×n row
-                    return _row_of(array, int(index), name)
-                return _index_value(array, int(index), name)
+                    return _row_of(array, env.position(index), name)
+                return _index_value(array, env.position(index), name)
         if name == "I" and sub in env.dims:
             env.used_dims.add(sub)
             return np.eye(env.dims[sub])
@@ -696,7 +729,7 @@ def _entrywise(tree, env: Env):
         rows = []
         for i in range(count):
             inner = dataclasses.replace(
-                env, values={**env.values, labels: np.asarray(float(i + 1))}, cache={}
+                env, values={**env.values, labels: np.asarray(float(i + env.origin))}, cache={}
             )
             value = evaluate(cases[0][1], inner)
             if isinstance(value, (Lazy, Indexed)):
@@ -739,7 +772,7 @@ def _entrywise(tree, env: Env):
         )  # fmt: skip
         if body is None:
             raise Unreadable(f"the entry {point} is in none of the cases")
-        values = {k: np.asarray(float(v + 1)) for k, v in bound.items()}
+        values = {k: np.asarray(float(v + env.origin)) for k, v in bound.items()}
         inner = dataclasses.replace(env, values={**env.values, **values}, cache={}, indices={})
         value = evaluate(body, inner)
         if isinstance(value, (Lazy, Indexed)):

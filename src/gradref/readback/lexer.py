@@ -49,6 +49,8 @@ def tokenize(latex: str) -> list[Tok]:
     latex = re.sub(
         r"\\operatorname\{softmax\}_\{\\text\{cols?\}\}", r"\\operatorname{softmaxcols}", latex
     )
+    # a *_{\text{valid}} b, the 'valid' part of the convolution (a * b is the full one)
+    latex = re.sub(r"\*_\{\\text\{valid\}\}", r"\\convvalid ", latex)
     # [a]_\times, the cross-product (skew-symmetric) matrix of a 3-vector
     latex = re.sub(r"\[([^\[\]]*)\]_\{?\\times\}?", r"\\operatorname{skew}(\1)", latex)
     latex = re.sub(

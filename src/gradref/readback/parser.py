@@ -39,7 +39,9 @@ REFUSED = {
 }
 
 _BINARY = {r"\odot": "hadamard", r"\circ": "hadamard", r"\oslash": "divide", r"\otimes": "kron",
-           r"\cdot": "times", r"\times": "times", "/": "slash"}  # fmt: skip
+           r"\cdot": "times", r"\times": "times", "/": "slash",
+           # of two vectors: the full convolution, its 'valid' part, the full cross-correlation
+           "*": "conv", r"\convvalid": "conv-valid", r"\star": "xcorr"}  # fmt: skip
 
 
 #: Tokens that end a product: closing brackets, operators of lower precedence, separators.
