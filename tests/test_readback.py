@@ -900,6 +900,13 @@ NEWLY_READ = [
     # J_s, J_r: the Jacobians, defined by `where` lines (derivatives of defined symbols)
     ("higher.composite-bilinear", "conventions.numerator", r"A^\top J_s", r"A J_s"),
     ("higher.composite-bilinear", "conventions.numerator", r"s^\top A J_r", r"s^\top A J_s"),
+    # the transpose of the partials' matrix, written (was "the matrix above", in words)
+    (
+        "structured.trace-toeplitz-partials",
+        "conventions.numerator",
+        r"\alpha(A)^\top",
+        r"\alpha(A)",
+    ),
     # indices counted from 0, as the statement says (i = 0, ..., l - k)
     ("layers.conv1d-kernel", "formula", r"x_{i+j}", r"x_{i+k-1-j}"),
     ("layers.conv1d-kernel", "conventions.numerator", r"\bar w^\top", r"2 \bar w^\top"),

@@ -1096,7 +1096,7 @@ the first row and column of $T$: its gradient holds $\alpha(A)$ there and zeros 
             ),
         ),
         conventions={
-            "numerator": r"\big(\text{the matrix above}\big)^\top",
+            "numerator": r"\alpha(A)^\top\ \text{(the transpose of the matrix of partials)}",
             "cookbook": r"\frac{\partial\mathrm{Tr}(AT)}{\partial T} = "
             r"\frac{\partial\mathrm{Tr}(TA)}{\partial T} = \alpha(A)"
             r"\ \text{(eq. 143; two of its printed entries are wrong, see the errata)}",

@@ -35,7 +35,6 @@ UNREADABLE: dict[str, str] = {
     'traces.inv-shifted-ratio:conventions.cookbook': 'prose inside the formula',
     'structured.symmetric-partials:conventions.cookbook': 'the derivative of f, which is not defined in terms of A',
     'structured.trace-toeplitz-partials:formula': 'index notation outside a formula of entries',
-    'structured.trace-toeplitz-partials:conventions.numerator': 'prose inside the formula',
     'structured.trace-symmetric-toeplitz-partials:formula': 'index notation over a composite index',
     'structured.trace-symmetric-toeplitz-partials:conventions.numerator': 'prose inside the formula',
     'structured.trace-symmetric-toeplitz-partials:mistake-1': 'index notation over a composite index',
