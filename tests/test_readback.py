@@ -907,6 +907,11 @@ NEWLY_READ = [
         r"\alpha(A)^\top",
         r"\alpha(A)",
     ),
+    # unfold_{h x w, k x k, s, p} (im2col), and U^*, the adjoint of the linear U
+    ("networks.conv2d-input", "formula", r"\bar X = U^{*}", r"\bar X = -U^{*}"),
+    ("networks.conv2d-input", "formula", r"\bigl(K^\top", r"\bigl(2 K^\top"),
+    ("networks.conv2d-kernel", "formula", r"\bar Y\, U(X)^\top", r"2 \bar Y\, U(X)^\top"),
+    ("networks.conv2d-kernel", "mistake-2", r"\tfrac16", r"\tfrac13"),
     # indices counted from 0, as the statement says (i = 0, ..., l - k)
     ("layers.conv1d-kernel", "formula", r"x_{i+j}", r"x_{i+k-1-j}"),
     ("layers.conv1d-kernel", "conventions.numerator", r"\bar w^\top", r"2 \bar w^\top"),
@@ -999,3 +1004,38 @@ def test_a_statement_that_counts_from_zero_is_read_from_zero():
         r for r in readback(dataclasses.replace(identity, formula=shifted)) if r.field == "formula"
     ]
     assert result.status != "agree"
+
+
+def test_unfold_and_the_adjoint_of_a_linear_function_are_read():
+    from gradref.readback import Env, _read_definitions, _Reader, evaluate
+
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((2, 20))
+    # unfold_{4 x 5, 3 x 3, s = 2, p = 1}(X), entry by entry: tap (u, v) of output pixel (i, j)
+    images = np.pad(X.reshape(2, 4, 5), ((0, 0), (1, 1), (1, 1)))
+    expected = np.array([[images[c, 2 * i + u, 2 * j + v] for i in range(2) for j in range(3)]
+                         for c in range(2) for u in range(3) for v in range(3)])  # fmt: skip
+    unfold = r"\operatorname{unfold}_{4 \times 5,\ 3 \times 3,\ s = 2,\ p = 1}(X)"
+    np.testing.assert_allclose(_env_eval(unfold, X=X), expected)
+    # U^*: <U(X), Y> = <X, U^*(Y)>, and U^* is not U^T applied anyhow
+    parsed, unread = _read_definitions([("U", ("X",), unfold)])
+    assert not unread
+    Y = rng.standard_normal((18, 6))
+
+    def read(latex, definitions=parsed):
+        return evaluate(_Reader(latex).read(), Env({"X": X, "Y": Y}, definitions, {}))
+
+    adjoint = read(r"U^{*}(Y)")
+    assert adjoint.shape == X.shape
+    np.testing.assert_allclose(np.sum(read(r"U(X)") * Y), np.sum(X * adjoint))
+    np.testing.assert_allclose(read(r"U^*(Y)"), adjoint)
+    # of a function that is not linear, there is no adjoint
+    affine, _ = _read_definitions([("F", ("X",), r"X + \mathbf 1_c \mathbf 1_n^\top")])
+    with pytest.raises(Unreadable, match="not linear"):
+        evaluate(_Reader(r"F^{*}(Y)").read(), Env({"X": X, "Y": Y}, affine, {"c": 2, "n": 20}))
+
+
+def test_words_that_qualify_a_formula_are_not_dropped_as_a_note():
+    identity = gradref.get("networks.conv2d-input")
+    (result,) = [r for r in readback(identity) if r.field == "mistake-2"]
+    assert (result.status, result.reason) == ("unreadable", "prose inside the formula")

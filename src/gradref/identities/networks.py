@@ -178,7 +178,7 @@ def _sample_conv2d(rng, n):
     }
 
 
-_CONV_WHERE = (r"U(X) = \operatorname{unfold}_{3 \times 3,\ s = 2,\ p = 1}(X)",)
+_CONV_WHERE = (r"U(X) = \operatorname{unfold}_{4 \times 5,\ 3 \times 3,\ s = 2,\ p = 1}(X)",)
 _CONV_FORMULA = r"Y = K\, U(X) + b \mathbf{1}^\top:\quad "
 _CONV_ASSUMPTIONS = (
     "none (the map is affine in each argument). Fixed geometry: a 4 x 5 image with c "
@@ -186,7 +186,8 @@ _CONV_ASSUMPTIONS = (
     "dilation or groups, so a 2 x 3 output. Stored as the matrices of the im2col product "
     "(torch's layout, one image): X is c x 20, each row a channel's image flattened row by "
     "row; K is torch's weight (o, c, 3, 3) reshaped to o x 9c; Y is o x 6. U(X) is the "
-    "9c x 6 matrix of patches (torch.nn.functional.unfold), U* its adjoint (fold, col2im), "
+    "9c x 6 matrix of patches (torch.nn.functional.unfold; its subscript: the 4 x 5 image, "
+    "the 3 x 3 kernel, stride s, padding p), U* its adjoint (fold, col2im), "
     "which adds each patch back where it came from and crops the padding. The exact check "
     "writes the convolution and the adjoint as index sums, independently of unfold and fold"
 )

@@ -55,7 +55,9 @@ def _strip_notes(latex: str) -> str:
     latex = re.sub(r"\s*\\in\s*\\mathbb\{?R\}?\^\{[^{}]*\}\s*$", "", latex)  # its shape
     while True:
         changed = False
-        for pattern in (r"\\ *\\text\{(?:[^{}]|\{[^{}]*\})*\}\s*$", r"\\ +\(\s*n \\times m\s*\)$",
+        # a trailing note in brackets; words that qualify the formula ("\text{cropped at the
+        # corner}") are not a note: they stay, and the reader refuses them as prose
+        for pattern in (r"\\ *\\text\{\s*\((?:[^{}]|\{[^{}]*\})*\}\s*$", r"\\ +\(\s*n \\times m\s*\)$",
                         r"\\ *\((?:i \\le j)\)\s*$"):  # fmt: skip
             new = re.sub(pattern, "", latex).strip()
             if new != latex:

@@ -472,6 +472,14 @@ def _family_member(name: str, label: str, env: Env):
 def _product(factors, env: Env, target):
     values = []
     for k, factor in enumerate(factors):
+        if factor[0] == "group" and values and k > 0 and _is_adjoint(factors[k - 1], env):
+            values[-1] = _apply_adjoint(factors[k - 1][1], factor[1], env)  # U^*(Y)
+            continue
+        if _is_adjoint(factor, env):
+            if k + 1 < len(factors) and factors[k + 1][0] == "group":
+                values.append(None)
+                continue
+            raise Unreadable(f"{factor[1][1]}^* not applied to an argument")
         # "\rho(x)": a symbol defined as a function (or a builtin) applied to a group
         if factor[0] == "group" and values and k > 0 and _callable_symbol(factors[k - 1], env):
             fn_tree = factors[k - 1]
@@ -524,6 +532,38 @@ def _callable_symbol(tree, env: Env) -> bool:
         if key in env.definitions and env.definitions[key][0]:
             return True
     return False
+
+
+def _is_adjoint(tree, env: Env) -> bool:
+    return tree[0] == "adjoint" and _callable_symbol(tree[1], env)
+
+
+def _apply_adjoint(fn_tree, arg_tree, env: Env):
+    """``U^*(Y)``: the adjoint of a linear function ``U`` of one argument, at ``Y``: the array
+    of ``<U(E), Y>`` over the unit arrays E of U's domain, the shape of the input that U's
+    parameter names (``U(X) = ...`` with X an input of the entry)."""
+    params = next((env.definitions[key][0] for key in env.candidates(fn_tree[1], fn_tree[2])
+                   if key in env.definitions and env.definitions[key][0]), ())  # fmt: skip
+    if len(params) != 1:
+        raise Unreadable(f"{fn_tree[1]}^* of a function of {len(params)} arguments")
+    domain = env.values.get(params[0])
+    if domain is None or _is_scalar(domain):
+        raise Unreadable(f"the domain of {fn_tree[1]}^* is not determined")
+    shape = np.shape(domain)
+    Y = np.asarray(evaluate(arg_tree, env), dtype=float)
+    if np.any(_apply_defined(fn_tree, ("value", np.zeros(shape)), env) != 0):
+        raise Unreadable(f"{fn_tree[1]}^* of a function that is not linear")
+    out = np.zeros(shape)
+    for index in np.ndindex(*shape):
+        unit = np.zeros(shape)
+        unit[index] = 1.0
+        image = np.asarray(_apply_defined(fn_tree, ("value", unit), env))
+        if image.shape != Y.shape:
+            raise ShapeMismatch(
+                f"{fn_tree[1]}^* of shape {Y.shape}; {fn_tree[1]} gives {image.shape}"
+            )
+        out[index] = np.sum(image * Y)
+    return out
 
 
 def _apply_defined(fn_tree, arg_tree, env: Env):

@@ -49,6 +49,14 @@ def tokenize(latex: str) -> list[Tok]:
     latex = re.sub(
         r"\\operatorname\{softmax\}_\{\\text\{cols?\}\}", r"\\operatorname{softmaxcols}", latex
     )
+    # unfold_{h x w, k x k, s = 2, p = 1}(X): the patches of X's rows as h x w images; the
+    # geometry becomes the call's first arguments
+    latex = re.sub(
+        r"\\operatorname\{unfold\}_\{\s*(\d+)\s*\\times\s*(\d+)\s*,(?:\\ |\s)*(\d+)\s*\\times\s*"
+        r"(\d+)\s*,(?:\\ |\s)*s\s*=\s*(\d+)\s*,(?:\\ |\s)*p\s*=\s*(\d+)\s*\}\s*\(",
+        r"\\operatorname{unfold}(\1, \2, \3, \4, \5, \6, ",
+        latex,
+    )
     # a *_{\text{valid}} b, the 'valid' part of the convolution (a * b is the full one)
     latex = re.sub(r"\*_\{\\text\{valid\}\}", r"\\convvalid ", latex)
     # [a]_\times, the cross-product (skew-symmetric) matrix of a 3-vector

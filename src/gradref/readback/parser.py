@@ -16,7 +16,7 @@ FUNCTIONS = {
     "det", "ln", "log", "exp", "tanh", "sin", "cos", "max", "min", "tr", "Tr", "diag", "vec",
     "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow", "softmaxrows",
     "softmaxcols", "softmaxcausal", "tril", "triu", "erf", "chol", "onehot", "skew", "unvec",
-    "eig", "eigvec", "psi", "Re", "re",
+    "eig", "eigvec", "psi", "Re", "re", "unfold",
 }  # fmt: skip
 #: Commands that the reader refuses, with the reason shown on the "how checked" page.
 REFUSED = {
@@ -251,6 +251,8 @@ class _Reader:
                 return ("transpose", base)
             if tok.text == "+":
                 return ("pinv", base)
+            if tok.text == "*":  # U^*: the adjoint of a linear function
+                return ("adjoint", base)
             if tok.kind == "number" or tok.kind == "letter":
                 return ("power", base, ("num", float(tok.text)) if tok.kind == "number"
                         else ("sym", tok.text, None))  # fmt: skip
@@ -279,6 +281,8 @@ class _Reader:
             tree = ("inv", base)
         elif texts == ["+"]:
             tree = ("pinv", base)
+        elif texts == ["*"]:  # U^{*}: the adjoint of a linear function
+            tree = ("adjoint", base)
         elif not texts:
             tree = base
         elif texts[0] == r"\odot":

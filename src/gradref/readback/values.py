@@ -390,7 +390,26 @@ def _stack_block(C, k, *blocks):
     return C[start : start + rows[int(_scalar(k))]]
 
 
+def _unfold(h, w, k1, k2, s, p, X) -> np.ndarray:
+    """``unfold_{h x w, k1 x k2, s, p}(X)`` (im2col): the rows of X are c images of h x w
+    pixels (row by row); column (i, j) of the result (output pixels row by row) holds the
+    k1 x k2 patch at (s i - p, s j - p) of every channel, rows ordered (channel, u, v), zero
+    where the patch leaves the image."""
+    h, w, k1, k2, s, p = (int(_scalar(v)) for v in (h, w, k1, k2, s, p))
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != h * w:
+        raise ShapeMismatch(f"unfold of shape {X.shape}, not c x {h * w} ({h} x {w} images)")
+    ho, wo = (h + 2 * p - k1) // s + 1, (w + 2 * p - k2) // s + 1
+    u, v, i, j = np.meshgrid(*map(np.arange, (k1, k2, ho, wo)), indexing="ij")
+    row, col = s * i + u - p, s * j + v - p  # the pixel that tap (u, v) reads for (i, j)
+    inside = (row >= 0) & (row < h) & (col >= 0) & (col < w)
+    pixels = np.where(inside, row * w + col, 0).reshape(k1 * k2, ho * wo)
+    patches = np.where(inside.reshape(k1 * k2, ho * wo), X[:, pixels], 0)
+    return patches.reshape(X.shape[0] * k1 * k2, ho * wo)
+
+
 BUILTINS: dict[str, Callable[..., Any]] = {
+    "unfold": _unfold,
     "exp": _elementwise(np.exp, matrix=True),
     "ln": _elementwise(np.log),
     "log": _elementwise(np.log),
