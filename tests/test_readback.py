@@ -912,6 +912,27 @@ NEWLY_READ = [
     ("networks.conv2d-input", "formula", r"\bigl(K^\top", r"\bigl(2 K^\top"),
     ("networks.conv2d-kernel", "formula", r"\bar Y\, U(X)^\top", r"2 \bar Y\, U(X)^\top"),
     ("networks.conv2d-kernel", "mistake-2", r"\tfrac16", r"\tfrac13"),
+    # group norm: \operatorname{mean}, the groups E_g = (I_2)_{:,g} (x) I_k, and G_g beside G
+    (
+        "networks.groupnorm-input",
+        "formula",
+        r"- \hat X_g \operatorname",
+        r"+ \hat X_g \operatorname",
+    ),
+    (
+        "networks.groupnorm-input",
+        "formula",
+        r"\operatorname{mean}(G_g) -",
+        r"\operatorname{mean}(G) -",
+    ),
+    ("networks.groupnorm-input", "mistake-2", r"\frac{1}{\sigma_g}", r"\frac{2}{\sigma_g}"),
+    ("networks.groupnorm-gamma", "formula", r"\hat X)\mathbf{1}", r"\hat X)^\top\mathbf{1}"),
+    (
+        "networks.groupnorm-gamma",
+        "mistake-1",
+        r"E_g \mathbf{1}\mathbf{1}^\top E_g^\top",
+        r"\mathbf{1}\mathbf{1}^\top",
+    ),
     # indices counted from 0, as the statement says (i = 0, ..., l - k)
     ("layers.conv1d-kernel", "formula", r"x_{i+j}", r"x_{i+k-1-j}"),
     ("layers.conv1d-kernel", "conventions.numerator", r"\bar w^\top", r"2 \bar w^\top"),
@@ -1039,3 +1060,34 @@ def test_words_that_qualify_a_formula_are_not_dropped_as_a_note():
     identity = gradref.get("networks.conv2d-input")
     (result,) = [r for r in readback(identity) if r.field == "mistake-2"]
     assert (result.status, result.reason) == ("unreadable", "prose inside the formula")
+
+
+def test_the_mean_of_an_array_and_a_family_beside_its_whole_are_read():
+    from gradref.readback import Env, _entries_or_names, _read_definitions, _Reader, evaluate
+
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((4, 3))
+    np.testing.assert_allclose(_env_eval(r"\operatorname{mean}(X)", X=X), X.mean())
+    np.testing.assert_allclose(_env_eval(r"X - \operatorname{mean}(X)", X=X), X - X.mean())
+    assert not np.allclose(_env_eval(r"\operatorname{mean}(X^\top X)", X=X), X.mean() ** 2)
+    with pytest.raises(Unreadable, match="mean of what is not an array"):
+        _env_eval(r"\operatorname{mean}(2)")
+    # G and its blocks G_g = E_g^T G: both defined, each read under its own name
+    parsed, unread = _read_definitions([
+        ("k", (), r"c / 2"),
+        ("E_g", (), r"(I_2)_{:,g} \otimes I_k"),
+        ("G", (), r"2 X"),
+        ("G_g", (), r"E_g^\top G"),
+    ])  # fmt: skip
+    assert not unread
+    definitions = _entries_or_names(parsed, {"X", "c"})
+
+    def read(latex):
+        return evaluate(_Reader(latex).read(), Env({"X": X}, definitions, {"c": 4}))
+
+    np.testing.assert_allclose(read(r"G"), 2 * X)
+    np.testing.assert_allclose(read(r"\sum_{g=1}^{2} E_g G_g"), 2 * X)
+    np.testing.assert_allclose(
+        read(r"\sum_{g=1}^{2} E_g \mathbf 1 \operatorname{mean}(G_g)"),
+        np.repeat([[2 * X[:2].mean()], [2 * X[2:].mean()]], 2, axis=0),
+    )

@@ -225,11 +225,13 @@ def _read_definitions(items) -> tuple[dict, dict]:
     cases (the diagonal ``F_{ii}``, the off-diagonal ``(i \ne j)``) are read together.
     """
     parsed, unread, by_entries = {}, {}, {}
+    # not where the whole is defined too (G = diag(gamma) Ybar and its blocks G_g = E_g^T G):
+    # then G_g keeps its own name, read at the g in scope
     entrywise = {
         m.group(1)
         for name, _, body in items
         if (m := re.fullmatch(r"(.+)_([a-z]{1,2})", name)) and _uses_indices(body, m.group(2))
-    }
+    } - {name for name, _, _ in items}
     for name, params, body in items:
         m = re.fullmatch(r"(.+)_([a-z]{1,2})", name)
         if m and m.group(1) in entrywise:

@@ -16,7 +16,7 @@ FUNCTIONS = {
     "det", "ln", "log", "exp", "tanh", "sin", "cos", "max", "min", "tr", "Tr", "diag", "vec",
     "adj", "sign", "softmax", "sym", "sqrt", "sigma", "abs", "norm", "vecrow", "softmaxrows",
     "softmaxcols", "softmaxcausal", "tril", "triu", "erf", "chol", "onehot", "skew", "unvec",
-    "eig", "eigvec", "psi", "Re", "re", "unfold",
+    "eig", "eigvec", "psi", "Re", "re", "unfold", "mean",
 }  # fmt: skip
 #: Commands that the reader refuses, with the reason shown on the "how checked" page.
 REFUSED = {

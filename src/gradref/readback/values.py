@@ -408,8 +408,16 @@ def _unfold(h, w, k1, k2, s, p, X) -> np.ndarray:
     return patches.reshape(X.shape[0] * k1 * k2, ho * wo)
 
 
+def _mean(M) -> np.ndarray:
+    r"""``\operatorname{mean}(M)``: the mean of all the entries of M, a scalar."""
+    if isinstance(M, (Lazy, Indexed)) or _is_scalar(M):
+        raise Unreadable("the mean of what is not an array")
+    return np.asarray(np.mean(M))
+
+
 BUILTINS: dict[str, Callable[..., Any]] = {
     "unfold": _unfold,
+    "mean": _mean,
     "exp": _elementwise(np.exp, matrix=True),
     "ln": _elementwise(np.log),
     "log": _elementwise(np.log),
