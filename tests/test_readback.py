@@ -271,7 +271,9 @@ def test_the_reader_names_what_it_cannot_read():
     with pytest.raises(Unreadable, match="prose"):
         read_latex(r"\text{the same}")
     with pytest.raises(Unreadable, match="derivative notation"):
-        read_latex(r"\nabla f")
+        read_latex(r"\nabla_W J")
+    with pytest.raises(Unreadable, match="derivative notation"):  # f is no function given
+        _env_eval(r"\nabla f", f=np.ones((2, 1)))
 
 
 def test_a_symbol_bound_twice_fails_the_check():
@@ -933,6 +935,20 @@ NEWLY_READ = [
         r"E_g \mathbf{1}\mathbf{1}^\top E_g^\top",
         r"\mathbf{1}\mathbf{1}^\top",
     ),
+    # the rules, at their own functions: f, f(x), J_f, \nabla f, h', \frac{\partial f}{\partial x}
+    (
+        "rules.product",
+        "conventions.numerator",
+        r"g^\top J_f + f^\top J_g",
+        r"f^\top J_f + g^\top J_g",
+    ),
+    ("rules.product", "conventions.numerator", r"g^\top J_f", r"(J_f g)^\top"),
+    ("rules.product", "mistake-1", r"^\top g(x)", r"^\top f(x)"),
+    ("rules.product-scalar", "conventions.numerator", r"+ f\,", r"- f\,"),
+    ("rules.product-scalar", "mistake-1", r"g - f", r"g + f"),
+    ("rules.product-scalar", "mistake-2", r"\nabla f(x) \odot", r"2\nabla f(x) \odot"),
+    ("rules.chain-univariate", "conventions.numerator", r"h_1'(f)\,", r"h_2'(f)\,"),
+    ("rules.chain-univariate", "mistake-1", r"h_2'\big(h_1(f(x))\big)", r"h_2'\big(f(x)\big)"),
     # indices counted from 0, as the statement says (i = 0, ..., l - k)
     ("layers.conv1d-kernel", "formula", r"x_{i+j}", r"x_{i+k-1-j}"),
     ("layers.conv1d-kernel", "conventions.numerator", r"\bar w^\top", r"2 \bar w^\top"),
@@ -1091,3 +1107,28 @@ def test_the_mean_of_an_array_and_a_family_beside_its_whole_are_read():
         read(r"\sum_{g=1}^{2} E_g \mathbf 1 \operatorname{mean}(G_g)"),
         np.repeat([[2 * X[:2].mean()], [2 * X[2:].mean()]], 2, axis=0),
     )
+
+
+def test_a_function_given_as_an_input_is_read_with_its_derivatives():
+    from gradref.identities.rules import TanhMap, TanhUnit
+    from gradref.readback import Env, _Reader, evaluate
+
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((3, 1))
+    f = TanhMap(rng.standard_normal((4, 3)), rng.standard_normal(4))
+    u = TanhUnit(rng.standard_normal(3), 0.3)
+
+    def read(latex):
+        return evaluate(_Reader(latex).read(), Env({"x": x, "f": f, "u": u}, {}, {}, variable="x"))
+
+    np.testing.assert_allclose(read(r"f"), f(x[:, 0])[:, None])
+    np.testing.assert_allclose(read(r"f(2x)"), f(2 * x[:, 0])[:, None])
+    # the reader's own derivatives (central differences), against the analytic ones
+    np.testing.assert_allclose(read(r"J_f"), f.jacobian(x[:, 0]), rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(read(r"J_f(x)^\top"), f.jacobian(x[:, 0]).T, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(read(r"\nabla u"), u.gradient(x[:, 0])[:, None], rtol=1e-9)
+    np.testing.assert_allclose(read(r"\frac{\partial u}{\partial x}"), u.gradient(x[:, 0])[None, :],
+                               rtol=1e-9)  # fmt: skip
+    # \nabla of what is not a function given as an input is still derivative notation
+    with pytest.raises(Unreadable, match="derivative notation on the right-hand side"):
+        read(r"\nabla x")

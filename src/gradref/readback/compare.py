@@ -377,7 +377,7 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
             return FieldResult(identity.id, field_name, latex, "disagree", math.inf,
                                reason=f"{', '.join(twice)} bound twice: defined here and a size "
                                f"or an input of the entry")  # fmt: skip
-        env = Env(env_values, definitions, dims, unread=unread)
+        env = Env(env_values, definitions, dims, unread=unread, variable=identity.wrt)
         env.origin = min(index_origin(latex), extra_definitions.get("origin", 1))
         labels = _index_labels(statement.lhs) or extra_definitions.get("labels", "")
         if labels and len(labels) == expected.ndim:
@@ -536,7 +536,8 @@ def _check_differential(identity, field_name, latex, samples, extra) -> FieldRes
         expected = _expected_column(expected)
         env = Env(_inputs_env(inputs, identity),
                   {**extra.get("parsed", {}), **statement.definitions}, dims,
-                  unread={**extra.get("unread", {}), **statement.unread_definitions})  # fmt: skip
+                  unread={**extra.get("unread", {}), **statement.unread_definitions},
+                  variable=identity.wrt)  # fmt: skip
         env.direction = (identity.wrt, _as_column(V) if V.ndim == 1 else V)
         env.origin = min(index_origin(latex), extra.get("origin", 1))
         for text, tree in zip(values, trees, strict=True):
@@ -602,11 +603,6 @@ def readback(identity, rng: int = 0) -> list[FieldResult]:
     if identity.sample is None:
         return []
     samples = _samples(identity, rng)
-    functions = [k for k, v in samples[0][0].items() if callable(v)]
-    if functions:
-        reason = f"a rule over functions ({', '.join(functions)}), not a formula of arrays"
-        return [FieldResult(identity.id, name, latex, "unreadable", reason=reason)
-                for name, latex in displayed_formulas(identity)]  # fmt: skip
     try:
         shared = _entry_definitions(identity)
     except Unreadable as exc:

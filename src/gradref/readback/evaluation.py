@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from gradref.readback.callables import inner_raw, input_function, jacobian
 from gradref.readback.lexer import Unreadable
 from gradref.readback.parser import _nodes, _Reader
 from gradref.readback.values import (
@@ -55,6 +56,8 @@ class Env:
     single_shape: tuple[tuple[int, ...], str] | None = None
     #: The first index: 1, or 0 where the statement counts from 0 (``i = 0, \dots, l - k``).
     origin: int = 1
+    #: The entry's variable, at which a function given as an input (``f``, ``J_f``) is taken.
+    variable: str | None = None
 
     def position(self, index) -> int:
         """An index as written, counted from 1 (the position the arrays are read at)."""
@@ -70,7 +73,12 @@ class Env:
         if bound is None and len(flat) == 1 and flat in self.definitions:
             with contextlib.suppress(Unreadable):  # W_V beside V_i = X W_V E_i: no index
                 bound = self.lookup(flat, None)
-        if bound is not None and np.ndim(bound) == 0 and float(bound).is_integer():
+        if (
+            bound is not None
+            and not callable(bound)
+            and np.ndim(bound) == 0
+            and float(bound).is_integer()
+        ):
             found += [f"{name}{int(bound)}", f"{base}{int(bound)}"]  # mu_j with j = 1: mu1
         return found
 
@@ -179,6 +187,11 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
                 raise Unreadable("a product written with \\cdot or \\times of two arrays")
             return _scalar(a) * b if _is_scalar(a) else a * (_scalar(b) if _is_scalar(b) else b)
         return a / (_scalar(b) if _is_scalar(b) else b)
+    if kind == "nabla":  # \nabla f: the gradient of a function given as an input
+        fn = input_function(tree, env.values)
+        if fn is None:
+            raise Unreadable("derivative notation on the right-hand side")
+        return _at_variable(fn, env)
     if kind in _CONVOLUTIONS:
         return _convolution(kind, evaluate(tree[1], env), evaluate(tree[2], env))
     if kind == "kron":
@@ -339,7 +352,17 @@ def _product_size(sub: str, env: Env) -> int | None:
     return math.prod(env.dims[c] for c in letters)
 
 
+def _at_variable(fn, env: Env):
+    """A function given as an input, at the entry's variable (``f`` for ``f(x)``)."""
+    if env.variable is None or env.values.get(env.variable) is None:
+        raise Unreadable("a function given as an input, without the variable to take it at")
+    return fn(env.values[env.variable])
+
+
 def _symbol(tree, env: Env):
+    fn = input_function(tree, env.values)
+    if fn is not None:  # f, J_f, h': a function given as an input, at the variable
+        return _at_variable(fn, env)
     _, name, sub = tree
     if env.direction is not None and sub is None and name == "d" + env.direction[0]:
         return env.direction[1]  # dX, the direction of a forward rule
@@ -472,6 +495,22 @@ def _family_member(name: str, label: str, env: Env):
 def _product(factors, env: Env, target):
     values = []
     for k, factor in enumerate(factors):
+        before = input_function(factors[k - 1], env.values) if values and k > 0 else None
+        if before is not None and factor[0] == "group":  # f(x), J_f(x), \nabla g(f(x))
+            values[-1] = before(evaluate(factor[1], env))
+            continue
+        if before is not None and _postfix_on_group(factor):  # J_f(x)^\top
+            rebuild, group = _postfix_on_group(factor)
+            values[-1] = evaluate(rebuild(("value", before(evaluate(group[1], env)))), env)
+            continue
+        following = factors[k + 1] if k + 1 < len(factors) else None
+        if (
+            following is not None
+            and (following[0] == "group" or _postfix_on_group(following))
+            and input_function(factor, env.values) is not None
+        ):
+            values.append(None)  # applied to the bracket that follows
+            continue
         if factor[0] == "group" and values and k > 0 and _is_adjoint(factors[k - 1], env):
             values[-1] = _apply_adjoint(factors[k - 1][1], factor[1], env)  # U^*(Y)
             continue
@@ -646,6 +685,9 @@ def _derivative(name: str, wrt: str, env: Env):
     """``dY/dx`` of a symbol defined in terms of the input x (``Y = A + xB + x^2 C``), by the
     complex step (exact to rounding: the definition is a rational function of x); the
     Jacobian ``[k, l] = d y_k / d x_l`` for a vector."""
+    fn = input_function(("sym", name, None), env.values)
+    if fn is not None and wrt == env.variable:  # df/dx of a function given as an input
+        return jacobian(inner_raw(("sym", name, None), env.values), env.values[wrt])
     found = next((k for k in env.candidates(name, None) if k in env.definitions), None)
     x = env.values.get(wrt)
     if found is None or env.definitions[found][0] not in ((), (wrt,)) or x is None:

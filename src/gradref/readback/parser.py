@@ -330,6 +330,8 @@ class _Reader:
             return ("differential", self.factor())
         if text == r"\begin" and self.at("{"):
             return self.environment()
+        if text == r"\nabla" and not self.at("_", "^"):
+            return ("nabla", self.factor())  # \nabla f: of a function given as an input
         if text in REFUSED:
             raise Unreadable(REFUSED[text])
         if tok.kind == "number":

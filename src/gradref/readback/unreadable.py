@@ -5,17 +5,10 @@ from __future__ import annotations
 #: Displayed formulas that the reader does not read, reviewed, each with its reason; shown
 #: on the "How formulas are checked" page. Keys are ``"<entry id>:<field>"``.
 UNREADABLE: dict[str, str] = {
-    'rules.product:conventions.numerator': 'a rule over functions (f, g), not a formula of arrays',
-    'rules.product:mistake-1': 'a rule over functions (f, g), not a formula of arrays',
-    'rules.product-scalar:conventions.numerator': 'a rule over functions (f, g), not a formula of arrays',
-    'rules.product-scalar:mistake-1': 'a rule over functions (f, g), not a formula of arrays',
-    'rules.product-scalar:mistake-2': 'a rule over functions (f, g), not a formula of arrays',
-    'rules.chain:conventions.numerator': 'a rule over functions (f, g), not a formula of arrays',
-    'rules.chain:mistake-1': 'a rule over functions (f, g), not a formula of arrays',
-    'rules.chain-univariate:conventions.numerator': 'a rule over functions (f, h1, h2), not a formula of arrays',
-    'rules.chain-univariate:mistake-1': 'a rule over functions (f, h1, h2), not a formula of arrays',
-    'rules.chain-parametrized:conventions.numerator': 'a rule over functions (phi, loss), not a formula of arrays',
-    'rules.chain-parametrized:mistake-1': 'a rule over functions (phi, loss), not a formula of arrays',
+    'rules.chain:conventions.numerator': "the evaluation bar \\Big|_{y=f(x)}: an '=' inside the formula",
+    'rules.chain:mistake-1': 'W and b of the instance f = tanh(Wx + b), named only in its note',
+    'rules.chain-parametrized:conventions.numerator': 'the derivative of u, the parametrisation phi(w) under another name',
+    'rules.chain-parametrized:mistake-1': 'partial derivatives (\\partial_y, \\nabla x) of the components of phi, not of a function given as an input',
     'differentials.kronecker-left:formula': 'undefined symbol delta_{ai}',
     'differentials.kronecker-right:formula': 'undefined symbol X_{ac}',
     'determinants.det-axb:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
