@@ -949,6 +949,14 @@ NEWLY_READ = [
     ("rules.product-scalar", "mistake-2", r"\nabla f(x) \odot", r"2\nabla f(x) \odot"),
     ("rules.chain-univariate", "conventions.numerator", r"h_1'(f)\,", r"h_2'(f)\,"),
     ("rules.chain-univariate", "mistake-1", r"h_2'\big(h_1(f(x))\big)", r"h_2'\big(f(x)\big)"),
+    # \partial X / \partial X_{ij} = ...: read at each entry (i, j) of the variable
+    ("linear.identity-map", "mistake-1", r"= \mathbf{1}_m", r"= 2\mathbf{1}_m"),
+    (
+        "linear.identity-map",
+        "mistake-1",
+        r"\mathbf{1}_m\mathbf{1}_n^\top",
+        r"\mathbf{1}_n\mathbf{1}_m^\top",
+    ),
     # indices counted from 0, as the statement says (i = 0, ..., l - k)
     ("layers.conv1d-kernel", "formula", r"x_{i+j}", r"x_{i+k-1-j}"),
     ("layers.conv1d-kernel", "conventions.numerator", r"\bar w^\top", r"2 \bar w^\top"),

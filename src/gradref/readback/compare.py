@@ -271,6 +271,19 @@ def _single_entry(tree) -> str:
     return ""
 
 
+#: ``\frac{\partial F}{\partial X_{ij}}``: a whole output differentiated by one entry of X.
+_WRT_ENTRY = re.compile(
+    r"^\\frac\{\\partial\s*[^{}_]*\}\{\\partial\s*(?P<name>[A-Za-z]+)_\{?(?P<labels>[a-z]{2})\}?\}$"
+)
+
+
+def _wrt_entry(identity, lhs: str) -> str:
+    """``"ij"`` where the left-hand side differentiates the whole output by the entry X_{ij} of
+    the (matrix) variable: the right-hand side is then read at each entry (i, j)."""
+    match = _WRT_ENTRY.match((lhs or "").strip())
+    return match["labels"] if match and match["name"] == identity.wrt else ""
+
+
 def _per_variable_entry(tree, env: Env, shape: tuple[int, ...], variable: str = ""):
     """A formula in ``J^{ij}``, the derivative with respect to ``X_{ij}``: evaluated at each
     entry (i, j) of the variable, with ``J^{ij}`` the matrix of X's shape with a 1 at (i, j),
@@ -386,9 +399,15 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
         for k, tree in enumerate(trees):
             last = k == len(trees) - 1
             try:
-                if _single_entry(tree):
+                # (a mistake is read whole: its left-hand side is its first value)
+                lhs = statement.lhs or (statement.values[0] if len(statement.values) > 1 else "")
+                variable_ndim = np.ndim(inputs[identity.wrt])
+                by_entry = _wrt_entry(identity, lhs) if not env.indices else ""
+                by_entry = by_entry if expected.ndim > variable_ndim else ""
+                if _single_entry(tree) or by_entry:
                     got = _per_variable_entry(tree, env, np.shape(inputs[identity.wrt]),
-                                              labels[-2:] if len(labels) >= 2 else "")  # fmt: skip
+                                              by_entry or (labels[-2:] if len(labels) >= 2
+                                                           else ""))  # fmt: skip
                 else:
                     got = evaluate(tree, env, target=expected.shape)
             except Unreadable as exc:

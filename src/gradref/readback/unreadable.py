@@ -19,7 +19,6 @@ UNREADABLE: dict[str, str] = {
     'svd.spectral-norm:hessian': 'no right-hand side',  # du_1 and dv_1 are defined in the derivation
     'svd.truncated-svd-adjoint:formula': 'a comparison where a value was expected',  # X is defined entry by entry
     'spectral.complex-pair-real-part:mistake-2': 'a division by zero at the samples (the value is rounding)',
-    'linear.identity-map:mistake-1': 'the size of I or 1 is not determined',
     'linear.transposed-product:conventions.numerator': 'derivative notation on the right-hand side',
     'quadratic.least-squares:conventions.cookbook': 'undefined symbol W',
     'quadratic.least-squares-A:conventions.cookbook': 'undefined symbol W',
