@@ -957,6 +957,26 @@ NEWLY_READ = [
         r"\mathbf{1}_m\mathbf{1}_n^\top",
         r"\mathbf{1}_n\mathbf{1}_m^\top",
     ),
+    # a Kronecker product's entries by composite indices (a,b),(c,d)
+    (
+        "differentials.kronecker-left",
+        "formula",
+        r"\delta_{ai}\delta_{cj}\,Y_{bd}",
+        r"\delta_{ai}\delta_{cj}\,Y_{db}",
+    ),
+    (
+        "differentials.kronecker-left",
+        "formula",
+        r"\delta_{ai}\delta_{cj}",
+        r"\delta_{ci}\delta_{aj}",
+    ),
+    ("differentials.kronecker-right", "formula", r"X_{ac}\,", r"-X_{ac}\,"),
+    (
+        "differentials.kronecker-right",
+        "formula",
+        r"\delta_{bi}\delta_{dj}",
+        r"\delta_{di}\delta_{bj}",
+    ),
     # indices counted from 0, as the statement says (i = 0, ..., l - k)
     ("layers.conv1d-kernel", "formula", r"x_{i+j}", r"x_{i+k-1-j}"),
     ("layers.conv1d-kernel", "conventions.numerator", r"\bar w^\top", r"2 \bar w^\top"),

@@ -277,6 +277,34 @@ _WRT_ENTRY = re.compile(
 )
 
 
+_KRONECKER_LHS = re.compile(
+    r"\\frac\{\\partial\s*\(\s*(?P<left>[A-Za-z]+)\s*\\otimes\s*(?P<right>[A-Za-z]+)\s*\)"
+    r"_\{\((?P<a>[a-z]),(?P<b>[a-z])\),\((?P<c>[a-z]),(?P<d>[a-z])\)\}\}"
+    r"\{\\partial\s*(?P<wrt>[A-Za-z]+)_\{?(?P<i>[a-z])(?P<j>[a-z])\}?\}"
+)
+
+
+def _kronecker_labels(identity, lhs: str, shape, variable_shape):
+    r"""``("abcdij", sizes)`` for ``\frac{\partial (X \otimes Y)_{(a,b),(c,d)}}{\partial X_{ij}}``:
+    the entry (a p + b, c q + d) of the m p × n q product, by (a, b, c, d) (X is m × n, Y is
+    p × q), then the variable's (i, j); else None."""
+    match = _KRONECKER_LHS.match((lhs or "").strip())
+    if (
+        match is None or match["wrt"] != identity.wrt or len(shape) != 4
+        or len(variable_shape) != 2 or match["wrt"] not in (match["left"], match["right"])
+    ):  # fmt: skip
+        return None
+    rows, cols = shape[:2]
+    if match["wrt"] == match["left"]:
+        (m, n), (p, q) = variable_shape, (rows // variable_shape[0], cols // variable_shape[1])
+    else:
+        (p, q), (m, n) = variable_shape, (rows // variable_shape[0], cols // variable_shape[1])
+    if (m * p, n * q) != (rows, cols):
+        return None
+    labels = "".join(match[k] for k in "abcdij")
+    return labels, (m, p, n, q, *variable_shape)
+
+
 def _wrt_entry(identity, lhs: str) -> str:
     """``"ij"`` where the left-hand side differentiates the whole output by the entry X_{ij} of
     the (matrix) variable: the right-hand side is then read at each entry (i, j)."""
@@ -393,6 +421,11 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
         env = Env(env_values, definitions, dims, unread=unread, variable=identity.wrt)
         env.origin = min(index_origin(latex), extra_definitions.get("origin", 1))
         labels = _index_labels(statement.lhs) or extra_definitions.get("labels", "")
+        kron = _kronecker_labels(identity, statement.lhs, expected.shape,
+                                 np.shape(inputs[identity.wrt]))  # fmt: skip
+        if kron is not None:  # (X \otimes Y)_{(a,b),(c,d)}: row a p + b, column c q + d
+            labels, sizes = kron
+            expected = expected.reshape(sizes)
         if labels and len(labels) == expected.ndim:
             env.indices = dict(zip(labels, expected.shape, strict=True))
         unread_here = 0  # the values of this sample not read: all of them, and none is read

@@ -9,8 +9,6 @@ UNREADABLE: dict[str, str] = {
     'rules.chain:mistake-1': 'W and b of the instance f = tanh(Wx + b), named only in its note',
     'rules.chain-parametrized:conventions.numerator': 'the derivative of u, the parametrisation phi(w) under another name',
     'rules.chain-parametrized:mistake-1': 'partial derivatives (\\partial_y, \\nabla x) of the components of phi, not of a function given as an input',
-    'differentials.kronecker-left:formula': 'undefined symbol delta_{ai}',
-    'differentials.kronecker-right:formula': 'undefined symbol X_{ac}',
     'determinants.det-axb:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'determinants.logdet-gram:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'inverses.function-of-inverse:formula': 'derivative notation on the right-hand side',
