@@ -16,6 +16,7 @@ from gradref.readback.definitions import (
     _entry_definitions,
     _index_labels,
     _rowwise,
+    _split_top,
     _strip_notes,
     index_origin,
     read_statement,
@@ -676,8 +677,7 @@ def readback_erratum(erratum, rng: int = 0) -> list[FieldResult]:
     results = []
     for field_name, latex in (("printed", erratum.printed), ("corrected", erratum.corrected)):
         if erratum.check is not None or not erratum.identity:
-            results.append(FieldResult(erratum.id, field_name, latex, "unreadable",
-                                       reason="an equality, checked by the erratum's own code"))  # fmt: skip
+            results.append(_check_equality(erratum, field_name, latex, rng))
             continue
         identity = get(erratum.identity)
         code = erratum.printed_derivative if field_name == "printed" else identity.derivative
@@ -691,3 +691,46 @@ def readback_erratum(erratum, rng: int = 0) -> list[FieldResult]:
         results.append(_check_one(stand_in, "formula", latex, samples, shared))
         results[-1] = dataclasses.replace(results[-1], entry=erratum.id, field=field_name)
     return results
+
+
+#: ``(A \in \mathbb{R}^{4\times 4})``: the size an equality states for a symbol.
+_STATED_SIZE = re.compile(
+    r"\\quad\s*\(\s*(?P<name>[A-Za-z])\s*\\in\s*\\mathbb\{R\}\^\{(?P<m>\d+)\s*\\times\s*(?P<n>\d+)\}\s*\)"
+)
+
+
+def _check_equality(erratum, field_name: str, latex: str, rng: int) -> FieldResult:
+    """An equality erratum's form, read: both sides evaluated at random inputs of the size
+    the erratum states (``(A \\in \\mathbb{R}^{4\times 4})``), which must agree for the
+    corrected form and must not for the printed one, as the erratum's own check finds (the
+    build asserts that: the printed form off by more than 1e-6, the corrected one within
+    1e-10)."""
+    sizes = {m["name"]: (int(m["m"]), int(m["n"]))
+             for form in (erratum.printed, erratum.corrected) for m in _STATED_SIZE.finditer(form)}  # fmt: skip
+    sides = _split_top(_STATED_SIZE.sub("", latex).strip(), ("=",))
+    if not sizes or len(sides) != 2:
+        return FieldResult(erratum.id, field_name, latex, "unreadable",
+                           reason="an equality, checked by the erratum's own code")  # fmt: skip
+    try:
+        trees = [_Reader(side).read() for side in sides]
+        generator = np.random.default_rng(rng)
+        worst = 0.0
+        for _ in range(3):
+            values = {name: generator.standard_normal(shape) for name, shape in sizes.items()}
+            left, right = (np.asarray(evaluate(tree, Env(values, {}, {})), dtype=float)
+                           for tree in trees)  # fmt: skip
+            scale = max(float(np.max(np.abs(left))), float(np.max(np.abs(right))), 1e-300)
+            worst = max(worst, float(np.max(np.abs(left - right))) / scale)
+    except Unreadable as exc:
+        return FieldResult(erratum.id, field_name, latex, "unreadable", reason=str(exc))
+    holds = worst <= 1e-10
+    if holds and field_name == "corrected":
+        return FieldResult(erratum.id, field_name, latex, "agree", worst, reason="the sides agree")
+    if not holds and field_name == "printed":  # what it claims: that it fails (error 0)
+        return FieldResult(erratum.id, field_name, latex, "agree", 0.0,
+                           reason=f"the sides differ (relative error {worst:.1e}), as the "
+                           "erratum says")  # fmt: skip
+    return FieldResult(erratum.id, field_name, latex, "disagree", worst,
+                       reason=f"the sides {'agree' if holds else 'differ'} (relative error "
+                       f"{worst:.2e}): the {field_name} form should "
+                       f"{'hold' if field_name == 'corrected' else 'fail'}")  # fmt: skip

@@ -39,8 +39,6 @@ UNREADABLE: dict[str, str] = {
     'factorizations.cholesky-jvp-vech:mistake-1': 'undefined symbol L_{n}',
     'cookbook-2012-eq-143:printed': 'prose inside the formula',
     'cookbook-2012-eq-143:corrected': 'prose inside the formula',
-    'cookbook-2012-eq-27:printed': "an equality, checked by the erratum's own code",
-    'cookbook-2012-eq-27:corrected': "an equality, checked by the erratum's own code",
     'cookbook-2012-eq-28:printed': "an equality, checked by the erratum's own code",
     'cookbook-2012-eq-28:corrected': "an equality, checked by the erratum's own code",
 }  # fmt: skip
