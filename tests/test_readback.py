@@ -941,6 +941,13 @@ NEWLY_READ = [
     ("rules.product-scalar", "conventions.numerator", r"+ f\,", r"- f\,"),
     ("rules.product-scalar", "mistake-1", r"g - f", r"g + f"),
     ("rules.product-scalar", "mistake-2", r"\nabla f(x) \odot", r"2\nabla f(x) \odot"),
+    (
+        "rules.chain",
+        "conventions.numerator",
+        r"\big)^\top J_f(x)",
+        r"\big)^\top J_f(x)^\top J_f(x)",
+    ),
+    ("rules.chain", "conventions.numerator", r"\big)^\top J_f(x)", r"\big)^\top J_f(2x)"),
     ("rules.chain-univariate", "conventions.numerator", r"h_1'(f)\,", r"h_2'(f)\,"),
     ("rules.chain-univariate", "mistake-1", r"h_2'\big(h_1(f(x))\big)", r"h_2'\big(f(x)\big)"),
     # \partial X / \partial X_{ij} = ...: read at each entry (i, j) of the variable

@@ -5,7 +5,6 @@ from __future__ import annotations
 #: Displayed formulas that the reader does not read, reviewed, each with its reason; shown
 #: on the "How formulas are checked" page. Keys are ``"<entry id>:<field>"``.
 UNREADABLE: dict[str, str] = {
-    'rules.chain:conventions.numerator': "the evaluation bar \\Big|_{y=f(x)}: an '=' inside the formula",
     'rules.chain:mistake-1': 'W and b of the instance f = tanh(Wx + b), named only in its note',
     'rules.chain-parametrized:conventions.numerator': 'the derivative of u, the parametrisation phi(w) under another name',
     'rules.chain-parametrized:mistake-1': 'partial derivatives (\\partial_y, \\nabla x) of the components of phi, not of a function given as an input',
