@@ -978,6 +978,10 @@ NEWLY_READ = [
         r"\delta_{bi}\delta_{dj}",
         r"\delta_{di}\delta_{bj}",
     ),
+    # \partial f / \partial t_d, by the free values of a symmetric Toeplitz T, and [M]_{1,d+1}
+    ("structured.trace-symmetric-toeplitz-partials", "formula", r"- \alpha(A)\circ I", r""),
+    ("structured.trace-symmetric-toeplitz-partials", "mistake-1", r"_{1,d+1}", r"_{d+1,1}"),
+    ("structured.trace-symmetric-toeplitz-partials", "mistake-2", r"\oslash 2N", r"\oslash N"),
     # indices counted from 0, as the statement says (i = 0, ..., l - k)
     ("layers.conv1d-kernel", "formula", r"x_{i+j}", r"x_{i+k-1-j}"),
     ("layers.conv1d-kernel", "conventions.numerator", r"\bar w^\top", r"2 \bar w^\top"),
@@ -1179,3 +1183,14 @@ def test_an_equality_erratum_is_read_side_by_side():
     (result,) = [r for r in readback_erratum(dataclasses.replace(erratum, printed=erratum.corrected))
                  if r.field == "printed"]  # fmt: skip
     assert result.status == "disagree"
+
+
+def test_an_entry_at_computed_indices_is_read():
+    rng = np.random.default_rng(17)
+    M = rng.standard_normal((3, 4))
+    np.testing.assert_allclose(_env_eval(r"(M)_{1,d+1}", M=M, d=np.asarray(2.0)), M[0, 2])
+    np.testing.assert_allclose(
+        _env_eval(r"\big[M^\top\big]_{d+1,1}", M=M, d=np.asarray(1.0)), M[0, 1]
+    )
+    with pytest.raises(Unreadable, match="out of range"):
+        _env_eval(r"(M)_{1,d+1}", M=M, d=np.asarray(4.0))

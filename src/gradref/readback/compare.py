@@ -204,6 +204,38 @@ def _free_values(identity):
     return _FREE_VALUE.get((identity.structure or {}).get(identity.wrt, ""))
 
 
+#: The free values t_d of a structured matrix, by their index d, and where each stands.
+_FREE_BY_INDEX: dict[str, Callable[[int], list[tuple[int, int, int]]]] = {
+    "symmetric-toeplitz": lambda n: [(0, d, d) for d in range(n)],  # the first row, t_0...
+}
+_WRT_FREE = re.compile(r"\{\\partial\s*(?P<name>[a-z])_\{?(?P<label>[a-z])\}?\}\s*$")
+
+
+def _by_free_value(identity, lhs: str) -> str:
+    """``"d"`` where a left-hand side ``\frac{\\partial f}{\\partial t_d}`` states the partial
+    with respect to the free value t_d of the (structured) variable T; else ""."""
+    match = _WRT_FREE.search(lhs or "")
+    structure = (identity.structure or {}).get(identity.wrt, "")
+    if match is None or match["name"] != identity.wrt.lower() or structure not in _FREE_BY_INDEX:
+        return ""
+    return match["label"]
+
+
+def _per_free_value(tree, env: Env, label: str, identity, shape) -> np.ndarray:
+    """A formula for the partial with respect to t_d, read at each free value's d and put
+    where that free value stands (as the entry stores the partials)."""
+    out = np.zeros(shape)
+    structure = identity.structure[identity.wrt]
+    for i, j, d in _FREE_BY_INDEX[structure](shape[1]):
+        inner = dataclasses.replace(env, values={**env.values, label: np.asarray(float(d))},
+                                    cache={})  # fmt: skip
+        value = evaluate(tree, inner)
+        if not _is_scalar(value) or isinstance(value, Lazy):
+            raise Unreadable(f"a partial with respect to t_{label} that is not a number")
+        out[i, j] = _scalar(value)
+    return out
+
+
 def _is_partials(identity) -> bool:
     """An entry that computes the partial derivatives with respect to a structured matrix's
     free values (its title says so), stored at the free values' places."""
@@ -435,10 +467,15 @@ def _check_one(identity, field_name, latex, samples, extra_definitions) -> Field
             try:
                 # (a mistake is read whole: its left-hand side is its first value)
                 lhs = statement.lhs or (statement.values[0] if len(statement.values) > 1 else "")
+                # \partial f / \partial t_d: the partial with respect to one free value
+                free = _by_free_value(identity, lhs or extra_definitions.get("formula_lhs", ""))
+                free = free if lhs or _uses_index(latex, free) else ""
                 variable_ndim = np.ndim(inputs[identity.wrt])
                 by_entry = _wrt_entry(identity, lhs) if not env.indices else ""
                 by_entry = by_entry if expected.ndim > variable_ndim else ""
-                if _single_entry(tree) or by_entry:
+                if free:
+                    got = _per_free_value(tree, env, free, identity, expected.shape)
+                elif _single_entry(tree) or by_entry:
                     got = _per_variable_entry(tree, env, np.shape(inputs[identity.wrt]),
                                               by_entry or (labels[-2:] if len(labels) >= 2
                                                            else ""))  # fmt: skip

@@ -423,7 +423,7 @@ def _decomposition_definitions(latex: str, cotangent: str | None = None):
 
 def _entry_definitions(identity) -> dict[str, Any]:
     """The definitions an entry shows: its ``where`` lines, then those of its formula."""
-    parsed, unread, labels, by_rows = {}, {}, "", None
+    parsed, unread, labels, by_rows, formula_lhs = {}, {}, "", None, ""
     sources = list(getattr(identity, "where", ()))
     context = identity.formula.partition(r":\quad")[0] if r":\quad" in identity.formula else ""
     cotangent = getattr(identity, "cotangent", None) if identity.kind == "vjp" else None
@@ -455,6 +455,7 @@ def _entry_definitions(identity) -> dict[str, Any]:
             parsed = {**statement.definitions, **parsed}
             unread = {**statement.unread_definitions, **unread}
             labels = _index_labels(statement.lhs)
+            formula_lhs = statement.lhs
             named = _definition(statement.lhs.strip() + " =") if statement.lhs else None
             if named and not named[1] and identity.kind == "vjp":  # "\bar X = ...": the adjoint
                 parsed.setdefault(named[0], ((), _Reader(statement.values[-1]).read()))
@@ -466,7 +467,8 @@ def _entry_definitions(identity) -> dict[str, Any]:
             pass
     stack = parsed.pop("", ((), ("stack",)))[1][1:]
     return {"parsed": parsed, "unread": unread, "labels": labels, "stack": stack,
-            "by_rows": by_rows, "origin": index_origin(identity.formula)}  # fmt: skip
+            "by_rows": by_rows, "origin": index_origin(identity.formula),
+            "formula_lhs": formula_lhs}  # fmt: skip
 
 
 #: ``(i = 0, \dots, l - k)``: the statement says that its indices count from 0.

@@ -187,6 +187,14 @@ def evaluate(tree, env: Env, target: tuple[int, ...] | None = None):
                 raise Unreadable("a product written with \\cdot or \\times of two arrays")
             return _scalar(a) * b if _is_scalar(a) else a * (_scalar(b) if _is_scalar(b) else b)
         return a / (_scalar(b) if _is_scalar(b) else b)
+    if kind == "at":  # [M]_{1,d+1}: one entry, at indices computed from bound ones
+        array = evaluate(tree[1], env)
+        if isinstance(array, (Lazy, Indexed)) or np.ndim(array) != 2:
+            raise Unreadable("an entry [M]_{i,j} of what is not a matrix")
+        row, col = (env.position(_scalar(evaluate(t, env))) for t in tree[2:])
+        if not (1 <= row <= np.shape(array)[0] and 1 <= col <= np.shape(array)[1]):
+            raise Unreadable("an entry [M]_{i,j} indexed out of range")
+        return np.asarray(np.asarray(array)[row - 1, col - 1])
     if kind == "nabla":  # \nabla f: the gradient of a function given as an input
         fn = input_function(tree, env.values)
         if fn is None:
@@ -544,7 +552,7 @@ def _product(factors, env: Env, target):
 def _postfix_on_group(tree):
     """``(rebuild, group)`` for a transpose, inverse, power or index on a bracket (``(A)^\top``),
     where ``rebuild(x)`` puts ``x`` in the bracket's place; else None."""
-    if tree[0] in ("transpose", "inv", "pinv", "power", "hpower", "entry", "row", "col"):
+    if tree[0] in ("transpose", "inv", "pinv", "power", "hpower", "entry", "row", "col", "at"):
         inner = tree[1]
         if inner[0] == "group":
             return (lambda x: (tree[0], x, *tree[2:])), inner

@@ -321,6 +321,9 @@ class _Reader:
             return ("col", base, sub[2])
         if re.fullmatch(r"[a-z]{1,2}", sub):
             return ("entry", base, sub)
+        at = re.fullmatch(r"(\d+|[a-z](?:[+-]\d+)?),(\d+|[a-z](?:[+-]\d+)?)", sub)
+        if at:  # [M]_{1,d+1}: the entry at a row and a column computed from bound indices
+            return ("at", base, _Reader(at[1]).read(), _Reader(at[2]).read())
         raise Unreadable("index notation over a composite index")
 
     def atom(self):
