@@ -5,9 +5,9 @@ from __future__ import annotations
 #: Displayed formulas that the reader does not read, reviewed, each with its reason; shown
 #: on the "How formulas are checked" page. Keys are ``"<entry id>:<field>"``.
 UNREADABLE: dict[str, str] = {
-    'rules.chain:mistake-1': 'W and b of the instance f = tanh(Wx + b), named only in its note',
-    'rules.chain-parametrized:conventions.numerator': 'the derivative of u, the parametrisation phi(w) under another name',
-    'rules.chain-parametrized:mistake-1': 'partial derivatives (\\partial_y, \\nabla x) of the components of phi, not of a function given as an input',
+    'rules.chain:mistake-1': 'undefined symbol W',  # W and b of the instance f = tanh(Wx + b), named only in its note
+    'rules.chain-parametrized:conventions.numerator': 'no right-hand side',  # u and \mathcal L name phi(w) and loss; a value opening with \nabla reads as a left-hand side
+    'rules.chain-parametrized:mistake-1': 'derivative notation on the right-hand side',  # partials of phi's components
     'determinants.det-axb:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'determinants.logdet-gram:conventions.cookbook': 'states another quantity (a differential, the partials, or the source as printed)',
     'inverses.function-of-inverse:formula': 'derivative notation on the right-hand side',
