@@ -91,15 +91,9 @@ def test_most_displayed_formulas_are_read(results):
     assert read / len(results) >= 0.95, f"{read} of {len(results)} read"
 
 
-@pytest.mark.xfail(
-    reason="issue 17's target, not reached (3.8 % unread at 1,898 displayed formulas): the "
-    "function rules, convolutions and group norm, the Toeplitz partials in index "
-    "notation, prose readings and the Cookbook's printed forms stay unread",
-    strict=True,
-)
 def test_at_most_two_percent_of_displayed_formulas_are_unreadable(results):
     unread = sum(r.status == "unreadable" for r in results)
-    assert unread <= 0.02 * len(results)
+    assert unread <= 0.02 * len(results), f"{unread} of {len(results)} unread"
 
 
 # --- a wrong displayed formula fails: transposed, sign-flipped, rescaled, in every field
@@ -271,7 +265,9 @@ def test_the_reader_names_what_it_cannot_read():
     with pytest.raises(Unreadable, match="prose"):
         read_latex(r"\text{the same}")
     with pytest.raises(Unreadable, match="derivative notation"):
-        read_latex(r"\nabla f")
+        read_latex(r"\nabla_W J")
+    with pytest.raises(Unreadable, match="derivative notation"):  # f is no function given
+        _env_eval(r"\nabla f", f=np.ones((2, 1)))
 
 
 def test_a_symbol_bound_twice_fails_the_check():
@@ -342,11 +338,16 @@ def test_an_identity_sized_by_a_number_in_scope_is_read():
     h = np.asarray(2.0)
     np.testing.assert_array_equal(read(r"I_h", {"h": h}), np.eye(2))
     np.testing.assert_array_equal(read(r"I_k", {"h": h}, [("k", "c / h")]), np.eye(3))
-    # the i-th unit vector inside a sum over i, through a `where` line
+    # the i-th unit vector inside a sum over i, through a `where` line: a column (I_h)_{:,i},
+    # or a row (I_h)_{i,:}, as written
+    total = read(
+        r"\sum_{i=1}^{h} e_i \otimes I_k", {"h": h}, [("k", "c / h"), ("e_i", r"(I_h)_{:,i}")]
+    )
+    np.testing.assert_array_equal(total, np.kron(np.ones((2, 1)), np.eye(3)))
     total = read(
         r"\sum_{i=1}^{h} e_i \otimes I_k", {"h": h}, [("k", "c / h"), ("e_i", r"(I_h)_{i,:}")]
     )
-    np.testing.assert_array_equal(total, np.kron(np.ones((2, 1)), np.eye(3)))
+    np.testing.assert_array_equal(total, np.kron(np.ones((1, 2)), np.eye(3)))
     # not a size: a fraction, or nothing in scope
     with pytest.raises(Unreadable, match="undefined symbol"):
         read(r"I_k", {"k": np.asarray(1.5)})
@@ -387,6 +388,10 @@ def test_a_family_indexed_by_a_summed_index_is_read_member_by_member():
     np.testing.assert_array_equal(
         read(r"(X)_{:,j}^\top (X)_{:,j}", j=np.asarray(2.0)), X[:, [1]].T @ X[:, [1]]
     )
+    # (M)_{i,:} and M_{i,:} are row i of M, a row
+    np.testing.assert_array_equal(read(r"(X)_{i,:}", i=np.asarray(2.0)), X[[1], :])
+    np.testing.assert_array_equal(read(r"X_{i,:}", i=np.asarray(2.0)), X[[1], :])
+    np.testing.assert_array_equal(read(r"X_{i,:}^\top", i=np.asarray(1.0)), X[[0], :].T)
     with pytest.raises(Unreadable):  # no i in scope: no member to read
         read(r"X E_i")
     with pytest.raises(Unreadable):  # out of the family's range
@@ -845,3 +850,347 @@ def test_indices_computed_from_bound_indices_are_read():
     x = np.array([[1.0], [2.0], [4.0], [8.0]])
     assert _env_eval(r"\sum_{i=1}^{2} x_{i+j-1}", x=x, j=2.0) == 6.0
     assert _env_eval(r"x_{k+1-j}", x=x, k=4.0, j=1.0) == 8.0
+
+
+def test_a_row_is_a_row_and_a_column_a_column():
+    # M_{i,:} is a 1×n row and (M)_{:,j} an n×1 column: where a formula writes one for the
+    # other (an orientation slip), the read-back no longer turns it into what the code has
+    rng = np.random.default_rng(3)
+    M, x = rng.standard_normal((3, 4)), rng.standard_normal((4, 1))
+    i, j = np.asarray(2.0), np.asarray(3.0)
+    assert _env_eval(r"M_{i,:}", M=M, i=i).shape == (1, 4)
+    assert _env_eval(r"(M)_{:,j}", M=M, j=j).shape == (3, 1)
+    np.testing.assert_allclose(_env_eval(r"M_{i,:} x", M=M, x=x, i=i), M[[1], :] @ x)
+    np.testing.assert_allclose(_env_eval(r"x^\top M_{i,:}^\top", M=M, x=x, i=i), x.T @ M[[1]].T)
+    with pytest.raises(ValueError, match="adding shapes"):  # a row plus a column
+        _env_eval(r"M_{i,:} + x", M=M, x=x, i=i)
+
+
+def test_a_row_written_where_the_code_has_a_column_disagrees():
+    # statistics.polya-alpha as it was displayed: the row of counts N_{i,:} added to the
+    # column alpha (the code adds the counts to alpha entry by entry, a column)
+    identity = gradref.get("statistics.polya-alpha")
+    slip = identity.formula.replace(r"N_{i,:}^\top", r"N_{i,:}")
+    assert slip != identity.formula
+    (result,) = [
+        r for r in readback(dataclasses.replace(identity, formula=slip)) if r.field == "formula"
+    ]
+    assert result.status == "disagree"
+    (ok,) = [r for r in readback(identity) if r.field == "formula"]
+    assert ok.status == "agree"
+
+
+#: Displayed formulas read since the UNREADABLE table was 72 long, each with a wrong variant
+#: (off by a factor, transposed, sign-flipped) that the read-back must report: (entry, field,
+#: the text replaced, its wrong replacement).
+NEWLY_READ = [
+    # N, the number of observations, is the declared dimension of X (N x 2)
+    ("gaussian.nll-covariance", "formula", r"\tfrac12\left(N\Sigma", r"\tfrac12\left(2N\Sigma"),
+    ("gaussian.nll-covariance", "mistake-2", r"N\Sigma^{-1} -", r"N\Sigma^{-1} +"),
+    # the responsibilities over the weights, entry by entry (was an elided list)
+    ("gaussian.mixture-weights", "conventions.numerator", r"\rho)^\top", r"\rho)"),
+    ("gaussian.mixture-weights", "conventions.numerator", r"\oslash", r"\odot"),
+    # the divergence p^T g, written as the gradient writes it (was \operatorname{KL})
+    ("losses.kl-p-logits", "hessian", r"- p p^\top", r"+ p p^\top"),
+    ("losses.kl-p-logits", "hessian", r"u p^\top - p u^\top", r"p u^\top - p u^\top"),
+    # J_s, J_r: the Jacobians, defined by `where` lines (derivatives of defined symbols)
+    ("higher.composite-bilinear", "conventions.numerator", r"A^\top J_s", r"A J_s"),
+    ("higher.composite-bilinear", "conventions.numerator", r"s^\top A J_r", r"s^\top A J_s"),
+    # the transpose of the partials' matrix, written (was "the matrix above", in words)
+    (
+        "structured.trace-toeplitz-partials",
+        "conventions.numerator",
+        r"\alpha(A)^\top",
+        r"\alpha(A)",
+    ),
+    # unfold_{h x w, k x k, s, p} (im2col), and U^*, the adjoint of the linear U
+    ("networks.conv2d-input", "formula", r"\bar X = U^{*}", r"\bar X = -U^{*}"),
+    ("networks.conv2d-input", "formula", r"\bigl(K^\top", r"\bigl(2 K^\top"),
+    ("networks.conv2d-kernel", "formula", r"\bar Y\, U(X)^\top", r"2 \bar Y\, U(X)^\top"),
+    ("networks.conv2d-kernel", "mistake-2", r"\tfrac16", r"\tfrac13"),
+    # group norm: \operatorname{mean}, the groups E_g = (I_2)_{:,g} (x) I_k, and G_g beside G
+    (
+        "networks.groupnorm-input",
+        "formula",
+        r"- \hat X_g \operatorname",
+        r"+ \hat X_g \operatorname",
+    ),
+    (
+        "networks.groupnorm-input",
+        "formula",
+        r"\operatorname{mean}(G_g) -",
+        r"\operatorname{mean}(G) -",
+    ),
+    ("networks.groupnorm-input", "mistake-2", r"\frac{1}{\sigma_g}", r"\frac{2}{\sigma_g}"),
+    ("networks.groupnorm-gamma", "formula", r"\hat X)\mathbf{1}", r"\hat X)^\top\mathbf{1}"),
+    (
+        "networks.groupnorm-gamma",
+        "mistake-1",
+        r"E_g \mathbf{1}\mathbf{1}^\top E_g^\top",
+        r"\mathbf{1}\mathbf{1}^\top",
+    ),
+    # the rules, at their own functions: f, f(x), J_f, \nabla f, h', \frac{\partial f}{\partial x}
+    (
+        "rules.product",
+        "conventions.numerator",
+        r"g^\top J_f + f^\top J_g",
+        r"f^\top J_f + g^\top J_g",
+    ),
+    ("rules.product", "conventions.numerator", r"g^\top J_f", r"(J_f g)^\top"),
+    ("rules.product", "mistake-1", r"^\top g(x)", r"^\top f(x)"),
+    ("rules.product-scalar", "conventions.numerator", r"+ f\,", r"- f\,"),
+    ("rules.product-scalar", "mistake-1", r"g - f", r"g + f"),
+    ("rules.product-scalar", "mistake-2", r"\nabla f(x) \odot", r"2\nabla f(x) \odot"),
+    (
+        "rules.chain",
+        "conventions.numerator",
+        r"\big)^\top J_f(x)",
+        r"\big)^\top J_f(x)^\top J_f(x)",
+    ),
+    ("rules.chain", "conventions.numerator", r"\big)^\top J_f(x)", r"\big)^\top J_f(2x)"),
+    ("rules.chain-univariate", "conventions.numerator", r"h_1'(f)\,", r"h_2'(f)\,"),
+    ("rules.chain-univariate", "mistake-1", r"h_2'\big(h_1(f(x))\big)", r"h_2'\big(f(x)\big)"),
+    # \partial X / \partial X_{ij} = ...: read at each entry (i, j) of the variable
+    ("linear.identity-map", "mistake-1", r"= \mathbf{1}_m", r"= 2\mathbf{1}_m"),
+    (
+        "linear.identity-map",
+        "mistake-1",
+        r"\mathbf{1}_m\mathbf{1}_n^\top",
+        r"\mathbf{1}_n\mathbf{1}_m^\top",
+    ),
+    # a Kronecker product's entries by composite indices (a,b),(c,d)
+    (
+        "differentials.kronecker-left",
+        "formula",
+        r"\delta_{ai}\delta_{cj}\,Y_{bd}",
+        r"\delta_{ai}\delta_{cj}\,Y_{db}",
+    ),
+    (
+        "differentials.kronecker-left",
+        "formula",
+        r"\delta_{ai}\delta_{cj}",
+        r"\delta_{ci}\delta_{aj}",
+    ),
+    ("differentials.kronecker-right", "formula", r"X_{ac}\,", r"-X_{ac}\,"),
+    (
+        "differentials.kronecker-right",
+        "formula",
+        r"\delta_{bi}\delta_{dj}",
+        r"\delta_{di}\delta_{bj}",
+    ),
+    # \partial f / \partial t_d, by the free values of a symmetric Toeplitz T, and [M]_{1,d+1}
+    ("structured.trace-symmetric-toeplitz-partials", "formula", r"- \alpha(A)\circ I", r""),
+    ("structured.trace-symmetric-toeplitz-partials", "mistake-1", r"_{1,d+1}", r"_{d+1,1}"),
+    ("structured.trace-symmetric-toeplitz-partials", "mistake-2", r"\oslash 2N", r"\oslash N"),
+    # indices counted from 0, as the statement says (i = 0, ..., l - k)
+    ("layers.conv1d-kernel", "formula", r"x_{i+j}", r"x_{i+k-1-j}"),
+    ("layers.conv1d-kernel", "conventions.numerator", r"\bar w^\top", r"2 \bar w^\top"),
+    ("layers.conv1d-kernel", "mistake-1", r"x_{i+k-1-j}", r"x_{i+j}"),
+    ("layers.conv1d-kernel", "mistake-2", r"\frac{1}{o}", r"\frac{1}{k}"),
+    # the convolution *, its valid part and the cross-correlation \star
+    ("layers.conv1d-input", "formula", r"\bar y * w", r"\bar y \star w"),
+    ("layers.conv1d-input", "conventions.numerator", r"\bar x^\top", r"-\bar x^\top"),
+    ("layers.conv1d-input", "mistake-1", r"\bar y \star w", r"\bar y * w"),
+    ("layers.conv1d-input", "mistake-2", r"*_{\text{valid}}", r"\star"),
+]
+
+
+def _field_latex(identity, field):
+    return dict(displayed_formulas(identity))[field]
+
+
+def _with_field(identity, field, latex):
+    if field == "formula":
+        return dataclasses.replace(identity, formula=latex)
+    if field == "hessian":
+        return dataclasses.replace(identity, hessian_formula=latex)
+    if field.startswith("conventions."):
+        key = field.split(".", 1)[1]
+        return dataclasses.replace(identity, conventions={**identity.conventions, key: latex})
+    index = int(field.split("-")[1]) - 1
+    mistakes = list(identity.mistakes)
+    mistakes[index] = dataclasses.replace(mistakes[index], formula=latex)
+    return dataclasses.replace(identity, mistakes=tuple(mistakes))
+
+
+@pytest.mark.parametrize(("entry", "field", "old", "wrong"), NEWLY_READ)
+def test_a_newly_read_formula_is_checked(entry, field, old, wrong):
+    identity = gradref.get(entry)
+    latex = _field_latex(identity, field)
+    assert old in latex
+    (right,) = [r for r in readback(identity) if r.field == field]
+    assert right.status == "agree", right.reason
+    (result,) = [
+        r for r in readback(_with_field(identity, field, latex.replace(old, wrong)))
+        if r.field == field
+    ]  # fmt: skip
+    assert result.status == "disagree", (result.status, result.reason)
+
+
+@pytest.mark.parametrize(
+    ("entry", "field", "old", "wrong"),
+    [
+        # a gradient with respect to a vector is a column: its transpose, a row, is rejected
+        ("quadratic.grad-x", "formula", r"(A + A^\top)\,x", r"x^\top (A + A^\top)"),
+        ("linear.inner", "formula", r"x^\top a = a", r"x^\top a = a^\top"),
+        # a numerator-layout reading of it is a row: the column is rejected
+        ("quadratic.grad-x", "conventions.numerator", r"x^\top (A + A^\top)", r"(A + A^\top) x"),
+        ("linear.inner", "conventions.numerator", r"= a^\top", r"= a"),
+        # a tuple is a column; a row is written as a 1×n matrix
+        ("elementary.sheet-xyz", "conventions.numerator", r"\end{pmatrix}", r"\end{pmatrix}^\top"),
+    ],
+)
+def test_a_transposed_vector_is_a_disagreement(entry, field, old, wrong):
+    test_a_newly_read_formula_is_checked(entry, field, old, wrong)
+
+
+def test_the_convolution_and_the_cross_correlation_of_two_vectors_are_read():
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((5, 1)), rng.standard_normal((3, 1))
+    full = np.array([[sum(a[j, 0] * b[m - j, 0] for j in range(5) if 0 <= m - j < 3)]
+                     for m in range(7)])  # fmt: skip
+    np.testing.assert_allclose(_env_eval(r"a * b", a=a, b=b), full)
+    np.testing.assert_allclose(_env_eval(r"a *_{\text{valid}} b", a=a, b=b), full[2:5])
+    # the cross-correlation slides b along a unflipped: the convolution with b reversed
+    np.testing.assert_allclose(
+        _env_eval(r"a \star b", a=a, b=b), _env_eval(r"a * c", a=a, c=b[::-1])
+    )
+    assert not np.allclose(_env_eval(r"a \star b", a=a, b=b), full)
+    with pytest.raises(ValueError, match="not a column"):  # of rows, or of matrices
+        _env_eval(r"a^\top * b", a=a, b=b)
+    with pytest.raises(ValueError, match="longer vector second"):
+        _env_eval(r"b *_{\text{valid}} a", a=a, b=b)
+
+
+def test_a_statement_that_counts_from_zero_is_read_from_zero():
+    from gradref.readback.definitions import index_origin
+
+    assert index_origin(r"y_i = \sum_{j=0}^{k-1} w_j x_{i+j}\ (i = 0, \dots, l - k)") == 0
+    assert index_origin(r"y_i = \sum_{j=1}^{k} w_j x_{i+j-1}") == 1
+    identity = gradref.get("layers.conv1d-kernel")
+    # the same formula, with its indices counted from 1, is off by one entry
+    shifted = identity.formula.replace(r"(i = 0, \dots, l - k)", r"(i = 1, \dots, o)")
+    (result,) = [
+        r for r in readback(dataclasses.replace(identity, formula=shifted)) if r.field == "formula"
+    ]
+    assert result.status != "agree"
+
+
+def test_unfold_and_the_adjoint_of_a_linear_function_are_read():
+    from gradref.readback import Env, _read_definitions, _Reader, evaluate
+
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((2, 20))
+    # unfold_{4 x 5, 3 x 3, s = 2, p = 1}(X), entry by entry: tap (u, v) of output pixel (i, j)
+    images = np.pad(X.reshape(2, 4, 5), ((0, 0), (1, 1), (1, 1)))
+    expected = np.array([[images[c, 2 * i + u, 2 * j + v] for i in range(2) for j in range(3)]
+                         for c in range(2) for u in range(3) for v in range(3)])  # fmt: skip
+    unfold = r"\operatorname{unfold}_{4 \times 5,\ 3 \times 3,\ s = 2,\ p = 1}(X)"
+    np.testing.assert_allclose(_env_eval(unfold, X=X), expected)
+    # U^*: <U(X), Y> = <X, U^*(Y)>, and U^* is not U^T applied anyhow
+    parsed, unread = _read_definitions([("U", ("X",), unfold)])
+    assert not unread
+    Y = rng.standard_normal((18, 6))
+
+    def read(latex, definitions=parsed):
+        return evaluate(_Reader(latex).read(), Env({"X": X, "Y": Y}, definitions, {}))
+
+    adjoint = read(r"U^{*}(Y)")
+    assert adjoint.shape == X.shape
+    np.testing.assert_allclose(np.sum(read(r"U(X)") * Y), np.sum(X * adjoint))
+    np.testing.assert_allclose(read(r"U^*(Y)"), adjoint)
+    # of a function that is not linear, there is no adjoint
+    affine, _ = _read_definitions([("F", ("X",), r"X + \mathbf 1_c \mathbf 1_n^\top")])
+    with pytest.raises(Unreadable, match="not linear"):
+        evaluate(_Reader(r"F^{*}(Y)").read(), Env({"X": X, "Y": Y}, affine, {"c": 2, "n": 20}))
+
+
+def test_words_that_qualify_a_formula_are_not_dropped_as_a_note():
+    identity = gradref.get("networks.conv2d-input")
+    (result,) = [r for r in readback(identity) if r.field == "mistake-2"]
+    assert (result.status, result.reason) == ("unreadable", "prose inside the formula")
+
+
+def test_the_mean_of_an_array_and_a_family_beside_its_whole_are_read():
+    from gradref.readback import Env, _entries_or_names, _read_definitions, _Reader, evaluate
+
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((4, 3))
+    np.testing.assert_allclose(_env_eval(r"\operatorname{mean}(X)", X=X), X.mean())
+    np.testing.assert_allclose(_env_eval(r"X - \operatorname{mean}(X)", X=X), X - X.mean())
+    assert not np.allclose(_env_eval(r"\operatorname{mean}(X^\top X)", X=X), X.mean() ** 2)
+    with pytest.raises(Unreadable, match="mean of what is not an array"):
+        _env_eval(r"\operatorname{mean}(2)")
+    # G and its blocks G_g = E_g^T G: both defined, each read under its own name
+    parsed, unread = _read_definitions([
+        ("k", (), r"c / 2"),
+        ("E_g", (), r"(I_2)_{:,g} \otimes I_k"),
+        ("G", (), r"2 X"),
+        ("G_g", (), r"E_g^\top G"),
+    ])  # fmt: skip
+    assert not unread
+    definitions = _entries_or_names(parsed, {"X", "c"})
+
+    def read(latex):
+        return evaluate(_Reader(latex).read(), Env({"X": X}, definitions, {"c": 4}))
+
+    np.testing.assert_allclose(read(r"G"), 2 * X)
+    np.testing.assert_allclose(read(r"\sum_{g=1}^{2} E_g G_g"), 2 * X)
+    np.testing.assert_allclose(
+        read(r"\sum_{g=1}^{2} E_g \mathbf 1 \operatorname{mean}(G_g)"),
+        np.repeat([[2 * X[:2].mean()], [2 * X[2:].mean()]], 2, axis=0),
+    )
+
+
+def test_a_function_given_as_an_input_is_read_with_its_derivatives():
+    from gradref.identities.rules import TanhMap, TanhUnit
+    from gradref.readback import Env, _Reader, evaluate
+
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((3, 1))
+    f = TanhMap(rng.standard_normal((4, 3)), rng.standard_normal(4))
+    u = TanhUnit(rng.standard_normal(3), 0.3)
+
+    def read(latex):
+        return evaluate(_Reader(latex).read(), Env({"x": x, "f": f, "u": u}, {}, {}, variable="x"))
+
+    np.testing.assert_allclose(read(r"f"), f(x[:, 0])[:, None])
+    np.testing.assert_allclose(read(r"f(2x)"), f(2 * x[:, 0])[:, None])
+    # the reader's own derivatives (central differences), against the analytic ones
+    np.testing.assert_allclose(read(r"J_f"), f.jacobian(x[:, 0]), rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(read(r"J_f(x)^\top"), f.jacobian(x[:, 0]).T, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(read(r"\nabla u"), u.gradient(x[:, 0])[:, None], rtol=1e-9)
+    np.testing.assert_allclose(read(r"\frac{\partial u}{\partial x}"), u.gradient(x[:, 0])[None, :],
+                               rtol=1e-9)  # fmt: skip
+    # \nabla of what is not a function given as an input is still derivative notation
+    with pytest.raises(Unreadable, match="derivative notation on the right-hand side"):
+        read(r"\nabla x")
+
+
+def test_an_equality_erratum_is_read_side_by_side():
+    (erratum,) = [e for e in ERRATA if e.id == "cookbook-2012-eq-27"]
+    results = {r.field: r for r in readback_erratum(erratum)}
+    assert results["corrected"].status == results["printed"].status == "agree"
+    assert results["corrected"].error < 1e-12
+    # a corrected form that does not hold, and a printed one that does, disagree
+    wrong = erratum.corrected.replace(
+        r"\tfrac12\operatorname{tr}(A)^2", r"\tfrac13\operatorname{tr}(A)^2"
+    )
+    assert wrong != erratum.corrected
+    (result,) = [r for r in readback_erratum(dataclasses.replace(erratum, corrected=wrong))
+                 if r.field == "corrected"]  # fmt: skip
+    assert result.status == "disagree"
+    (result,) = [r for r in readback_erratum(dataclasses.replace(erratum, printed=erratum.corrected))
+                 if r.field == "printed"]  # fmt: skip
+    assert result.status == "disagree"
+
+
+def test_an_entry_at_computed_indices_is_read():
+    rng = np.random.default_rng(17)
+    M = rng.standard_normal((3, 4))
+    np.testing.assert_allclose(_env_eval(r"(M)_{1,d+1}", M=M, d=np.asarray(2.0)), M[0, 2])
+    np.testing.assert_allclose(
+        _env_eval(r"\big[M^\top\big]_{d+1,1}", M=M, d=np.asarray(1.0)), M[0, 1]
+    )
+    with pytest.raises(Unreadable, match="out of range"):
+        _env_eval(r"(M)_{1,d+1}", M=M, d=np.asarray(4.0))

@@ -55,13 +55,18 @@ PACKAGE = SRC / "gradref"
 #: Where the verifications are cached (GRADREF_VERIFY_CACHE moves it: `nox -s buildtime`).
 CACHE = Path(os.environ.get("GRADREF_VERIFY_CACHE", ROOT / "_build" / "verify-cache"))
 
-#: What every verification reads besides the identities' own modules.
-CORE = tuple(
-    PACKAGE / f"{name}.py"
-    for name in (
-        "catalog", "check", "verify", "symbolic", "shapes", "record", "cookbook", "_validate",
-        "readback", "__init__",
-    )
+#: What every verification reads besides the identities' own modules: the core modules, and
+#: every module of the read-back package (gradref/readback/), so that an edit to any of them
+#: invalidates the cache.
+CORE = (
+    *(
+        PACKAGE / f"{name}.py"
+        for name in (
+            "catalog", "check", "verify", "symbolic", "shapes", "record", "cookbook", "_validate",
+            "__init__",
+        )
+    ),
+    *sorted((PACKAGE / "readback").glob("*.py")),
 )  # fmt: skip
 
 #: While False, Cookbook equations that nothing accounts for are listed as "not yet

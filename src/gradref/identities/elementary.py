@@ -108,8 +108,9 @@ $\tfrac12x^2 + yz$ is $(x, z, y)$; subtract $\sigma(u)\nabla u$ (chain rule).
             ),
         ),
         conventions={
-            "numerator": r"\frac{\partial f}{\partial (x, y, z)} = \big(x - 2xy^3z\,\sigma(u),"
-            r"\ z - 3x^2y^2z\,\sigma(u),\ y - x^2y^3\,\sigma(u)\big)",
+            "numerator": r"\frac{\partial f}{\partial (x, y, z)} = \begin{pmatrix} "
+            r"x - 2xy^3z\,\sigma(u) & z - 3x^2y^2z\,\sigma(u) & y - x^2y^3\,\sigma(u)"
+            r"\end{pmatrix}",
         },
         related=("losses.logistic-w", "rules.chain-univariate"),
         sources=(f"{SHEET}, exercise 4a (printed answer corrected: see the erratum)",),

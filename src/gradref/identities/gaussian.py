@@ -348,8 +348,8 @@ likelihood estimate. The data $x_i$ are the rows of $X$.
 
 
 @shaped
-def gaussian_nll_small(X: Arr["3 2"], m: Arr["2"], Sigma: Arr["2 2"]):
-    """The negative log-likelihood of ``gaussian_nll``, for 3 observations in d = 2.
+def gaussian_nll_small(X: Arr["N 2"], m: Arr["2"], Sigma: Arr["2 2"]):
+    """The negative log-likelihood of ``gaussian_nll``, for N observations in d = 2.
 
     >>> round(float(gaussian_nll_small(np.zeros((3, 2)), np.zeros(2), np.eye(2))), 12)
     5.513631199228
@@ -400,6 +400,8 @@ register(
         derivative=grad_gaussian_nll_covariance,
         structure={"Sigma": "spd"},
         symbolic=_symbolic_nll_covariance,
+        # N observations in d = 2: exact at N = 1, 2 (N = 3 adds over a second of sympy)
+        symbolic_dims=(1, 2),
         derivation=r"""
 Write the negative log-likelihood as $\tfrac12\operatorname{tr}(\Sigma^{-1}S) +
 \tfrac N2\ln\det(2\pi\Sigma)$. With $d\Sigma^{-1} = -\Sigma^{-1}d\Sigma\,\Sigma^{-1}$ and
@@ -681,8 +683,8 @@ $\partial_{\rho_j}\ln[\rho_j\mathcal N_s] = 1/\rho_j$.
             ),
         ),
         conventions={
-            "numerator": r"\frac{\partial \ln p(s)}{\partial \rho} = \big(\gamma_1/\rho_1,\ "
-            r"\dots,\ \gamma_K/\rho_K\big)\ \text{(a row vector)}",
+            "numerator": r"\frac{\partial \ln p(s)}{\partial \rho} = (\gamma \oslash \rho)^\top"
+            r"\ \text{(a row vector)}",
             "cookbook": r"\frac{\partial\ln p(s)}{\partial\rho_j} = \frac{\rho_j\mathcal N_s"
             r"(\mu_j,\Sigma_j)}{\sum_k\rho_k\mathcal N_s(\mu_k,\Sigma_k)}\frac1{\rho_j}"
             r"\ \text{(eq. 392)}",

@@ -384,6 +384,7 @@ register(
         title="Gradient of s(x)^T A r(x): the product rule through Jacobians",
         formula=r"\nabla_x\, s^\top A r = \Big[\frac{\partial s}{\partial x}\Big]^\top A r"
         r" + \Big[\frac{\partial r}{\partial x}\Big]^\top A^\top s,\quad s = Sx + c,\ r = Rx + d",
+        where=(r"J_s = \frac{\partial s}{\partial x}", r"J_r = \frac{\partial r}{\partial x}"),
         wrt="x",
         kind="gradient",
         value=composite_bilinear,

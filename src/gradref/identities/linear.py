@@ -481,7 +481,7 @@ it is the identity matrix of size $mn$.
 """,
         mistakes=(
             Mistake(
-                "\\mathbf{1}\\mathbf{1}^\\top",
+                r"\frac{\partial X}{\partial X_{ij}} = \mathbf{1}_m\mathbf{1}_n^\top",
                 lambda X: np.ones(X.shape * 2),
                 "reads dX/dX_ij as the all-ones matrix, as if every entry moved with X_ij",
             ),

@@ -178,7 +178,7 @@ def _sample_conv2d(rng, n):
     }
 
 
-_CONV_WHERE = (r"U(X) = \operatorname{unfold}_{3 \times 3,\ s = 2,\ p = 1}(X)",)
+_CONV_WHERE = (r"U(X) = \operatorname{unfold}_{4 \times 5,\ 3 \times 3,\ s = 2,\ p = 1}(X)",)
 _CONV_FORMULA = r"Y = K\, U(X) + b \mathbf{1}^\top:\quad "
 _CONV_ASSUMPTIONS = (
     "none (the map is affine in each argument). Fixed geometry: a 4 x 5 image with c "
@@ -186,7 +186,8 @@ _CONV_ASSUMPTIONS = (
     "dilation or groups, so a 2 x 3 output. Stored as the matrices of the im2col product "
     "(torch's layout, one image): X is c x 20, each row a channel's image flattened row by "
     "row; K is torch's weight (o, c, 3, 3) reshaped to o x 9c; Y is o x 6. U(X) is the "
-    "9c x 6 matrix of patches (torch.nn.functional.unfold), U* its adjoint (fold, col2im), "
+    "9c x 6 matrix of patches (torch.nn.functional.unfold; its subscript: the 4 x 5 image, "
+    "the 3 x 3 kernel, stride s, padding p), U* its adjoint (fold, col2im), "
     "which adds each patch back where it came from and crops the padding. The exact check "
     "writes the convolution and the adjoint as index sums, independently of unfold and fold"
 )
@@ -909,9 +910,14 @@ def _sample_group_norm(rng, n):
 
 _GN_FORMULA = r"Y = \operatorname{diag}(\gamma) \hat X + \beta \mathbf{1}^\top:\quad "
 _GN_WHERE = (
-    r"\hat X_g = (X_g - \mu_g) / \sigma_g",
-    r"\sigma_g = \sqrt{\operatorname{mean}\bigl((X_g - \mu_g)^{\odot 2}\bigr) + \varepsilon}",
+    r"k = c / 2",
+    r"E_g = (I_2)_{:,g} \otimes I_k",
+    r"\mu_g = \operatorname{mean}(E_g^\top X)",
+    r"\sigma_g = \sqrt{\operatorname{mean}\bigl((E_g^\top X - \mu_g)^{\odot 2}\bigr) + \varepsilon}",
+    r"\hat X_g = (E_g^\top X - \mu_g) / \sigma_g",
+    r"\hat X = \sum_{g=1}^{2} E_g \hat X_g",
     r"G = \operatorname{diag}(\gamma) \bar Y",
+    r"G_g = E_g^\top G",
 )
 _GN_ASSUMPTIONS = (
     "eps > 0. One image: X holds c channels (rows) by p pixels (columns, the image "
@@ -937,8 +943,8 @@ register(
     Identity(
         id="networks.groupnorm-input",
         title="Group normalisation: adjoint of the input",
-        formula=_GN_FORMULA + r"\bar X_g = \frac{1}{\sigma_g}\bigl(G_g - \operatorname{mean}(G_g) "
-        r"- \hat X_g \operatorname{mean}(G_g \odot \hat X_g)\bigr)",
+        formula=_GN_FORMULA + r"\bar X = \sum_{g=1}^{2} \frac{1}{\sigma_g} E_g \bigl(G_g - "
+        r"\operatorname{mean}(G_g) - \hat X_g \operatorname{mean}(G_g \odot \hat X_g)\bigr)",
         where=_GN_WHERE,
         wrt="X",
         kind="vjp",
@@ -963,7 +969,7 @@ to its block of $G$.
                 "averages over each channel's pixels (instance norm) instead of over the group",
             ),
             Mistake(
-                r"\frac{1}{\sigma_g} G_g",
+                r"\sum_{g=1}^{2} \frac{1}{\sigma_g} E_g G_g",
                 lambda X, gamma, beta, eps, Ybar: (
                     _group_blocks(gamma[:, None] * Ybar) / _group_normalise(X, eps)[1]
                 ).reshape(X.shape),
@@ -997,13 +1003,13 @@ $\bar\gamma_c = \sum_q \bar Y_{cq} \hat X_{cq}$: each channel's gain sums over i
 """,
         mistakes=(
             Mistake(
-                r"\text{the sums over each group, repeated for its channels}",
+                r"\sum_{g=1}^{2} E_g \mathbf{1}\mathbf{1}^\top E_g^\top (\bar Y \odot \hat X)\mathbf{1}",
                 lambda X, gamma, beta, eps, Ybar: np.repeat(
                     _group_blocks(Ybar * _group_normalise(X, eps)[0]).sum(axis=(1, 2)),
                     X.shape[0] // GROUPS,
                 ),
                 "gives the gain one value per group, as the statistics are, instead of one per "
-                "channel",
+                "channel: the sums over each group, repeated for its channels",
             ),
         ),
         related=("networks.groupnorm-input", "layers.layernorm-gamma"),

@@ -588,7 +588,7 @@ row vector and matrix, $\nabla g^\top J_f$.
         ),
         conventions={
             "numerator": r"\frac{\partial (g\circ f)}{\partial x} = "
-            r"\frac{\partial g}{\partial y}\Big|_{y=f(x)} J_f(x)\ \text{(row vector times matrix)}",
+            r"\big(\nabla g(f(x))\big)^\top J_f(x)\ \text{(row vector times matrix)}",
         },
         related=("rules.chain-univariate", "rules.chain-parametrized", "rules.product"),
         sources=(f"{SHEET}, exercise 2a",),

@@ -1096,7 +1096,7 @@ the first row and column of $T$: its gradient holds $\alpha(A)$ there and zeros 
             ),
         ),
         conventions={
-            "numerator": r"\big(\text{the matrix above}\big)^\top",
+            "numerator": r"\alpha(A)^\top\ \text{(the transpose of the matrix of partials)}",
             "cookbook": r"\frac{\partial\mathrm{Tr}(AT)}{\partial T} = "
             r"\frac{\partial\mathrm{Tr}(TA)}{\partial T} = \alpha(A)"
             r"\ \text{(eq. 143; two of its printed entries are wrong, see the errata)}",
@@ -1266,7 +1266,7 @@ register(
         title="Partial derivatives of tr(AT) with respect to a symmetric Toeplitz matrix (eq. 144)",
         formula=r"\frac{\partial \operatorname{tr}(AT)}{\partial t_{d}} = "
         r"\big[\alpha(A) + \alpha(A)^\top - \alpha(A)\circ I\big]_{1,d+1}",
-        where=(r"\alpha(A)_{ij} = \sum_{q - p = j - i} A_{qp}",),
+        where=(r"\alpha(A)_{ij} = \sum_{q - p = j - i} A_{qp}", r"N_{ij} = n - |i - j|"),
         wrt="T",
         kind="gradient",
         value=trace_symmetric_toeplitz_from_row,

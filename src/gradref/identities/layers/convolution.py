@@ -95,7 +95,7 @@ register(
     Identity(
         id="layers.conv1d-input",
         title="1-D convolution (valid cross-correlation): adjoint of the input",
-        formula=_CONV_FORMULA + r"\bar x_m = \textstyle\sum_{j} w_j \bar y_{m-j} = (\bar y * w)_m\ "
+        formula=_CONV_FORMULA + r"\bar x = \bar y * w\ "
         r"\text{(full convolution = full cross-correlation with the flipped kernel)}",
         wrt="x",
         kind="vjp",
@@ -114,15 +114,16 @@ why frameworks flip the kernel (or transpose the convolution) on the way back.
 """,
         mistakes=(
             Mistake(
-                r"\text{full cross-correlation of } \bar y \text{ with } w \text{ (no flip)}",
+                r"\bar y \star w",
                 lambda x, w, ybar: np.convolve(ybar, w[::-1], mode="full"),
-                "reuses the forward cross-correlation on the way back, without flipping the kernel",
+                "reuses the forward cross-correlation on the way back, without flipping the "
+                "kernel: the full cross-correlation of ybar with w (no flip)",
             ),
             Mistake(
-                r"\text{valid convolution of } \bar y \text{ with } w",
+                r"\bar y *_{\text{valid}} w",
                 lambda x, w, ybar: np.convolve(ybar, w, mode="valid"),
-                "keeps the forward 'valid' mode: the adjoint of a valid correlation is a full "
-                "convolution, of the input's length",
+                "keeps the forward 'valid' mode (the valid convolution of ybar with w): the "
+                "adjoint of a valid correlation is a full convolution, of the input's length",
             ),
         ),
         conventions={"numerator": r"\bar x^\top" + _ADJOINT},
@@ -160,15 +161,15 @@ so its adjoint sums over them, like a bias over the batch.
 """,
         mistakes=(
             Mistake(
-                r"\text{the same, flipped: } \bar w_{k-1-j}",
+                r"\textstyle\sum_{i=0}^{o-1} \bar y_i x_{i+k-1-j}",
                 lambda x, w, ybar: (_windows(x, ybar.shape[0]) @ ybar)[::-1],
                 "a convolution instead of a cross-correlation: the kernel adjoint comes out "
-                "reversed",
+                "reversed (the right sum, flipped: entry j is the right one's entry k - 1 - j)",
             ),
             Mistake(
-                r"\textstyle\sum_i \bar y_i\, x_{i:i+k}\ \text{divided by } o",
+                r"\frac{1}{o} \textstyle\sum_{i=0}^{o-1} \bar y_i x_{i+j}",
                 lambda x, w, ybar: _windows(x, ybar.shape[0]) @ ybar / ybar.shape[0],
-                "averages over the output positions instead of summing",
+                "averages over the output positions instead of summing (divides the sum by o)",
             ),
         ),
         conventions={"numerator": r"\bar w^\top" + _ADJOINT},

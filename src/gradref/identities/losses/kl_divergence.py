@@ -306,9 +306,9 @@ with $dp = J\, da$ and $dg = (I - \mathbf 1 p^\top)\, da$, gives the Hessian bel
 $u = \nabla_a$.
 """,
     hessian=hess_kl_from_softmax,
-    hessian_formula=r"\nabla_a^2 = \operatorname{diag}\!\big(p \odot (g - \operatorname{KL} "
+    hessian_formula=r"\nabla_a^2 = \operatorname{diag}\!\big(p \odot (g - (p^\top g)"
     r"\mathbf 1 + \mathbf 1)\big) - u p^\top - p u^\top - p p^\top,\quad "
-    r"u = p \odot (g - \operatorname{KL}\,\mathbf 1)",
+    r"u = p \odot \big(g - (p^\top g)\mathbf 1\big)",
     mistakes=(
         Mistake(
             r"p \odot (\log p - \log q)",

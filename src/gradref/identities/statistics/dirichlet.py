@@ -335,7 +335,7 @@ _register(
     id="statistics.polya-alpha",
     title="Gradient and Hessian of the Dirichlet-multinomial (Polya) log-likelihood in alpha",
     formula=r"\nabla_\alpha L = \sum_{i=1}^m \big(\psi(\alpha_0) - \psi(n_i + \alpha_0)\big)"
-    r"\mathbf 1 + \sum_{i=1}^m \big(\psi(N_{i,:} + \alpha) - \psi(\alpha)\big)",
+    r"\mathbf 1 + \sum_{i=1}^m \big(\psi(N_{i,:}^\top + \alpha) - \psi(\alpha)\big)",
     where=(r"\alpha_0 = \mathbf 1^\top \alpha", r"n = N \mathbf 1"),
     wrt="alpha",
     value=polya_log_likelihood,
@@ -352,23 +352,23 @@ $\psi = (\ln\Gamma)'$ and $\partial\alpha_0/\partial\alpha_j = 1$, the two terms
 $\alpha_0$ give the same number in every coordinate and the terms in $\alpha_j$ the
 coordinate's own. The Hessian is again a diagonal plus a constant matrix: with
 $c = \sum_i \big(\psi'(\alpha_0) - \psi'(n_i + \alpha_0)\big)$, it is
-$c\,\mathbf 1\mathbf 1^\top + \operatorname{diag}\big(\sum_i (\psi'(N_{i,:} + \alpha) -
+$c\,\mathbf 1\mathbf 1^\top + \operatorname{diag}\big(\sum_i (\psi'(N_{i,:}^\top + \alpha) -
 \psi'(\alpha))\big)$.
 """,
     hessian=hess_polya_alpha,
     hessian_formula=r"\nabla_\alpha^2 L = c\,\mathbf 1\mathbf 1^\top + \operatorname{diag}\Big("
-    r"\sum_{i=1}^m \big(\psi'(N_{i,:} + \alpha) - \psi'(\alpha)\big)\Big),\ c = \sum_{i=1}^m "
+    r"\sum_{i=1}^m \big(\psi'(N_{i,:}^\top + \alpha) - \psi'(\alpha)\big)\Big),\ c = \sum_{i=1}^m "
     r"\big(\psi'(\alpha_0) - \psi'(n_i + \alpha_0)\big)",
     mistakes=(
         Mistake(
-            r"\sum_{i=1}^m \big(\psi(N_{i,:} + \alpha) - \psi(\alpha)\big)",
+            r"\sum_{i=1}^m \big(\psi(N_{i,:}^\top + \alpha) - \psi(\alpha)\big)",
             lambda N, alpha: np.sum(_digamma(N + alpha) - _digamma(alpha), axis=0),
             "forgets the normaliser Gamma(alpha_0) / Gamma(n_i + alpha_0), which depends on "
             "every alpha_j through alpha_0",
         ),
         Mistake(
             r"\sum_{i=1}^m \big(\psi(n_i + \alpha_0) - \psi(\alpha_0)\big)\mathbf 1 + "
-            r"\sum_{i=1}^m \big(\psi(N_{i,:} + \alpha) - \psi(\alpha)\big)",
+            r"\sum_{i=1}^m \big(\psi(N_{i,:}^\top + \alpha) - \psi(\alpha)\big)",
             lambda N, alpha: (
                 np.sum(_digamma(np.sum(N, axis=1) + np.sum(alpha)) - _digamma(np.sum(alpha)))
                 + np.sum(_digamma(N + alpha) - _digamma(alpha), axis=0)
@@ -379,7 +379,7 @@ $c\,\mathbf 1\mathbf 1^\top + \operatorname{diag}\big(\sum_i (\psi'(N_{i,:} + \a
     ),
     conventions={
         "numerator": r"\sum_{i=1}^m \big(\psi(\alpha_0) - \psi(n_i + \alpha_0)\big)\mathbf 1^\top"
-        r" + \sum_{i=1}^m \big(\psi(N_{i,:} + \alpha) - \psi(\alpha)\big)^\top"
+        r" + \sum_{i=1}^m \big(\psi(N_{i,:}^\top + \alpha) - \psi(\alpha)\big)^\top"
     },
     related=("statistics.dirichlet-alpha", "statistics.dirichlet-log-partition"),
     assumptions="alpha > 0 entrywise; N holds nonnegative counts (the formula holds for any "
