@@ -1194,3 +1194,29 @@ def test_an_entry_at_computed_indices_is_read():
     )
     with pytest.raises(Unreadable, match="out of range"):
         _env_eval(r"(M)_{1,d+1}", M=M, d=np.asarray(4.0))
+
+
+def test_two_columns_side_by_side_are_not_read_as_any_product():
+    # x y of two columns is neither x^T y nor x ⊙ y: written for either, it is refused, so
+    # a slip from x^\top y to x y cannot agree. A function defined on numbers (sigma'' of
+    # the logistic Hessian, t(1 - t) in its body) is still read entry by entry.
+    from gradref.readback.values import ShapeMismatch
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((3, 1)), rng.standard_normal((3, 1))
+    with pytest.raises(ShapeMismatch):
+        _env_eval(r"x y", x=x, y=y)
+    np.testing.assert_allclose(_env_eval(r"x \odot y", x=x, y=y), x * y)
+    np.testing.assert_allclose(_env_eval(r"x^\top y", x=x, y=y), x.T @ y)
+    entry = "losses.bce-logits"
+    wrong = _with_formula(
+        entry,
+        mistakes=tuple(
+            dataclasses.replace(m, formula=r"\frac{\sigma(z) - y}{\sigma(z)\,(1 - \sigma(z))}")
+            for m in gradref.get(entry).mistakes
+        ),
+    )
+    assert wrong["mistake-2"].status != "agree"
+    hessian = _with_formula("losses.logistic-hvp")["hessian"]
+    assert hessian.status == "agree"
+    assert r"\sigma''" in hessian.latex

@@ -622,11 +622,54 @@ def _apply_defined(fn_tree, arg_tree, env: Env):
                 raise Unreadable(f"{key} applied to {len(args)} arguments, defined with "
                                  f"{len(params)}")  # fmt: skip
             bound = {p: evaluate(a, env) for p, a in zip(params, args, strict=True)}
-            inner = dataclasses.replace(env, values={**env.values, **bound}, cache={},
-                                        arguments=env.arguments | set(bound))  # fmt: skip
-            inner.definitions = {k: v for k, v in env.definitions.items() if k not in bound}
-            return evaluate(body, inner)
+            try:
+                return evaluate(body, _binding(env, bound))
+            except ShapeMismatch:
+                entrywise = _entrywise_application(body, bound, env)
+                if entrywise is None:
+                    raise
+                return entrywise
     raise Unreadable(f"{fn_tree[1]} is not a function")
+
+
+def _binding(env: Env, bound: dict) -> Env:
+    inner = dataclasses.replace(env, values={**env.values, **bound}, cache={},
+                                arguments=env.arguments | set(bound))  # fmt: skip
+    inner.definitions = {k: v for k, v in env.definitions.items() if k not in bound}
+    return inner
+
+
+def _entrywise_application(body, bound: dict, env: Env):
+    r"""A function defined on numbers (``\sigma''(t) = \sigma(t)(1 - \sigma(t))...``) applied
+    to columns of one length, whose body does not read for the whole columns: its value at
+    each entry, as a column; None where the body does not give a number at each entry.
+
+    Entry by entry, ``t(1 - t)`` is a product of numbers; the reader never reads two
+    columns side by side as their entrywise product, which would let ``x y`` written for
+    ``x^\top y`` pass."""
+    values = [np.asarray(v) for v in bound.values() if not isinstance(v, Lazy)]
+    if len(values) != len(bound) or not values:
+        return None
+    shapes = {v.shape for v in values if v.size != 1}
+    if len(shapes) != 1:
+        return None
+    (shape,) = shapes
+    if len(shape) != 2 or shape[1] != 1 or shape[0] < 2:
+        return None
+    column = []
+    for i in range(shape[0]):
+        at = {
+            name: np.asarray(v).reshape(-1)[i if np.asarray(v).size != 1 else 0].reshape(())
+            for name, v in bound.items()
+        }
+        try:
+            value = np.asarray(evaluate(body, _binding(env, at)))
+        except (Unreadable, ShapeMismatch):
+            return None
+        if value.size != 1:
+            return None
+        column.append(float(value.reshape(())))
+    return np.asarray(column).reshape(-1, 1)
 
 
 def _call(tree, env: Env):

@@ -170,9 +170,6 @@ def _matmul_chain(values: list, target: tuple[int, ...] | None):
         if _is_scalar(v):
             result = result * _scalar(v)
             continue
-        if np.shape(result) == np.shape(v) and np.ndim(v) == 2 and np.shape(v)[1] == 1:
-            result = result * v  # two columns side by side: a pointwise product
-            continue
         if np.ndim(result) != 2 or np.ndim(v) != 2 or np.shape(result)[1] != np.shape(v)[0]:
             raise ShapeMismatch(f"multiplying shapes {np.shape(result)} and {np.shape(v)}")
         result = result @ v

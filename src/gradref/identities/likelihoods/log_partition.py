@@ -334,7 +334,7 @@ is the sum and the Hessian diagonal.
             "eta = log lambda",
         ),
         Mistake(
-            r"\eta\, e^{\eta}",
+            r"\eta \odot e^{\eta}",
             lambda eta: eta * np.exp(eta),
             "a product rule where there is no product",
         ),

@@ -517,7 +517,7 @@ $\sigma(z)(1 - \sigma(z))$. The Hessian is diagonal, $\operatorname{diag}(\sigma
             "multiplies by sigma' as if the loss were a squared error on the probabilities",
         ),
         Mistake(
-            r"\frac{\sigma(z) - y}{\sigma(z)\,(1 - \sigma(z))}",
+            r"\big(\sigma(z) - y\big) \oslash \big(\sigma(z) \odot (1 - \sigma(z))\big)",
             lambda z, y: (_sigmoid(z) - y) / (_sigmoid(z) * _sigmoid(-z)),
             "the gradient with respect to the probabilities p = sigma(z), not the logits",
         ),
