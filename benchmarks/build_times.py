@@ -15,7 +15,8 @@ The output of the last build (the edit undone, after three incremental builds) i
 compared with the cold build's, file by file: the shortcuts an incremental build takes
 (pages not read again, styles not inlined again) must give the same site.
 
-Targets: cold <= 60 s, no change <= 3 s, one identity edited <= 15 s, no page > 600 kB.
+Targets (the compositions issue): cold <= 75 s, no change <= 2 s, one identity edited <= 8 s,
+no page > 600 kB.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / "_build" / "buildtime"
 EDITED = ROOT / "src" / "gradref" / "identities" / "traces" / "linear.py"
-TARGETS = {"cold": 60.0, "no change": 3.0, "one identity edited": 15.0}
+TARGETS = {"cold": 75.0, "no change": 2.0, "one identity edited": 8.0}
 PAGE_BOUND_KB = 600
 SLOWEST: list[str] = []
 
