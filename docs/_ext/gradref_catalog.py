@@ -40,7 +40,7 @@ import time
 import traceback
 from pathlib import Path
 
-from gradref_slices import family_files, slice_files
+from gradref_slices import family_files, resolved, slice_files
 from gradref_slices import module_slices as _module_slices
 from gradref_slices import slice_digest as _slice_digest
 from sphinx.errors import ExtensionError
@@ -105,7 +105,7 @@ def _versions() -> str:
 def cache_key(files) -> str:
     """sha256 of the files (by path relative to the checkout, and content) and the versions."""
     digest = hashlib.sha256(_versions().encode())
-    for path in sorted(set(CORE) | {Path(f).resolve() for f in files}):
+    for path in sorted(set(CORE) | {resolved(f) for f in files}):
         digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
         digest.update(_digest(path))
     return digest.hexdigest()
@@ -117,7 +117,7 @@ def _module_file(obj) -> Path | None:
     path = getattr(module, "__file__", None)
     if path is None:
         return None
-    path = Path(path).resolve()
+    path = resolved(path)
     return path if path.is_relative_to(PACKAGE) else None
 
 
@@ -131,7 +131,7 @@ def _registering_file(registered: str) -> Path | None:
             for path in family_files(PACKAGE / "identities", family):
                 for statement in _module_slices(path)[0]:
                     if statement[3] is not None:
-                        _REGISTERED_IN.setdefault(statement[3], path.resolve())
+                        _REGISTERED_IN.setdefault(statement[3], resolved(path))
     return _REGISTERED_IN.get(registered)
 
 
