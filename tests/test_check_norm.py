@@ -101,9 +101,11 @@ def test_far_from_the_origin_a_right_gradient_never_fails(seed):
 
 
 def test_directions_are_added_until_the_bound_is_met():
-    # n = 10,000 under central differences: two directions bound the error only to about
-    # 2e-6; more are drawn, and the pass states a bound within 10 rtol.
-    f, grad, x, rng = problem(10_000, 0)
+    # n = 30,000 under central differences: two directions bound the error only to about
+    # 1e-5 (and to 1.4e-6 at the longest step that rounding may ask for); more are drawn, and
+    # the pass states a bound within 10 rtol. (At n = 10,000 a step eight times longer now
+    # makes two directions enough.)
+    f, grad, x, rng = problem(30_000, 0)
     result = check_gradient(f, grad, x, method="central", rng=rng)
     assert result.passed, result.report()
     assert result.directions > 2
@@ -150,3 +152,23 @@ def test_the_norm_wise_rule_keeps_the_cost_of_a_passing_check(n):
         assert result.passed, result.report()
         assert counted_f.calls == result.evaluations <= most
         assert counted_grad.calls == 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_clean_check_at_ten_thousand_dimensions_keeps_its_cost(seed):
+    # Issue 18, item 9, at n = 10,000: an analytic f, six evaluations and one gradient;
+    # central differences took 13 (two directions at the usual step bounded the error only to
+    # ~2e-6, and a third was drawn); a step lengthened against f's rounding makes two enough.
+    f, grad, x, _ = problem(10_000, seed)
+    for method, most in (("auto", 6), ("complex", 6), ("central", 10)):
+        counted_f, counted_grad = Counted(f), Counted(grad)
+        result = check_gradient(counted_f, counted_grad, x, method=method, rng=seed)
+        assert result.passed, result.report()
+        assert result.bound <= NORM_FACTOR * result.rtol
+        assert counted_f.calls == result.evaluations <= most
+        assert counted_grad.calls == 1
+        # And the longer step still catches a gradient wrong by 10 rtol in norm.
+        for kind in ("entry", "random"):
+            wrong = wrong_by(grad(x), 10 * result.rtol, np.random.default_rng(seed), kind)
+            missed = check_gradient(f, lambda x, w=wrong: w, x, method=method, rng=seed)
+            assert missed.verdict == "failed", missed.report()

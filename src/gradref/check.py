@@ -60,9 +60,11 @@ The cost hardly depends on the dimension of ``x``: six evaluations of ``f``
 and one of the derivative for an analytic ``f`` (two complex steps and four
 real evaluations for the guard) up to ``n`` of about 10,000, beyond which the rounding of
 the complex step needs a third direction (and a second guard); nine for central differences
-up to ``n`` of about 1,000 (four per direction, and ``f(x)`` once: the one-sided slopes it
+up to ``n`` of about 10,000 (four per direction, and ``f(x)`` once: the one-sided slopes it
 gives reveal a kink or a jump, and where they do, the step shrinks; see
-``_smooth_central``), and four per direction added beyond, or where f's values are noisy. A central estimate is never believed
+``_smooth_central``; beyond ``n`` of about 1,000 the step lengthens, up to eight times,
+against the rounding of f's values: ``_first_step``), and four per direction added beyond,
+or where f's values are noisy. A central estimate is never believed
 against the claim (or against the complex step) before it is taken again one step finer,
 and, for the first failing direction, 256 times shorter: eight more evaluations, only on
 the way to a failure.  A failing
@@ -558,6 +560,49 @@ def _smooth_central(
     return estimate
 
 
+#: The longest central step, relative to ``CENTRAL_STEP``, that the rounding of f's values
+#: can ask for (see _first_step).
+MAX_STRETCH = 8
+
+
+def _first_step(
+    fn: _Function, h: float, center: np.ndarray, g: float, size: float, n: int, wanted: float
+) -> float:
+    """The first central step: ``h``, or up to ``MAX_STRETCH`` times it where rounding needs.
+
+    A central estimate at step ``t`` carries the rounding of f's values,
+    ``3 VALUE_ROUNDING |f| / t`` (and that of the points, ``3 EPS ||x|| ||g|| / t``), twice in
+    what a pass establishes along its direction (the tolerance, and the estimate's own
+    error). Where f's value and the claimed gradient ``g`` (known before any difference is
+    taken) show that two directions at ``h`` could not bound the error within half of
+    ``wanted`` (10 rtol), while two at a step at most ``MAX_STRETCH`` times longer could, the
+    step doubles until they can: a longer step trades rounding, which falls like ``1 / t``, for
+    truncation, which grows like ``t^4`` after extrapolation (Moré & Wild, "Estimating
+    derivatives of noisy simulations", ACM TOMS 38 (2012), choose the step from the two).
+    The estimate then measures its own truncation and looks for a kink, and shortens the step
+    where it finds either (:func:`_smooth_central`). Otherwise the step stays ``h``: a noisier
+    f needs more directions or is inconclusive, and says so; and where the rounding of the
+    points outweighs that of f's values, the step stays ``h`` too (see below).
+    """
+    top = float(np.max(np.abs(center)))
+    if g <= 0 or not math.isfinite(top) or fn.value_rounding * top < EPS * size * g:
+        # The rounding of the points, not of f's values, limits the step: x lies far from
+        # the origin, where the step (relative to |x|) is already long beside the scale on
+        # which f varies.
+        return h
+
+    def resolution(t: float) -> float:
+        rounding = 3 * fn.value_rounding * top / (t * g) + 3 * EPS * size / t
+        return 2 * rounding + DERIVATIVE_ROUNDING
+
+    stretch = 1
+    while _norm_bound([resolution(stretch * h)] * 2, "gradient", n) > wanted / 2:
+        if stretch >= MAX_STRETCH:
+            return h
+        stretch *= 2
+    return stretch * h
+
+
 def _refined(fn: _Function, point: np.ndarray, u: np.ndarray, estimate: _Estimate) -> _Estimate:
     """A central estimate taken again one level finer (two more evaluations).
 
@@ -790,10 +835,18 @@ def _run_check(
             weights = weights / _norm(total)
             guard_u = total / _norm(total)
         center = None if complex_steps is not None else fn.real(point)
+        later = h  # where the central estimates of the other directions start
         if center is None:
             first_central = _central_estimate(fn, point, guard_u, h)
         else:
-            first_central = _smooth_central(fn, point, guard_u, h, center)
+            if kind == "gradient" and not single:
+                later = _first_step(
+                    fn, h, center, _norm(state["claimed"]), _norm(point) or 1.0, point.size,
+                    NORM_FACTOR * (rtol or DEFAULT_RTOL["central"]),
+                )  # fmt: skip
+            first_central = _smooth_central(fn, point, guard_u, later, center)
+            if first_central.step != later or first_central.kink is not None:
+                later = h  # the longer step did not suit f: the others start as usual
         if state["claimed"] is None:
             state["claimed"] = _claimed(derivative, point, (*fn.out_shape, point.size), kind)
         claimed = state["claimed"]
@@ -869,7 +922,11 @@ def _run_check(
                 # Each direction starts where the earlier ones settled (as added directions
                 # do, below): a kink near `x` that shortened one direction's step lies within
                 # the others' too, and walking down to it again costs two evaluations a level.
-                start = min([h] + [c.estimate.step for c in comparisons if c.estimate.straddled])
+                # A first step lengthened against rounding, that f's difference table found
+                # smooth, serves the others too.
+                start = min(
+                    [later] + [c.estimate.step for c in comparisons if c.estimate.straddled]
+                )
                 estimate = _smooth_central(fn, point, u, start, center)
                 curvature = np.maximum(np.abs(curvature), np.abs(estimate.curvature))
             comparisons.append(_Comparison(directional(u), estimate, u))
