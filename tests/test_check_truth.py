@@ -217,6 +217,28 @@ def test_noisy_values_never_fail_a_right_gradient_nor_pass_a_wrong_one(f):
         assert wrong.verdict != "passed", wrong.report()
 
 
+def test_run_to_run_jitter_is_named_as_noise():
+    # Issue 18, item 1: for f with jitter of 1e-9 relative, the inconclusive reason said
+    # "f curves too fast for their step" (the noise inflated the extrapolation's gap, read as
+    # truncation). It names the noise measured, and how it shows.
+    draws = np.random.default_rng(2)
+
+    def jitter(x):
+        return smooth(x) * (1 + 1e-9 * draws.standard_normal())
+
+    for seed in range(10):
+        x = np.random.default_rng(seed + 5).standard_normal(8)
+        result = check_gradient(jitter, smooth_grad, x, method="central", rng=seed)
+        assert result.verdict == "inconclusive", result.report()
+        assert result.reason.startswith("f's values carry noise ≈ "), result.reason
+        noise = float(result.reason.split("≈ ")[1].split()[0])
+        assert 1e-10 <= noise <= 1e-8, result.reason
+        assert "relative (f(x) differs from call to call); central differences resolve " in (
+            result.reason
+        )
+        assert "curves too fast" not in result.reason
+
+
 @given(seed=st.integers(0, 2**32 - 1))
 @settings(max_examples=20)
 # Failed with x drawn from default_rng(seed) (3 of 40 seeds; 2 of 60 and 4 of 40 with other

@@ -1197,12 +1197,16 @@ def _run_check(
                 "the derivative is lost in f's own rounding at `x` (f's values are much "
                 "larger than their variation)"
             )
-        noise = _relative_noise(fn, comparisons)
+        noise, jitter = _relative_noise(fn, comparisons), False
+        if not noise and used == "central" and center is not None:
+            noise = _jitter(fn, point, center, comparisons)
+            jitter = noise > 0
         if noise:
-            single = fn.value_rounding > VALUE_ROUNDING or 1e-8 < noise < 1e-5
+            single = not jitter and (fn.value_rounding > VALUE_ROUNDING or 1e-8 < noise < 1e-5)
             reason = (
                 f"f's values carry noise ≈ {noise:.0e} relative"
                 + (" (float32?)" if single else "")
+                + (" (f(x) differs from call to call)" if jitter else "")
                 + f"; central differences resolve {worst_tol:.0e} here, a pass needs "
                 f"{max_tol:.0e}"
             )
@@ -1408,6 +1412,36 @@ def _relative_noise(fn: _Function, comparisons: list[_Comparison]) -> float:
                 )
             noise = max(noise, float(np.max(ratio)))
     return noise
+
+
+def _jitter(
+    fn: _Function, point: np.ndarray, center: np.ndarray, comparisons: list[_Comparison]
+) -> float:
+    """The noise of f's values relative to |f|, if ``f(x)`` changes from call to call, else 0.
+
+    One evaluation more, only where central differences could not resolve the derivative: a
+    difference table inflated by run-to-run noise reads like fast curvature (the one-sided
+    slopes wander, the extrapolations disagree), and ``f(x)`` taken again tells the two apart.
+    The noise is the root mean square of the estimates of its deviation, relative to
+    ``|f(x)|``: ``|Delta^4 f| / sqrt(70)`` from each direction's difference table (Moré & Wild,
+    ECnoise), and ``|f(x) - f(x)'| / sqrt(2)`` from the two values at ``x``.
+    """
+    try:
+        again = fn.real(point)
+    except _NonFinite:
+        return 0.0
+    if np.array_equal(again, center):
+        return 0.0
+    size = np.maximum(np.abs(center), np.abs(again))
+    samples = [np.abs(again - center) / math.sqrt(2)]
+    samples += [
+        np.asarray(c.estimate.value_noise) / NOISE_SAFETY
+        for c in comparisons
+        if np.shape(c.estimate.value_noise) == np.shape(center)  # a table was taken
+    ]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.where(size > 0, np.sqrt(np.mean(np.square(samples), axis=0)) / size, 0.0)
+    return float(np.max(relative))
 
 
 def _guard(complex_step: _Estimate, central: _Estimate, row_norms: np.ndarray) -> tuple[bool, str]:
