@@ -234,3 +234,21 @@ def test_full_diagnosis_costs_one_complex_step_per_coordinate():
 def test_verify_refuses_a_float_for_dims():
     with pytest.raises(TypeError, match=r"^`dims` must be a tuple of sizes; got 2.5$"):
         verify(gradref.get("quadratic.grad-x"), dims=2.5)
+
+
+def test_an_output_that_is_identically_zero_keeps_the_complex_step():
+    # A constant zero (a dead ReLU unit, a term that cancels): the complex step and central
+    # differences are both exactly zero along the guard's direction, and agree. The check
+    # must neither call f non-analytic nor find the agreement unresolved.
+    x = np.array([0.3, -1.2, 2.0])
+    zero = check_gradient(lambda v: 0.0 * np.sum(v), lambda v: np.zeros(3), x, rng=0)
+    assert (zero.method, zero.evaluations) == ("complex", 6), zero.report()
+    assert "not analytic" not in zero.reason
+    rows = check_jacobian(
+        lambda v: np.array([0.0 * np.sum(v), np.sum(v)]),
+        lambda v: np.array([np.zeros(3), np.ones(3)]),
+        x,
+        rng=0,
+    )
+    assert (rows.verdict, rows.method, rows.evaluations) == ("passed", "complex", 6), rows.report()
+    assert rows.reason == ""

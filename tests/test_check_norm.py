@@ -12,9 +12,18 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gradref import check_gradient, check_jacobian
-from gradref.check import DEFAULT_RTOL, NORM_FACTOR, NORM_MISS, _norm_bound
+from gradref.check import (
+    DEFAULT_RTOL,
+    MAX_DIRECTIONS,
+    NORM_FACTOR,
+    NORM_MISS,
+    _directions_needed,
+    _norm_bound,
+)
 
 METHODS = ("complex", "central")
 
@@ -100,14 +109,59 @@ def test_far_from_the_origin_a_right_gradient_never_fails(seed):
     assert result.verdict != "failed", result.report()
 
 
+def test_far_from_the_origin_the_step_is_not_lengthened():
+    # At x ~ 1e6 the rounding of the points, not of f's values, limits central differences,
+    # and the step (relative to |x|) is already far beyond the scale on which f varies: a
+    # longer one only has more to walk back (61 evaluations instead of 47 for the verdict).
+    f, grad, x, _ = problem(10_000, 0, center=1e6)
+    result = check_gradient(f, grad, x, method="central", rng=0)
+    assert result.verdict != "failed", result.report()
+    assert result.evaluations <= 47, result.report()
+
+
 def test_directions_are_added_until_the_bound_is_met():
-    # n = 10,000 under central differences: two directions bound the error only to about
-    # 2e-6; more are drawn, and the pass states a bound within 10 rtol.
-    f, grad, x, rng = problem(10_000, 0)
+    # n = 30,000 under central differences: two directions bound the error only to about
+    # 1e-5 (and to 1.4e-6 at the longest step that rounding may ask for); more are drawn, and
+    # the pass states a bound within 10 rtol. (At n = 10,000 a step eight times longer now
+    # makes two directions enough.)
+    f, grad, x, rng = problem(30_000, 0)
     result = check_gradient(f, grad, x, method="central", rng=rng)
     assert result.passed, result.report()
     assert result.directions > 2
     assert result.bound <= NORM_FACTOR * result.rtol
+
+
+@given(
+    resolutions=st.lists(st.floats(1e-14, 1e-9), min_size=1, max_size=6),
+    n=st.sampled_from([2, 100, 10_000]),
+    kind=st.sampled_from(["gradient", "jacobian"]),
+    wanted=st.floats(1e-9, 1e-5),
+)
+def test_the_directions_added_are_the_fewest_that_meet_the_bound(resolutions, n, kind, wanted):
+    more = _directions_needed(resolutions, kind, n, wanted)
+    typical = float(np.median(resolutions))
+
+    def bound(m):
+        return _norm_bound(resolutions + [typical] * m, kind, n)
+
+    assert 0 <= more <= MAX_DIRECTIONS - len(resolutions)
+    if more:
+        assert bound(more) <= wanted
+        assert more == 1 or bound(more - 1) > wanted
+    else:  # none within MAX_DIRECTIONS would do
+        assert all(bound(m) > wanted for m in range(1, MAX_DIRECTIONS - len(resolutions) + 1))
+
+
+def test_directions_are_added_up_to_the_limit_and_to_the_bound_exactly():
+    r, n = 1e-10, 10_000
+    for kind in ("gradient", "jacobian"):
+        for total in (3, MAX_DIRECTIONS):
+            wanted = _norm_bound([r] * total, kind, n)  # met exactly by `total` directions
+            assert _directions_needed([r, r], kind, n, wanted) == total - 2
+    assert (
+        _directions_needed([r, r], "gradient", n, 0.99 * _norm_bound([r] * 16, "gradient", n)) == 0
+    )
+    assert _directions_needed([math.inf, math.inf], "gradient", n, 1.0) == 0  # nothing resolved
 
 
 def test_the_bound_follows_from_the_directions():
@@ -150,3 +204,31 @@ def test_the_norm_wise_rule_keeps_the_cost_of_a_passing_check(n):
         assert result.passed, result.report()
         assert counted_f.calls == result.evaluations <= most
         assert counted_grad.calls == 1
+
+
+@pytest.mark.parametrize(("seed", "size"), [(0, 1.0), (1, 1.0), (2, 1e-3)])
+def test_a_clean_check_at_ten_thousand_dimensions_keeps_its_cost(seed, size):
+    # Issue 18, item 9, at n = 10,000: an analytic f, six evaluations and one gradient;
+    # central differences took 13 (two directions at the usual step bounded the error only to
+    # ~2e-6, and a third was drawn); a step lengthened against f's rounding makes two enough,
+    # whatever the size of f and of its gradient.
+    f0, grad0, x, _ = problem(10_000, seed)
+
+    def f(x):
+        return size * f0(x)
+
+    def grad(x):
+        return size * grad0(x)
+
+    for method, most in (("auto", 6), ("complex", 6), ("central", 10)):
+        counted_f, counted_grad = Counted(f), Counted(grad)
+        result = check_gradient(counted_f, counted_grad, x, method=method, rng=seed)
+        assert result.passed, result.report()
+        assert result.bound <= NORM_FACTOR * result.rtol
+        assert counted_f.calls == result.evaluations <= most
+        assert counted_grad.calls == 1
+        # And the longer step still catches a gradient wrong by 10 rtol in norm.
+        for kind in ("entry", "random"):
+            wrong = wrong_by(grad(x), 10 * result.rtol, np.random.default_rng(seed), kind)
+            missed = check_gradient(f, lambda x, w=wrong: w, x, method=method, rng=seed)
+            assert missed.verdict == "failed", missed.report()

@@ -217,6 +217,72 @@ def test_noisy_values_never_fail_a_right_gradient_nor_pass_a_wrong_one(f):
         assert wrong.verdict != "passed", wrong.report()
 
 
+@pytest.mark.parametrize("size", [1.0, 1e-3])
+def test_run_to_run_jitter_is_named_as_noise(size):
+    # Issue 18, item 1: for f with jitter of 1e-9 relative, the inconclusive reason said
+    # "f curves too fast for their step" (the noise inflated the extrapolation's gap, read as
+    # truncation). It names the noise measured, relative to |f| (of any size), and how it
+    # shows. The estimate, from a few samples, lies within a factor of a few of the jitter.
+    draws = np.random.default_rng(2)
+
+    def jitter(x):
+        return size * smooth(x) * (1 + 1e-9 * draws.standard_normal())
+
+    for seed in range(10):
+        x = np.random.default_rng(seed + 5).standard_normal(8)
+        result = check_gradient(
+            jitter, lambda x: size * smooth_grad(x), x, method="central", rng=seed
+        )
+        assert result.verdict == "inconclusive", result.report()
+        assert result.reason.startswith("f's values carry noise ≈ "), result.reason
+        noise = float(result.reason.split("≈ ")[1].split()[0])
+        assert 1e-10 <= noise <= 3e-9, result.reason
+        assert "relative (f(x) differs from call to call); central differences resolve " in (
+            result.reason
+        )
+        assert "curves too fast" not in result.reason
+
+
+def test_the_noise_of_a_jacobian_is_each_output_s_own():
+    # One output jitters (1e-9 of its size), the other, a thousand times smaller, is exact:
+    # the noise named is that of the jittery output relative to its own size, not the two
+    # outputs' noise pooled and set against the smaller one (which made it 1e-6 to 2e-5).
+    draws = np.random.default_rng(2)
+
+    def f(x):
+        return np.array([smooth(x) * (1 + 1e-9 * draws.standard_normal()), 1e-3 * np.sum(x)])
+
+    for seed in range(6):
+        x = np.random.default_rng(seed + 5).standard_normal(8)
+        result = check_jacobian(
+            f, lambda x: np.array([smooth_grad(x), np.full(8, 1e-3)]), x, method="central",
+            rng=seed,
+        )  # fmt: skip
+        assert result.verdict == "inconclusive", result.report()
+        assert result.reason.startswith("f's values carry noise ≈ "), result.reason
+        assert 1e-10 <= float(result.reason.split("≈ ")[1].split()[0]) <= 3e-9, result.reason
+
+
+@pytest.mark.parametrize("again", ["same", "nan"])
+def test_a_reproducible_f_lost_in_rounding_is_not_called_noisy(again):
+    # f(x) taken again to tell jitter from curvature: a function that gives the same value
+    # (or fails there) has no run-to-run noise, and the reason says what limits the check.
+    x = np.random.default_rng(5).standard_normal(8)
+    seen = []
+
+    def f(v):
+        if again == "nan" and np.array_equal(v, x):
+            if seen:
+                return np.nan
+            seen.append(v)
+        return smooth(v) + 1e12
+
+    result = check_gradient(f, smooth_grad, x, method="central", rng=0)
+    assert result.verdict == "inconclusive", result.report()
+    assert result.reason.startswith("the derivative is lost in f's own rounding"), result.reason
+    assert "noise" not in result.reason
+
+
 @given(seed=st.integers(0, 2**32 - 1))
 @settings(max_examples=20)
 # Failed with x drawn from default_rng(seed) (3 of 40 seeds; 2 of 60 and 4 of 40 with other

@@ -17,6 +17,7 @@ no verdict is carried over from an older tree). Results land in ``_build/mutants
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -67,6 +68,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--report-only", action="store_true", help="summarize the last run again, run nothing"
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="GLOB",
+        help="mutate only these functions of the files (mutant names, e.g. "
+        "'gradref.check.x__norm*'): a part, where the whole file takes too long",
+    )
+    parser.add_argument(
+        "--tests",
+        nargs="+",
+        metavar="PATH",
+        help="run only these tests against each mutant (instead of pyproject's selection): a "
+        "part run, whose kill rate counts only what those tests detect",
+    )
     args = parser.parse_args()
     allowed = [pattern.removesuffix("*").removesuffix("/") for pattern in mutated_paths()]
     for path in args.paths:
@@ -76,12 +91,33 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def prepare() -> None:
+def set_array(text: str, key: str, values: list[str]) -> str:
+    """pyproject's text with the array ``key = [...]`` replaced by ``values``."""
+    start = text.index(f"{key} = [")
+    end = text.index("]", start + len(f"{key} = ["))
+    return f"{text[:start]}{key} = {json.dumps(values)}{text[end + 1 :]}"  # a TOML array
+
+
+def prepare(paths: list[str], tests: list[str] | None = None) -> None:
     shutil.rmtree(OUT, ignore_errors=True)
     ignore = shutil.ignore_patterns("__pycache__", ".hypothesis", ".pytest_cache")
-    for folder in ("src", "tests"):
+    # docs/: tests read the build's extensions and the export's schema from it.
+    for folder in ("src", "tests", "docs"):
         shutil.copytree(ROOT / folder, WORK / folder, ignore=ignore)
-    shutil.copy2(ROOT / "pyproject.toml", WORK / "pyproject.toml")
+    text = (ROOT / "pyproject.toml").read_text()
+    if paths:  # mutmut generates mutants for every file it mutates: minutes for all of them
+        relative = [(ROOT / path).resolve().relative_to(ROOT).as_posix() for path in paths]
+        text = set_array(
+            text, "only_mutate", [p + "/*" if (ROOT / p).is_dir() else p for p in relative]
+        )
+    if tests:
+        selection = tomllib.loads(text)["tool"]["mutmut"]["pytest_add_cli_args_test_selection"]
+        filters = []  # pyproject's -m and -k options, kept
+        for flag, value in itertools.pairwise(selection):
+            if flag in ("-m", "-k"):
+                filters += [flag, value]
+        text = set_array(text, "pytest_add_cli_args_test_selection", tests + filters)
+    (WORK / "pyproject.toml").write_text(text)
 
 
 def run_mutmut(patterns: list[str], max_children: int) -> float:
@@ -248,11 +284,11 @@ def report(results: dict[str, str], wall: float) -> None:
 
 def main() -> None:
     args = parse_args()
-    patterns = [module_pattern(path) for path in args.paths]
+    patterns = args.only or [module_pattern(path) for path in args.paths]
     if args.report_only:
         wall = json.loads((OUT / "summary.json").read_text())["wall_seconds"]
     else:
-        prepare()
+        prepare(args.paths, args.tests)
         wall = run_mutmut(patterns, args.max_children)
     report(verdicts(patterns), wall)
 
