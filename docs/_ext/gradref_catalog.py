@@ -1064,7 +1064,7 @@ def _verify_and_write(app) -> None:
         saved = json.loads(memo.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         saved = None
-    if isinstance(saved, dict) and saved.get("key") == key and "search" in saved:
+    if isinstance(saved, dict) and saved.get("key") == key:
         files, export, search = saved["files"], saved["export"], saved["search"]
     else:
         if str(SRC) not in sys.path:  # this checkout's package, whatever is installed

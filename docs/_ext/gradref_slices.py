@@ -25,7 +25,7 @@ import hashlib
 import importlib.util
 from pathlib import Path
 
-__all__ = ["family_files", "module_slices", "slice_digest", "slice_files"]
+__all__ = ["family_files", "module_slices", "resolved", "slice_digest", "slice_files"]
 
 
 @functools.cache

@@ -609,8 +609,8 @@ def verify_symbolic_hessian(
     :func:`verify_symbolic` proves equal to the exact derivative of the value at the same
     dimensions, so this is the exact Hessian; :func:`gradref.record.entry_record` runs that
     proof first. The second derivatives are evaluated at a random sample (exactly, then to
-    30 digits) and compared with ``identity.hessian`` there, to 1e-9 relative to the Hessian's largest
-    entry; a Hessian declared ``"zero"`` must be exactly zero.
+    30 digits) and compared with ``identity.hessian`` there, to 1e-9 relative to the
+    Hessian's largest entry; a Hessian declared ``"zero"`` must be exactly zero.
     """
     if identity.hessian is None:
         raise ValueError(f"identity {identity.id!r} has no `hessian`")

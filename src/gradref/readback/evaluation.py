@@ -647,21 +647,19 @@ def _entrywise_application(body, bound: dict, env: Env):
     Entry by entry, ``t(1 - t)`` is a product of numbers; the reader never reads two
     columns side by side as their entrywise product, which would let ``x y`` written for
     ``x^\top y`` pass."""
-    values = [np.asarray(v) for v in bound.values() if not isinstance(v, Lazy)]
-    if len(values) != len(bound) or not values:
+    if not bound or any(isinstance(v, Lazy) for v in bound.values()):
         return None
-    shapes = {v.shape for v in values if v.size != 1}
+    arrays = {name: np.asarray(v) for name, v in bound.items()}
+    shapes = {a.shape for a in arrays.values() if a.size != 1}
     if len(shapes) != 1:
         return None
     (shape,) = shapes
     if len(shape) != 2 or shape[1] != 1 or shape[0] < 2:
         return None
+    entries = {name: a.reshape(-1) for name, a in arrays.items()}
     column = []
     for i in range(shape[0]):
-        at = {
-            name: np.asarray(v).reshape(-1)[i if np.asarray(v).size != 1 else 0].reshape(())
-            for name, v in bound.items()
-        }
+        at = {name: e[i if e.size != 1 else 0].reshape(()) for name, e in entries.items()}
         try:
             value = np.asarray(evaluate(body, _binding(env, at)))
         except (Unreadable, ShapeMismatch):
