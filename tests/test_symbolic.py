@@ -208,6 +208,56 @@ def test_symengine_is_trusted_with_a_root_of_a_positive_number():
     assert not _branch_free(sp.sqrt(x))
 
 
+def test_symengine_proves_derivatives_through_roots_and_never_a_wrong_one():
+    # Roots of symbolic bases (a variance, a discriminant) become symbols T with T**q = b:
+    # the right derivative is proven, through one root and through a root inside a root;
+    # a flipped sign, a factor, a missing term or the wrong variable is never proven.
+    from gradref.symbolic import _symengine_proves
+
+    identity = gradref.get("softmax.lse")  # a gradient: only its kind is read here
+    x = sp.Matrix(3, 1, lambda i, _: sp.Symbol(f"x_{i}", real=True))
+    eps = sp.Symbol("eps", real=True)
+    norm = sp.sqrt(sum(entry**2 for entry in x) + eps)
+    value = x[0] * norm
+    right = [norm + x[0] ** 2 / norm, x[0] * x[1] / norm, x[0] * x[2] / norm]
+    assert _symengine_proves(identity, value, x, right)
+    assert not _symengine_proves(identity, value, x, [-entry for entry in right])
+    assert not _symengine_proves(identity, value, x, [right[0], 2 * right[1], right[2]])
+    assert not _symengine_proves(identity, value, x, [norm, right[1], right[2]])
+    assert not _symengine_proves(identity, value, x, [right[0], right[2], right[1]])
+    # The largest eigenvalue of [[a, b], [b, c]], and a root of it.
+    a, b, c = sp.symbols("a b c", real=True)
+    lam = (a + c) / 2 + sp.sqrt((a - c) ** 2 / 4 + b**2)
+    gap = sp.sqrt((a - c) ** 2 / 4 + b**2)
+    variable = sp.Matrix([a, b, c])
+    slope = [
+        sp.Rational(1, 2) + (a - c) / (4 * gap),
+        b / gap,
+        sp.Rational(1, 2) - (a - c) / (4 * gap),
+    ]
+    assert _symengine_proves(identity, lam, variable, slope)
+    assert not _symengine_proves(identity, lam, variable, [slope[0], -slope[1], slope[2]])
+    nested = sp.sqrt(lam)
+    assert _symengine_proves(identity, nested, variable, [s / (2 * nested) for s in slope])
+    assert not _symengine_proves(identity, nested, variable, [s / nested for s in slope])
+
+
+def test_symengine_sees_equal_exponents_written_differently():
+    # A Gaussian density's derivative, claimed with its exponent written expanded: SymEngine
+    # combines exp(a) / exp(b) into exp(a - b), which is exp(0) only once both exponents
+    # have one form. The wrong sign is still not proven.
+    from gradref.symbolic import _symengine_proves
+
+    identity = gradref.get("softmax.lse")  # a gradient: only its kind is read here
+    x, m, s = sp.symbols("x m s", real=True)
+    density = sp.exp(-((x - m) ** 2) / (2 * s)) / sp.sqrt(2 * sp.pi * s)
+    expanded = sp.exp(-(x**2) / (2 * s) + x * m / s - m**2 / (2 * s)) / sp.sqrt(2 * sp.pi * s)
+    assert density != expanded
+    assert _symengine_proves(identity, density, x, [-(x - m) / s * expanded])
+    assert not _symengine_proves(identity, density, x, [(x - m) / s * expanded])
+    assert not _symengine_proves(identity, density, x, [-(x - m) * expanded])
+
+
 def test_symengine_shows_a_wrong_formula_wrong_and_says_nothing_of_a_right_one():
     from gradref.symbolic import _symengine_disproves
 

@@ -18,8 +18,10 @@ undefined functions, so step 3 holds for *any* differentiable functions.
 Step 3 and the Hessian's second derivatives go first through SymEngine, the C++ core of
 the SymPy project, which differentiates and expands far faster; its verdict is taken only
 when it proves an entry exactly equal and the expressions have no power with a
-non-integer exponent (where its automatic rewriting could assume a sign). Anything else
-is decided by sympy: a wrong formula is always reported by sympy's own comparison.
+non-integer exponent (where its automatic rewriting could assume a sign). Roots of
+symbolic bases are first replaced by symbols T with T**q = b, so that SymEngine sees
+rational functions only. Anything else is decided by sympy: a wrong formula is always
+reported by sympy's own comparison.
 
 Optionally, sympy's matrix calculus (``MatrixSymbol``, symbolic dimension n)
 derives the general-dimension result.  It is shown, never trusted alone:
@@ -200,15 +202,17 @@ def _symengine_proves(identity: Identity, value, variable, claimed: list) -> boo
     function it is; the entry is proven when that is exactly 0. It is trusted only where
     its automatic rewriting is valid for every real value of the symbols: expressions
     whose powers all have integer exponents (SymEngine turns ``(1/x)**(1/2)`` into
-    ``x**(-1/2)``, wrong for negative x). Anything else -- a branch, a non-zero
+    ``x**(-1/2)``, wrong for negative x). Roots of symbolic bases are first replaced by
+    new symbols (:func:`_symengine_proves_radicals`). Anything else -- a branch, a non-zero
     difference, an expression it cannot take -- returns False, and SymPy decides.
     """
     import symengine as se
 
-    if not all(_branch_free(entry) for entry in claimed):
-        return False
     values = list(sp.Matrix(value)) if identity.kind == "jacobian" else [value]
     variables = list(variable) if isinstance(variable, sp.MatrixBase) else [variable]
+    values, claimed = _exponents_cancelled(values), _exponents_cancelled(claimed)
+    if not all(_branch_free(entry) for entry in [*values, *claimed]):
+        return _symengine_proves_radicals(values, variables, claimed)
     exact = _symengine_jacobian(values, variables)
     if exact is None or len(exact) != len(claimed):
         return False
@@ -217,6 +221,160 @@ def _symengine_proves(identity: Identity, value, variable, claimed: list) -> boo
             _symengine_zero(true_entry - se.sympify(claimed_entry))
             for true_entry, claimed_entry in zip(exact, claimed, strict=True)
         )
+    except Exception:  # any failure only means "let SymPy decide"
+        return False
+
+
+def _exponents_cancelled(expressions: list) -> list:
+    """The expressions with each ``exp(u)`` written ``exp(cancel(u))``: one form for equal
+    exponents.
+
+    ``cancel`` writes a rational function (of the symbols and of any other terms) as one
+    fraction in lowest terms, the same for equal functions however they were built. So
+    SymEngine, which combines ``exp(a) / exp(b)`` into ``exp(a - b)``, sees ``exp(0)``
+    where the value's exponent and the claim's are equal but written differently (the
+    quadratic form of a Gaussian density). ``exp(u) == exp(cancel(u))`` wherever ``u`` is
+    defined, so nothing changes in value.
+    """
+    out = []
+    for expression in expressions:
+        expression = sp.sympify(expression)
+        powers = {
+            term: sp.exp(sp.cancel(term.args[0]))
+            for term in expression.atoms(sp.exp)
+            if not term.args[0].has(sp.exp)
+        }
+        out.append(expression.xreplace(powers) if powers else expression)
+    return out
+
+
+def _radicals(expressions: list) -> tuple[list, dict] | None:
+    """The expressions with each root of a symbolic base replaced by a power of a new symbol.
+
+    Every ``b**(p/r)`` (``r > 1``, ``b`` not a number) becomes ``T**(p*q/r)``, where ``T`` is
+    a new symbol standing for ``b**(1/q)`` and ``q`` is the least common multiple of the
+    roots' indices taken of ``b``. For the principal branch that SymPy's powers mean,
+    ``(b**(1/q))**m == b**(m/q)`` for every integer ``m``, so the rewriting is exact for every
+    value of the symbols. Bases equal after expansion share their ``T``. Nested roots (the
+    eigenvalues of a 2x2 matrix inside a square root) are replaced from the inside out, so a
+    base may hold the symbols of inner roots. Returns the new expressions and
+    ``{T: (q, b)}``, inner roots first; None where a power with a symbolic exponent or a
+    root SymEngine could rewrite is left.
+    """
+    expressions = [sp.sympify(expression) for expression in expressions]
+    taken = {str(symbol) for expression in expressions for symbol in expression.free_symbols}
+    stand_ins: dict[sp.Symbol, tuple[int, sp.Expr]] = {}
+    for _depth in range(4):
+        roots: dict[sp.Expr, list] = {}
+        for expression in expressions:
+            for power in expression.atoms(sp.Pow):
+                if power.exp.is_integer or power.base.is_number:
+                    continue
+                if not power.exp.is_Rational:
+                    return None
+                if _branch_free(power.base):  # innermost first
+                    roots.setdefault(sp.expand(power.base), []).append(power)
+        if not roots:
+            break
+        replacements = {}
+        for base, powers in sorted(roots.items(), key=lambda item: str(item[0])):
+            order = int(np.lcm.reduce([int(power.exp.q) for power in powers]))
+            name = f"root{len(stand_ins)}"
+            while name in taken:  # a symbol of its own (SymEngine takes no Dummy as a generator)
+                name = f"_{name}"
+            symbol = sp.Symbol(name)
+            stand_ins[symbol] = (order, base)
+            for power in powers:
+                replacements[power] = symbol ** int(power.exp * order)
+        expressions = [expression.xreplace(replacements) for expression in expressions]
+    if not all(_branch_free(expression) for expression in expressions):
+        return None
+    return expressions, stand_ins
+
+
+def _reduced(polynomial, symbol, order: int, base):
+    """``polynomial`` (expanded, in ``symbol``) with ``symbol**order`` replaced by ``base``:
+    each power ``k`` becomes ``base**(k // order) * symbol**(k % order)``. None where a term
+    is not a polynomial in ``symbol``."""
+    import symengine as se
+
+    degrees = set()
+    for term in se.Add.make_args(polynomial):
+        degree = term.as_powers_dict().get(symbol, 0)
+        if not (isinstance(degree, int) or (isinstance(degree, se.Basic) and degree.is_Integer)):
+            return None
+        degree = int(degree)
+        if degree < 0 or symbol in (term / symbol**degree).free_symbols:  # as in exp(T)
+            return None
+        degrees.add(degree)
+    if max(degrees, default=0) < order:
+        return polynomial
+    return se.expand(
+        sum(
+            (
+                polynomial.coeff(symbol, k) * base ** (k // order) * symbol ** (k % order)
+                for k in sorted(degrees)
+            ),
+            se.Integer(0),
+        )
+    )
+
+
+def _symengine_proves_radicals(values: list, variables: list, claimed: list) -> bool:
+    """:func:`_symengine_proves` for expressions with roots of symbolic bases (the square
+    roots of a variance, of a discriminant, of a determinant).
+
+    Each root becomes a new symbol ``T`` with ``T**q = b`` (:func:`_radicals`), so SymEngine
+    sees rational functions only and cannot rewrite a root. The exact derivative is then
+    taken by the chain rule, ``dT/dw = (db/dw) T**(1 - q) / q``, which is the derivative of
+    ``b**(1/q)`` wherever it exists; each difference from the claim is put over one
+    denominator, and its numerator, expanded and reduced with ``T**q = b``, must be 0. That
+    proves the difference zero for every value of the symbols where it is defined. A
+    numerator that does not reduce to 0 proves nothing (two roots may be related, as
+    ``sqrt(4b)`` and ``sqrt(b)``): SymPy decides, as before.
+    """
+    import symengine as se
+
+    try:
+        found = _radicals([*values, *claimed])
+        if found is None:
+            return False
+        rewritten, stand_ins = found
+        functions = [se.sympify(entry) for entry in rewritten[: len(values)]]
+        claims = [se.sympify(entry) for entry in rewritten[len(values) :]]
+        variables = [se.sympify(entry) for entry in variables]
+        roots = {
+            se.sympify(symbol): (order, se.sympify(base))
+            for symbol, (order, base) in stand_ins.items()
+        }
+
+        def total(f, w, slopes: dict):
+            """d f / d w, through the roots (their slopes in w given, inner ones first)."""
+            return se.diff(f, w) + sum(
+                (se.diff(f, symbol) * slope for symbol, slope in slopes.items()), se.Integer(0)
+            )
+
+        exact = []
+        for w in variables:
+            slopes: dict = {}
+            for symbol, (order, base) in roots.items():  # inner roots first
+                slopes[symbol] = total(base, w, slopes) * symbol ** (1 - order) / order
+            exact.append([total(f, w, slopes) for f in functions])
+        exact = [column[i] for i in range(len(functions)) for column in exact]
+        if len(exact) != len(claims):
+            return False
+        for true_entry, claimed_entry in zip(exact, claims, strict=True):
+            numerator, _ = (true_entry - claimed_entry).as_numer_denom()
+            numerator = se.expand(numerator)
+            for symbol, (order, base) in reversed(roots.items()):  # outer roots first
+                if numerator == 0:
+                    break
+                numerator = _reduced(numerator, symbol, order, base)
+                if numerator is None:
+                    return False
+            if numerator != 0:
+                return False
+        return True
     except Exception:  # any failure only means "let SymPy decide"
         return False
 
