@@ -1080,6 +1080,7 @@ def _verify_and_write(app) -> None:
             encoding="utf-8",
         )
     app.gradref_export = export
+    app.gradref_build_key = key
     app.gradref_search_facts = search
     written = write_pages(files)
     logger.info(
@@ -1093,8 +1094,27 @@ def _verify_and_write(app) -> None:
 def _write_catalog_json(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    text = json.dumps(app.gradref_export, indent=1, ensure_ascii=False) + "\n"
-    _write(Path(app.outdir) / "catalog.json", text)
+    # catalog.json is a function of the build key: when the key and the file are those an
+    # earlier build wrote, it is not serialised again (a quarter second of a rebuild).
+    target, stamp = Path(app.outdir) / "catalog.json", CACHE / "catalog-json.json"
+    try:
+        written = json.loads(stamp.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        written = None
+    current = hashlib.sha256(target.read_bytes()).hexdigest() if target.is_file() else None
+    if written != {"key": app.gradref_build_key, "sha256": current}:
+        text = json.dumps(app.gradref_export, indent=1, ensure_ascii=False) + "\n"
+        _write(target, text)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(
+            json.dumps(
+                {
+                    "key": app.gradref_build_key,
+                    "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                }
+            ),
+            encoding="utf-8",
+        )
     # Sphinx leaves the output of a page that no longer exists: a chapter page removed (a
     # family split or renumbered) would stay published, with old content.
     # (A redirect from an old address is written after this: docs/_ext/gradref_addresses.py.)

@@ -6,11 +6,16 @@ converted from its MyST Markdown into a Jupyter notebook (myst-nb's own reader),
 notebook is the page itself, so it cannot drift from what the build executed. Its cells get
 ids derived from their place and text (nbformat draws random ones), so that an unchanged
 page gives the same file: the page depends on it, and a rewritten file would make Sphinx
-read and write the page again on every build.
+read and write the page again on every build. A page whose text (and the versions of myst-nb
+and nbformat) gave the notebook that is there is not converted again: the doctree folder
+keeps what each notebook was made from (``gradref-notebook-sources.json``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from importlib.metadata import version
 from pathlib import Path
 
 import nbformat
@@ -21,17 +26,39 @@ from myst_nb.core.read import read_myst_markdown_notebook
 NOTEBOOKS = ("backprop", "deriving")
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def write_notebooks(app, config) -> None:
     docs = Path(app.srcdir)
+    memo_path = Path(app.doctreedir) / "gradref-notebook-sources.json"
+    try:
+        made = json.loads(memo_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        made = {}
+    versions = f"myst-nb {version('myst-nb')}, nbformat {version('nbformat')}"
+    memo = {}
     for page in NOTEBOOKS:
-        notebook = read_myst_markdown_notebook((docs / f"{page}.md").read_text())
+        source = (docs / f"{page}.md").read_text()
+        target = docs / "_static" / f"{page}.ipynb"
+        key = [_digest(f"{versions}\n{source}"), None]
+        if target.is_file():
+            key[1] = _digest(target.read_text())
+            if made.get(page) == key:
+                memo[page] = key
+                continue
+        notebook = read_myst_markdown_notebook(source)
         notebook.metadata.pop("file_format", None)
         for index, cell in enumerate(notebook.cells):
             cell.id = stable_cell_id(index, cell.source)
         text = nbformat.writes(notebook)
-        target = docs / "_static" / f"{page}.ipynb"
         if not target.is_file() or target.read_text() != text:
             target.write_text(text)
+        memo[page] = [key[0], _digest(text)]
+    if memo != made:
+        memo_path.parent.mkdir(parents=True, exist_ok=True)
+        memo_path.write_text(json.dumps(memo, indent=0, sort_keys=True), encoding="utf-8")
 
 
 def setup(app):

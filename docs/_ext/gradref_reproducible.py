@@ -15,6 +15,10 @@
     nbformat's ``new_code_cell``/``new_markdown_cell``, which draw one. Each cell now gets
     an id derived from its place and its text.
 
+A notebook already made so by an earlier build (Sphinx did not write its page again) is left
+as it is: its digest is kept in the doctree folder (``gradref-notebooks.json``), and the
+execution cache (SQLAlchemy, nbformat) is not opened for it.
+
 Remove a step when myst-nb writes the notebook it rendered, or gives its cells stable ids.
 """
 
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 from pathlib import Path
 
 
@@ -30,18 +35,39 @@ def stable_cell_id(index: int, source: str) -> str:
     return hashlib.sha256(f"{index}\n{source}".encode()).hexdigest()[:16]
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _reproducible_notebooks(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    import nbformat
-    from jupyter_cache import get_cache
-    from myst_nb.ext.glue import extract_glue_data_cell
+    outdir = Path(app.outdir)
+    memo_path = Path(app.doctreedir) / "gradref-notebooks.json"
+    try:
+        done = json.loads(memo_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        done = {}
+    paths = sorted((outdir / "_sources").rglob("*.ipynb"))
+    texts = {path: path.read_text(encoding="utf-8") for path in paths}
+    memo = {}
+    pending = []
+    for path, text in texts.items():
+        name = path.relative_to(outdir).as_posix()
+        if done.get(name) == _digest(text):
+            memo[name] = done[name]
+        else:
+            pending.append(path)
+    if pending:
+        import nbformat
+        from jupyter_cache import get_cache
+        from myst_nb.ext.glue import extract_glue_data_cell
 
-    cache = None
-    if app.config.nb_execution_mode == "cache" and app.config.nb_execution_cache_path:
-        cache = get_cache(app.config.nb_execution_cache_path)
-    for path in sorted((Path(app.outdir) / "_sources").rglob("*.ipynb")):
-        notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        cache = None
+        if app.config.nb_execution_mode == "cache" and app.config.nb_execution_cache_path:
+            cache = get_cache(app.config.nb_execution_cache_path)
+    for path in pending:
+        notebook = nbformat.reads(texts[path], as_version=nbformat.NO_CONVERT)
         # (a page whose execution failed is not in the cache: published as it was run)
         with contextlib.suppress(KeyError):
             if cache is not None:
@@ -53,8 +79,11 @@ def _reproducible_notebooks(app, exception) -> None:
             if "id" in cell:  # notebook format 4.5 and later
                 cell["id"] = stable_cell_id(index, cell.source)
         text = nbformat.writes(notebook)
-        if path.read_text(encoding="utf-8") != text:
+        if texts[path] != text:
             path.write_text(text, encoding="utf-8")
+        memo[path.relative_to(outdir).as_posix()] = _digest(text)
+    if memo != done:
+        memo_path.write_text(json.dumps(memo, indent=0, sort_keys=True), encoding="utf-8")
 
 
 def setup(app):
