@@ -15,6 +15,11 @@ The output of the last build (the edit undone, after three incremental builds) i
 compared with the cold build's, file by file: the shortcuts an incremental build takes
 (pages not read again, styles not inlined again) must give the same site.
 
+Then a captioned listing is added to the first page of the contents, and taken out again:
+the listings of every later page are numbered one higher, and back (figure numbers run
+across the site; an incremental build keeps the last numbers only when no page's outline
+changed: docs/_ext/gradref_incremental.py).
+
 Targets (the compositions issue): cold <= 75 s, no change <= 2 s, one identity edited <= 8 s,
 no page > 600 kB.
 """
@@ -33,6 +38,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / "_build" / "buildtime"
 EDITED = ROOT / "src" / "gradref" / "identities" / "traces" / "linear.py"
+FIRST_PAGE = ROOT / "docs" / "conventions.md"  # the first page of the contents after the home page
+LATER_PAGE = "reference/traces/linear.html"
+LISTING = "\n\n```{code-block} python\n:caption: Build-time probe\n\npass\n```\n"
+LISTING_NUMBER = re.compile(r'<span class="caption-number">Listing (\d+) </span>')
 TARGETS = {"cold": 75.0, "no change": 2.0, "one identity edited": 8.0}
 PAGE_BOUND_KB = 600
 SLOWEST: list[str] = []
@@ -114,6 +123,29 @@ def _differing(first: Path, second: Path) -> list[str]:
     return sorted(name for name in names if not _same(first / name, second / name))
 
 
+def _listing_numbers() -> list[int]:
+    page = SCRATCH / "html" / LATER_PAGE
+    return [int(n) for n in LISTING_NUMBER.findall(page.read_text(encoding="utf-8"))]
+
+
+def _listing_numbers_after_a_listing_added() -> str:
+    """ "yes" if adding a listing to the first page, then taking it out, shifts the numbers
+    of a later page's listings by one, then back; else what was seen."""
+    before = _listing_numbers()
+    original = FIRST_PAGE.read_text(encoding="utf-8")
+    try:
+        FIRST_PAGE.write_text(original + LISTING, encoding="utf-8")
+        build()
+        added = _listing_numbers()
+    finally:
+        FIRST_PAGE.write_text(original, encoding="utf-8")
+    build()
+    after = _listing_numbers()
+    if before and added == [n + 1 for n in before] and after == before:
+        return "yes"
+    return f"before {before[:3]}, with the listing {added[:3]}, after {after[:3]}"
+
+
 def main() -> None:
     shutil.rmtree(SCRATCH, ignore_errors=True)
     SCRATCH.mkdir(parents=True)
@@ -132,6 +164,7 @@ def main() -> None:
     rows["edit undone"] = build()
     html = SCRATCH / "html"
     differing = _differing(SCRATCH / "cold-html", html)
+    numbers = _listing_numbers_after_a_listing_added()
     pages = sorted(
         (p for p in html.rglob("*.html") if not p.relative_to(html).parts[0].startswith("_")),
         key=lambda p: -p.stat().st_size,
@@ -144,6 +177,10 @@ def main() -> None:
     print(
         "\nthe incremental builds end with the cold build's output: "
         + ("yes" if not differing else f"NO, {len(differing)} files differ: {differing[:5]}")
+    )
+    print(
+        "a listing added to the first page numbers the later listings one higher, and back: "
+        + ("yes" if numbers == "yes" else f"NO ({numbers})")
     )
     if SLOWEST:
         print(f"slowest verifications of the cold build (CPU s): {SLOWEST[0]}")

@@ -1,7 +1,7 @@
 """What a build that reads no page can skip (the no-change rebuild, ``nox -s buildtime``).
 
-Two hooks: figure numbers are assigned again only when some page was read or removed; the
-search page is rendered again only when some page was written.
+Two hooks: figure numbers are assigned again only when what they are assigned from changed;
+the search page is rendered again only when some page was written.
 
 sphinx-exercise turns ``numfig`` on (it numbers the exercises), and Sphinx (9.0) then
 assigns figure numbers after every build's reading phase by walking the doctree of every
@@ -12,6 +12,15 @@ which are "env" options (changing one makes Sphinx read every page); so when no 
 read and none removed, the numbers of the last build stand and the walk is skipped. Section
 numbers (cheap: they come from the table of contents, not the doctrees) are assigned as
 before.
+
+When pages were read (an identity edited: its chapter page), the walk is skipped too if
+nothing it reads changed. What it reads of a page is its outline (:class:`FigureOutlines`,
+taken as each page is read, where its doctree is at hand): in document order, each section
+(where a section number may start), each table of contents with its entries, and each
+element the walk numbers, with its type and id, found as the walk finds them. If every
+page's outline, every section number and the ``numfig`` options are those of the last
+walk, the walk would give the same numbers: those of the last walk are put back (Sphinx
+clears a page's numbers when it reads the page again).
 
 The search page (``search.html``) is rendered by Sphinx after every build, pages written
 or not: the theme's templates compiled and the page context built for it alone, about half a
@@ -30,7 +39,61 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.domains.std import StandardDomain
+from sphinx.environment.collectors import EnvironmentCollector
 from sphinx.environment.collectors.toctree import TocTreeCollector
+
+
+def _figure_type(env, node) -> str | None:
+    """The type under which Sphinx's walk numbers ``node`` (its ``get_figtype``), or None."""
+    for domain in env.domains.sorted():
+        figtype = domain.get_enumerable_node_type(node)
+        if isinstance(domain, StandardDomain) and not domain.get_numfig_title(node):
+            continue  # an element without a caption is not numbered
+        if figtype:
+            return figtype
+    return None
+
+
+def outline(env, doctree) -> tuple:
+    """What Sphinx's figure-numbering walk reads of a page, in the order it reads it."""
+    candidates = (nodes.container, *{c for d in env.domains.sorted() for c in d.enumerable_nodes})
+    found: list[tuple] = []
+
+    def walk(element) -> None:
+        for child in element.children:
+            if isinstance(child, nodes.section):
+                found.append(("section", child["ids"][0] if child["ids"] else ""))
+                walk(child)
+                found.append(("end",))
+            elif isinstance(child, addnodes.toctree):
+                found.append(("toctree", tuple(name for _, name in child["entries"])))
+            elif isinstance(child, nodes.Element):
+                figtype = _figure_type(env, child) if isinstance(child, candidates) else None
+                if figtype and child["ids"]:
+                    found.append(("numbered", figtype, child["ids"][0]))
+                walk(child)
+
+    walk(doctree)
+    return tuple(found)
+
+
+class FigureOutlines(EnvironmentCollector):
+    """Each page's :func:`outline`, in ``env.gradref_figure_outlines``."""
+
+    def clear_doc(self, app, env, docname) -> None:
+        getattr(env, "gradref_figure_outlines", {}).pop(docname, None)
+
+    def merge_other(self, app, env, docnames, other) -> None:
+        outlines = env.__dict__.setdefault("gradref_figure_outlines", {})
+        for docname in docnames:
+            outlines[docname] = other.gradref_figure_outlines[docname]
+
+    def process_doc(self, app, doctree) -> None:
+        env = app.env
+        env.__dict__.setdefault("gradref_figure_outlines", {})[env.docname] = outline(env, doctree)
 
 
 def _note_reading(app, env, docnames) -> None:
@@ -41,11 +104,38 @@ def _note_removal(app, env, docname) -> None:
     app.gradref_pages_read = True  # env-purge-doc: a page removed (or about to be read again)
 
 
+def _copy(fignumbers: dict) -> dict:
+    """``env.toc_fignumbers`` copied: page -> figure type -> id -> number (a tuple)."""
+    return {
+        name: {kind: dict(ids) for kind, ids in kinds.items()} for name, kinds in fignumbers.items()
+    }
+
+
 def _numbers_if_read(collector: TocTreeCollector):
     def get_updated_docs(app, env) -> list[str]:
-        if getattr(app, "gradref_pages_read", True):
-            return collector.get_updated_docs(app, env)
-        return collector.assign_section_numbers(env)
+        rewrite = collector.assign_section_numbers(env)
+        if not getattr(app, "gradref_pages_read", True):
+            return rewrite
+        outlines = getattr(env, "gradref_figure_outlines", None)
+        options = (env.config.numfig, env.config.numfig_secnum_depth)
+        walked = getattr(env, "gradref_walked", None)
+        if (
+            outlines is not None
+            and walked is not None
+            and walked[:3] == (outlines, env.toc_secnumbers, options)
+        ):
+            # A page read again lost its numbers (Sphinx clears them with the page).
+            env.toc_fignumbers = _copy(walked[3])
+            return rewrite
+        rewrite += collector.assign_figure_numbers(env)
+        if outlines is not None:
+            env.gradref_walked = (
+                dict(outlines),
+                {name: dict(numbers) for name, numbers in env.toc_secnumbers.items()},
+                options,
+                _copy(env.toc_fignumbers),
+            )
+        return rewrite
 
     return get_updated_docs
 
@@ -92,6 +182,7 @@ def _wrap_toctree_collector(app) -> None:
 
 
 def setup(app):
+    app.add_env_collector(FigureOutlines)
     app.connect("builder-inited", _wrap_toctree_collector)
     app.connect("builder-inited", _wrap_search_page)
     app.connect("env-before-read-docs", _note_reading)
