@@ -202,3 +202,20 @@ def test_the_slow_pages_are_the_executed_ones_and_the_api_page():
     }
     assert {"api", "guide", "exercises/sheet01", "conventions", "backprop"} <= slow
     assert not any(name.startswith("reference/") for name in slow)
+
+
+def test_a_name_a_package_re_exports_brings_in_its_own_module_only(tmp_path, monkeypatch):
+    # Another family imports a helper that the package re-exports from its _common: an edit
+    # to one of the package's topic modules must not change that family's keys.
+    _, folder = _package_digests(tmp_path, monkeypatch)
+    package = folder.name
+    (folder / "__init__.py").write_text(
+        f"from {package} import a\nfrom {package} import b\n"
+        f"from {package}._common import _shared\n\nALSO = 1\n"
+    )
+    user = folder.parent / "user.py"
+    user.write_text(f"from {package} import _shared\nfrom {package} import ALSO\n")
+    assert {p.name for p in slice_files(user)} == {"__init__.py", "_common.py", "a.py", "b.py"}
+    user = folder.parent / "user_of_shared.py"
+    user.write_text(f"from {package} import _shared\n")
+    assert {p.name for p in slice_files(user)} == {"__init__.py", "_common.py"}

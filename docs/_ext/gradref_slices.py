@@ -57,14 +57,26 @@ def _submodule_file(package: str, name: str) -> Path | None:
 
 
 def _package_names_files(package: str, name: str, init: Path) -> set[Path]:
-    """The files behind ``from package import name``: the submodule ``name``, or the
-    package's ``__init__.py`` with the modules of the package it imports from (a name
-    re-exported there may come from any of them)."""
+    """The files behind ``from package import name``: the submodule ``name``; or the
+    package's ``__init__.py`` with the module it imports ``name`` from by name
+    (``from package._common import name``); or, for a name it does not import so, the
+    ``__init__.py`` with every module of the package it imports from (a name re-exported
+    there may come from any of them)."""
     submodule = _submodule_file(package, name)
     if submodule is not None:
         return {submodule}
+    body = ast.parse(init.read_text(encoding="utf-8")).body
+    for node in body:
+        if (
+            isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith(f"{package}.")
+            and any((alias.asname or alias.name) == name for alias in node.names)
+        ):
+            spec = importlib.util.find_spec(node.module)
+            if spec is not None and spec.origin and spec.origin.endswith(".py"):
+                return {init, resolved(spec.origin)}
     found = {init}
-    for node in ast.parse(init.read_text(encoding="utf-8")).body:
+    for node in body:
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(package):
             if node.module == package:
                 found |= {_submodule_file(package, alias.name) for alias in node.names} - {None}
