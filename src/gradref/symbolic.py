@@ -206,11 +206,22 @@ def _symengine_proves(identity: Identity, value, variable, claimed: list) -> boo
     new symbols (:func:`_symengine_proves_radicals`). Anything else -- a branch, a non-zero
     difference, an expression it cannot take -- returns False, and SymPy decides.
     """
-    import symengine as se
-
     values = list(sp.Matrix(value)) if identity.kind == "jacobian" else [value]
     variables = list(variable) if isinstance(variable, sp.MatrixBase) else [variable]
-    values, claimed = _exponents_cancelled(values), _exponents_cancelled(claimed)
+    if _symengine_proves_as_written(values, variables, claimed):
+        return True
+    # Again with each exponent in one form, where the expressions have an exp at all.
+    if not any(sp.sympify(entry).has(sp.exp) for entry in [*values, *claimed]):
+        return False
+    return _symengine_proves_as_written(
+        _exponents_cancelled(values), variables, _exponents_cancelled(claimed)
+    )
+
+
+def _symengine_proves_as_written(values: list, variables: list, claimed: list) -> bool:
+    """:func:`_symengine_proves` for the value's entries and the claim as they are."""
+    import symengine as se
+
     if not all(_branch_free(entry) for entry in [*values, *claimed]):
         return _symengine_proves_radicals(values, variables, claimed)
     exact = _symengine_jacobian(values, variables)
