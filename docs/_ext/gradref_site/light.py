@@ -317,6 +317,7 @@ def inline_stylesheets(app, exception) -> None:
         vocabulary.add_script((outdir / script).read_text(encoding="utf-8", errors="replace"))
 
     bundles: dict[tuple[str, ...], str] = {}
+    styles: dict[tuple[tuple[str, ...], str], tuple[str, str]] = {}
     memo = _BundleMemo(Path(app.doctreedir), vocabulary, outdir)
     written = 0
     for page, entry in entries.items():
@@ -335,12 +336,15 @@ def inline_stylesheets(app, exception) -> None:
                 raise RuntimeError("a stylesheet contains '</style': it cannot be inlined")
         root = os.path.relpath(outdir, page.parent).replace(os.sep, "/") + "/"
         root = "" if root == "./" else root
-        style = (
-            f'<style data-gradref-sheets="{" ".join(key)}">'
-            + bundles[key].replace('url("\0', f'url("{root}')
-            + "</style>\n"
-        )
-        if page not in read and entry["style"] == _digest(style):
+        if (key, root) not in styles:  # pages at one depth share it: built and hashed once
+            style = (
+                f'<style data-gradref-sheets="{" ".join(key)}">'
+                + bundles[key].replace('url("\0', f'url("{root}')
+                + "</style>\n"
+            )
+            styles[key, root] = style, _digest(style)
+        style, style_digest = styles[key, root]
+        if page not in read and entry["style"] == style_digest:
             page_memo.put(name, page, entry)
             continue
         if page in read:
@@ -354,7 +358,7 @@ def inline_stylesheets(app, exception) -> None:
             html = html.replace(other, "", 1)
         page.write_text(html, encoding="utf-8")
         written += 1
-        page_memo.put(name, page, {**entry, "style": _digest(style)})
+        page_memo.put(name, page, {**entry, "style": style_digest})
     memo.save()
     page_memo.save()
     logger.info(
