@@ -89,26 +89,9 @@ def build() -> tuple[float, float, int, str]:
     return seconds, _cpu() - cpu, read, verified
 
 
-def _search_index(path: Path) -> dict:
-    """Sphinx's search index, less the words no page holds any more.
-
-    An incremental build keeps a word that left the site with an empty list of pages (here
-    "probe", from the edit undone); a cold build never had it. Searches find the same.
-    """
-    import json
-
-    text = path.read_text(encoding="utf-8")
-    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
-    for key in ("terms", "titleterms"):
-        index[key] = {word: pages for word, pages in index[key].items() if pages != []}
-    return index
-
-
 def _same(first: Path, second: Path) -> bool:
     if not first.is_file() or not second.is_file():
         return False
-    if first.name == "searchindex.js":
-        return _search_index(first) == _search_index(second)
     return first.read_bytes() == second.read_bytes()
 
 

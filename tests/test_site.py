@@ -461,15 +461,17 @@ def test_every_published_page_has_a_title():
             untitled.append(name)
         if any(part.startswith("_") for part in page.relative_to(SITE).parts):
             private.append(name)
-    index = (SITE / "searchindex.js").read_text(encoding="utf-8")
-    data = json.loads(index[index.index("(") + 1 : index.rindex(")")])
-    untitled += [
-        d
-        for d, t in zip(data["docnames"], data["titles"], strict=True)
-        if not t or t == "<no title>"
-    ]
     assert not untitled, f"pages without a title: {sorted(set(untitled))}"
     assert not private, f"pages published from a private folder: {private}"
+
+
+def test_the_search_page_is_the_sites_own_and_sphinxs_index_is_not_built():
+    # Nothing on the site loads Sphinx's search index: the build does not make it
+    # (docs/_ext/gradref_search.py), and the search page is the site's own.
+    assert not (SITE / "searchindex.js").exists()
+    page = (SITE / "search.html").read_text(encoding="utf-8")
+    assert 'id="gr-search-page"' in page
+    assert not any(name in page for name in SPHINX_SEARCH)
 
 
 def test_solutions_are_hidden_until_opened(server, browser):

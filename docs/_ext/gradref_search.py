@@ -24,6 +24,11 @@ weights of HTML elements rather than by the catalog's fields). The stemmer is th
 When: at ``env-updated`` (after the pages are read, before they are written), so that the
 client script and the index are static files Sphinx copies and versions with the rest; the
 work is skipped when neither the documents nor the scripts changed.
+
+Sphinx's own search is off (:func:`_no_sphinx_search`): nothing on the site loaded its index
+(``searchindex.js``) or its scripts, yet the build's main process fed every page's text to
+its indexer, one page after another, while the writers waited: a tenth of a cold build. The
+search page (``search.html``, this site's template) is written as an extra page instead.
 """
 
 from __future__ import annotations
@@ -248,7 +253,25 @@ def _static_path(app, config) -> None:
         config.html_static_path.append(str(STATIC))
 
 
+def _no_sphinx_search(app) -> None:
+    """Sphinx's search index off (see the module's doc); a stale one from an earlier build
+    removed."""
+    if app.builder.format != "html" or not hasattr(app.builder, "search"):
+        return
+    app.builder.search = False
+    for name in ("searchindex.js", "searchindex.js.tmp"):
+        (Path(app.outdir) / name).unlink(missing_ok=True)
+
+
+def _search_page(app):
+    """The search page, which Sphinx writes only with its own search on."""
+    if app.builder.format == "html":
+        yield "search", {}, "search.html"
+
+
 def setup(app):
+    app.connect("builder-inited", _no_sphinx_search)
+    app.connect("html-collect-pages", _search_page)
     app.connect("config-inited", _static_path)
     app.connect("env-updated", build_search)
     app.add_js_file("gradref-search-loader.js", defer="defer")
