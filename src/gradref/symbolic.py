@@ -213,9 +213,11 @@ def _symengine_proves(identity: Identity, value, variable, claimed: list) -> boo
     # Again with each exponent in one form, where the expressions have an exp at all.
     if not any(sp.sympify(entry).has(sp.exp) for entry in [*values, *claimed]):
         return False
-    return _symengine_proves_as_written(
-        _exponents_cancelled(values), variables, _exponents_cancelled(claimed)
-    )
+    try:
+        values, claimed = _exponents_cancelled(values), _exponents_cancelled(claimed)
+    except Exception:  # any failure only means "let SymPy decide"
+        return False
+    return _symengine_proves_as_written(values, variables, claimed)
 
 
 def _symengine_proves_as_written(values: list, variables: list, claimed: list) -> bool:
