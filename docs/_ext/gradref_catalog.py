@@ -433,6 +433,13 @@ def _ref(target: str, known: set[str]) -> str:
     return f"{{ref}}`{target} <{target}>`" if target in known else f"`{target}`"
 
 
+def _listed(formulas) -> list[str]:
+    """``$a$``, ``$b$``, ``$c$`` as ``$a,$``, ``$b,$``, ``$c$``: the commas typeset with the
+    formulas, so that a line never starts with one."""
+    formulas = list(formulas)
+    return [f"{f[:-1]},$" for f in formulas[:-1]] + formulas[-1:]
+
+
 def identity_section(number: str, identity, record: dict, known: set[str]) -> list[str]:
     """The section of one identity, in the order its readers need it."""
     v = record["verification"]
@@ -446,7 +453,10 @@ def identity_section(number: str, identity, record: dict, known: set[str]) -> li
         "",
         *([f"with ${record['with']}$", ""] if record["with"] else []),
         *(
-            ["where " + ", ".join(f"${w}$" for w in record.get("where", ())), ""]
+            # Each comma inside the formula before it: between a formula and a comma after
+            # it, Chrome may break the line (a word joiner does not stop it), and start the
+            # next line with the comma.
+            ["where " + " ".join(_listed(f"${w}$" for w in record.get("where", ()))), ""]
             if record.get("where")
             else []
         ),
