@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -17,7 +18,10 @@ sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 project = "gradref"
 author = "the gradref developers"
 copyright = "2026, the gradref developers"
-release = "0.1.0"
+# The version is written once, in the package (pyproject.toml reads it there too).
+release = re.search(
+    r'^__version__ = "([^"]+)"', (ROOT / "src" / "gradref" / "__init__.py").read_text(), re.M
+).group(1)
 
 extensions = [
     "myst_nb",
