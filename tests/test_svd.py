@@ -53,6 +53,21 @@ def test_nuclear_norm_gradient_is_the_polar_factor(n):
 
 
 @pytest.mark.parametrize("n", SIZES)
+def test_nuclear_norm_of_a_product_is_the_polar_factor_of_the_product_times_a_transposed(n):
+    """∇_X ||XA||_* = Y (Y^T Y)^{-1/2} A^T with Y = X A, no SVD; A on the left, or not
+    transposed, or dropped, is not it."""
+    inputs = svd._sample_product(np.random.default_rng(20 + n), n)
+    X, A = inputs["X"], inputs["A"]
+    Y = X @ A
+    lam, W = np.linalg.eigh(Y.T @ Y)
+    expected = Y @ (W / np.sqrt(lam)) @ W.T @ A.T
+    claimed = svd.grad_nuclear_norm_product(X, A)
+    np.testing.assert_allclose(claimed, expected, atol=1e-10)
+    assert not np.allclose(svd.grad_nuclear_norm(X), expected, atol=1e-6)  # A dropped
+    assert not np.allclose(claimed, Y @ (W / np.sqrt(lam)) @ W.T @ A[::-1].T, atol=1e-6)
+
+
+@pytest.mark.parametrize("n", SIZES)
 def test_log_singular_values_gradient_is_the_transposed_pseudo_inverse(n):
     A = svd._sample_tall(np.random.default_rng(20 + n), n)["A"]
     np.testing.assert_allclose(svd.grad_log_singular_values(A), np.linalg.pinv(A).T, atol=1e-10)

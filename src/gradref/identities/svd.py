@@ -561,6 +561,112 @@ $U$ gives $d(UV^\top) = U(K\oslash S)V^\top + (I - UU^\top)E\,V\Sigma^{-1}V^\top
 
 
 @shaped
+def nuclear_norm_product(X: Arr["m k"], A: Arr["k n"]):
+    """The nuclear norm of a product, ``||X A||_*``.
+
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]])
+    >>> float(nuclear_norm_product(X, np.array([[3.0], [0.0]])))
+    3.0
+    """
+    return np.sum(_svd(X @ A)[1])
+
+
+@shaped_like(nuclear_norm_product)
+def grad_nuclear_norm_product(X, A):
+    """Gradient of ``||X A||_*`` with respect to ``X``: ``U V^T A^T``, ``X A = U Σ V^T``."""
+    U, _, V = _svd(X @ A)
+    return U @ V.T @ A.T
+
+
+@shaped_like(nuclear_norm_product)
+def hessian_nuclear_norm_product(X, A):
+    """Hessian of ``||X A||_*`` in ``X``, shape (m, k, m, k): the polar factor's derivative
+    along ``E A``, times ``A^T``."""
+    U, s, V = _svd(X @ A)
+    m, k = X.shape
+    H = np.zeros((m, k, m, k))
+    for p in range(m):
+        for q in range(k):
+            E = np.zeros((m, k))
+            E[p, q] = 1.0
+            H[:, :, p, q] = _polar_factor_derivative(U, s, V, E @ A) @ A.T
+    return H
+
+
+def _sample_product(rng, n):
+    """``X`` (n + 2) x (n + 1) and ``A`` (n + 1) x n, both of full column rank (singular values
+    near 1 ... n + 1, gaps of 1/2): ``X A`` is tall and of full column rank. At n = 1, ``X A``
+    is a single column, whose SVD sympy has."""
+    return {"X": _tall(rng, n + 2, n + 1), "A": _tall(rng, n + 1, n)}
+
+
+def _sp_nuclear_norm_product(X, A):
+    U, s, V = _sp_svd_column(X * A)
+    return sum(s), U * V.T * A.T
+
+
+register(
+    Identity(
+        id="svd.nuclear-norm-product",
+        title="Gradient of the nuclear norm of a product X A with respect to X",
+        formula=r"\nabla_X \|X A\|_* = U V^\top A^\top",
+        where=(r"Y = X A", r"Y = U \operatorname{diag}(\sigma) V^\top"),
+        wrt="X",
+        kind="gradient",
+        value=nuclear_norm_product,
+        derivative=grad_nuclear_norm_product,
+        symbolic=_sp_nuclear_norm_product,
+        sample=_sample_product,
+        symbolic_dims=(1,),
+        assumptions="X real m x k and A real k x n with X A tall (m > n) and of full column "
+        "rank n; X A = U diag(σ) V^T its thin SVD. Full rank is all the gradient needs (U V^T "
+        "is the polar factor of X A); at a rank-deficient X A the norm is not differentiable "
+        "and U_r V_r^T A^T + W A^T, with W as in svd.nuclear-norm, gives its subgradients. "
+        + _EXACT_COLUMN.replace("of a", "of X A, a")
+        + ", gradient and Hessian.",
+        derivation=r"""
+The chain rule through $Y = XA$, whose differential is $dY = dX\,A$, and the gradient
+$UV^\top$ of the nuclear norm at $Y$ (svd.nuclear-norm):
+$d\|XA\|_* = \langle UV^\top, dX\,A\rangle = \operatorname{tr}(V U^\top dX\,A) =
+\operatorname{tr}(A V U^\top dX) = \langle U V^\top A^\top, dX\rangle$. The factor $A$ moves
+to the right of $UV^\top$, transposed.
+
+The Hessian along $E$ is the derivative of $UV^\top$ (the Hessian of svd.nuclear-norm)
+along $dY = E A$, times $A^\top$.
+""",
+        hessian=hessian_nuclear_norm_product,
+        hessian_formula=r"\nabla_X^2 \|X A\|_*[E] = \big(U (K \oslash S) V^\top + (I - U U^\top)"
+        r"\,E A\, V \Sigma^{-1} V^\top\big) A^\top,\quad K = U^\top E A V - V^\top A^\top E^\top U,"
+        r"\ S_{ij} = \sigma_i + \sigma_j",
+        mistakes=(
+            Mistake(
+                r"U V A^\top",
+                lambda X, A: _svd(X @ A)[0] @ _svd(X @ A)[2] @ A.T,
+                "numpy's svd returns V^T (`vh`); using it as V gives U V A^T",
+            ),
+            Mistake(
+                r"\frac{X A}{\|X A\|_F} A^\top",
+                lambda X, A: X @ A @ A.T / np.linalg.norm(X @ A),
+                "the chain rule applied to the Frobenius norm's gradient instead: the two "
+                "norms agree only where X A has rank one",
+            ),
+        ),
+        conventions={"numerator": r"\frac{\partial \|X A\|_*}{\partial X} = A V U^\top"},
+        related=("svd.nuclear-norm", "svd.spectral-norm", "rules.chain"),
+        sources=(WATSON, TOWNSEND),
+        keywords=(
+            "gradient of the nuclear norm of a product",
+            "derivative of ||XA||_* with respect to X",
+            "nuclear norm of X A",
+            "trace norm of a product gradient",
+            "nuclear norm chain rule",
+            "U V^T A^T",
+        ),
+    )
+)
+
+
+@shaped
 def log_singular_values(A: Arr["m n"]):
     """The sum of the logarithms of the singular values, ``Σ ln σ_i = ½ ln det(A^T A)``.
 
@@ -1282,6 +1388,7 @@ TOPICS = (
         (
             "svd.spectral-norm",
             "svd.nuclear-norm",
+            "svd.nuclear-norm-product",
             "svd.schatten-norm",
             "svd.ky-fan-norm",
         ),
