@@ -232,3 +232,32 @@ def test_a_clean_check_at_ten_thousand_dimensions_keeps_its_cost(seed, size):
             wrong = wrong_by(grad(x), 10 * result.rtol, np.random.default_rng(seed), kind)
             missed = check_gradient(f, lambda x, w=wrong: w, x, method=method, rng=seed)
             assert missed.verdict == "failed", missed.report()
+
+
+def test_an_error_in_one_entry_is_caught_along_the_rademacher_direction():
+    """The sweep's one wrong gradient that passed (complex step, plain f, n = 1,000, seed 282).
+
+    One entry off by 10 rtol in norm, nearly orthogonal to every Gaussian direction drawn: it
+    passed with a bound of 0.98 x 10 rtol. Along the Rademacher direction taken beside the
+    directions added, it shows as 10 rtol / sqrt(n), twice the level at which a direction fails.
+    """
+    n, rtol = 1000, DEFAULT_RTOL["complex"]
+    rng = np.random.default_rng([n, 282, 0])  # benchmarks/sweep_checker.py, f "plain"
+    d, a = rng.uniform(0.5, 2.0, n), rng.uniform(0.5, 2.0, n)
+    x = rng.standard_normal(n)
+
+    def f(x):
+        return np.sum(0.5 * d * x * x + np.sin(a * x))
+
+    g = d * x + a * np.cos(a * x)
+    claims = {"right": g, "scaled": g * (1 + 10 * rtol)}  # the sweep draws in this order
+    entry = g.copy()
+    entry[rng.integers(n)] += 10 * rtol * np.linalg.norm(g) * rng.choice([-1.0, 1.0])
+    rng.standard_normal(n)  # the sweep's random claim
+    for claim in claims.values():
+        check_gradient(
+            f, lambda x, claim=claim: claim, x, method="complex", rng=rng, diagnose=False
+        )
+    result = check_gradient(f, lambda x: entry, x, method="complex", rng=rng, diagnose=False)
+    assert result.verdict == "failed", result.report()
+    assert result.max_rel_error > 1.5 * 5 * rtol / math.sqrt(n)

@@ -47,7 +47,10 @@ rounding and truncation error present in ``a - d``:
   passed them with probability at most ``NORM_MISS`` (1e-4). The check **passes** if
   ``bound <= NORM_FACTOR * rtol`` (10 rtol); if not, random directions are added (up to
   ``MAX_DIRECTIONS`` in all) while they can bring it there, and the check is
-  **inconclusive** if they cannot, saying how far they bound the error.
+  **inconclusive** if they cannot, saying how far they bound the error. The first directions
+  added bring a Rademacher one (``±1 / sqrt(n)`` entries) beside them, judged like the others
+  but counted for nothing in the bound: an error in one entry shows along it at its full
+  share, ``||e|| / sqrt(n)`` (see ``_rademacher``).
 
 ``nu`` depends on ``f`` only through its values and their variation: adding a
 constant to ``f`` leaves the complex step untouched, and multiplying ``f`` by a
@@ -777,6 +780,25 @@ class _Comparison:
     claimed: np.ndarray  # a, per output
     estimate: _Estimate
     u: np.ndarray
+    # A uniform random unit direction (Gaussian), which counts in the bound in norm; the
+    # Rademacher direction (see _rademacher) does not: it gains no probability.
+    uniform: bool = True
+
+
+def _rademacher(generator: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """A unit direction of random signs, ``±1 / sqrt(n)`` in every entry.
+
+    An error confined to one entry (or to a few of the same sign) shows along it at its full
+    share, ``||e|| / sqrt(n)`` for one entry, whatever the signs: above the level at which a
+    direction fails a claim (``5 rtol / sqrt(n)``) for an error of ``10 rtol`` in norm, where
+    a Gaussian direction can be nearly orthogonal to the wrong entry. It complements the
+    Gaussian directions and does not replace them: an error ``(1, -1, 0, ...)`` cancels along
+    it with probability 1/2, so it counts for nothing in the bound in norm (``_norm_bound``).
+    A claim right to rtol in norm shows along it beyond ``5 rtol / sqrt(n)`` with probability
+    at most ``2 exp(-12.5)`` (7.5e-6, Hoeffding), as along a Gaussian one at most 6e-7.
+    """
+    n = int(np.prod(shape))
+    return generator.choice([-1.0, 1.0], size=shape) / math.sqrt(n)
 
 
 def _check(f: Callable, derivative: Callable, x: Any, **options: Any) -> CheckResult:
@@ -1034,6 +1056,7 @@ def _run_check(
     guard_failed = ""
     bound = math.inf
     index = 0
+    rademacher_taken = False
     while True:
         while index < len(comparisons):
             comparison = comparisons[index]
@@ -1174,7 +1197,8 @@ def _run_check(
             top = max(float(scale.max()), np.finfo(float).tiny)
             with np.errstate(invalid="ignore", over="ignore"):
                 reach = np.where(scale > 0, level * scale, 0.0) + comparison.estimate.noise
-            resolutions.append(float(reach.max()) / top)
+            if comparison.uniform:
+                resolutions.append(float(reach.max()) / top)
         bound = _norm_bound(resolutions, kind, point.size)
         wanted = NORM_FACTOR * rtol_used
         if failed or kinked is not None or weak or small_row[0] >= 0 or bound <= wanted:
@@ -1188,8 +1212,13 @@ def _run_check(
             # Central differences start where the earlier directions settled (a kink near
             # `x` shortened their step): the shorter step still looks for a kink of its own.
             start = min([h] + [c.estimate.step for c in comparisons if c.estimate.step > 0])
+            # The first directions added bring a Rademacher one beside them: the Gaussian
+            # directions left doubt, which an error confined to one entry may have caused,
+            # and along it such an error shows at its full share (see _rademacher).
+            signs = [] if rademacher_taken else [_rademacher(generator, point.shape)]
+            rademacher_taken = True
             added = _add_directions(
-                fn, point, generator, more, used, start, center, directional, row_norms
+                fn, point, generator, more, used, start, center, directional, row_norms, signs
             )
         except _NonFinite:
             break
@@ -1366,22 +1395,25 @@ def _directions_needed(resolutions: list[float], kind: str, n: int, wanted: floa
     return 0
 
 
-def _add_directions(fn, point, generator, count, used, h, center, directional, row_norms):
+def _add_directions(fn, point, generator, count, used, h, center, directional, row_norms, signs=()):
     """``count`` more random directions compared, or why the complex step cannot be trusted.
 
+    ``signs`` holds Rademacher directions compared first (not counted in the bound in norm).
     With the complex step, the analyticity guard is taken again along a combination of the
     new directions (the one before covered only those it combined).
     """
-    new = []
+    new = list(signs)
     for _ in range(count):
         u = generator.standard_normal(point.shape)
         new.append(u / _norm(u))
+    uniform = [False] * len(signs) + [True] * count
     if used == "central":
         return [
-            _Comparison(directional(u), _smooth_central(fn, point, u, h, center), u) for u in new
+            _Comparison(directional(u), _smooth_central(fn, point, u, h, center), u, kept)
+            for u, kept in zip(new, uniform, strict=True)
         ]
     steps = [_complex_again(fn, point, u) for u in new]
-    weights = 0.5 ** np.arange(count)
+    weights = 0.5 ** np.arange(len(new))
     total = _combine(weights, new)
     weights = weights / _norm(total)
     guard_u = total / _norm(total)
@@ -1398,7 +1430,10 @@ def _add_directions(fn, point, generator, count, used, h, center, directional, r
                 "added to bound the error in norm: `f` is probably not complex-analytic; use "
                 "method='central'"
             )
-    return [_Comparison(directional(u), c, u) for u, c in zip(new, steps, strict=True)]
+    return [
+        _Comparison(directional(u), c, u, kept)
+        for u, c, kept in zip(new, steps, uniform, strict=True)
+    ]
 
 
 def _float32_rtol(fn, comparisons, row_norms, kind, n, default) -> tuple[float, str]:
