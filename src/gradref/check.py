@@ -123,6 +123,11 @@ VALUE_ROUNDING = 16 * EPS
 #: Factor on the noise of ``f``'s values measured from one fourth difference (whose size,
 #: for Gaussian noise, falls below a third of its deviation one time in four).
 NOISE_SAFETY = 3.0
+#: Values of ``f(x)`` taken to measure run-to-run noise (see _measure_jitter).
+JITTER_SAMPLES = 8
+#: ... only where a failing difference is within this many times the error the estimate
+#: ascribes to noise, rounding and truncation (a wrong sign is not noise).
+JITTER_REACH = 1000.0
 #: The guard trusts the complex step only if central differences resolve the directional
 #: derivative to at least this relative precision, and agree with it.
 GUARD_RESOLUTION = 1e-6
@@ -344,6 +349,9 @@ class _Function:
         # Real values seen, and whether every one of them is a float32 number.
         self.values_seen = 0
         self.float32_values = True
+        # Deviation of f's values from call to call at x, per output, once measured (zero if
+        # f(x) taken again was the same): see _measure_jitter.
+        self.jitter: np.ndarray | None = None
 
     def _validate(self, out: Any) -> np.ndarray:
         out = np.asarray(out)
@@ -602,6 +610,42 @@ def _smooth_central(
 #: The longest central step, relative to ``CENTRAL_STEP``, that the rounding of f's values
 #: can ask for (see _first_step).
 MAX_STRETCH = 8
+
+
+def _measure_jitter(fn: _Function, point: np.ndarray, center: np.ndarray) -> None:
+    """Measure the run-to-run noise of ``f`` at ``x``, on the way to a failure only.
+
+    Each difference table measures f's noise from one fourth difference, which one time in
+    four reads below a third of it (and now and then far below): a failure of a right
+    derivative waits on such a draw, at any step, and most at a shortened one, where noise
+    weighs most. ``f(x)`` is taken again (one evaluation); if it changed, f's values differ
+    from call to call, and ``JITTER_SAMPLES`` values of ``f(x)`` measure their deviation
+    (their sample deviation, which falls below a third of the true one with probability
+    about 2e-3, not 1/4), which every central estimate's error model then includes at its own
+    steps (:func:`_jitter_noise`).
+    """
+    try:
+        values = [center, fn.real(point)]
+        if not np.array_equal(values[1], center):
+            values += [fn.real(point) for _ in range(JITTER_SAMPLES - 2)]
+    except _NonFinite:
+        values = [center]
+    if len(values) < JITTER_SAMPLES:
+        fn.jitter = np.zeros(np.shape(center))
+    else:
+        fn.jitter = np.std(values, axis=0, ddof=1)
+
+
+def _jitter_noise(fn: _Function, estimate: _Estimate) -> Any:
+    """The measured run-to-run noise of f, as a central estimate propagates it at its steps.
+
+    ``NOISE_SAFETY`` times the deviation, times 3 / h (the extrapolation from ``D(h)`` and
+    ``D(h/2)``, as for rounding), or 6 / h for an estimate refined to ``D(h/4)``.
+    """
+    if fn.jitter is None or estimate.step <= 0:
+        return 0.0
+    spread = 6.0 if estimate.refined else 3.0
+    return spread * NOISE_SAFETY * fn.jitter / estimate.step
 
 
 def _first_step(
@@ -1036,6 +1080,8 @@ def _run_check(
             # differences propagate it, whether or not it was found above rounding: a value
             # that jitters by 1e-9 of itself must not fail a right derivative.
             noise = noise + 3 * np.asarray(estimate.value_noise) / estimate.step
+        # And run-to-run noise, where it was measured (on the way to a failure).
+        noise = noise + _jitter_noise(fn, estimate)
         if estimate.step > 0:
             # And the rounding of the points themselves: x + t u is stored to EPS |x_i| in
             # each coordinate, which moves f by up to EPS ||x|| ||grad f|| (negligible near
@@ -1106,6 +1152,18 @@ def _run_check(
                             comparison.estimate, (scale, noise, rel, tol) = kept
                     else:  # the step straddles nothing: once is enough for the other directions
                         short_step_agreed = True
+            doubtful = (rel > np.maximum(tol, fail_level)) & (
+                np.abs(a - comparison.estimate.value) <= JITTER_REACH * noise
+            )
+            suspect = doubtful.any() or (comparison.estimate.kink is not None and kinked is None)
+            if used == "central" and center is not None and fn.jitter is None and suspect:
+                # Before a central estimate fails the claim by a difference that noise read
+                # too low could explain, or finds a kink: does f(x) change from call to call?
+                # Its noise, measured by one fourth difference per table, may have been read
+                # far too low (see _measure_jitter); and it makes one-sided slopes disagree
+                # too, most at a short step.
+                _measure_jitter(fn, point, center)
+                scale, noise, rel, tol = judge(comparison.estimate, a)
             # A derivative that f's values cannot register over the size of x (below) is lost
             # in f's rounding whatever the method: its comparison is rounding against rounding
             # (the complex step at a stationary point), and says neither "passed" nor "failed".
@@ -1126,9 +1184,14 @@ def _run_check(
                 plus, minus = comparison.estimate.kink
                 apart = np.abs(plus - minus)
                 # Not against tol: a kink inflates the estimate's own error (its difference
-                # table reads as noise); _kink has judged the gap against f's rounding.
+                # table reads as noise); _kink has judged the gap against f's rounding, and
+                # here against f's run-to-run noise, as the slopes at the shortest level
+                # (h / 4, at most) carry it.
                 slopes = np.maximum(scale, np.maximum(np.abs(plus), np.abs(minus)))
-                if (apart > rtol_used * slopes).any():
+                jitter = 4 * _jitter_noise(
+                    fn, dataclasses.replace(comparison.estimate, refined=True)
+                )
+                if ((apart > rtol_used * slopes) & (apart > jitter)).any():
                     i = int(np.argmax(apart))
                     kinked = (float(plus[i]), float(minus[i]), comparison.estimate.step, i)
             # Inconclusive where rounding could hide an error above MAX_TOLERANCE relative to the
