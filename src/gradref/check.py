@@ -65,7 +65,7 @@ real evaluations for the guard) up to ``n`` of about 10,000, beyond which the ro
 the complex step needs a third direction (and a second guard); nine for central differences
 up to ``n`` of about 10,000 (four per direction, and ``f(x)`` once: the one-sided slopes it
 gives reveal a kink or a jump, and where they do, the step shrinks; see
-``_smooth_central``; beyond ``n`` of about 1,000 the step lengthens, up to eight times,
+``_smooth_central``; beyond ``n`` of about 1,000 the step lengthens, up to 32 times,
 against the rounding of f's values: ``_first_step``), and four per direction added beyond,
 or where f's values are noisy. A central estimate is never believed
 against the claim (or against the complex step) before it is taken again one step finer,
@@ -609,7 +609,7 @@ def _smooth_central(
 
 #: The longest central step, relative to ``CENTRAL_STEP``, that the rounding of f's values
 #: can ask for (see _first_step).
-MAX_STRETCH = 8
+MAX_STRETCH = 32
 
 
 def _measure_jitter(fn: _Function, point: np.ndarray, center: np.ndarray) -> None:
@@ -657,8 +657,8 @@ def _first_step(
     ``3 VALUE_ROUNDING |f| / t`` (and that of the points, ``3 EPS ||x|| ||g|| / t``), twice in
     what a pass establishes along its direction (the tolerance, and the estimate's own
     error). Where f's value and the claimed gradient ``g`` (known before any difference is
-    taken) show that two directions at ``h`` could not bound the error within half of
-    ``wanted`` (10 rtol), while two at a step at most ``MAX_STRETCH`` times longer could, the
+    taken) show that two directions at ``h`` could not bound the error within ``wanted``
+    (10 rtol), while two at a step at most ``MAX_STRETCH`` times longer could, the
     step doubles until they can: a longer step trades rounding, which falls like ``1 / t``, for
     truncation, which grows like ``t^4`` after extrapolation (Moré & Wild, "Estimating
     derivatives of noisy simulations", ACM TOMS 38 (2012), choose the step from the two).
@@ -679,7 +679,7 @@ def _first_step(
         return 2 * rounding + DERIVATIVE_ROUNDING
 
     stretch = 1
-    while _norm_bound([resolution(stretch * h)] * 2, "gradient", n) > wanted / 2:
+    while _norm_bound([resolution(stretch * h)] * 2, "gradient", n) > wanted:
         if stretch >= MAX_STRETCH:
             return h
         stretch *= 2
