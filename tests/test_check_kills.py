@@ -252,3 +252,70 @@ def test_an_output_that_is_identically_zero_keeps_the_complex_step():
     )
     assert (rows.verdict, rows.method, rows.evaluations) == ("passed", "complex", 6), rows.report()
     assert rows.reason == ""
+
+
+def test_the_norm_of_an_integer_vector_does_not_overflow():
+    # _norm converts to float before squaring: int64 squares of 3e9 and 4e9 overflow.
+    from gradref.check import _norm
+
+    assert _norm(np.array([3_000_000_000, 4_000_000_000])) == 5e9
+
+
+def test_full_diagnosis_lists_the_five_largest_differences():
+    x = np.linspace(0.5, 1.5, 7)
+    result = check_gradient(lambda x: x @ x, lambda x: -2 * x, x, diagnose="full", rng=0)
+    assert [index for index, _, _ in result.worst] == [(6,), (5,), (4,), (3,), (2,)]
+
+
+@pytest.mark.parametrize(
+    ("method", "n", "evaluations", "worst", "hint"),
+    [
+        ("complex", 64, 14, ((21,), 3.1666666666666665), ""),
+        ("central", 64, 37, ((21,), 3.1666666666666665), ""),
+        ("central", 4096, 41, None, "the largest error lies among flat indices 1364 to 1367"),
+    ],
+)
+def test_bisection_spends_its_budget_and_says_where_it_stopped(method, n, evaluations, worst, hint):
+    # One wrong entry (n // 3): bisection costs one evaluation a level with the complex step,
+    # two with central differences, plus the located coordinate's estimate (one, or four);
+    # at n = 4,096 under central differences the budget ends with four candidates left.
+    a = np.linspace(1, 2, n)
+    wrong = (np.arange(n) == n // 3) * 0.5
+    result = check_gradient(
+        lambda x: np.sum(a * x * x), lambda x: 2 * a * x + wrong, np.ones(n), method=method, rng=0
+    )
+    assert (result.verdict, result.evaluations, result.hint) == ("failed", evaluations, hint)
+    if worst is None:
+        assert result.worst == ()
+    else:
+        index, claimed = worst
+        assert result.worst[0][:2] == (index, claimed)
+        assert result.worst[0][2] == pytest.approx(claimed - 0.5, rel=1e-9)
+
+
+def test_bisection_lists_a_jacobian_column_entries_largest_first():
+    A = np.arange(1.0, 22.0).reshape(7, 3)
+    W = A.copy()
+    W[:, 1] += np.arange(7) * 0.1
+    result = check_jacobian(lambda x: A @ x, lambda x: W, np.ones(3), rng=0)
+    assert result.verdict == "failed"
+    assert [index for index, _, _ in result.worst] == [(6, 1), (5, 1), (4, 1), (3, 1), (2, 1)]
+    assert [claimed for _, claimed, _ in result.worst] == pytest.approx(
+        [20.6, 17.5, 14.4, 11.3, 8.2]
+    )
+    assert [numerical for _, _, numerical in result.worst] == pytest.approx([20, 17, 14, 11, 8])
+
+
+def test_hints_are_exact_for_zero_transposed_and_scaled_claims():
+    # Small derivatives (entries below 1): the factor is still found.
+    x = np.array([0.1, -0.2, 0.3])
+    f = lambda x: 0.05 * x @ x  # noqa: E731
+    zero = check_gradient(f, lambda x: np.zeros(3), x, rng=0, diagnose=False)
+    assert zero.verdict == "failed"
+    scaled = check_gradient(f, lambda x: 0.2 * x, x, rng=0)
+    assert scaled.hint.split("; ")[0] == "the claimed derivative is 2 times the numerical one"
+    B = np.array([[1.0, 2.0], [0.0, 3.0]])
+    transposed = check_jacobian(lambda x: B @ x, lambda x: B.T, np.ones(2), rng=0)
+    assert transposed.hint.split("; ")[0] == "the claimed derivative looks transposed"
+    nothing = check_gradient(f, lambda x: np.zeros(3), x, rng=0)
+    assert nothing.hint.split("; ")[0] == "the claimed derivative is zero"
