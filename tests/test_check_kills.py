@@ -321,3 +321,28 @@ def test_hints_are_exact_for_zero_transposed_and_scaled_claims():
     assert transposed.hint.split("; ")[0] == "the claimed derivative looks transposed"
     nothing = check_gradient(f, lambda x: np.zeros(3), x, rng=0)
     assert nothing.hint.split("; ")[0] == "the claimed derivative is zero"
+
+
+def test_the_noise_a_shorter_step_found_is_named_relative_to_f():
+    # A term that varies far below the step reads as noise of 1e-7 of |f| (the same value at
+    # the same point, so not run-to-run): the estimate whose one-sided slopes wandered is
+    # marked noisy, and the reason names its noise relative to |f| (_relative_noise).
+    def f(x):
+        return smooth_8(x) * (1 + 1e-7 * np.sin(1e12 * np.sum(x * np.arange(1, 9))))
+
+    x = np.random.default_rng(5).standard_normal(8)
+    result = check_gradient(f, smooth_8_grad, x, method="central", rng=0)
+    assert result.verdict == "inconclusive"
+    assert result.reason.startswith("f's values carry noise ≈ 6e-07 relative (float32?); ")
+
+
+SPD_8 = np.random.default_rng(0).standard_normal((8, 8))
+SPD_8 = SPD_8 @ SPD_8.T / 8 + np.eye(8)
+
+
+def smooth_8(x):
+    return 0.5 * x @ SPD_8 @ x + np.sum(np.sin(x))
+
+
+def smooth_8_grad(x):
+    return SPD_8 @ x + np.cos(x)
