@@ -346,3 +346,21 @@ def smooth_8(x):
 
 def smooth_8_grad(x):
     return SPD_8 @ x + np.cos(x)
+
+
+def test_float32_precision_raises_rtol_to_what_the_measured_noise_warrants():
+    # A float64 f under precision="float32": its difference tables at the long float32 step
+    # read 2e-9 of |f| (its fourth derivative), above FLOAT32_NOISE, and the default rtol
+    # rises to a quarter above a tenth of what two directions reach there; the complex step
+    # measures nothing and keeps its default, saying nothing.
+    x = np.random.default_rng(5).standard_normal(8)
+    central = check_gradient(
+        smooth_8, smooth_8_grad, x, precision="float32", method="central", rng=0
+    )
+    assert central.verdict == "passed"
+    assert central.rtol == pytest.approx(2.808667246718051e-07, rel=1e-6)
+    assert central.reason == (
+        "float32: f's values carry noise ≈ 2e-09 relative, which allows rtol 2.8e-07 (asked: 1e-07)"
+    )
+    auto = check_gradient(smooth_8, smooth_8_grad, x, precision="float32", rng=0)
+    assert (auto.method, auto.rtol, auto.reason) == ("complex", 1e-10, "")
