@@ -261,6 +261,18 @@ def test_the_norm_of_an_integer_vector_does_not_overflow():
     assert _norm(np.array([3_000_000_000, 4_000_000_000])) == 5e9
 
 
+def test_the_norm_scales_where_squares_overflow_or_underflow():
+    from gradref.check import _norm
+
+    assert _norm(np.array([3e200, 4e200])) == pytest.approx(5e200, rel=1e-15)
+    assert _norm(np.array([3e-200, -4e-200])) == pytest.approx(5e-200, rel=1e-15)
+    assert _norm(np.array([np.inf, 1.0])) == np.inf
+    assert _norm(np.zeros(0)) == 0.0
+    rows = np.array([[3e200, 4e200], [3e-5, -4e-5], [0.0, 0.0]])
+    np.testing.assert_allclose(_norm(rows, axis=1), [5e200, 5e-5, 0.0], rtol=1e-15)
+    assert _norm(rows[1:], axis=1).shape == (2,)
+
+
 def test_full_diagnosis_lists_the_five_largest_differences():
     x = np.linspace(0.5, 1.5, 7)
     result = check_gradient(lambda x: x @ x, lambda x: -2 * x, x, diagnose="full", rng=0)
