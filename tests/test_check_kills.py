@@ -376,3 +376,34 @@ def test_float32_precision_raises_rtol_to_what_the_measured_noise_warrants():
     )
     auto = check_gradient(smooth_8, smooth_8_grad, x, precision="float32", rng=0)
     assert (auto.method, auto.rtol, auto.reason) == ("complex", 1e-10, "")
+
+
+@pytest.mark.parametrize(
+    ("x", "error", "message"),
+    [
+        ([[1.0], [1.0, 2.0]], TypeError, "`x` must be a real array of numbers; got list"),
+        (np.array(["a", "b"]), TypeError, "`x` must be a real array of numbers; got dtype <U1"),
+        (
+            np.array([1j, 2.0]),
+            TypeError,
+            "`x` must be real; got complex values (derivatives are checked with respect to "
+            "real variables)",
+        ),
+        (np.array([np.nan, 2.0]), ValueError, "`x` must be finite; it contains NaN or infinity"),
+    ],
+)
+def test_a_bad_point_is_refused_with_its_exact_message(x, error, message):
+    with pytest.raises(error) as caught:
+        check_gradient(lambda x: 0.0, lambda x: x, x)
+    assert str(caught.value) == message
+
+
+def test_a_derivative_of_the_wrong_shape_is_refused_with_its_exact_message():
+    with pytest.raises(gradref.check.DerivativeShapeError) as caught:
+        check_jacobian(lambda x: x, lambda x: np.ones((2, 3)), np.ones(3))
+    assert str(caught.value) == (
+        "`jac(x)` must have shape (3, 3) (outputs x inputs); got shape (2, 3)"
+    )
+    with pytest.raises(gradref.check.DerivativeShapeError) as caught:
+        check_gradient(lambda x: x @ x, lambda x: np.ones(2), np.ones(3))
+    assert str(caught.value) == "`grad(x)` must have shape (3,) (the shape of `x`); got shape (2,)"
