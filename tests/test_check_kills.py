@@ -252,3 +252,158 @@ def test_an_output_that_is_identically_zero_keeps_the_complex_step():
     )
     assert (rows.verdict, rows.method, rows.evaluations) == ("passed", "complex", 6), rows.report()
     assert rows.reason == ""
+
+
+def test_the_norm_of_an_integer_vector_does_not_overflow():
+    # _norm converts to float before squaring: int64 squares of 3e9 and 4e9 overflow.
+    from gradref.check import _norm
+
+    assert _norm(np.array([3_000_000_000, 4_000_000_000])) == 5e9
+
+
+def test_the_norm_scales_where_squares_overflow_or_underflow():
+    from gradref.check import _norm
+
+    assert _norm(np.array([3e200, 4e200])) == pytest.approx(5e200, rel=1e-15)
+    assert _norm(np.array([3e-200, -4e-200])) == pytest.approx(5e-200, rel=1e-15)
+    assert _norm(np.array([np.inf, 1.0])) == np.inf
+    assert _norm(np.zeros(0)) == 0.0
+    rows = np.array([[3e200, 4e200], [3e-5, -4e-5], [0.0, 0.0]])
+    np.testing.assert_allclose(_norm(rows, axis=1), [5e200, 5e-5, 0.0], rtol=1e-15)
+    assert _norm(rows[1:], axis=1).shape == (2,)
+
+
+def test_full_diagnosis_lists_the_five_largest_differences():
+    x = np.linspace(0.5, 1.5, 7)
+    result = check_gradient(lambda x: x @ x, lambda x: -2 * x, x, diagnose="full", rng=0)
+    assert [index for index, _, _ in result.worst] == [(6,), (5,), (4,), (3,), (2,)]
+
+
+@pytest.mark.parametrize(
+    ("method", "n", "evaluations", "worst", "hint"),
+    [
+        ("complex", 64, 14, ((21,), 3.1666666666666665), ""),
+        ("central", 64, 37, ((21,), 3.1666666666666665), ""),
+        ("central", 4096, 41, None, "the largest error lies among flat indices 1364 to 1367"),
+    ],
+)
+def test_bisection_spends_its_budget_and_says_where_it_stopped(method, n, evaluations, worst, hint):
+    # One wrong entry (n // 3): bisection costs one evaluation a level with the complex step,
+    # two with central differences, plus the located coordinate's estimate (one, or four);
+    # at n = 4,096 under central differences the budget ends with four candidates left.
+    a = np.linspace(1, 2, n)
+    wrong = (np.arange(n) == n // 3) * 0.5
+    result = check_gradient(
+        lambda x: np.sum(a * x * x), lambda x: 2 * a * x + wrong, np.ones(n), method=method, rng=0
+    )
+    assert (result.verdict, result.evaluations, result.hint) == ("failed", evaluations, hint)
+    if worst is None:
+        assert result.worst == ()
+    else:
+        index, claimed = worst
+        assert result.worst[0][:2] == (index, claimed)
+        assert result.worst[0][2] == pytest.approx(claimed - 0.5, rel=1e-9)
+
+
+def test_bisection_lists_a_jacobian_column_entries_largest_first():
+    A = np.arange(1.0, 22.0).reshape(7, 3)
+    W = A.copy()
+    W[:, 1] += [0.3, 0.0, 0.5, 0.1, 0.6, 0.2, 0.4]
+    result = check_jacobian(lambda x: A @ x, lambda x: W, np.ones(3), rng=0)
+    assert result.verdict == "failed"
+    assert [index for index, _, _ in result.worst] == [(4, 1), (2, 1), (6, 1), (0, 1), (5, 1)]
+    assert [claimed for _, claimed, _ in result.worst] == pytest.approx(
+        [14.6, 8.5, 20.4, 2.3, 17.2]
+    )
+    assert [numerical for _, _, numerical in result.worst] == pytest.approx([14, 8, 20, 2, 17])
+    two = check_jacobian(lambda x: A[:2] @ x, lambda x: W[:2], np.ones(3), rng=0)
+    assert [index for index, _, _ in two.worst] == [(0, 1), (1, 1)]
+
+
+def test_hints_are_exact_for_zero_transposed_and_scaled_claims():
+    # Small derivatives (entries below 1): the factor is still found.
+    x = np.array([0.1, -0.2, 0.3])
+    f = lambda x: 0.05 * x @ x  # noqa: E731
+    zero = check_gradient(f, lambda x: np.zeros(3), x, rng=0, diagnose=False)
+    assert zero.verdict == "failed"
+    scaled = check_gradient(f, lambda x: 0.2 * x, x, rng=0)
+    assert scaled.hint.split("; ")[0] == "the claimed derivative is 2 times the numerical one"
+    B = np.array([[1.0, 2.0], [0.0, 3.0]])
+    transposed = check_jacobian(lambda x: B @ x, lambda x: B.T, np.ones(2), rng=0)
+    assert transposed.hint.split("; ")[0] == "the claimed derivative looks transposed"
+    nothing = check_gradient(f, lambda x: np.zeros(3), x, rng=0)
+    assert nothing.hint.split("; ")[0] == "the claimed derivative is zero"
+
+
+def test_the_noise_a_shorter_step_found_is_named_relative_to_f():
+    # A term that varies far below the step reads as noise of 1e-7 of |f| (the same value at
+    # the same point, so not run-to-run): the estimate whose one-sided slopes wandered is
+    # marked noisy, and the reason names its noise relative to |f| (_relative_noise).
+    def f(x):
+        return smooth_8(x) * (1 + 1e-7 * np.sin(1e12 * np.sum(x * np.arange(1, 9))))
+
+    x = np.random.default_rng(5).standard_normal(8)
+    result = check_gradient(f, smooth_8_grad, x, method="central", rng=0)
+    assert result.verdict == "inconclusive"
+    assert result.reason.startswith("f's values carry noise ≈ 6e-07 relative (float32?); ")
+
+
+SPD_8 = np.random.default_rng(0).standard_normal((8, 8))
+SPD_8 = SPD_8 @ SPD_8.T / 8 + np.eye(8)
+
+
+def smooth_8(x):
+    return 0.5 * x @ SPD_8 @ x + np.sum(np.sin(x))
+
+
+def smooth_8_grad(x):
+    return SPD_8 @ x + np.cos(x)
+
+
+def test_float32_precision_raises_rtol_to_what_the_measured_noise_warrants():
+    # A float64 f under precision="float32": its difference tables at the long float32 step
+    # read 2e-9 of |f| (its fourth derivative), above FLOAT32_NOISE, and the default rtol
+    # rises to a quarter above a tenth of what two directions reach there; the complex step
+    # measures nothing and keeps its default, saying nothing.
+    x = np.random.default_rng(5).standard_normal(8)
+    central = check_gradient(
+        smooth_8, smooth_8_grad, x, precision="float32", method="central", rng=0
+    )
+    assert central.verdict == "passed"
+    assert central.rtol == pytest.approx(2.808667246718051e-07, rel=1e-6)
+    assert central.reason == (
+        "float32: f's values carry noise ≈ 2e-09 relative, which allows rtol 2.8e-07 (asked: 1e-07)"
+    )
+    auto = check_gradient(smooth_8, smooth_8_grad, x, precision="float32", rng=0)
+    assert (auto.method, auto.rtol, auto.reason) == ("complex", 1e-10, "")
+
+
+@pytest.mark.parametrize(
+    ("x", "error", "message"),
+    [
+        ([[1.0], [1.0, 2.0]], TypeError, "`x` must be a real array of numbers; got list"),
+        (np.array(["a", "b"]), TypeError, "`x` must be a real array of numbers; got dtype <U1"),
+        (
+            np.array([1j, 2.0]),
+            TypeError,
+            "`x` must be real; got complex values (derivatives are checked with respect to "
+            "real variables)",
+        ),
+        (np.array([np.nan, 2.0]), ValueError, "`x` must be finite; it contains NaN or infinity"),
+    ],
+)
+def test_a_bad_point_is_refused_with_its_exact_message(x, error, message):
+    with pytest.raises(error) as caught:
+        check_gradient(lambda x: 0.0, lambda x: x, x)
+    assert str(caught.value) == message
+
+
+def test_a_derivative_of_the_wrong_shape_is_refused_with_its_exact_message():
+    with pytest.raises(gradref.check.DerivativeShapeError) as caught:
+        check_jacobian(lambda x: x, lambda x: np.ones((2, 3)), np.ones(3))
+    assert str(caught.value) == (
+        "`jac(x)` must have shape (3, 3) (outputs x inputs); got shape (2, 3)"
+    )
+    with pytest.raises(gradref.check.DerivativeShapeError) as caught:
+        check_gradient(lambda x: x @ x, lambda x: np.ones(2), np.ones(3))
+    assert str(caught.value) == "`grad(x)` must have shape (3,) (the shape of `x`); got shape (2,)"

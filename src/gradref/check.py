@@ -47,7 +47,10 @@ rounding and truncation error present in ``a - d``:
   passed them with probability at most ``NORM_MISS`` (1e-4). The check **passes** if
   ``bound <= NORM_FACTOR * rtol`` (10 rtol); if not, random directions are added (up to
   ``MAX_DIRECTIONS`` in all) while they can bring it there, and the check is
-  **inconclusive** if they cannot, saying how far they bound the error.
+  **inconclusive** if they cannot, saying how far they bound the error. The first directions
+  added bring a Rademacher one (``±1 / sqrt(n)`` entries) beside them, judged like the others
+  but counted for nothing in the bound: an error in one entry shows along it at its full
+  share, ``||e|| / sqrt(n)`` (see ``_rademacher``).
 
 ``nu`` depends on ``f`` only through its values and their variation: adding a
 constant to ``f`` leaves the complex step untouched, and multiplying ``f`` by a
@@ -62,7 +65,7 @@ real evaluations for the guard) up to ``n`` of about 10,000, beyond which the ro
 the complex step needs a third direction (and a second guard); nine for central differences
 up to ``n`` of about 10,000 (four per direction, and ``f(x)`` once: the one-sided slopes it
 gives reveal a kink or a jump, and where they do, the step shrinks; see
-``_smooth_central``; beyond ``n`` of about 1,000 the step lengthens, up to eight times,
+``_smooth_central``; beyond ``n`` of about 1,000 the step lengthens, up to 32 times,
 against the rounding of f's values: ``_first_step``), and four per direction added beyond,
 or where f's values are noisy. A central estimate is never believed
 against the claim (or against the complex step) before it is taken again one step finer,
@@ -120,6 +123,11 @@ VALUE_ROUNDING = 16 * EPS
 #: Factor on the noise of ``f``'s values measured from one fourth difference (whose size,
 #: for Gaussian noise, falls below a third of its deviation one time in four).
 NOISE_SAFETY = 3.0
+#: Values of ``f(x)`` taken to measure run-to-run noise (see _measure_jitter).
+JITTER_SAMPLES = 8
+#: ... only where a failing difference is within this many times the error the estimate
+#: ascribes to noise, rounding and truncation (a wrong sign is not noise).
+JITTER_REACH = 1000.0
 #: The guard trusts the complex step only if central differences resolve the directional
 #: derivative to at least this relative precision, and agree with it.
 GUARD_RESOLUTION = 1e-6
@@ -341,6 +349,9 @@ class _Function:
         # Real values seen, and whether every one of them is a float32 number.
         self.values_seen = 0
         self.float32_values = True
+        # Deviation of f's values from call to call at x, per output, once measured (zero if
+        # f(x) taken again was the same): see _measure_jitter.
+        self.jitter: np.ndarray | None = None
 
     def _validate(self, out: Any) -> np.ndarray:
         out = np.asarray(out)
@@ -598,7 +609,43 @@ def _smooth_central(
 
 #: The longest central step, relative to ``CENTRAL_STEP``, that the rounding of f's values
 #: can ask for (see _first_step).
-MAX_STRETCH = 8
+MAX_STRETCH = 32
+
+
+def _measure_jitter(fn: _Function, point: np.ndarray, center: np.ndarray) -> None:
+    """Measure the run-to-run noise of ``f`` at ``x``, on the way to a failure only.
+
+    Each difference table measures f's noise from one fourth difference, which one time in
+    four reads below a third of it (and now and then far below): a failure of a right
+    derivative waits on such a draw, at any step, and most at a shortened one, where noise
+    weighs most. ``f(x)`` is taken again (one evaluation); if it changed, f's values differ
+    from call to call, and ``JITTER_SAMPLES`` values of ``f(x)`` measure their deviation
+    (their sample deviation, which falls below a third of the true one with probability
+    about 2e-3, not 1/4), which every central estimate's error model then includes at its own
+    steps (:func:`_jitter_noise`).
+    """
+    try:
+        values = [center, fn.real(point)]
+        if not np.array_equal(values[1], center):
+            values += [fn.real(point) for _ in range(JITTER_SAMPLES - 2)]
+    except _NonFinite:
+        values = [center]
+    if len(values) < JITTER_SAMPLES:
+        fn.jitter = np.zeros(np.shape(center))
+    else:
+        fn.jitter = np.std(values, axis=0, ddof=1)
+
+
+def _jitter_noise(fn: _Function, estimate: _Estimate) -> Any:
+    """The measured run-to-run noise of f, as a central estimate propagates it at its steps.
+
+    ``NOISE_SAFETY`` times the deviation, times 3 / h (the extrapolation from ``D(h)`` and
+    ``D(h/2)``, as for rounding), or 6 / h for an estimate refined to ``D(h/4)``.
+    """
+    if fn.jitter is None or estimate.step <= 0:
+        return 0.0
+    spread = 6.0 if estimate.refined else 3.0
+    return spread * NOISE_SAFETY * fn.jitter / estimate.step
 
 
 def _first_step(
@@ -610,8 +657,8 @@ def _first_step(
     ``3 VALUE_ROUNDING |f| / t`` (and that of the points, ``3 EPS ||x|| ||g|| / t``), twice in
     what a pass establishes along its direction (the tolerance, and the estimate's own
     error). Where f's value and the claimed gradient ``g`` (known before any difference is
-    taken) show that two directions at ``h`` could not bound the error within half of
-    ``wanted`` (10 rtol), while two at a step at most ``MAX_STRETCH`` times longer could, the
+    taken) show that two directions at ``h`` could not bound the error within ``wanted``
+    (10 rtol), while two at a step at most ``MAX_STRETCH`` times longer could, the
     step doubles until they can: a longer step trades rounding, which falls like ``1 / t``, for
     truncation, which grows like ``t^4`` after extrapolation (Moré & Wild, "Estimating
     derivatives of noisy simulations", ACM TOMS 38 (2012), choose the step from the two).
@@ -632,7 +679,7 @@ def _first_step(
         return 2 * rounding + DERIVATIVE_ROUNDING
 
     stretch = 1
-    while _norm_bound([resolution(stretch * h)] * 2, "gradient", n) > wanted / 2:
+    while _norm_bound([resolution(stretch * h)] * 2, "gradient", n) > wanted:
         if stretch >= MAX_STRETCH:
             return h
         stretch *= 2
@@ -777,6 +824,25 @@ class _Comparison:
     claimed: np.ndarray  # a, per output
     estimate: _Estimate
     u: np.ndarray
+    # A uniform random unit direction (Gaussian), which counts in the bound in norm; the
+    # Rademacher direction (see _rademacher) does not: it gains no probability.
+    uniform: bool = True
+
+
+def _rademacher(generator: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """A unit direction of random signs, ``±1 / sqrt(n)`` in every entry.
+
+    An error confined to one entry (or to a few of the same sign) shows along it at its full
+    share, ``||e|| / sqrt(n)`` for one entry, whatever the signs: above the level at which a
+    direction fails a claim (``5 rtol / sqrt(n)``) for an error of ``10 rtol`` in norm, where
+    a Gaussian direction can be nearly orthogonal to the wrong entry. It complements the
+    Gaussian directions and does not replace them: an error ``(1, -1, 0, ...)`` cancels along
+    it with probability 1/2, so it counts for nothing in the bound in norm (``_norm_bound``).
+    A claim right to rtol in norm shows along it beyond ``5 rtol / sqrt(n)`` with probability
+    at most ``2 exp(-12.5)`` (7.5e-6, Hoeffding), as along a Gaussian one at most 6e-7.
+    """
+    n = int(np.prod(shape))
+    return generator.choice([-1.0, 1.0], size=shape) / math.sqrt(n)
 
 
 def _check(f: Callable, derivative: Callable, x: Any, **options: Any) -> CheckResult:
@@ -1014,6 +1080,8 @@ def _run_check(
             # differences propagate it, whether or not it was found above rounding: a value
             # that jitters by 1e-9 of itself must not fail a right derivative.
             noise = noise + 3 * np.asarray(estimate.value_noise) / estimate.step
+        # And run-to-run noise, where it was measured (on the way to a failure).
+        noise = noise + _jitter_noise(fn, estimate)
         if estimate.step > 0:
             # And the rounding of the points themselves: x + t u is stored to EPS |x_i| in
             # each coordinate, which moves f by up to EPS ||x|| ||grad f|| (negligible near
@@ -1034,6 +1102,7 @@ def _run_check(
     guard_failed = ""
     bound = math.inf
     index = 0
+    rademacher_taken = False
     while True:
         while index < len(comparisons):
             comparison = comparisons[index]
@@ -1083,6 +1152,18 @@ def _run_check(
                             comparison.estimate, (scale, noise, rel, tol) = kept
                     else:  # the step straddles nothing: once is enough for the other directions
                         short_step_agreed = True
+            doubtful = (rel > np.maximum(tol, fail_level)) & (
+                np.abs(a - comparison.estimate.value) <= JITTER_REACH * noise
+            )
+            suspect = doubtful.any() or (comparison.estimate.kink is not None and kinked is None)
+            if used == "central" and center is not None and fn.jitter is None and suspect:
+                # Before a central estimate fails the claim by a difference that noise read
+                # too low could explain, or finds a kink: does f(x) change from call to call?
+                # Its noise, measured by one fourth difference per table, may have been read
+                # far too low (see _measure_jitter); and it makes one-sided slopes disagree
+                # too, most at a short step.
+                _measure_jitter(fn, point, center)
+                scale, noise, rel, tol = judge(comparison.estimate, a)
             # A derivative that f's values cannot register over the size of x (below) is lost
             # in f's rounding whatever the method: its comparison is rounding against rounding
             # (the complex step at a stationary point), and says neither "passed" nor "failed".
@@ -1103,9 +1184,14 @@ def _run_check(
                 plus, minus = comparison.estimate.kink
                 apart = np.abs(plus - minus)
                 # Not against tol: a kink inflates the estimate's own error (its difference
-                # table reads as noise); _kink has judged the gap against f's rounding.
+                # table reads as noise); _kink has judged the gap against f's rounding, and
+                # here against f's run-to-run noise, as the slopes at the shortest level
+                # (h / 4, at most) carry it.
                 slopes = np.maximum(scale, np.maximum(np.abs(plus), np.abs(minus)))
-                if (apart > rtol_used * slopes).any():
+                jitter = 4 * _jitter_noise(
+                    fn, dataclasses.replace(comparison.estimate, refined=True)
+                )
+                if ((apart > rtol_used * slopes) & (apart > jitter)).any():
                     i = int(np.argmax(apart))
                     kinked = (float(plus[i]), float(minus[i]), comparison.estimate.step, i)
             # Inconclusive where rounding could hide an error above MAX_TOLERANCE relative to the
@@ -1174,7 +1260,8 @@ def _run_check(
             top = max(float(scale.max()), np.finfo(float).tiny)
             with np.errstate(invalid="ignore", over="ignore"):
                 reach = np.where(scale > 0, level * scale, 0.0) + comparison.estimate.noise
-            resolutions.append(float(reach.max()) / top)
+            if comparison.uniform:
+                resolutions.append(float(reach.max()) / top)
         bound = _norm_bound(resolutions, kind, point.size)
         wanted = NORM_FACTOR * rtol_used
         if failed or kinked is not None or weak or small_row[0] >= 0 or bound <= wanted:
@@ -1188,8 +1275,13 @@ def _run_check(
             # Central differences start where the earlier directions settled (a kink near
             # `x` shortened their step): the shorter step still looks for a kink of its own.
             start = min([h] + [c.estimate.step for c in comparisons if c.estimate.step > 0])
+            # The first directions added bring a Rademacher one beside them: the Gaussian
+            # directions left doubt, which an error confined to one entry may have caused,
+            # and along it such an error shows at its full share (see _rademacher).
+            signs = [] if rademacher_taken else [_rademacher(generator, point.shape)]
+            rademacher_taken = True
             added = _add_directions(
-                fn, point, generator, more, used, start, center, directional, row_norms
+                fn, point, generator, more, used, start, center, directional, row_norms, signs
             )
         except _NonFinite:
             break
@@ -1366,22 +1458,25 @@ def _directions_needed(resolutions: list[float], kind: str, n: int, wanted: floa
     return 0
 
 
-def _add_directions(fn, point, generator, count, used, h, center, directional, row_norms):
+def _add_directions(fn, point, generator, count, used, h, center, directional, row_norms, signs=()):
     """``count`` more random directions compared, or why the complex step cannot be trusted.
 
+    ``signs`` holds Rademacher directions compared first (not counted in the bound in norm).
     With the complex step, the analyticity guard is taken again along a combination of the
     new directions (the one before covered only those it combined).
     """
-    new = []
+    new = list(signs)
     for _ in range(count):
         u = generator.standard_normal(point.shape)
         new.append(u / _norm(u))
+    uniform = [False] * len(signs) + [True] * count
     if used == "central":
         return [
-            _Comparison(directional(u), _smooth_central(fn, point, u, h, center), u) for u in new
+            _Comparison(directional(u), _smooth_central(fn, point, u, h, center), u, kept)
+            for u, kept in zip(new, uniform, strict=True)
         ]
     steps = [_complex_again(fn, point, u) for u in new]
-    weights = 0.5 ** np.arange(count)
+    weights = 0.5 ** np.arange(len(new))
     total = _combine(weights, new)
     weights = weights / _norm(total)
     guard_u = total / _norm(total)
@@ -1398,7 +1493,10 @@ def _add_directions(fn, point, generator, count, used, h, center, directional, r
                 "added to bound the error in norm: `f` is probably not complex-analytic; use "
                 "method='central'"
             )
-    return [_Comparison(directional(u), c, u) for u, c in zip(new, steps, strict=True)]
+    return [
+        _Comparison(directional(u), c, u, kept)
+        for u, c, kept in zip(new, steps, uniform, strict=True)
+    ]
 
 
 def _float32_rtol(fn, comparisons, row_norms, kind, n, default) -> tuple[float, str]:
