@@ -43,6 +43,7 @@ extensions = [
     "gradref_notebooks",  # docs/_ext: pages readers run, offered as notebooks
     "gradref_incremental",  # docs/_ext: what a build that reads no page skips
     "parallel_errors",  # docs/_ext: a page failing in a parallel build fails the build
+    "gradref_chunks",  # docs/_ext: parallel writing starts and ends with small chunks
     "gradref_exit",  # docs/_ext: the process exits without scanning every object again
 ]
 

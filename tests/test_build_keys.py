@@ -1,5 +1,6 @@
-"""The docs build's per-identity cache keys (one identity's edit re-verifies it alone), and
-the order in which a parallel build reads its pages."""
+"""The docs build's per-identity cache keys (one identity's edit re-verifies it alone), the
+order in which a parallel build reads its pages and the chunks it writes them in, and the
+downloadable notebooks' outputs (the same from one build to the next)."""
 
 from __future__ import annotations
 
@@ -219,3 +220,39 @@ def test_a_name_a_package_re_exports_brings_in_its_own_module_only(tmp_path, mon
     user = folder.parent / "user_of_shared.py"
     user.write_text(f"from {package} import _shared\n")
     assert {p.name for p in slice_files(user)} == {"__init__.py", "_common.py"}
+
+
+def test_parallel_writing_cuts_small_chunks_first_and_last_and_keeps_sphinx_s_size_between():
+    from gradref_chunks import chunk_size, tapered_chunks
+
+    pages = [f"page{i}" for i in range(161)]
+    chunks = tapered_chunks(pages, 3)
+    assert [name for chunk in chunks for name in chunk] == pages  # every page, in order
+    sizes = [len(chunk) for chunk in chunks]
+    assert chunk_size(161, 3) == 23  # Sphinx's make_chunks: int(sqrt(161 / 3 * 10))
+    assert sizes[:4] == [2, 4, 8, 16]
+    assert sizes[-4:] == [16, 8, 4, 2]
+    assert max(sizes) == 23
+    assert [len(c) for c in tapered_chunks(pages[:10], 3)] == [2, 3, 3, 2]
+    # too few pages for a taper: Sphinx's own cut
+    assert tapered_chunks(pages[:4], 3) == [[name] for name in pages[:4]]
+    assert tapered_chunks(pages[:1], 3) == [pages[:1]]
+
+
+def test_a_notebook_s_printed_text_is_one_output_however_the_kernel_flushed_it():
+    from gradref_reproducible import merged_streams
+
+    def stream(name, text):
+        return {"output_type": "stream", "name": name, "text": text}
+
+    result = {"output_type": "execute_result", "data": {"text/plain": "1"}}
+    outputs = [stream("stdout", "a = 1\n"), stream("stdout", "b"), stream("stdout", " = 2\n"),
+               stream("stderr", "warning\n"), result, stream("stdout", "c\n")]  # fmt: skip
+    assert merged_streams(outputs) == [
+        stream("stdout", "a = 1\nb = 2\n"), stream("stderr", "warning\n"), result,
+        stream("stdout", "c\n"),
+    ]  # fmt: skip
+    # one line in two pieces and in one are the same notebook
+    assert merged_streams([stream("stdout", "x\n"), stream("stdout", "\n")]) == merged_streams(
+        [stream("stdout", "x\n\n")]
+    )

@@ -14,6 +14,9 @@
   - every cell had a *random* id: myst-nb turns a MyST page into a notebook with
     nbformat's ``new_code_cell``/``new_markdown_cell``, which draw one. Each cell now gets
     an id derived from its place and its text.
+  - a cell's printed text came in as many outputs as the kernel flushed it in, which
+    varies from run to run: consecutive outputs to one stream are joined
+    (:func:`merged_streams`).
 
 A notebook already made so by an earlier build (Sphinx did not write its page again) is left
 as it is: its digest is kept in the doctree folder (``gradref-notebooks.json``), and the
@@ -33,6 +36,25 @@ from pathlib import Path
 def stable_cell_id(index: int, source: str) -> str:
     """An id for the ``index``-th cell that depends only on its place and its text."""
     return hashlib.sha256(f"{index}\n{source}".encode()).hexdigest()[:16]
+
+
+def merged_streams(outputs: list) -> list:
+    """Consecutive outputs to one stream (stdout, stderr) joined into one, as Jupyter shows
+    them: where a kernel cuts its printed text depends on when it flushed, which differs
+    from run to run (seen: one line of the guide's output arriving in two pieces)."""
+    merged = []
+    for output in outputs:
+        last = merged[-1] if merged else None
+        if (
+            output.get("output_type") == "stream"
+            and last is not None
+            and last.get("output_type") == "stream"
+            and last.get("name") == output.get("name")
+        ):
+            last["text"] = "".join(last["text"]) + "".join(output["text"])
+        else:
+            merged.append(output)
+    return merged
 
 
 def _digest(text: str) -> str:
@@ -78,6 +100,8 @@ def _reproducible_notebooks(app, exception) -> None:
         for index, cell in enumerate(notebook.cells):
             if "id" in cell:  # notebook format 4.5 and later
                 cell["id"] = stable_cell_id(index, cell.source)
+            if cell.cell_type == "code":
+                cell.outputs = merged_streams(cell.outputs)
         text = nbformat.writes(notebook)
         if texts[path] != text:
             path.write_text(text, encoding="utf-8")
