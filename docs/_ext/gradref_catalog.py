@@ -26,6 +26,7 @@ At the end (``build-finished``), ``catalog.json`` is written at the site's root:
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import functools
 import hashlib
 import importlib
@@ -38,6 +39,7 @@ import sys
 import textwrap
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from gradref_slices import family_files, resolved, slice_files
@@ -220,29 +222,18 @@ def _describe(kind: str, name: str) -> str:
     ] + f" {name!r}"
 
 
-def verify_all(jobs: dict[tuple[str, str], str]) -> dict[tuple[str, str], object]:
-    """``{(kind, name): key}`` -> results, from the cache where the key matches exactly."""
-    results, misses = {}, []
-    for (kind, name), key in jobs.items():
-        path = CACHE / kind / f"{name}.json"
-        try:
-            cached = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            cached = None
-        if isinstance(cached, dict) and cached.get("key") == key:
-            results[kind, name] = cached["result"]
-        else:
-            misses.append((kind, name))
-    if misses:
-        logger.info(
-            "gradref: verifying %d of %d (%d cached)",
-            len(misses),
-            len(jobs),
-            len(jobs) - len(misses),
-        )
-    failures = []
+def verify_all(jobs: dict[tuple[str, str], Callable[[], str]]) -> dict[tuple[str, str], object]:
+    """``{(kind, name): key function}`` -> results, from the cache where the key matches
+    exactly.
 
-    costs = {}
+    A job with no cache entry at all is verified whatever its key: when there are several
+    (a cold build), the workers start on them at once, and the keys (a second of parsing
+    the identities' modules) are computed meanwhile.
+    """
+    results, keys = {}, {}
+    absent = [job for job in jobs if not (CACHE / job[0] / f"{job[1]}.json").is_file()]
+    early = absent if len(absent) > 1 else []
+    failures, costs = [], {}
 
     def keep(kind: str, name: str, ok: bool, result, seconds: float) -> None:
         # Saved as it comes: a build stopped half way keeps what it verified.
@@ -253,18 +244,51 @@ def verify_all(jobs: dict[tuple[str, str], str]) -> dict[tuple[str, str], object
         results[kind, name] = result
         path = CACHE / kind / f"{name}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        entry = {"key": jobs[kind, name], "cpu_seconds": round(seconds, 3), "result": result}
+        entry = {"key": keys[kind, name], "cpu_seconds": round(seconds, 3), "result": result}
         path.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
 
-    if len(misses) > 1:
-        context = multiprocessing.get_context("fork")  # the parent's imports: no warm-up
-        with concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
-            running = {pool.submit(_compute, kind, name): (kind, name) for kind, name in misses}
+    with contextlib.ExitStack() as stack:
+        running = {}
+        if early:
+            context = multiprocessing.get_context("fork")  # the parent's imports: no warm-up
+            pool = concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=context)
+            # (an error computing a key stops the build without waiting for the workers)
+            stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+            running = {pool.submit(_compute, *job): job for job in early}
+        misses = list(early)
+        for job, key_of in jobs.items():
+            keys[job] = key_of()
+            if job in early:
+                continue
+            try:
+                cached = json.loads((CACHE / job[0] / f"{job[1]}.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                cached = None
+            if isinstance(cached, dict) and cached.get("key") == keys[job]:
+                results[job] = cached["result"]
+            else:
+                misses.append(job)
+                if early:
+                    running[pool.submit(_compute, *job)] = job
+        if misses:
+            logger.info(
+                "gradref: verifying %d of %d (%d cached)",
+                len(misses),
+                len(jobs),
+                len(jobs) - len(misses),
+            )
+        if early:
             for done in concurrent.futures.as_completed(running):
                 keep(*running[done], *done.result())
-    else:
-        for kind, name in misses:
-            keep(kind, name, *_compute(kind, name))
+        elif len(misses) > 1:
+            context = multiprocessing.get_context("fork")
+            with concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
+                running = {pool.submit(_compute, *job): job for job in misses}
+                for done in concurrent.futures.as_completed(running):
+                    keep(*running[done], *done.result())
+        else:
+            for job in misses:
+                keep(*job, *_compute(*job))
     if costs:
         slowest = sorted(costs.items(), key=lambda item: -item[1])[:5]
         logger.info(
@@ -335,9 +359,11 @@ class Records:
         self.errata = errata()
         checked_notes = {eq: note for eq, note in notes().items() if note.check is not None}
         note_files = _note_files()
-        jobs = {("identity", i.id): identity_key(i) for i in self.catalog}
-        jobs |= {("erratum", e.id): erratum_key(e) for e in self.errata}
-        jobs |= {("note", str(eq)): cache_key(note_files[eq]) for eq in checked_notes}
+        jobs = {("identity", i.id): functools.partial(identity_key, i) for i in self.catalog}
+        jobs |= {("erratum", e.id): functools.partial(erratum_key, e) for e in self.errata}
+        jobs |= {
+            ("note", str(eq)): functools.partial(cache_key, note_files[eq]) for eq in checked_notes
+        }
         results = verify_all(jobs)
         self.identities = [results["identity", i.id] for i in self.catalog]
         self.erratum_records = [results["erratum", e.id] for e in self.errata]
