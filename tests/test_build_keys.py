@@ -256,3 +256,20 @@ def test_a_notebook_s_printed_text_is_one_output_however_the_kernel_flushed_it()
     assert merged_streams([stream("stdout", "x\n"), stream("stdout", "\n")]) == merged_streams(
         [stream("stdout", "x\n\n")]
     )
+
+
+def test_a_memo_is_empty_when_missing_or_unreadable_and_written_only_when_changed(tmp_path):
+    from gradref_reproducible import load_memo, save_memo
+
+    path = tmp_path / "folder" / "memo.json"
+    assert load_memo(path) == {}
+    save_memo(path, {"a": [1, 2]}, {}, sort_keys=True)
+    assert load_memo(path) == {"a": [1, 2]}
+    stamp = path.stat().st_mtime_ns
+    path.touch()  # a write would change the text; an unchanged memo is not written at all
+    touched = path.stat().st_mtime_ns
+    save_memo(path, {"a": [1, 2]}, {"a": [1, 2]})
+    assert path.stat().st_mtime_ns == touched >= stamp
+    for text in ("not json", "[1, 2]"):
+        path.write_text(text)
+        assert load_memo(path) == {}

@@ -13,38 +13,29 @@ keeps what each notebook was made from (``gradref-notebook-sources.json``).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from importlib.metadata import version
 from pathlib import Path
 
 import nbformat
-from gradref_reproducible import stable_cell_id
+from gradref_reproducible import load_memo, save_memo, stable_cell_id, text_digest
 from myst_nb.core.read import read_myst_markdown_notebook
 
 #: Pages offered as notebooks.
 NOTEBOOKS = ("backprop", "deriving")
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def write_notebooks(app, config) -> None:
     docs = Path(app.srcdir)
     memo_path = Path(app.doctreedir) / "gradref-notebook-sources.json"
-    try:
-        made = json.loads(memo_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        made = {}
+    made = load_memo(memo_path)
     versions = f"myst-nb {version('myst-nb')}, nbformat {version('nbformat')}"
     memo = {}
     for page in NOTEBOOKS:
         source = (docs / f"{page}.md").read_text()
         target = docs / "_static" / f"{page}.ipynb"
-        key = [_digest(f"{versions}\n{source}"), None]
+        key = [text_digest(f"{versions}\n{source}"), None]
         if target.is_file():
-            key[1] = _digest(target.read_text())
+            key[1] = text_digest(target.read_text())
             if made.get(page) == key:
                 memo[page] = key
                 continue
@@ -55,10 +46,8 @@ def write_notebooks(app, config) -> None:
         text = nbformat.writes(notebook)
         if not target.is_file() or target.read_text() != text:
             target.write_text(text)
-        memo[page] = [key[0], _digest(text)]
-    if memo != made:
-        memo_path.parent.mkdir(parents=True, exist_ok=True)
-        memo_path.write_text(json.dumps(memo, indent=0, sort_keys=True), encoding="utf-8")
+        memo[page] = [key[0], text_digest(text)]
+    save_memo(memo_path, memo, made, indent=0, sort_keys=True)
 
 
 def setup(app):

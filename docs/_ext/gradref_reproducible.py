@@ -57,8 +57,26 @@ def merged_streams(outputs: list) -> list:
     return merged
 
 
-def _digest(text: str) -> str:
+def text_digest(text: str) -> str:
+    """sha256 of ``text`` (hex): what the build's memos compare."""
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_memo(path: Path) -> dict:
+    """A memo an earlier build left (JSON), or ``{}`` if there is none or it is unreadable."""
+    try:
+        memo = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return memo if isinstance(memo, dict) else {}
+
+
+def save_memo(path: Path, memo: dict, saved: dict, **options) -> None:
+    """Write ``memo`` (JSON, with ``json.dumps``'s ``options``) unless it is ``saved``, the
+    one already there."""
+    if memo != saved:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(memo, **options), encoding="utf-8")
 
 
 def _reproducible_notebooks(app, exception) -> None:
@@ -66,17 +84,14 @@ def _reproducible_notebooks(app, exception) -> None:
         return
     outdir = Path(app.outdir)
     memo_path = Path(app.doctreedir) / "gradref-notebooks.json"
-    try:
-        done = json.loads(memo_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        done = {}
+    done = load_memo(memo_path)
     paths = sorted((outdir / "_sources").rglob("*.ipynb"))
     texts = {path: path.read_text(encoding="utf-8") for path in paths}
     memo = {}
     pending = []
     for path, text in texts.items():
         name = path.relative_to(outdir).as_posix()
-        if done.get(name) == _digest(text):
+        if done.get(name) == text_digest(text):
             memo[name] = done[name]
         else:
             pending.append(path)
@@ -105,9 +120,8 @@ def _reproducible_notebooks(app, exception) -> None:
         text = nbformat.writes(notebook)
         if texts[path] != text:
             path.write_text(text, encoding="utf-8")
-        memo[path.relative_to(outdir).as_posix()] = _digest(text)
-    if memo != done:
-        memo_path.write_text(json.dumps(memo, indent=0, sort_keys=True), encoding="utf-8")
+        memo[path.relative_to(outdir).as_posix()] = text_digest(text)
+    save_memo(memo_path, memo, done, indent=0, sort_keys=True)
 
 
 def setup(app):

@@ -32,6 +32,7 @@ import os
 import re
 from pathlib import Path
 
+from gradref_reproducible import load_memo, save_memo, text_digest
 from sphinx.util import logging
 
 from . import css as _css
@@ -180,23 +181,16 @@ class _BundleMemo:
     FILE = "gradref-style-bundles.json"
 
     def __init__(self, folder: Path, vocabulary, outdir: Path) -> None:
-        import json
-
         self.path = folder / self.FILE
         self.outdir = outdir
         self.vocabulary = vocabulary
-        try:
-            self.saved = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.saved = {}
+        self.saved = load_memo(self.path)
         self.used: dict[str, str] = {}
 
     def _key(self, text: str) -> str:
-        import hashlib
-
         names = {re.sub(r"\\(.)", r"\1", name) for name in _css.CLASS.findall(text)}
         known = "\n".join(sorted(n for n in names if self.vocabulary.knows(n)))
-        return hashlib.sha256(f"{known}\0{text}".encode()).hexdigest()
+        return text_digest(f"{known}\0{text}")
 
     def get(self, text: str) -> str | None:
         bundle = self.saved.get(self._key(text))
@@ -213,11 +207,7 @@ class _BundleMemo:
 
     def save(self) -> None:
         """Keep this build's bundles (only them) for the next build."""
-        import json
-
-        if self.used != self.saved:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(self.used), encoding="utf-8")
+        save_memo(self.path, self.used, self.saved)
 
 
 class _PageMemo:
@@ -233,14 +223,9 @@ class _PageMemo:
     FILE = "gradref-page-styles.json"
 
     def __init__(self, folder: Path, outdir: Path) -> None:
-        import json
-
         self.path = folder / self.FILE
         self.outdir = str(outdir)
-        try:
-            saved = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            saved = {}
+        saved = load_memo(self.path)
         self.saved = saved.get("pages", {}) if saved.get("outdir") == self.outdir else {}
         self.pages: dict[str, dict] = {}
 
@@ -257,18 +242,8 @@ class _PageMemo:
         self.pages[name] = {**entry, "stamp": self.stamp(page)}
 
     def save(self) -> None:
-        import json
-
-        if self.pages != self.saved:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            text = json.dumps({"outdir": self.outdir, "pages": self.pages}, sort_keys=True)
-            self.path.write_text(text, encoding="utf-8")
-
-
-def _digest(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode()).hexdigest()
+        memo = {"outdir": self.outdir, "pages": self.pages}
+        save_memo(self.path, memo, {**memo, "pages": self.saved}, sort_keys=True)
 
 
 def _page_entry(page: Path, outdir: Path) -> tuple[dict, list[str]]:
@@ -285,7 +260,7 @@ def _page_entry(page: Path, outdir: Path) -> tuple[dict, list[str]]:
             for ref in SCRIPT_SRC.findall(html)
             if (path := _local(page, outdir, ref))
         ),
-        "style": _digest(markup[0]) if inlined else None,
+        "style": text_digest(markup[0]) if inlined else None,
     }
     return entry, markup
 
@@ -373,7 +348,7 @@ def inline_stylesheets(app, exception) -> None:
                 + bundles[key].replace('url("\0', f'url("{root}')
                 + "</style>\n"
             )
-            styles[key, root] = style, _digest(style)
+            styles[key, root] = style, text_digest(style)
         style, style_digest = styles[key, root]
         if page not in markups and entry["style"] == style_digest:
             page_memo.put(name, page, entry)

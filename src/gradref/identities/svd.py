@@ -628,7 +628,7 @@ register(
 The chain rule through $Y = XA$, whose differential is $dY = dX\,A$, and the gradient
 $UV^\top$ of the nuclear norm at $Y$ (svd.nuclear-norm):
 $d\|XA\|_* = \langle UV^\top, dX\,A\rangle = \operatorname{tr}(V U^\top dX\,A) =
-\operatorname{tr}(A V U^\top dX) = \langle U V^\top A^\top, dX\rangle$. The factor $A$ moves
+\operatorname{tr}(A V U^\top dX) = \langle U V^\top A^\top, dX\rangle.$ The factor $A$ moves
 to the right of $UV^\top$, transposed.
 
 The Hessian along $E$ is the derivative of $UV^\top$ (the Hessian of svd.nuclear-norm)
