@@ -536,6 +536,66 @@ def test_phone_width_has_no_horizontal_scrolling(server, browser, path):
         visit.close()
 
 
+#: Each inline formula of the page followed by punctuation, and those whose punctuation starts
+#: a line below the formula's last line (docs/_ext/gradref_site/typography.py).
+PUNCTUATION_AFTER_MATH = r"""() => {
+  document.querySelectorAll('details').forEach((d) => { d.open = true; });
+  let pairs = 0;
+  const broken = [];
+  for (const formula of document.querySelectorAll('.katex')) {
+    if (formula.closest('.katex-display')) continue;
+    let node = formula;
+    while (!node.nextSibling && node.parentElement.classList.contains('math')) {
+      node = node.parentElement;
+    }
+    const next = node.nextSibling;
+    if (!next || next.nodeType !== Node.TEXT_NODE || !/^[.,;:!?)]/.test(next.textContent)) continue;
+    pairs += 1;
+    const range = document.createRange();
+    range.setStart(next, 0);
+    range.setEnd(next, 1);
+    const mark = range.getClientRects()[0];
+    if (mark && mark.top > formula.getBoundingClientRect().bottom - 2) {
+      broken.push(formula.textContent.slice(-30) + ' | ' + next.textContent.slice(0, 20));
+    }
+  }
+  return {pairs, broken};
+}"""
+
+#: Pages with many long inline formulas followed by a period or a comma.
+PUNCTUATED_PAGES = ["reference/traces/quadratic.html", "reference/traces/two-sided.html", "exercises/sheet01.html"]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", PUNCTUATED_PAGES)
+@pytest.mark.parametrize("width", [320, 375, 412])
+def test_punctuation_after_a_formula_never_starts_a_line(server, browser, path, width):
+    visit = Visit(browser, server, viewport={"width": width, "height": 740}, is_mobile=True)
+    try:
+        visit.goto(path)
+        found = visit.page.evaluate(PUNCTUATION_AFTER_MATH)
+        assert found["pairs"] > 10, f"{path}: too few formulas followed by punctuation to judge"
+        assert not found["broken"], (
+            f"{path}, {width} px: lines start with punctuation after "
+            + "; ".join(found["broken"][:3])
+        )
+    finally:
+        visit.close()
+
+
+def test_the_punctuation_check_can_fail(server, browser):
+    # Without the spans that hold a formula and its punctuation together (the site before
+    # typography.py), lines on a phone start with a period.
+    visit = Visit(browser, server, viewport={"width": 375, "height": 740}, is_mobile=True)
+    try:
+        visit.goto("reference/traces/quadratic.html")
+        visit.page.evaluate(
+            "() => document.querySelectorAll('.gr-nowrap').forEach((held) => held.replaceWith(...held.childNodes))"
+        )
+        assert visit.page.evaluate(PUNCTUATION_AFTER_MATH)["broken"]
+    finally:
+        visit.close()
+
+
 def test_the_offline_and_console_checks_can_fail(server, browser):
     # The checks above would catch a page that fetched a CDN script or logged an error.
     visit = Visit(browser, server)

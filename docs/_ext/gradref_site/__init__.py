@@ -3,6 +3,7 @@
 - ``accessibility``: fixes for axe-core's and readers' findings, made in the markup
   (with ``static/gradref-a11y.js`` for the two that only the browser can make).
 - ``light``: what a page loads and when it can paint (with ``templates/layout.html``).
+- ``typography``: punctuation after an inline formula stays on the formula's line.
 - ``templates/``: the theme's components this site changes, each saying why.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import accessibility, light
+from . import accessibility, light, typography
 
 HERE = Path(__file__).parent
 
@@ -28,4 +29,5 @@ def setup(app):
     app.connect("config-inited", _add_paths)
     accessibility.setup(app)
     light.setup(app)
+    typography.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
