@@ -44,10 +44,48 @@ def test_multivariate_log_gamma_of_dimension_one_is_log_gamma():
     assert st.wishart._lmvgamma(2.3, 2) == pytest.approx(expected)
 
 
-def test_the_family_holds_twelve_identities_each_with_a_hessian():
+def test_the_family_holds_fourteen_identities_each_with_a_hessian():
     family = [i for i in gradref.catalog() if i.family == "statistics"]
-    assert len(family) == 12
-    assert all(callable(i.hessian) for i in family)
+    assert len(family) == 14
+    # the expectation of a quadratic form is linear in the covariance: its Hessian is zero
+    zero = {i.id for i in family if i.hessian == "zero"}
+    assert zero == {"statistics.gaussian-expected-quadratic-covariance"}
+    assert all(callable(i.hessian) for i in family if i.id not in zero)
+
+
+def test_the_expected_quadratic_form_is_the_monte_carlo_mean():
+    """The closed form E[x^T A x] = tr(A Sigma) + mu^T A mu that both entries differentiate."""
+    rng = np.random.default_rng(1)
+    inputs = st.gaussian_expectations._sample_expected_quadratic(rng, 3)
+    mu, sigma, a = inputs["mu"], inputs["Sigma"], inputs["A"]
+    draws = rng.multivariate_normal(mu, sigma, size=400_000)
+    values = np.einsum("si,ij,sj->s", draws, a, draws)
+    error = 4 * values.std() / np.sqrt(len(values))
+    assert st.gaussian_expectations.expected_quadratic(mu, sigma, a) == pytest.approx(
+        values.mean(), abs=error
+    )
+    # and not what a slip gives: the trace left out, or Sigma taken as the identity
+    assert abs(mu @ a @ mu - values.mean()) > error
+    assert abs(np.trace(a) + mu @ a @ mu - values.mean()) > error
+
+
+def test_bonnet_and_price_give_the_entries_gradients():
+    """Bonnet: the gradient in mu is E[grad f] = (A + A^T) mu. Price: along a symmetric
+    direction D, the derivative in Sigma is <E[hess f] / 2, D> = <(A + A^T) / 2, D>, which
+    is <A^T, D>, the entry's gradient, though the two matrices differ."""
+    rng = np.random.default_rng(2)
+    inputs = st.gaussian_expectations._sample_expected_quadratic(rng, 4)
+    mu, sigma, a = inputs["mu"], inputs["Sigma"], inputs["A"]
+    draws = rng.multivariate_normal(mu, sigma, size=200_000)
+    expected_gradient = (draws @ (a + a.T).T).mean(axis=0)  # E[(A + A^T) x]
+    bonnet = st.gaussian_expectations.grad_expected_quadratic_mu(mu, sigma, a)
+    np.testing.assert_allclose(bonnet, expected_gradient, atol=0.05 * np.linalg.norm(bonnet))
+    gradient = st.gaussian_expectations.grad_expected_quadratic_sigma(mu, sigma, a)
+    price = (a + a.T) / 2  # half the (constant) Hessian of x^T A x
+    direction = rng.standard_normal((4, 4))
+    direction = direction + direction.T
+    assert np.sum(gradient * direction) == pytest.approx(np.sum(price * direction), rel=1e-12)
+    assert not np.allclose(gradient, price)  # as matrices they differ: A is not symmetric
 
 
 @pytest.mark.parametrize("d", [2, 3])

@@ -1,12 +1,14 @@
-"""Statistical models: Dirichlet, Student t, Wishart and negative-binomial likelihoods.
+"""Statistical models: Dirichlet, Student t, Wishart and negative-binomial likelihoods, and
+expectations under a Gaussian.
 
 The Dirichlet and Dirichlet-multinomial (Polya) log-likelihoods are differentiated in the
 concentration alpha (digamma psi and trigamma psi' appear, Minka 2000); the Dirichlet
 log-partition gives E[ln p] and the Fisher information; the multivariate Student t
 log-density in its location, scale matrix and degrees of freedom; the Wishart and inverse
 Wishart log-densities in their scale matrices and their argument; the negative-binomial
-regression (log link, fixed size r) in its coefficients and in r. The Poisson GLM
-(``losses.poisson-w``) and the categorical Fisher information diag(p) - p p^T
+regression (log link, fixed size r) in its coefficients and in r; the expectation of a
+quadratic form under N(mu, Sigma) in mu and Sigma (Bonnet's and Price's theorems). The
+Poisson GLM (``losses.poisson-w``) and the categorical Fisher information diag(p) - p p^T
 (``likelihoods.categorical-log-partition``) are in their families.
 
 A matrix argument (a scale matrix, the Wishart variate) is a function of its d^2 entries
@@ -32,6 +34,7 @@ from gradref.identities.statistics import dirichlet
 from gradref.identities.statistics import student_t
 from gradref.identities.statistics import wishart
 from gradref.identities.statistics import negative_binomial
+from gradref.identities.statistics import gaussian_expectations
 # isort: on
 
 
@@ -42,4 +45,5 @@ TOPICS = (
     student_t.TOPIC,
     wishart.TOPIC,
     negative_binomial.TOPIC,
+    gaussian_expectations.TOPIC,
 )
