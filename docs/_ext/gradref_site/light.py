@@ -75,6 +75,7 @@ SCRIPT_SRC = re.compile(r'<script\b[^>]*\bsrc="([^"]+)"')
 URL = re.compile(r"""url\(\s*(["']?)([^)"']+)\1\s*\)""")
 IMPORT = re.compile(r"""@import\s+(?:url\()?["']?([^"')\s]+)["']?\)?\s*([^;]*);""")
 FONT_AWESOME = re.compile(r"vendor/fontawesome/webfonts/(fa-[\w-]+\.woff2)$")
+_ESCAPE = re.compile(r"\\(.)")  # a CSS escape, \: or \/, in a class name
 PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]|\\([0-9a-fA-F]{4,6})")
 
 
@@ -188,18 +189,22 @@ class _BundleMemo:
         self.used: dict[str, str] = {}
 
     def _key(self, text: str) -> str:
-        names = {re.sub(r"\\(.)", r"\1", name) for name in _css.CLASS.findall(text)}
+        names = {
+            _ESCAPE.sub(r"\1", name) if "\\" in name else name  # (re.sub on each: 0.3 s)
+            for name in set(_css.CLASS.findall(text))
+        }
         known = "\n".join(sorted(n for n in names if self.vocabulary.knows(n)))
         return text_digest(f"{known}\0{text}")
 
     def get(self, text: str) -> str | None:
-        bundle = self.saved.get(self._key(text))
+        key = self._key(text)
+        bundle = self.saved.get(key)
         if bundle is None:
             return None
         fonts = re.findall(r'url\("\0(_static/gradref/[^"]+)"\)', bundle)
         if not all((self.outdir / font).is_file() for font in fonts):
             return None
-        self.used[self._key(text)] = bundle
+        self.used[key] = bundle
         return bundle
 
     def put(self, text: str, bundle: str) -> None:
