@@ -407,3 +407,194 @@ def test_a_derivative_of_the_wrong_shape_is_refused_with_its_exact_message():
     with pytest.raises(gradref.check.DerivativeShapeError) as caught:
         check_gradient(lambda x: x @ x, lambda x: np.ones(2), np.ones(3))
     assert str(caught.value) == "`grad(x)` must have shape (3,) (the shape of `x`); got shape (2,)"
+
+
+# -- options and the claimed derivative: every refusal with its exact message --------------
+
+RTOL_ABOVE = "a coarser check could pass wrong derivatives"
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"precision": "f16"}, ValueError, "`precision` must be 'float64' or 'float32'; got 'f16'"),
+        ({"method": "x"}, ValueError, "`method` must be 'auto', 'complex' or 'central'; got 'x'"),
+        ({"directions": 2.0}, TypeError, "`directions` must be an integer; got 2.0"),
+        ({"directions": True}, TypeError, "`directions` must be an integer; got True"),
+        ({"directions": 0}, ValueError, "`directions` must be at least 1; got 0"),
+        ({"rtol": "1e-7"}, TypeError, "`rtol` must be a real number; got '1e-7'"),
+        ({"rtol": True}, TypeError, "`rtol` must be a real number; got True"),
+        (
+            {"rtol": 0.0},
+            ValueError,
+            f"`rtol` must be in (0, 1e-06] ({RTOL_ABOVE}; precision='float32' allows up to 1e-3)"
+            "; got 0.0",
+        ),
+        (
+            {"rtol": 1.01e-6},
+            ValueError,
+            f"`rtol` must be in (0, 1e-06] ({RTOL_ABOVE}; precision='float32' allows up to 1e-3)"
+            "; got 1.01e-06",
+        ),
+        (
+            {"rtol": 1.01e-3, "precision": "float32"},
+            ValueError,
+            f"`rtol` must be in (0, 0.001] ({RTOL_ABOVE}); got 0.00101",
+        ),
+        ({"diagnose": "yes"}, ValueError, "`diagnose` must be True, False or 'full'; got 'yes'"),
+        ({"diagnose": 2}, ValueError, "`diagnose` must be True, False or 'full'; got 2"),
+        (
+            {"rng": True},
+            TypeError,
+            "`rng` must be a numpy Generator, an integer seed or None; got True",
+        ),
+        (
+            {"rng": "a"},
+            TypeError,
+            "`rng` must be a numpy Generator, an integer seed or None; got 'a'",
+        ),
+        (  # numpy refuses a negative seed with a ValueError: reported as the others
+            {"rng": -1},
+            TypeError,
+            "`rng` must be a numpy Generator, an integer seed or None; got -1",
+        ),
+    ],
+)
+def test_a_bad_option_is_refused_with_its_exact_message(options, error, message):
+    # Kills the mutants of _options (nox -s mutants): its messages, and each test's bound.
+    with pytest.raises(error) as caught:
+        check_gradient(quad, grad, X0, **options)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"directions": 1},
+        {"directions": np.int64(3)},
+        {"rtol": 1e-6},  # the largest allowed, for float64 ...
+        {"rtol": 1e-3, "precision": "float32", "method": "central"},  # ... and float32
+        {"rtol": np.float32(1e-7)},
+        {"diagnose": False},
+        {"diagnose": "full"},
+        {"rng": np.int64(5)},
+    ],
+)
+def test_each_option_at_its_bound_is_accepted(options):
+    result = check_gradient(quad, grad, X0, **options)
+    assert result.verdict == "passed"
+    if "directions" in options:
+        assert result.directions >= options["directions"]  # more where the bound needs them
+    if "rtol" in options:
+        assert result.rtol == float(options["rtol"])
+
+
+def test_a_generator_is_used_as_given_and_a_seed_reproduces():
+    generator = np.random.default_rng(7)
+    state = generator.bit_generator.state
+    check_gradient(quad, grad, X0, rng=generator)
+    assert generator.bit_generator.state != state  # the directions were drawn from it
+    first = check_gradient(lambda x: x @ x, lambda x: 2.02 * x, np.ones(40) / 7, rng=3)
+    again = check_gradient(lambda x: x @ x, lambda x: 2.02 * x, np.ones(40) / 7, rng=3)
+    assert first.verdict == "failed"
+    assert first == again  # the same directions: the same errors, to the last digit
+
+
+def quad40(x):
+    return x @ x + x[0] * x[1]
+
+
+def grad40(x):
+    g = 2 * x
+    g[0] += x[1]
+    g[1] += x[0]
+    return g
+
+
+@pytest.mark.parametrize(
+    ("kind", "claim", "error", "message"),
+    [
+        (
+            "gradient",
+            lambda x: np.array(["a", "b", "c"]),
+            TypeError,
+            "`grad(x)` must return an array of numbers; got dtype <U1",
+        ),
+        (
+            "gradient",
+            lambda x: np.array([None, 1.0, 2.0]),
+            TypeError,
+            "`grad(x)` must return an array of numbers; got dtype object",
+        ),
+        (
+            "jacobian",
+            lambda x: np.eye(3).astype(object),
+            TypeError,
+            "`jac(x)` must return an array of numbers; got dtype object",
+        ),
+        (
+            "gradient",
+            lambda x: grad40(x) + 1e-3j,
+            TypeError,
+            "`grad(x)` returned complex values; the derivative of a real function of a real "
+            "variable is real",
+        ),
+        (
+            "jacobian",
+            lambda x: np.eye(3) * (1 + 1j),
+            TypeError,
+            "`jac(x)` returned complex values; the derivative of a real function of a real "
+            "variable is real",
+        ),
+        (
+            "gradient",
+            lambda x: np.array([np.nan, 1.0, 2.0]),
+            ValueError,
+            "`grad(x)` contains NaN or infinity",
+        ),
+        (
+            "jacobian",
+            lambda x: np.full((3, 3), np.inf),
+            ValueError,
+            "`jac(x)` contains NaN or infinity",
+        ),
+    ],
+)
+def test_a_bad_claimed_derivative_is_refused_with_its_exact_message(kind, claim, error, message):
+    # Kills the mutants of _claimed: its names, its messages and the dtype and value tests.
+    x = np.array([0.5, -1.0, 2.0])
+    if kind == "gradient":
+        f, check = quad40, check_gradient
+    else:
+        f, check = (lambda x: 2 * x), check_jacobian
+    with pytest.raises(error) as caught:
+        check(f, claim, x, rng=0)
+    assert str(caught.value) == message
+
+
+def test_a_real_claim_in_complex_or_integer_type_is_taken_as_real():
+    x = np.array([0.5, -1.0, 2.0])
+    as_complex = check_gradient(quad40, lambda x: grad40(x) + 0j, x, rng=0)
+    assert as_complex.verdict == "passed"
+    ints = check_jacobian(lambda x: 2 * x, lambda x: 2 * np.eye(3, dtype=int), x, rng=0)
+    assert ints.verdict == "passed"
+
+
+def test_a_derivative_that_overwrites_its_argument_does_not_move_the_point():
+    # The claimed derivative gets a copy of x: code that works in place on its input (a
+    # common shortcut) must not change the point at which f is then evaluated.
+    x = np.array([0.5, -1.0, 2.0])
+
+    def in_place(x):
+        g = grad40(x)
+        x[:] = 0.0
+        return g
+
+    assert check_gradient(quad40, in_place, x.copy(), rng=0).verdict == "passed"
+
+    def jac_in_place(x):
+        J = 2 * np.diag(x)
+        x *= 10.0
+        return J
+
+    assert check_jacobian(lambda x: x**2, jac_in_place, x.copy(), rng=0).verdict == "passed"
