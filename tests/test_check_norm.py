@@ -18,13 +18,20 @@ from hypothesis import strategies as st
 from gradref import check_gradient, check_jacobian
 from gradref.check import (
     DEFAULT_RTOL,
+    DERIVATIVE_ROUNDING,
+    EPS,
     FIFTH,
     FIFTH_NORM,
     MAX_DIRECTIONS,
     NORM_FACTOR,
     NORM_MISS,
+    VALUE_ROUNDING,
     _directions_needed,
+    _Estimate,
+    _first_step,
+    _Function,
     _norm_bound,
+    _resolution,
 )
 
 METHODS = ("complex", "central")
@@ -326,6 +333,8 @@ def test_log_sum_exp_at_a_thousand_dimensions_mostly_keeps_to_ten_evaluations():
             missed = check_gradient(f, lambda x, w=wrong: w, x, method="central", rng=seed)
             assert missed.verdict == "failed", missed.report()
     assert sum(cost <= 10 for cost in costs) >= 17, costs  # 9 before
+    # Exactly these (the fifth difference taken where, and only where, it lets two do):
+    assert costs == [10, 17, 9, 10, 9, 10, 10, 9, 10, 9, 9, 17, 9, 17, 9, 9, 10, 10, 9, 10]
 
 
 def test_the_fifth_difference_cancels_quartics_and_reads_noise_at_its_norm():
@@ -339,3 +348,31 @@ def test_the_fifth_difference_cancels_quartics_and_reads_noise_at_its_norm():
     values = np.random.default_rng(0).standard_normal((6, 100_000))
     deviation = np.std(np.dot(FIFTH, values)) / FIFTH_NORM
     assert deviation == pytest.approx(1.0, rel=0.01)
+
+
+def test_the_first_step_is_the_shortest_at_which_rounding_lets_two_directions_do():
+    # _first_step's model: a direction at step t resolves 2 (3 VALUE_ROUNDING |f| / (t g) +
+    # 3 EPS ||x|| / t) + DERIVATIVE_ROUNDING of the gradient's size g (the rounding of f's
+    # values and of the points, in the tolerance and in the estimate), and the step is h
+    # times the least power of two at which two such directions bound the error within
+    # `wanted`. Here the three terms weigh alike, and `wanted` lies just above the bound at 2h.
+    fn, top, g, n, h = _Function(lambda x: 0.0, "gradient"), 1e-4, 1.0, 1000, 1e-3
+    size = VALUE_ROUNDING * top / EPS  # the points round as much as f's values
+
+    def resolution(t):
+        return 2 * (3 * VALUE_ROUNDING * top / (t * g) + 3 * EPS * size / t) + DERIVATIVE_ROUNDING
+
+    at_2h = _norm_bound([resolution(2 * h)] * 2, "gradient", n)
+    assert _first_step(fn, h, np.array([top]), g, size, n, 1.001 * at_2h) == 2 * h
+    assert _first_step(fn, h, np.array([top]), g, size, n, 0.999 * at_2h) == 4 * h
+    assert _first_step(fn, h, np.array([top]), g, size, n, 1e-12) == h  # none would: h
+
+
+def test_a_central_estimate_resolves_its_tolerance_and_its_own_error():
+    # _resolution: (2 noise + 3 value_noise / t) / g + 6 EPS ||x|| / t + DERIVATIVE_ROUNDING,
+    # each term of a like size here (the estimate's error, its table's, the points', the
+    # claim's own rounding).
+    estimate = _Estimate(np.array([1.0]), np.array([1e-13]), step=1e-3)
+    estimate.value_noise = np.array([1e-16])
+    expected = (2e-13 + 3e-16 / 1e-3) / 2.0 + 6 * EPS * 0.1 / 1e-3 + DERIVATIVE_ROUNDING
+    assert _resolution(estimate, 2.0, 0.1) == pytest.approx(expected, rel=1e-12, abs=0)

@@ -817,9 +817,7 @@ def _claimed(derivative: Callable, point: np.ndarray, expected: tuple[int, ...],
     return array
 
 
-def _options(
-    method: Any, directions: Any, rtol: Any, rng: Any, diagnose: Any, precision: Any = "float64"
-):
+def _options(method: Any, directions: Any, rtol: Any, rng: Any, diagnose: Any, precision: Any):
     if precision not in PRECISIONS:
         raise ValueError(f"`precision` must be 'float64' or 'float32'; got {precision!r}")
     largest = FLOAT32_MAX_TOLERANCE if precision == "float32" else MAX_TOLERANCE
