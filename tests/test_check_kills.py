@@ -598,3 +598,96 @@ def test_a_derivative_that_overwrites_its_argument_does_not_move_the_point():
         return J
 
     assert check_jacobian(lambda x: x**2, jac_in_place, x.copy(), rng=0).verdict == "passed"
+
+
+# -- _kink: the rule that tells a kink or jump from a smooth f, case by case ----------------
+
+
+def levels(*rows):
+    """``(t, f(x + t u), f(x - t u))`` per level, as one-output arrays (f(x) = 0)."""
+    return [(t, np.array([plus]), np.array([minus])) for t, plus, minus in rows]
+
+
+ZERO = np.zeros(1)
+
+
+@pytest.mark.parametrize(
+    ("rows", "rounding", "slopes"),
+    [
+        # Gaps (f(x + t u) + f(x - t u)) / t of 1 and then 1/1.5 or 1/12 of it (the bounds of
+        # a smooth f's ratio, included): smooth; 1/12.5 of it: not.
+        (((1.0, 1.0, 0.0), (0.5, 1 / 3, 0.0)), 0.0, None),
+        (((1.0, 1.0, 0.0), (0.5, 1 / 24, 0.0)), 0.0, None),
+        (((1.0, 1.0, 0.0), (0.5, 0.04, 0.0)), 0.0, (0.08, 0.0)),
+        # Two levels: a gap that stays (a kink), whatever the coarser level's slopes.
+        (((1.0, 1.0, 2.0), (0.5, 2.0, -0.5)), 0.0, (4.0, 1.0)),
+        # Three levels: kept where the slopes of the two finest agree (the coarsest may not),
+        # and where they wander by less than half their difference, not by exactly half.
+        (((1.0, 5.0, 2.0), (0.5, 0.5, 1.0), (0.25, 0.25, 0.5)), 0.0, (1.0, -2.0)),
+        (((1.0, 2.5, 2.0), (0.5, 1.25, 1.0), (0.25, 0.25, 0.5)), 0.0, None),
+        # A gap at the coarse level whose finer gaps lie within rounding and agree: a kink.
+        (
+            ((1.0, 400 / 2**20, 0.0), (0.5, 4 / 2**20, 0.0), (0.25, 2 / 2**20, 0.0)),
+            2**-20,
+            (8 / 2**20, 0.0),
+        ),
+        # Significance against the rounding of f's values (4 r / t per gap, r = 2^-20): a
+        # coarse gap beyond 10 times it, or a fine one beyond 20 times, is judged; at exactly
+        # those, not.
+        (((1.0, 42 / 2**20, 0.0), (0.5, 0.0, 0.0)), 2**-20, (0.0, 0.0)),
+        (((1.0, 40 / 2**20, 0.0), (0.5, 0.0, 0.0)), 2**-20, None),
+        (((1.0, 0.0, 0.0), (0.5, 41 / 2**20, 0.0)), 2**-20, (82 / 2**20, 0.0)),
+        (((1.0, 0.0, 0.0), (0.5, 40 / 2**20, 0.0)), 2**-20, None),
+    ],
+)
+def test_a_kink_is_told_from_a_smooth_f_by_its_gaps(rows, rounding, slopes):
+    found = gradref.check._kink(ZERO, levels(*rows), np.array([rounding]))
+    if slopes is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert (float(found[0][0]), float(found[1][0])) == pytest.approx(slopes, rel=1e-12, abs=0)
+
+
+def test_a_gap_far_above_the_next_does_not_overflow_its_ratio():
+    found = gradref.check._kink(ZERO, levels((1.0, 1e300, 0.0), (0.5, 1e-300, 0.0)), ZERO)
+    assert found is not None
+
+
+def test_a_central_estimate_measures_curvature_and_takes_a_zero_value_quietly():
+    fn = gradref.check._Function(lambda x: x @ x, "gradient")
+    u = np.array([0.6, 0.8])
+    estimate = gradref.check._central_estimate(fn, np.array([1.0, -1.0]), u, 2**-4)
+    assert float(estimate.curvature[0]) == pytest.approx(2.0, rel=1e-12)  # d^2 f / du^2
+    # Along u, x^3 at 0: D(h) = h^2 and D(h/2) = h^2 / 4 extrapolate to exactly 0, and the
+    # truncation estimate (their gap squared over the value) divides by it: no warning,
+    # and the gap itself is the error.
+    cube = gradref.check._Function(lambda x: x[0] ** 3, "gradient")
+    at_zero = gradref.check._central_estimate(cube, np.zeros(1), np.ones(1), 2**-4)
+    assert float(at_zero.value[0]) == 0.0
+    assert float(at_zero.truncation[0]) == 0.75 * 2**-8
+
+
+def test_a_first_step_whose_kink_was_noise_keeps_its_estimate_with_the_noise_measured():
+    # f computed in float32 (values not float32 numbers: a float64 term is added): at the
+    # first step, noise makes the one-sided slopes disagree; the shorter steps find no kink
+    # and only more noise. The first estimate is kept, marked noisy, its error estimate
+    # widened by the noise its difference table measured, as central differences carry it.
+    def f(x):
+        return float(np.sum(np.sin(x.astype(np.float32)))) + 1e-3 * x[0]
+
+    rng = np.random.default_rng(0)
+    x, u = rng.standard_normal(10), rng.standard_normal(10)
+    u /= np.linalg.norm(u)
+    fn = gradref.check._Function(f, "gradient")
+    center = fn.real(x)
+    first = gradref.check._central_estimate(
+        gradref.check._Function(f, "gradient"), x, u, 1e-3, center
+    )
+    assert first.kink is not None
+    kept = gradref.check._smooth_central(fn, x, u, 1e-3, center)
+    assert (kept.noisy, kept.kink, kept.step) == (True, None, 1e-3)
+    noise = np.maximum(first.value_noise, fn.value_rounding * first.magnitude)
+    assert kept.value_noise == pytest.approx(noise, rel=1e-12, abs=0)
+    assert kept.noise == pytest.approx(first.noise + 3 * noise / 1e-3, rel=1e-12, abs=0)
+    assert kept.value == pytest.approx(first.value, rel=1e-12, abs=0)
