@@ -691,3 +691,25 @@ def test_a_first_step_whose_kink_was_noise_keeps_its_estimate_with_the_noise_mea
     assert kept.value_noise == pytest.approx(noise, rel=1e-12, abs=0)
     assert kept.noise == pytest.approx(first.noise + 3 * noise / 1e-3, rel=1e-12, abs=0)
     assert kept.value == pytest.approx(first.value, rel=1e-12, abs=0)
+
+
+def test_a_truncation_the_table_cannot_show_still_shortens_the_step():
+    # A cubic along u: its fourth difference is zero (the table sees no noise), but D(h) and
+    # D(h/2) differ by 0.75 h^2 f''' / 6, far above GUARD_RESOLUTION of the small derivative
+    # 3 a^2: the step shrinks by 16, where the extrapolation's error is within it.
+    fn = gradref.check._Function(lambda x: x[0] ** 3, "gradient")
+    x, u, h = np.array([0.01]), np.ones(1), 1e-3
+    center = fn.real(x)
+    estimate = gradref.check._smooth_central(fn, x, u, h, center)
+    assert estimate.step == h * gradref.check.KINK_SHRINK
+    assert float(estimate.value[0]) == pytest.approx(3e-4, rel=1e-9)
+
+
+def test_a_zero_derivative_with_a_zero_table_keeps_its_step_and_cost():
+    # x.x at 0: the estimate is exactly zero, and so are its truncation and its table: nothing
+    # asks for a shorter step (four evaluations, not eight).
+    fn = gradref.check._Function(lambda x: x @ x, "gradient")
+    x = np.zeros(2)
+    center = fn.real(x)
+    estimate = gradref.check._smooth_central(fn, x, np.array([0.6, 0.8]), 1e-3, center)
+    assert (float(estimate.value[0]), estimate.step, fn.calls) == (0.0, 1e-3, 1 + 4)
