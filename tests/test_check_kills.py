@@ -4,6 +4,7 @@ verify.py: report wording, options passed through, the diagnosis's ordering, red
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
@@ -713,3 +714,123 @@ def test_a_zero_derivative_with_a_zero_table_keeps_its_step_and_cost():
     center = fn.real(x)
     estimate = gradref.check._smooth_central(fn, x, np.array([0.6, 0.8]), 1e-3, center)
     assert (float(estimate.value[0]), estimate.step, fn.calls) == (0.0, 1e-3, 1 + 4)
+
+
+# -- f as the checker sees it: every refusal and every note, with its exact words -----------
+
+
+def first_vector_then_shorter():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return np.ones(3) if len(calls) == 1 else np.ones(2)
+
+    return f
+
+
+P3 = np.array([0.5, -1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("check", "error", "message"),
+    [
+        (lambda: check_gradient(3, grad, X0), TypeError, "`f` must be callable; got int"),
+        (lambda: check_gradient(quad, 3, X0), TypeError, "`grad` must be callable; got int"),
+        (
+            lambda: check_jacobian(quad, None, X0),
+            TypeError,
+            "`jac` must be callable; got NoneType",
+        ),
+        (
+            lambda: check_gradient(lambda x: x > 0, grad, X0),
+            TypeError,
+            "`f` must return numbers; got dtype bool",
+        ),
+        (
+            lambda: check_gradient(lambda x: x, lambda x: 2 * x, P3),
+            ValueError,
+            "`f` must return a scalar for a gradient check; got an array of shape (3,)",
+        ),
+        (
+            lambda: check_gradient(lambda x: np.ones((1, 1)), grad, X0),
+            ValueError,
+            "`f` must return a scalar for a gradient check; got an array of shape (1, 1)",
+        ),
+        (
+            lambda: check_jacobian(lambda x: 1.0, lambda x: np.eye(3), P3),
+            ValueError,
+            "`f` must return a vector of shape (n,) for a Jacobian check; got shape ()",
+        ),
+        (
+            lambda: check_jacobian(lambda x: np.ones(0), lambda x: np.eye(3), P3),
+            ValueError,
+            "`f` must return a vector of shape (n,) for a Jacobian check; got shape (0,)",
+        ),
+        (
+            lambda: check_jacobian(first_vector_then_shorter(), lambda x: np.eye(3), P3),
+            ValueError,
+            "`f` returned shape (2,) at one point near `x` but (3,) at another",
+        ),
+        (
+            lambda: check_gradient(lambda x: complex(x @ x, 1.0), grad, X0, method="central"),
+            TypeError,
+            "`f` returned a complex value at a real point; derivatives are checked for "
+            "real-valued functions (check the real and imaginary parts separately)",
+        ),
+    ],
+)
+def test_a_misused_f_is_refused_with_its_exact_message(check, error, message):
+    with pytest.raises(error) as caught:
+        check()
+    assert str(caught.value) == message
+
+
+def warns_for_complex(x):
+    if np.iscomplexobj(x):
+        warnings.warn("careful", RuntimeWarning, stacklevel=1)
+    return x @ A @ x
+
+
+def not_finite_for_complex(x):
+    return x @ A @ x + (np.inf * 1j if np.iscomplexobj(x) else 0.0)
+
+
+@pytest.mark.parametrize(
+    ("f", "note"),
+    [
+        (warns_for_complex, "central differences: `f` warned for complex input (RuntimeWarning)"),
+        (
+            not_finite_for_complex,
+            "central differences: `f` returned a non-finite value for complex input",
+        ),
+    ],
+)
+def test_a_complex_step_f_spoils_is_noted_and_central_differences_decide(f, note):
+    result = check_gradient(f, grad, X0, rng=0)
+    assert (result.verdict, result.method, result.reason) == ("passed", "central", note)
+
+
+def test_a_complex_zero_imaginary_part_at_a_real_point_is_a_real_value():
+    def f(x):
+        return x @ A @ x if np.iscomplexobj(x) else complex(x @ A @ x, 0.0)
+
+    assert check_gradient(f, grad, X0, rng=0).verdict == "passed"
+
+
+def test_an_f_that_stops_accepting_complex_input_is_reported():
+    calls = []
+
+    def f(x):
+        if np.iscomplexobj(x):
+            calls.append(1)
+            if len(calls) > 1:
+                raise TypeError("no more")
+        return x @ A @ x
+
+    with pytest.raises(ValueError, match=r"^`f` stopped") as caught:
+        check_gradient(f, grad, X0, rng=0)
+    assert str(caught.value) == (
+        "`f` stopped accepting complex input between calls: `f` refused complex input "
+        "(TypeError: no more)"
+    )
