@@ -18,6 +18,7 @@ from gradref import (
     check_jacobian,
     verify,
 )
+from gradref.check import FIFTH_NORM
 from gradref.verify import REDRAWS
 
 A = np.array([[2.0, 1.0], [0.0, 3.0]])
@@ -37,6 +38,7 @@ X0 = np.array([1.0, -2.0])
 def test_report_words_for_each_verdict_and_method():
     passed = check_gradient(quad, grad, X0, rng=0)
     assert passed.report("q").startswith("gradient check of q passed: max relative error ")
+    assert passed.report().startswith("gradient check of derivative passed: ")
     assert ", complex step, 6 function evaluations" in passed.report("q")
     central = check_gradient(quad, grad, X0, method="central", rng=0)
     assert ", central differences, 9 function evaluations" in central.report("q")
@@ -834,3 +836,62 @@ def test_an_f_that_stops_accepting_complex_input_is_reported():
         "`f` stopped accepting complex input between calls: `f` refused complex input "
         "(TypeError: no more)"
     )
+
+
+# -- the helpers of central differences, each on values known exactly ----------------------
+
+
+def from_sequence(*values):
+    """An f that returns the given values, one call after another."""
+    remaining = [np.asarray(v, dtype=float) for v in values]
+    return lambda x: remaining.pop(0)
+
+
+def test_run_to_run_noise_is_measured_per_output_and_only_where_f_x_changes():
+    center = np.array([1.0, 2.0])
+    same = gradref.check._Function(from_sequence(center), "jacobian")
+    gradref.check._measure_jitter(same, X0, center)
+    assert (same.calls, same.jitter.tolist()) == (1, [0.0, 0.0])  # one value more: the same
+    taken = [[1.5, 2.0], [0.5, 2.25], [1.25, 1.5], [1.0, 2.5], [0.75, 2.0], [1.0, 1.75], [2.0, 2.0]]
+    jittery = gradref.check._Function(from_sequence(*taken), "jacobian")
+    gradref.check._measure_jitter(jittery, X0, center)
+    assert jittery.calls == gradref.check.JITTER_SAMPLES - 1
+    expected = np.std([center, *taken], axis=0, ddof=1)  # the sample deviation, per output
+    assert jittery.jitter == pytest.approx(expected, rel=1e-12, abs=0)
+    lost = gradref.check._Function(from_sequence([np.nan, 2.0]), "jacobian")
+    gradref.check._measure_jitter(lost, X0, center)  # a non-finite value again at x: none
+    assert (lost.calls, lost.jitter.tolist()) == (1, [0.0, 0.0])
+
+
+def test_a_rademacher_direction_has_unit_entries_of_both_signs():
+    v = gradref.check._rademacher(np.random.default_rng(0), (10, 10))
+    assert v.shape == (10, 10)
+    assert set(np.unique(v).tolist()) == {-0.1, 0.1}
+
+
+def test_the_fifth_difference_of_a_quintic_is_its_fifth_derivative_term():
+    # f = s^5 + 3 along u at 0, step 1: the six values (k/2)^5 + 3 at k = -2, -1, 0, 1, 2,
+    # 1/2 combine to 180 / 32 (the constant cancels), read as noise with the safety factor.
+    fn = gradref.check._Function(lambda x: x[0] ** 5 + 3.0, "gradient")
+    center = fn.real(np.zeros(1))
+    table = gradref.check._central_estimate(fn, np.zeros(1), np.ones(1), 1.0, center)
+    read = gradref.check._fifth_difference(fn, np.zeros(1), np.ones(1), table, center)
+    expected = gradref.check.NOISE_SAFETY * (180 / 32) / FIFTH_NORM
+    assert float(read.value_noise[0]) == pytest.approx(expected, rel=1e-12, abs=0)
+    assert fn.calls == 1 + 4 + 1
+
+
+def test_a_refined_estimate_carries_the_rounding_of_its_shortest_step():
+    # x.x along u, whose extrapolations are exact: the refined error is the rounding of f's
+    # values at the step h / 4, 3 max(rounding |f|, table) / (2 h / 4), and nothing more.
+    fn = gradref.check._Function(lambda x: x @ x + 1.0, "gradient")
+    x, u, h = np.array([0.5, 0.25]), np.array([0.6, 0.8]), 2**-4
+    estimate = gradref.check._central_estimate(fn, x, u, h, fn.real(x))
+    refined = gradref.check._refined(fn, x, u, estimate)
+    top = max(float(estimate.magnitude[0]), x @ x + 1.0 + h / 4)
+    rounding = 3 * max(fn.value_rounding * top, float(estimate.value_noise[0])) / (2 * h / 4)
+    truncation = max(
+        float(estimate.truncation[0]), abs(float(refined.value[0] - estimate.value[0]))
+    )
+    assert float(refined.noise[0]) == pytest.approx(rounding + truncation, rel=1e-9, abs=0)
+    assert refined.refined
