@@ -895,3 +895,28 @@ def test_a_refined_estimate_carries_the_rounding_of_its_shortest_step():
     )
     assert float(refined.noise[0]) == pytest.approx(rounding + truncation, rel=1e-9, abs=0)
     assert refined.refined
+
+
+def test_a_refined_estimate_is_the_finer_extrapolation_with_its_own_error_and_range():
+    # 10 - 4 s^2 + e^s along u at 0, step 1: the extrapolation from D(1/2) and D(1/4) is
+    # closer to f'(0) = 1 than that from D(1) and D(1/2), and f is largest at the new
+    # points, s = 1/4, which the estimate's range now holds.
+    def f(x):
+        return 10 - 4 * x[0] ** 2 + np.exp(x[0])
+
+    fn = gradref.check._Function(f, "gradient")
+    zero, one = np.zeros(1), np.ones(1)
+    estimate = gradref.check._central_estimate(fn, zero, one, 1.0, fn.real(zero))
+    refined = gradref.check._refined(fn, zero, one, estimate)
+    assert abs(float(refined.value[0]) - 1.0) < abs(float(estimate.value[0]) - 1.0) / 10
+    assert float(refined.magnitude[0]) == f(np.array([0.25]))
+    # s + e sin(2 pi s): D(1) and D(1/2) agree exactly (the sine vanishes at their points),
+    # D(1/4) does not; the two extrapolations' disagreement, 16 e / 3, becomes the error.
+    e = 1e-3
+    wavy = gradref.check._Function(lambda x: x[0] + e * np.sin(2 * np.pi * x[0]), "gradient")
+    fooled = gradref.check._central_estimate(wavy, zero, one, 1.0, wavy.real(zero))
+    assert float(fooled.truncation[0]) < 1e-12
+    seen = gradref.check._refined(wavy, zero, one, fooled)
+    assert float(seen.value[0]) == pytest.approx(1 + 16 * e / 3, rel=1e-9)
+    assert float(seen.truncation[0]) == pytest.approx(16 * e / 3, rel=1e-9)
+    assert float(seen.noise[0]) >= float(seen.truncation[0])
