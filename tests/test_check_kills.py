@@ -920,3 +920,30 @@ def test_a_refined_estimate_is_the_finer_extrapolation_with_its_own_error_and_ra
     assert float(seen.value[0]) == pytest.approx(1 + 16 * e / 3, rel=1e-9)
     assert float(seen.truncation[0]) == pytest.approx(16 * e / 3, rel=1e-9)
     assert float(seen.noise[0]) >= float(seen.truncation[0])
+
+
+def test_run_to_run_noise_propagates_as_the_estimate_combines_values():
+    # NOISE_SAFETY times the deviation, times 3 / h (an estimate from D(h) and D(h/2)) or
+    # 6 / h (refined to D(h/4)), the sums of the extrapolation's weights on f's values.
+    fn = gradref.check._Function(quad, "gradient")
+    estimate = gradref.check._Estimate(np.zeros(1), np.zeros(1), step=0.5)
+    assert gradref.check._jitter_noise(fn, estimate) == 0.0  # not measured
+    fn.jitter = np.array([2.0])
+    assert float(gradref.check._jitter_noise(fn, estimate)[0]) == 3 * 3.0 * 2.0 / 0.5
+    refined = dataclasses.replace(estimate, refined=True)
+    assert float(gradref.check._jitter_noise(fn, refined)[0]) == 6 * 3.0 * 2.0 / 0.5
+
+
+def test_the_first_warning_f_gives_at_a_real_point_is_reported_not_raised():
+    def f(x):
+        warnings.warn("first" if x[0] == X0[0] else "later", RuntimeWarning, stacklevel=1)
+        return x @ A @ x
+
+    result = check_gradient(f, grad, X0, method="central", rng=0)
+    assert result.verdict == "passed"
+    assert result.reason == "`f` warned near `x`: RuntimeWarning: first"
+
+
+def test_a_gradient_f_may_return_a_one_element_vector():
+    result = check_gradient(lambda x: np.array([x @ A @ x]), grad, X0, rng=0)
+    assert result.verdict == "passed"
