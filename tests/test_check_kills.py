@@ -947,3 +947,24 @@ def test_the_first_warning_f_gives_at_a_real_point_is_reported_not_raised():
 def test_a_gradient_f_may_return_a_one_element_vector():
     result = check_gradient(lambda x: np.array([x @ A @ x]), grad, X0, rng=0)
     assert result.verdict == "passed"
+
+
+def test_the_rounding_of_f_s_values_follows_their_type_and_their_float32_look():
+    C = gradref.check
+    x = np.zeros(2)
+    single = C._Function(lambda x: np.float32(0.1), "gradient")
+    single.real(x)  # one float32 value: its type says float32 rounding
+    assert single.value_rounding == 16 * float(np.finfo(np.float32).eps)
+    half = C._Function(lambda x: np.float16(0.1), "gradient")
+    half.real(x)
+    assert half.value_rounding == 16 * float(np.finfo(np.float16).eps)
+    for value in (3, 0.1):  # an integer, a float64 that is no float32 number
+        plain = C._Function(lambda x, v=value: v, "gradient")
+        plain.real(x)
+        assert plain.value_rounding == C.VALUE_ROUNDING
+    # float64 values that are all float32 numbers: taken as float32 results from the fourth.
+    looks = C._Function(lambda x: 0.5, "gradient")
+    for seen in range(1, 5):
+        looks.real(x)
+        expected = C.FLOAT32_ROUNDING if seen >= 4 else C.VALUE_ROUNDING
+        assert (looks.values_seen, looks.value_rounding) == (seen, expected)
