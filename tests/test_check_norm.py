@@ -376,3 +376,20 @@ def test_a_central_estimate_resolves_its_tolerance_and_its_own_error():
     estimate.value_noise = np.array([1e-16])
     expected = (2e-13 + 3e-16 / 1e-3) / 2.0 + 6 * EPS * 0.1 / 1e-3 + DERIVATIVE_ROUNDING
     assert _resolution(estimate, 2.0, 0.1) == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+def test_the_bound_in_norm_of_one_resolved_direction_and_its_edges():
+    c = math.sqrt(2 * 10 / math.pi)  # the density factor at n = 10
+    # One direction dominates (the other resolves nothing): c r / NORM_MISS, where the
+    # leaning factor (4) applies to a gradient's first direction only.
+    assert _norm_bound([1e-9, 1.0], "gradient", 10) == pytest.approx(
+        4e-9 * c / NORM_MISS, rel=1e-12
+    )
+    assert _norm_bound([1e-9, 1.0], "jacobian", 10) == pytest.approx(
+        1e-9 * c / NORM_MISS, rel=1e-12
+    )
+    # A direction that resolves exactly passes only a zero error.
+    assert _norm_bound([0.0, 1e-3], "gradient", 10) == 0.0
+    # Beyond what a float holds (exp of 709.5): infinite, not 1e308.
+    r = NORM_MISS * math.exp(709.5) / c
+    assert _norm_bound([r], "jacobian", 10) == math.inf
