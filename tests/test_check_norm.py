@@ -18,11 +18,20 @@ from hypothesis import strategies as st
 from gradref import check_gradient, check_jacobian
 from gradref.check import (
     DEFAULT_RTOL,
+    DERIVATIVE_ROUNDING,
+    EPS,
+    FIFTH,
+    FIFTH_NORM,
     MAX_DIRECTIONS,
     NORM_FACTOR,
     NORM_MISS,
+    VALUE_ROUNDING,
     _directions_needed,
+    _Estimate,
+    _first_step,
+    _Function,
     _norm_bound,
+    _resolution,
 )
 
 METHODS = ("complex", "central")
@@ -291,3 +300,96 @@ def test_a_clean_central_check_of_a_logistic_loss_at_large_n_keeps_its_cost():
     assert counted.calls == result.evaluations == 9
     wrong = check_gradient(loss, lambda w: grad(w) * (1 + 1e-6), w, method="central", rng=1)
     assert wrong.verdict == "failed", wrong.report()
+
+
+def test_log_sum_exp_at_a_thousand_dimensions_mostly_keeps_to_ten_evaluations():
+    # Issue 18, item 9: central differences at <= 10 evaluations when nothing is wrong. For
+    # log-sum-exp at n = 1,000 the first step is lengthened against f's rounding (|f| is 150
+    # times |grad f|), and there the first direction's fourth difference shows f's fourth
+    # derivative along the claimed gradient, which was read as noise: two directions bounded
+    # the error only to ~1.2e-6 and two more were drawn (17 evaluations in 11 seeds of 20;
+    # 32 of 50). A fifth difference (one evaluation) reads f's noise without it: 10. Where the
+    # Richardson truncation along the gradient keeps two directions from the bound at any
+    # step (3 seeds of 20; 9 of 50), more are still drawn. A gradient wrong by 10 rtol in
+    # norm still fails at every seed.
+    def f(x):
+        return np.log(np.sum(np.exp(x)))
+
+    def grad(x):
+        e = np.exp(x - np.max(x))
+        return e / e.sum()
+
+    costs = []
+    for seed in range(20):
+        x = np.random.default_rng(seed).standard_normal(1000)
+        counted = Counted(f)
+        result = check_gradient(counted, grad, x, method="central", rng=seed)
+        assert result.passed, result.report()
+        assert result.bound <= NORM_FACTOR * result.rtol
+        assert counted.calls == result.evaluations
+        costs.append(result.evaluations)
+        for kind in ("entry", "random"):
+            wrong = wrong_by(grad(x), 10 * result.rtol, np.random.default_rng(seed), kind)
+            missed = check_gradient(f, lambda x, w=wrong: w, x, method="central", rng=seed)
+            assert missed.verdict == "failed", missed.report()
+    assert sum(cost <= 10 for cost in costs) >= 17, costs  # 9 before
+    # Exactly these (the fifth difference taken where, and only where, it lets two do):
+    assert costs == [10, 17, 9, 10, 9, 10, 10, 9, 10, 9, 9, 17, 9, 17, 9, 9, 10, 10, 9, 10]
+
+
+def test_the_fifth_difference_cancels_quartics_and_reads_noise_at_its_norm():
+    # Its six values: f at x + (k h/2) u, k = -2, -1, 0, 1, 2 and 1/2.
+    k = np.array([-2.0, -1.0, 0.0, 1.0, 2.0, 0.5])
+    for degree in range(5):
+        assert np.dot(FIFTH, k**degree) == 0
+    assert np.dot(FIFTH, k**5) != 0
+    assert math.isclose(FIFTH_NORM, math.sqrt(np.dot(FIFTH, FIFTH)))
+    # Noise of deviation s reads as s: the difference's deviation is s FIFTH_NORM.
+    values = np.random.default_rng(0).standard_normal((6, 100_000))
+    deviation = np.std(np.dot(FIFTH, values)) / FIFTH_NORM
+    assert deviation == pytest.approx(1.0, rel=0.01)
+
+
+def test_the_first_step_is_the_shortest_at_which_rounding_lets_two_directions_do():
+    # _first_step's model: a direction at step t resolves 2 (3 VALUE_ROUNDING |f| / (t g) +
+    # 3 EPS ||x|| / t) + DERIVATIVE_ROUNDING of the gradient's size g (the rounding of f's
+    # values and of the points, in the tolerance and in the estimate), and the step is h
+    # times the least power of two at which two such directions bound the error within
+    # `wanted`. Here the three terms weigh alike, and `wanted` lies just above the bound at 2h.
+    fn, top, g, n, h = _Function(lambda x: 0.0, "gradient"), 1e-4, 1.0, 1000, 1e-3
+    size = VALUE_ROUNDING * top / EPS  # the points round as much as f's values
+
+    def resolution(t):
+        return 2 * (3 * VALUE_ROUNDING * top / (t * g) + 3 * EPS * size / t) + DERIVATIVE_ROUNDING
+
+    at_2h = _norm_bound([resolution(2 * h)] * 2, "gradient", n)
+    assert _first_step(fn, h, np.array([top]), g, size, n, 1.001 * at_2h) == 2 * h
+    assert _first_step(fn, h, np.array([top]), g, size, n, 0.999 * at_2h) == 4 * h
+    assert _first_step(fn, h, np.array([top]), g, size, n, 1e-12) == h  # none would: h
+
+
+def test_a_central_estimate_resolves_its_tolerance_and_its_own_error():
+    # _resolution: (2 noise + 3 value_noise / t) / g + 6 EPS ||x|| / t + DERIVATIVE_ROUNDING,
+    # each term of a like size here (the estimate's error, its table's, the points', the
+    # claim's own rounding).
+    estimate = _Estimate(np.array([1.0]), np.array([1e-13]), step=1e-3)
+    estimate.value_noise = np.array([1e-16])
+    expected = (2e-13 + 3e-16 / 1e-3) / 2.0 + 6 * EPS * 0.1 / 1e-3 + DERIVATIVE_ROUNDING
+    assert _resolution(estimate, 2.0, 0.1) == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+def test_the_bound_in_norm_of_one_resolved_direction_and_its_edges():
+    c = math.sqrt(2 * 10 / math.pi)  # the density factor at n = 10
+    # One direction dominates (the other resolves nothing): c r / NORM_MISS, where the
+    # leaning factor (4) applies to a gradient's first direction only.
+    assert _norm_bound([1e-9, 1.0], "gradient", 10) == pytest.approx(
+        4e-9 * c / NORM_MISS, rel=1e-12
+    )
+    assert _norm_bound([1e-9, 1.0], "jacobian", 10) == pytest.approx(
+        1e-9 * c / NORM_MISS, rel=1e-12
+    )
+    # A direction that resolves exactly passes only a zero error.
+    assert _norm_bound([0.0, 1e-3], "gradient", 10) == 0.0
+    # Beyond what a float holds (exp of 709.5): infinite, not 1e308.
+    r = NORM_MISS * math.exp(709.5) / c
+    assert _norm_bound([r], "jacobian", 10) == math.inf

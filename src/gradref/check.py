@@ -66,7 +66,9 @@ the complex step needs a third direction (and a second guard); nine for central 
 up to ``n`` of about 10,000 (four per direction, and ``f(x)`` once: the one-sided slopes it
 gives reveal a kink or a jump, and where they do, the step shrinks; see
 ``_smooth_central``; beyond ``n`` of about 1,000 the step lengthens, up to 32 times,
-against the rounding of f's values: ``_first_step``), and four per direction added beyond,
+against the rounding of f's values: ``_first_step``; one more where the first direction's
+fourth difference shows f's fourth derivative at that step: ``_fifth_difference``), and four
+per direction added beyond,
 or where f's values are noisy. A central estimate is never believed
 against the claim (or against the complex step) before it is taken again one step finer,
 and, for the first failing direction, 256 times shorter: eight more evaluations, only on
@@ -462,6 +464,9 @@ class _Estimate:
     # The step was shortened past a kink or jump that the first step straddled (one-sided
     # slopes that disagreed there agree at this step): other directions may start here.
     straddled: bool = False
+    # f(x + h u), f(x - h u), f(x + (h/2) u), f(x - (h/2) u): the table's values, kept for
+    # the fifth difference (see _fifth_difference).
+    sides: tuple[np.ndarray, ...] = ()
 
 
 def _complex_estimate(fn: _Function, point: np.ndarray, u: np.ndarray) -> _Estimate | str:
@@ -503,6 +508,7 @@ def _central_estimate(
     # (f(x+h) + f(x-h)) - (f(x+h/2) + f(x-h/2)) = (3/4) h^2 f_uu + O(h^4).
     curvature = ((far[0] + far[1]) - (near[0] + near[1])) / (0.75 * h * h)
     estimate = _Estimate(value, rounding + truncation, curvature, top, truncation, fine, h)
+    estimate.sides = (*far, *near)
     if center is not None:
         # The noise of f's values as the difference table of the five equally spaced values
         # f(x + k h/2 u), k = -2..2, shows it (Moré & Wild, SIAM J. Sci. Comput. 33 (2011),
@@ -686,6 +692,44 @@ def _first_step(
     return stretch * h
 
 
+def _resolution(estimate: _Estimate, g: float, size: float) -> float:
+    """What a central estimate resolves along its direction relative to the gradient's size
+    ``g``, as the acceptance rule takes it into the bound in norm (``_first_step``'s model):
+    its tolerance (the estimate's error and its table's noise) and the estimate's error."""
+    error = 2 * estimate.noise + 3 * np.asarray(estimate.value_noise) / estimate.step
+    return float(np.max(error)) / g + 6 * EPS * size / estimate.step + DERIVATIVE_ROUNDING
+
+
+#: The combination of f(x - h u), f(x - (h/2) u), f(x), f(x + (h/2) u), f(x + h u) and
+#: f(x + (h/4) u) that cancels every polynomial of degree four or less (the one such
+#: combination of these six values), times 128, and the root of its sum of squares.
+FIFTH = (-3.0, 20.0, -90.0, -60.0, 5.0, 128.0)
+FIFTH_NORM = math.sqrt(sum(c * c for c in FIFTH))
+
+
+def _fifth_difference(
+    fn: _Function, point: np.ndarray, u: np.ndarray, estimate: _Estimate, center: np.ndarray
+) -> _Estimate:
+    """The estimate with f's noise read from a fifth difference (one evaluation more).
+
+    The fourth difference of the table (``_central_estimate``) reads f's fourth derivative as
+    noise, ``f_uuuu (h/2)^4``, whose share of the error grows like ``h^3``: at a step
+    lengthened against rounding, along a direction leaning on the claimed gradient
+    (log-sum-exp at n = 1,000), it alone can keep two directions from bounding the error. With
+    ``f(x + (h/4) u)``, the six values give a difference that cancels polynomials of degree
+    four (a higher difference of Moré & Wild's ECnoise table, on unequal spacing): noise of
+    deviation ``s`` shows in it with deviation ``s FIFTH_NORM``, as in the fourth with
+    ``s sqrt(70)``, and a smooth f only through its fifth derivative, a further factor of
+    about ``h / 2`` smaller. Its reading replaces the fourth difference's, with the same
+    safety factor; the point lies within the step already taken.
+    """
+    plus, minus, half_plus, half_minus = estimate.sides
+    quarter = fn.real(point + (estimate.step / 4) * u)
+    values = (minus, half_minus, center, half_plus, plus, quarter)
+    fifth = sum(c * v for c, v in zip(FIFTH, values, strict=True))
+    return dataclasses.replace(estimate, value_noise=NOISE_SAFETY * np.abs(fifth) / FIFTH_NORM)
+
+
 def _refined(fn: _Function, point: np.ndarray, u: np.ndarray, estimate: _Estimate) -> _Estimate:
     """A central estimate taken again one level finer (two more evaluations).
 
@@ -773,9 +817,7 @@ def _claimed(derivative: Callable, point: np.ndarray, expected: tuple[int, ...],
     return array
 
 
-def _options(
-    method: Any, directions: Any, rtol: Any, rng: Any, diagnose: Any, precision: Any = "float64"
-):
+def _options(method: Any, directions: Any, rtol: Any, rng: Any, diagnose: Any, precision: Any):
     if precision not in PRECISIONS:
         raise ValueError(f"`precision` must be 'float64' or 'float32'; got {precision!r}")
     largest = FLOAT32_MAX_TOLERANCE if precision == "float32" else MAX_TOLERANCE
@@ -942,13 +984,24 @@ def _run_check(
             first_central = _central_estimate(fn, point, guard_u, h)
         else:
             if kind == "gradient" and not single:
-                later = _first_step(
-                    fn, h, center, _norm(state["claimed"]), _norm(point) or 1.0, point.size,
-                    NORM_FACTOR * (rtol or DEFAULT_RTOL["central"]),
-                )  # fmt: skip
+                g, size = _norm(state["claimed"]), _norm(point) or 1.0
+                wanted = NORM_FACTOR * (rtol or DEFAULT_RTOL["central"])
+                later = _first_step(fn, h, center, g, size, point.size, wanted)
             first_central = _smooth_central(fn, point, guard_u, later, center)
             if first_central.step != later or first_central.kink is not None:
                 later = h  # the longer step did not suit f: the others start as usual
+            elif later != h and not first_central.noisy:
+                # At a step lengthened against rounding, where the first direction's fourth
+                # difference alone keeps two directions from bounding the error (f's fourth
+                # derivative along the claimed gradient, read as noise), a fifth difference
+                # reads f's noise instead.
+                first = _resolution(first_central, g, size)
+                smooth = _resolution(dataclasses.replace(first_central, value_noise=0.0), g, size)
+                if (
+                    _norm_bound([first, smooth], kind, point.size) > wanted
+                    and _norm_bound([smooth, smooth], kind, point.size) <= wanted
+                ):
+                    first_central = _fifth_difference(fn, point, guard_u, first_central, center)
         if state["claimed"] is None:
             state["claimed"] = _claimed(derivative, point, (*fn.out_shape, point.size), kind)
         claimed = state["claimed"]
