@@ -80,13 +80,10 @@ _KEYWORDS = (
     "Gaussian variational inference",
 )
 
-_WHERE = (r"x \sim \mathcal N(\mu, \Sigma)",)
-
 _register(
     id="statistics.gaussian-expected-quadratic-mean",
     title="Gradient of the expectation of a quadratic form under a Gaussian, in its mean",
-    formula=r"\nabla_\mu\, \mathbb E[x^\top A x] = (A + A^\top)\mu",
-    where=_WHERE,
+    formula=r"\nabla_\mu\, \mathbb E_{x \sim \mathcal N(\mu, \Sigma)}[x^\top A x] = (A + A^\top)\mu",
     wrt="mu",
     value=expected_quadratic,
     derivative=grad_expected_quadratic_mu,
@@ -154,8 +151,7 @@ def _sp_expected_quadratic_sigma(mu, Sigma, A):
 _register(
     id="statistics.gaussian-expected-quadratic-covariance",
     title="Gradient of the expectation of a quadratic form under a Gaussian, in its covariance",
-    formula=r"\nabla_\Sigma\, \mathbb E[x^\top A x] = A^\top",
-    where=_WHERE,
+    formula=r"\nabla_\Sigma\, \mathbb E_{x \sim \mathcal N(\mu, \Sigma)}[x^\top A x] = A^\top",
     wrt="Sigma",
     value=expected_quadratic,
     derivative=grad_expected_quadratic_sigma,
