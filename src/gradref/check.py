@@ -354,6 +354,12 @@ class _Function:
         # Deviation of f's values from call to call at x, per output, once measured (zero if
         # f(x) taken again was the same): see _measure_jitter.
         self.jitter: np.ndarray | None = None
+        # The noise of f's values (absolute, per output, with NOISE_SAFETY) where a difference
+        # table found f noisy along some direction: see _table_noise.
+        self.table_noise: Any = 0.0
+        # Per direction (by identity), the table that read the most noise where rounding
+        # could make it (_like_noise): (its largest reading, the direction, the estimate).
+        self.loudest: dict[int, tuple[float, np.ndarray, Any]] = {}
 
     def _validate(self, out: Any) -> np.ndarray:
         out = np.asarray(out)
@@ -521,6 +527,13 @@ def _central_estimate(
         if finer:  # one level more: a ratio can look smooth by coincidence at one level
             levels.append((h / 4, fn.real(point + (h / 4) * u), fn.real(point - (h / 4) * u)))
         estimate.kink = _kink(center, levels, fn.value_rounding * np.maximum(top, np.abs(center)))
+        loudest = float(np.max(estimate.value_noise))
+        if (
+            loudest > fn.loudest.get(id(u), (0.0,))[0]
+            and estimate.kink is None  # a kink's reading is no noise
+            and _like_noise(estimate, center)
+        ):
+            fn.loudest[id(u)] = (loudest, u, estimate)
     return estimate
 
 
@@ -574,7 +587,7 @@ def _smooth_central(
         # The error the difference table shows: noise of f's values, or (on a step far
         # beyond the scale on which f varies, at x ~ 1e6) f not yet smooth on that step,
         # where D(h) and D(h/2) can agree by chance.
-        return 3 * np.asarray(e.value_noise) / e.step
+        return 3 * np.maximum(e.value_noise, fn.table_noise) / e.step
 
     estimate = first = _central_estimate(fn, point, u, h, center, finer)
     for _ in range(KINK_LEVELS):
@@ -589,12 +602,35 @@ def _smooth_central(
             break
         h *= KINK_SHRINK
         shorter = _central_estimate(fn, point, u, h, center, finer=True)
+        if _flat(shorter, center):
+            break  # f's values no longer change within the step: it is too short to tell
         if (
             estimate.kink is None
             and shorter.kink is None
             and (shorter.noise + table(shorter)).max() >= (estimate.noise + table(estimate)).max()
         ):
             break  # the step's truncation was not what limited it: noise was
+        if (
+            estimate.kink is None
+            and shorter.kink is None
+            and (
+                np.abs(shorter.value - estimate.value)
+                > estimate.noise + table(estimate) + shorter.noise + table(shorter)
+            ).any()
+            and _like_noise(estimate, center)
+        ):
+            # The two steps disagree beyond both their errors, and the longer one's table read
+            # a variation of f's values that rounding could make: it read f's noise, not its
+            # smoothness, and the shorter one's values fell on one step of a quantized f
+            # (float32 arithmetic beside a float64 term), whose slope it measured. The longer
+            # step is kept, its table's reading taken as f's noise.
+            noise = np.maximum(estimate.value_noise, fn.value_rounding * estimate.magnitude)
+            fn.table_noise = np.maximum(fn.table_noise, noise)
+            estimate = dataclasses.replace(
+                estimate, noise=estimate.noise + 3 * noise / estimate.step, value_noise=noise,
+                noisy=True,
+            )  # fmt: skip
+            break
         estimate = shorter
     if (
         first.kink is not None
@@ -604,6 +640,8 @@ def _smooth_central(
         # The first step's disagreement was noise (float32 arithmetic, jitter): the shorter
         # ones only have more of it. Its error estimate takes the measured noise.
         noise = np.maximum(first.value_noise, fn.value_rounding * first.magnitude)
+        if _like_noise(first, center):
+            fn.table_noise = np.maximum(fn.table_noise, noise)
         estimate = dataclasses.replace(
             first, kink=None, noise=first.noise + 3 * noise / first.step, value_noise=noise,
             noisy=True,
@@ -640,6 +678,148 @@ def _measure_jitter(fn: _Function, point: np.ndarray, center: np.ndarray) -> Non
         fn.jitter = np.zeros(np.shape(center))
     else:
         fn.jitter = np.std(values, axis=0, ddof=1)
+
+
+def _flat(estimate: _Estimate, center: np.ndarray) -> bool:
+    """Whether all of the table's values equal ``f(x)``: a step too short to tell anything.
+
+    Moré & Wild's ECnoise reports such a table as "h too small": f's values are quantized on
+    a coarser scale (float32 arithmetic summed in float64, say), and the estimate's zero is
+    that quantization, not f's derivative along ``u``.
+    """
+    return all(np.array_equal(side, center) for side in estimate.sides)
+
+
+#: The largest variation of f's values, relative to their size, that a difference table
+#: reads as noise another direction shares (float32 arithmetic: ~1e-7; see _like_noise).
+NOISE_CEILING = 1e-6
+
+
+def _like_noise(estimate: _Estimate, center: np.ndarray) -> bool:
+    """Whether the table's reading is the size of rounding in ``f(x)``, not of f's shape.
+
+    Noise of computed values is rounding, relative to their size (float32 arithmetic leaves
+    ~1e-7 of them); a step far beyond the scale on which f varies (x ~ 1e6, f varying on a
+    scale of 1) reads f's own variation there, a sizeable part of f(x) (not of the values
+    far out, which a quadratic makes a million times larger), and says nothing of f's
+    values near x along other directions.
+    """
+    reading = np.asarray(estimate.value_noise)
+    return bool(np.all(reading <= NOISE_CEILING * np.abs(center)))
+
+
+def _table_noise(fn: _Function, estimate: _Estimate) -> Any:
+    """The noise of f's values that a difference table found along another direction, as
+    ``estimate`` propagates it beyond its own table's reading.
+
+    Noise is f's, not a direction's: a table whose five values fall on one step of a
+    quantized f (float32 arithmetic added to a float64 term, so that its values are not
+    float32 numbers) reads zero, and a short step then measures the staircase's slope, not
+    f's. Where one direction found f noisy (:func:`_smooth_central`), every estimate's error
+    takes that noise at its own step: 3 / h, or 6 / h refined (as :func:`_jitter_noise`).
+    """
+    if estimate.step <= 0:
+        return 0.0
+    spread = 6.0 if estimate.refined else 3.0
+    own = np.asarray(estimate.value_noise)
+    return spread * np.maximum(fn.table_noise - own, 0.0) / estimate.step
+
+
+def _loudest_elsewhere(fn: _Function, u: np.ndarray) -> tuple[float, np.ndarray, Any] | None:
+    """The table that read the most noise along a direction other than ``u``, if any.
+
+    Not along ``u`` itself: there a longer step's reading was already weighed against the
+    shorter steps' (:func:`_smooth_central`), and a kink within the longer step, which
+    reads like noise in its table, is what made the step shorter.
+    """
+    others = [entry for key, entry in fn.loudest.items() if key != id(u)]
+    return max(others, key=lambda entry: entry[0]) if others else None
+
+
+#: Values in each of the two ECnoise tables of _shared_noise (Moré & Wild's default), and
+#: the ratio of their spacings (not a simple fraction: see _shared_noise).
+ECNOISE_POINTS, ECNOISE_FINER = 9, 3.7
+
+
+def _ecnoise(values: np.ndarray) -> np.ndarray:
+    """f's noise from equally spaced values (rows), per output, by Moré & Wild's ECnoise.
+
+    ``sigma_k = sqrt(gamma_k mean((Delta^k f)^2))``, ``gamma_k = (k!)^2 / (2k)!``, for
+    orders k = 1 … 6: noise of deviation σ gives σ at every order, a smooth f a level that
+    falls fast with k. The noise is the first level whose next two agree with it within a
+    factor of 4, where the differences of that order change sign; zero where there is none,
+    or where half of the first differences are exactly zero (ECnoise's "h too small").
+    SIAM J. Sci. Comput. 33 (2011), Algorithm ECnoise.
+    """
+    table = np.asarray(values, dtype=float)
+    levels, signs, gamma = [], [], 1.0
+    with np.errstate(over="ignore", invalid="ignore"):  # values near 1e300: no level
+        for k in range(1, 7):
+            table = np.diff(table, axis=0)
+            if k == 1:
+                flat = np.sum(table == 0, axis=0) >= len(values) / 2
+            gamma *= 0.5 * k / (2 * k - 1)
+            levels.append(np.sqrt(gamma * np.mean(table * table, axis=0)))
+            signs.append((np.min(table, axis=0) < 0) & (np.max(table, axis=0) > 0))
+        noise = np.zeros(table.shape[1:])
+        found = flat | ~np.isfinite(levels[-1])
+        for k in range(4):
+            trio = np.stack(levels[k : k + 3])
+            agree = (np.max(trio, axis=0) <= 4 * np.min(trio, axis=0)) & signs[k] & ~found
+            noise = np.where(agree, levels[k], noise)
+            found |= agree
+    return noise
+
+
+def _shared_noise(
+    fn: _Function,
+    point: np.ndarray,
+    center: np.ndarray,
+    step: float,
+    generator: np.random.Generator,
+) -> bool:
+    """Measure f's noise at ``x`` along a fresh direction, on the way to a failure.
+
+    A direction whose table read little (its values fell on one step of a quantized f), or
+    that has no table (a direction added later), does not know f's noise that another table
+    read; and one fourth difference can read noise far too low. Such a reading may be noise,
+    which is f's and holds along every direction, or a kink within that table's step, which
+    does not. Two ECnoise tables of nine values along a fresh random direction, spaced by
+    the step and by ``1 / ECNOISE_FINER`` of it (sixteen evaluations), tell them apart: noise
+    reads alike at both spacings; a kink within them reads like noise too (Delta^k of |t|
+    has a level near a quarter of the spacing at every order) but ``ECNOISE_FINER`` times
+    smaller at the finer spacing, and a smooth f reads nothing. Where the finer table finds
+    noise that the coarser finds within a factor of two (or not at all, see below), three
+    times the smaller reading (the safety factor of the difference tables) is shared with
+    every estimate (:func:`_table_noise`), unless it is more than ``NOISE_CEILING`` of
+    ``|f(x)|``: f's shape, not its rounding. Returns whether the shared noise grew.
+    """
+    v = generator.standard_normal(point.shape)
+    v = v / _norm(v)
+    offsets = np.arange(ECNOISE_POINTS) - ECNOISE_POINTS // 2
+    readings = []
+    try:
+        for spacing in (step, step / ECNOISE_FINER):
+            values = [center if k == 0 else fn.real(point + (k * spacing) * v) for k in offsets]
+            readings.append(_ecnoise(np.stack(values)))
+    except _NonFinite:
+        return False
+    coarse, fine = readings
+    # Quantized values make a sawtooth, not random noise: at a spacing over which f moves by
+    # nearly a whole number of quanta, nine values can lie exactly on a line and read
+    # nothing. A kink within the finer table lies within the coarser one too, and reads there
+    # about 3.7 times more; so where the finer table reads noise that the coarser reads
+    # within a factor of two, or not at all, it is noise.
+    noisy = (fine > 0) & (coarse <= 2 * fine)
+    found = np.where(
+        noisy, NOISE_SAFETY * np.where(coarse > 0, np.minimum(coarse, fine), fine), 0.0
+    )
+    if np.any(found > NOISE_CEILING * np.abs(center)):  # f's shape, not its rounding
+        return False
+    shared = np.maximum(fn.table_noise, found)
+    grew = bool(np.any(shared > fn.table_noise))
+    fn.table_noise = shared
+    return grew
 
 
 def _jitter_noise(fn: _Function, estimate: _Estimate) -> Any:
@@ -1109,6 +1289,7 @@ def _run_check(
     own_tol = 0.0
     kinked: tuple[float, float, float, int] | None = None  # one-sided slopes, step, output
     short_step_agreed = False
+    noise_shared = False  # whether _shared_noise was consulted (once, before a failure)
 
     checked_calls = fn.calls  # what the check itself cost; refining counts as diagnosis
     # Each direction's tolerance floor: small enough that the default two directions, at
@@ -1133,8 +1314,9 @@ def _run_check(
             # differences propagate it, whether or not it was found above rounding: a value
             # that jitters by 1e-9 of itself must not fail a right derivative.
             noise = noise + 3 * np.asarray(estimate.value_noise) / estimate.step
-        # And run-to-run noise, where it was measured (on the way to a failure).
-        noise = noise + _jitter_noise(fn, estimate)
+        # And run-to-run noise, where it was measured (on the way to a failure), and the noise
+        # another direction's table found.
+        noise = noise + _jitter_noise(fn, estimate) + _table_noise(fn, estimate)
         if estimate.step > 0:
             # And the rounding of the points themselves: x + t u is stored to EPS |x_i| in
             # each coordinate, which moves f by up to EPS ||x|| ||grad f|| (negligible near
@@ -1192,6 +1374,8 @@ def _run_check(
                         shorter = _smooth_central(fn, point, comparison.u, step, center, True)
                     except _NonFinite:
                         shorter = None
+                    if shorter is not None and _flat(shorter, center):
+                        shorter = None  # too short to tell anything: f's values are equal
                     if shorter is not None and (
                         shorter.kink is not None
                         or (np.abs(shorter.value - comparison.estimate.value) > shorter.noise).any()
@@ -1217,6 +1401,43 @@ def _run_check(
                 # too, most at a short step.
                 _measure_jitter(fn, point, center)
                 scale, noise, rel, tol = judge(comparison.estimate, a)
+            if (
+                used == "central"
+                and center is not None
+                and not noise_shared
+                and (rel > np.maximum(tol, fail_level)).any()
+            ):
+                # Before a central estimate fails the claim: f's noise, measured along a fresh
+                # direction, holds along this one too (sixteen evaluations). Measured where
+                # another direction's table read noise that would spare the claim, or where
+                # the failing estimate's step was shortened: there its table may have fallen on
+                # one step of a quantized f, and its kinks may have been noise.
+                noise_shared = True
+                loudest = _loudest_elsewhere(fn, comparison.u)
+                measure = comparison.estimate.step < h
+                if loudest is not None and not measure:
+                    kept = fn.table_noise
+                    fn.table_noise = np.maximum(kept, loudest[2].value_noise)
+                    _, _, rel_if, tol_if = judge(comparison.estimate, a)
+                    fn.table_noise = kept
+                    measure = not (rel_if > np.maximum(tol_if, fail_level)).any()
+                spacing = h if loudest is None else max(h, loudest[2].step)
+                if measure and _shared_noise(fn, point, center, spacing, generator):
+                    scale, noise, rel, tol = judge(comparison.estimate, a)
+                    if comparison.estimate.step < h:
+                        # With f's noise known, a step shortened for it only loses: the
+                        # direction is estimated again at the first step (four evaluations),
+                        # its one-sided slopes' disagreement taken as the noise it is.
+                        try:
+                            longer = _central_estimate(fn, point, comparison.u, h, center)
+                        except _NonFinite:
+                            longer = None
+                        if longer is not None:
+                            longer = dataclasses.replace(longer, kink=None)
+                            judged = judge(longer, a)
+                            if judged[1].max() < noise.max():
+                                comparison.estimate = longer
+                                scale, noise, rel, tol = judged
             # A derivative that f's values cannot register over the size of x (below) is lost
             # in f's rounding whatever the method: its comparison is rounding against rounding
             # (the complex step at a stationary point), and says neither "passed" nor "failed".
@@ -1378,7 +1599,7 @@ def _run_check(
                 "the derivative is lost in f's own rounding at `x` (f's values are much "
                 "larger than their variation)"
             )
-        noise, jitter = _relative_noise(fn, comparisons), False
+        noise, jitter = _relative_noise(fn, comparisons, center), False
         if not noise and used == "central" and center is not None:
             noise = _jitter(fn, point, center, comparisons)
             jitter = noise > 0
@@ -1427,7 +1648,7 @@ def _run_check(
             f"{NORM_FACTOR * rtol_used:.0e} (10 rtol): each direction is resolved to "
             f"{float(np.median(resolutions)):.0e} of ‖claimed‖ here"
         )
-        noise = _relative_noise(fn, comparisons)
+        noise = _relative_noise(fn, comparisons, center)
         if noise:
             reason += f"; f's values carry noise ≈ {noise:.0e} relative"
         if used == "central":
@@ -1587,9 +1808,20 @@ def _float32_rtol(fn, comparisons, row_norms, kind, n, default) -> tuple[float, 
     )
 
 
-def _relative_noise(fn: _Function, comparisons: list[_Comparison]) -> float:
-    """The noise of f's values relative to |f|, if found above float64 rounding, else 0."""
+def _relative_noise(
+    fn: _Function, comparisons: list[_Comparison], center: np.ndarray | None = None
+) -> float:
+    """The noise of f's values relative to |f|, if found above float64 rounding, else 0.
+
+    Found by a direction's table (``noisy``), or shared from a table along another
+    direction (:func:`_table_noise`, relative to ``|f(x)|``).
+    """
     noise = fn.value_rounding if fn.value_rounding > VALUE_ROUNDING else 0.0
+    if center is not None and np.any(fn.table_noise > 0):
+        size = np.abs(center)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(size > 0, fn.table_noise / size, 0.0)
+        noise = max(noise, float(np.max(ratio)))
     for comparison in comparisons:
         estimate = comparison.estimate
         if estimate.noisy:
