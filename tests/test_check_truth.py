@@ -367,6 +367,20 @@ def test_float32_arithmetic_beside_a_float64_term_never_fails_a_right_gradient(f
     assert wrong.verdict == "failed", wrong.report()
 
 
+# Each draw failed the right gradient when float32 was asked for on purpose (20 of 40 seeds,
+# x = default_rng(seed).standard_normal(1000)): the long float32 step read f's shape, the
+# shortened ones read nothing.
+@pytest.mark.parametrize("seed", [2, 4, 5, 12])
+def test_float32_on_purpose_beside_a_float64_term_never_fails_a_right_gradient(seed):
+    x = np.random.default_rng(seed).standard_normal(1000)
+    right = check_gradient(lse_float32_shifted, softmax, x, rng=seed, precision="float32")
+    assert right.verdict != "failed", right.report()
+    wrong = check_gradient(
+        lse_float32_shifted, lambda x: -softmax(x), x, rng=seed, precision="float32"
+    )
+    assert wrong.verdict == "failed", wrong.report()
+
+
 def test_a_float32_result_is_named_in_the_reason():
     x = np.random.default_rng(5).standard_normal(8)
     result = check_gradient(returns_float32, smooth_grad, x, method="central", rng=0)
