@@ -248,13 +248,20 @@ def verify_all(jobs: dict[tuple[str, str], Callable[[], str]]) -> dict[tuple[str
         path.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
 
     with contextlib.ExitStack() as stack:
-        running = {}
+        pool, running = None, {}
+
+        def start(batch: list[tuple[str, str]]) -> None:
+            """Hand ``batch`` to the workers, created on first use (fork: no warm-up)."""
+            nonlocal pool
+            if pool is None:
+                context = multiprocessing.get_context("fork")
+                pool = concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=context)
+                # (an error computing a key stops the build without waiting for the workers)
+                stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+            running.update({pool.submit(_compute, *job): job for job in batch})
+
         if early:
-            context = multiprocessing.get_context("fork")  # the parent's imports: no warm-up
-            pool = concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=context)
-            # (an error computing a key stops the build without waiting for the workers)
-            stack.callback(pool.shutdown, wait=True, cancel_futures=True)
-            running = {pool.submit(_compute, *job): job for job in early}
+            start(early)
         misses = list(early)
         for job, key_of in jobs.items():
             keys[job] = key_of()
@@ -268,8 +275,8 @@ def verify_all(jobs: dict[tuple[str, str], Callable[[], str]]) -> dict[tuple[str
                 results[job] = cached["result"]
             else:
                 misses.append(job)
-                if early:
-                    running[pool.submit(_compute, *job)] = job
+                if pool is not None:
+                    start([job])
         if misses:
             logger.info(
                 "gradref: verifying %d of %d (%d cached)",
@@ -277,18 +284,13 @@ def verify_all(jobs: dict[tuple[str, str], Callable[[], str]]) -> dict[tuple[str
                 len(jobs),
                 len(jobs) - len(misses),
             )
-        if early:
-            for done in concurrent.futures.as_completed(running):
-                keep(*running[done], *done.result())
-        elif len(misses) > 1:
-            context = multiprocessing.get_context("fork")
-            with concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
-                running = {pool.submit(_compute, *job): job for job in misses}
-                for done in concurrent.futures.as_completed(running):
-                    keep(*running[done], *done.result())
-        else:
+        if pool is None and len(misses) > 1:
+            start(misses)
+        if pool is None:  # one job: not worth a process
             for job in misses:
                 keep(*job, *_compute(*job))
+        for done in concurrent.futures.as_completed(running):
+            keep(*running[done], *done.result())
     if costs:
         slowest = sorted(costs.items(), key=lambda item: -item[1])[:5]
         logger.info(
