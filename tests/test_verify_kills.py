@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import gradref
 from gradref.catalog import Identity, Mistake
+from gradref.shapes import Arr, shaped, shaped_like
 from gradref.verify import (
     REDRAWS,
     MistakeResult,
@@ -307,6 +308,40 @@ def test_a_vjp_whose_cotangent_does_not_match_the_value_is_a_shape_error():
     )
     assert result.verdict == "failed"
     assert verify(identity, rng=0, dims=(2, 3)).passed
+
+
+@shaped
+def scaled(t: Arr[""], x: Arr["n"]):  # noqa: F722, F821, UP037 (jaxtyping shapes)
+    return t * x
+
+
+@shaped_like(scaled)
+def d_scaled(t, x):
+    return x
+
+
+def test_a_jacobian_with_respect_to_a_scalar_gives_the_formulas_a_scalar():
+    # The checker sees a scalar variable as a vector of one entry; the formulas are given
+    # it back as a scalar, the shape their annotations declare (a (1,) array was refused by
+    # `Arr[""]`, so such an identity failed whatever its derivative). Kills
+    # `np.reshape(v, shape)` -> `np.reshape(v, None)` in `at`.
+    identity = Identity(
+        id="t.scaled",
+        title="t",
+        formula="f",
+        wrt="t",
+        kind="jacobian",
+        value=scaled,
+        derivative=d_scaled,
+        symbolic=lambda **symbols: (None, None),
+        sources=(),
+    )
+    result = verify(identity, rng=0, dims=(1, 2, 3))
+    assert result.passed, result.report()
+    assert all(check.passed for _, check in result.checks)
+    wrong = dataclasses.replace(identity, derivative=lambda t, x: 2 * x)
+    assert verify(wrong, rng=0, dims=(1, 2, 3)).verdict == "failed"
+    assert all(not isinstance(c, str) for _, c in verify(wrong, rng=0, dims=(1, 2)).checks)
 
 
 # -- Hessians ---------------------------------------------------------------------------------
