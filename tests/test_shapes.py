@@ -527,6 +527,20 @@ def test_sample_draws_each_input_for_its_structure_in_spec_order():
     assert arrays["h"].sum() == 1.0
 
 
+def test_sample_gives_float_arrays_whatever_a_structure_draws(monkeypatch):
+    # Kills `dtype=float` -> `dtype=None` or dropped in sample: the catalog's samplers draw
+    # floats already, so a sampler of integer counts shows it.
+    monkeypatch.setitem(STRUCTURES, "counts", (lambda rng, s: rng.integers(0, 5, s), "", ""))
+    arrays = sample(
+        {"k": ("n",), "c": ()}, {"k": "counts", "c": "counts"}, np.random.default_rng(0), 3
+    )
+    assert {name: (type(a), a.dtype, a.shape) for name, a in arrays.items()} == {
+        "k": (np.ndarray, np.dtype(np.float64), (3,)),
+        "c": (np.ndarray, np.dtype(np.float64), ()),
+    }
+    np.testing.assert_array_equal(arrays["k"], np.random.default_rng(0).integers(0, 5, 3))
+
+
 def test_sample_refuses_a_square_structure_on_distinct_names():
     with pytest.raises(
         ValueError, match=exact("this structure needs a square matrix; got shape (2, 3)")
