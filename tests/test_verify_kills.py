@@ -344,6 +344,66 @@ def test_a_jacobian_with_respect_to_a_scalar_gives_the_formulas_a_scalar():
     assert all(not isinstance(c, str) for _, c in verify(wrong, rng=0, dims=(1, 2)).checks)
 
 
+@shaped
+def matvec(A: Arr["m n"], x: Arr["n"]):  # noqa: F722, F821, UP037 (jaxtyping shapes)
+    return A @ x
+
+
+@shaped_like(matvec)
+def jac_matvec_in_A(A, x):  # d(Ax)_i / dA_jk = delta_ij x_k
+    return np.einsum("ij,k->ijk", np.eye(A.shape[0]), x)
+
+
+@shaped
+def outer(x: Arr["n"]):  # noqa: F821, UP037 (jaxtyping shapes)
+    return np.outer(x, x)
+
+
+@shaped_like(outer)
+def jac_outer(x):  # d(x x^T)_ij / dx_k = delta_ik x_j + x_i delta_jk
+    eye = np.eye(x.size)
+    return np.einsum("ik,j->ijk", eye, x) + np.einsum("i,jk->ijk", x, eye)
+
+
+@pytest.mark.parametrize(
+    ("value", "wrt", "derivative", "wrong"),
+    [
+        # a matrix variable, a vector value
+        (
+            matvec,
+            "A",
+            jac_matvec_in_A,
+            lambda A, x: np.einsum("ij,k->ijk", np.eye(A.shape[0]), x[::-1]),
+        ),
+        # a vector variable, a matrix value
+        (outer, "x", jac_outer, lambda x: 2 * np.einsum("ik,j->ijk", np.eye(x.size), x)),
+    ],
+    ids=["matrix-variable", "matrix-value"],
+)
+def test_a_jacobian_is_flattened_when_the_variable_or_the_value_is_not_a_vector(
+    value, wrt, derivative, wrong
+):
+    # The checker takes a vector variable and a vector value: the Jacobian of a matrix
+    # variable or of a matrix value is checked on both flattened. Kills
+    # `np.ndim(x) == 1 and np.ndim(value) == 1` -> `or`.
+    identity = Identity(
+        id="t.flat",
+        title="t",
+        formula="f",
+        wrt=wrt,
+        kind="jacobian",
+        value=value,
+        derivative=derivative,
+        symbolic=lambda **symbols: (None, None),
+        sources=(),
+    )
+    result = verify(identity, rng=0, dims=(1, 2, 3))
+    assert result.passed, result.report()
+    failed = verify(dataclasses.replace(identity, derivative=wrong), rng=0, dims=(2, 3))
+    assert failed.verdict == "failed"
+    assert all(check.verdict == "failed" for _, check in failed.checks)
+
+
 # -- Hessians ---------------------------------------------------------------------------------
 
 
@@ -438,12 +498,33 @@ def test_a_gradient_that_is_zero_everywhere_has_a_zero_hessian():
 
 
 @given(seed=st.integers(0, 2**32 - 1))
-def test_a_zero_hessian_declared_on_a_curved_function_fails(seed):
-    # The gradient 2x moves: the gap is far above 1e-12 at any draw.
+def test_a_zero_hessian_declared_on_a_curved_function_fails_reproducibly(seed):
+    # The gradient 2x moves: the gap is far above 1e-12 at any draw, and the same seed
+    # draws the same points. Kills `np.random.default_rng(rng)` -> `(None)` in the "zero"
+    # branch.
     identity = custom(normal_sample, hessian="zero", hessian_formula="0")
     result = verify_hessian(identity, rng=seed, dims=(1, 2))
     assert result.verdict == "failed"
     assert result.max_rel_error > 1e-3
+    assert verify_hessian(identity, rng=seed, dims=(1, 2)) == result
+
+
+def test_a_zero_hessians_gap_is_measured_in_floats_whatever_the_gradients_dtype():
+    # An unsigned gradient that drops from 2 to 1: a gap of 1/2, not the wrapped 255/2.
+    # Kills `dtype=float` -> `dtype=None` / dropped for the gradient at the sample.
+    calls = {"sample": 0}
+
+    def sample(rng, n):
+        calls["sample"] += 1
+        return {"x": np.array([float(calls["sample"] - 1), 0.0])}
+
+    def derivative(x):
+        return np.array([2 if x[0] % 4 == 0 else 1, 2], dtype=np.uint8)
+
+    identity = custom(sample, derivative=derivative, hessian="zero", hessian_formula="0")
+    result = verify_hessian(identity, rng=0, dims=(1, 2))
+    assert result.verdict == "failed"
+    assert result.max_rel_error == 0.5
 
 
 def test_verify_hessian_passes_rng_and_dims_on():
