@@ -527,6 +527,20 @@ def test_sample_draws_each_input_for_its_structure_in_spec_order():
     assert arrays["h"].sum() == 1.0
 
 
+def test_sample_gives_float_arrays_whatever_a_structure_draws(monkeypatch):
+    # Kills `dtype=float` -> `dtype=None` or dropped in sample: the catalog's samplers draw
+    # floats already, so a sampler of integer counts shows it.
+    monkeypatch.setitem(STRUCTURES, "counts", (lambda rng, s: rng.integers(0, 5, s), "", ""))
+    arrays = sample(
+        {"k": ("n",), "c": ()}, {"k": "counts", "c": "counts"}, np.random.default_rng(0), 3
+    )
+    assert {name: (type(a), a.dtype, a.shape) for name, a in arrays.items()} == {
+        "k": (np.ndarray, np.dtype(np.float64), (3,)),
+        "c": (np.ndarray, np.dtype(np.float64), ()),
+    }
+    np.testing.assert_array_equal(arrays["k"], np.random.default_rng(0).integers(0, 5, 3))
+
+
 def test_sample_refuses_a_square_structure_on_distinct_names():
     with pytest.raises(
         ValueError, match=exact("this structure needs a square matrix; got shape (2, 3)")
@@ -567,6 +581,45 @@ def test_sample_refuses_a_square_structure_on_distinct_names():
 )
 def test_latex_shapes_writes_the_with_line(spec, structure, latex):
     assert latex_shapes(spec, structure) == latex
+
+
+@pytest.mark.parametrize(
+    ("argument", "latex"),
+    [
+        ("x", "x"),
+        ("A", "A"),
+        ("x1", "x_{1}"),
+        ("W12", "W_{12}"),
+        ("Ybar", r"\bar{Y}"),
+        ("abar", r"\bar{a}"),
+        ("bar", "bar"),  # the word itself, not a bar over nothing
+        ("x2bar", r"\bar{x_{2}}"),
+        ("Sigmabar", r"\bar{\Sigma}"),
+        ("Sigma", r"\Sigma"),
+        ("Sigma1", r"\Sigma_{1}"),
+        ("sigma", r"\sigma"),
+        ("lambda", r"\lambda"),
+        ("mu0", r"\mu_{0}"),
+        ("eps", r"\varepsilon"),
+        ("eps2", r"\varepsilon_{2}"),
+        ("epsilon", r"\epsilon"),
+        ("alphas", "alphas"),  # only a whole Greek name is Greek
+        ("Mu", "Mu"),  # Greek capitals that differ from Latin ones only
+    ],
+)
+def test_latex_name_writes_bars_greek_letters_and_subscripts(argument, latex):
+    # Kills every mutated constant of latex_name: "bar" and its length 3, the digits
+    # stripped, "eps", the backslash, the subscript's braces, and the conditions' operators.
+    assert shapes.latex_name(argument) == latex
+
+
+def test_latex_shapes_writes_each_name_as_math():
+    spec = {"Sigma1": ("n", "n"), "Ybar": ("m",), "eps": ()}
+    latex = latex_shapes(spec, {"Sigma1": "spd"})
+    assert (
+        latex
+        == r"\Sigma_{1} \in \mathbb{S}_{++}^{n},\ \bar{Y} \in \mathbb{R}^{m},\ \varepsilon \in \mathbb{R}"
+    )
 
 
 # -- Identity: declaration checks and what is derived from the declaration ---------------

@@ -320,9 +320,7 @@ def latex_shapes(spec: dict[str, Dims], structure: dict[str, str]) -> str:
         if space in (r"\mathbb{S}", r"\mathbb{S}_{++}") and len(dims) == 2:
             parts.append(f"{name} \\in {space}^{{{dims[0]}}}")
             continue
-        exponent = r"\times ".join(map(str, dims)) if dims else ""
+        exponent = r"\times ".join(map(str, dims))  # "" for a scalar
         base = space or r"\mathbb{R}"
-        if space == r"\Delta":
-            base = r"\Delta"
         parts.append(f"{name} \\in {base}^{{{exponent}}}" if exponent else f"{name} \\in {base}")
     return r",\ ".join(parts)

@@ -120,8 +120,8 @@ def _as_vector_problem(identity: Identity, inputs: dict):
     x = inputs[identity.wrt]
     shape = np.shape(x)
 
-    def at(v):
-        return {**inputs, identity.wrt: np.reshape(v, shape) if shape else v}
+    def at(v):  # a scalar variable, checked as a vector of one entry, is given back as a scalar
+        return {**inputs, identity.wrt: np.reshape(v, shape)}
 
     if identity.kind == "vjp":  # the gradient of <C̄, value> is the adjoint
         cotangent = inputs[identity.cotangent]
