@@ -1,0 +1,233 @@
+"""What ``_run_check`` and the public checks decide, pinned where mutation testing
+(``nox -s mutants``, part runs of check.py) found it unpinned: each verdict's reason word for
+word, the fields of an early inconclusive result, what is learned about ``f``, and the
+evaluations each path costs (issue 18, item 8)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from gradref import check_gradient, check_jacobian
+
+X0 = np.array([1.0, -2.0])
+
+
+def square(x):
+    return x @ x
+
+
+def twice(x):
+    return 2 * x
+
+
+def conjugated(x):
+    """``sum |x_i|^2`` through ``conj``: real on real input, but not complex-analytic."""
+    return np.sum(x * np.conj(x))
+
+
+def real_only(x):
+    if np.iscomplexobj(x):
+        raise TypeError("real input only")
+    return float(np.sum(np.logaddexp(0.0, x)))
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def fields(result):
+    return (result.verdict, result.method, result.evaluations, result.directions, result.shape)
+
+
+# -- refusals and early endings ------------------------------------------------------------
+
+
+def test_a_jacobian_check_needs_a_vector_x():
+    with pytest.raises(
+        ValueError,
+        match=r"^`x` must be a vector \(m,\) for a Jacobian check; got shape \(2, 2\)$",
+    ):
+        check_jacobian(lambda x: x.ravel(), lambda x: np.eye(4), np.ones((2, 2)))
+
+
+def test_a_non_finite_value_near_x_ends_the_check_with_what_f_warned():
+    x = np.array([1e-4, 1.0])  # log(x - h) is NaN for the step h = 1e-3
+
+    def log_sum(x):
+        return np.sum(np.log(x))
+
+    central = check_gradient(log_sum, lambda x: 1 / x, x, method="central", directions=3, rng=0)
+    assert fields(central) == ("inconclusive", "central", 3, 3, (2,))
+    assert central.reason == (
+        "`f` returned NaN or infinity within 1.0e-03 of `x`: the derivative cannot be checked "
+        "there (f warned: RuntimeWarning: invalid value encountered in log)"
+    )
+    assert central.rtol == 1e-7
+    assert math.isnan(central.max_rel_error)
+    assert math.isnan(central.tolerance)
+    # The complex step (log accepts complex input) is taken first, then central differences.
+    auto = check_gradient(log_sum, lambda x: 1 / x, x, rtol=1e-6, rng=0)
+    assert fields(auto) == ("inconclusive", "central", 4, 2, (2,))
+    assert auto.rtol == 1e-6
+    # A Jacobian's shape is not known before f's value: none is reported.
+    jacobian = check_jacobian(np.log, lambda x: np.diag(1 / x), x, method="central", rng=0)
+    assert fields(jacobian) == ("inconclusive", "central", 3, 2, ())
+    # Far from the origin the step is relative to x; a silent infinity adds no warning.
+    far = np.array([-2000.0, 3000.0])
+
+    def walls(x):
+        return np.inf if x[0] > -1999.0 else float(x @ x)
+
+    silent = check_gradient(walls, twice, far, method="central", rng=0)
+    assert silent.reason == (
+        "`f` returned NaN or infinity within 3.0e+00 of `x`: the derivative cannot be checked there"
+    )
+
+
+# -- the complex step, trusted or not ------------------------------------------------------
+
+
+def test_a_non_analytic_f_falls_back_to_central_differences_and_is_remembered():
+    first = check_gradient(conjugated, twice, X0, rng=0)
+    assert fields(first) == ("passed", "central", 17, 2, (2,))
+    assert first.reason == (
+        "central differences: the complex step disagreed with central differences (f not analytic)"
+    )
+    again = check_gradient(conjugated, twice, X0, rng=0)
+    assert fields(again) == ("passed", "central", 9, 2, (2,))
+    assert again.reason == (
+        "central differences: the complex step disagreed with central differences (f not "
+        "analytic) in an earlier check"
+    )
+    # method="complex" neither asks the memory nor falls back.
+    insisted = check_gradient(conjugated, twice, X0, method="complex", directions=3, rng=0)
+    assert fields(insisted) == ("inconclusive", "central", 9, 3, (2,))
+    assert insisted.reason == (
+        "the complex step disagrees with central differences along the directions compared: "
+        "`f` is probably not complex-analytic (abs, conj, vdot, np.real, a Hermitian "
+        "factorization...); use method='auto' or 'central'"
+    )
+    assert (insisted.rtol, math.isnan(insisted.max_rel_error)) == (1e-7, True)
+    assert math.isnan(insisted.tolerance)
+
+
+def test_an_f_that_refuses_complex_input_is_remembered_only_in_automatic_mode():
+    def f(x):
+        return real_only(x)
+
+    first = check_gradient(f, sigmoid, X0, rng=0)
+    assert fields(first) == ("passed", "central", 10, 2, (2,))
+    assert (
+        first.reason
+        == "central differences: `f` refused complex input (TypeError: real input only)"
+    )
+    again = check_gradient(f, sigmoid, X0, rng=0)
+    assert again.evaluations == 9
+    assert again.reason == (
+        "central differences: `f` refused complex input (TypeError: real input only) in an "
+        "earlier check"
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"^method='complex' needs `f` to accept complex input and return a complex "
+        r"result \(`f` refused complex input \(TypeError: real input only\)\); use "
+        r"method='central' for functions such as abs, maximum or comparisons$",
+    ):
+        check_gradient(f, sigmoid, X0, method="complex", rng=0)
+    central = check_gradient(f, sigmoid, X0, method="central", rng=0)
+    assert (central.evaluations, central.reason) == (9, "")
+
+
+def test_a_complex_step_that_central_differences_cannot_resolve():
+    def f(x):
+        return 1e13 + x @ x  # f's values swamp its variation for central differences
+
+    auto = check_gradient(f, twice, X0, rng=0)
+    assert fields(auto) == ("inconclusive", "central", 16, 2, (2,))
+    assert auto.reason == (
+        "the derivative is lost in f's own rounding at `x` (f's values are much larger than "
+        "their variation); the comparison resolves only 1.2e+01 relative (a pass needs "
+        "1e-06). Try another point, or method='complex' if f is complex-analytic (central "
+        "differences: they could not resolve the directional derivative finely enough to "
+        "confirm the complex step (are f's values much larger than their variation?); if f "
+        "is complex-analytic, use method='complex')"
+    )
+    trusted = check_gradient(f, twice, X0, method="complex", rng=0)
+    assert fields(trusted) == ("passed", "complex", 6, 2, (2,))
+    assert trusted.reason == (
+        "central differences could not resolve the directional derivative to confirm the "
+        "complex step; trusted because method='complex' was asked"
+    )
+    central = check_gradient(f, twice, X0, method="central", rng=0)
+    assert fields(central) == ("inconclusive", "central", 10, 2, (2,))
+    assert central.reason == (
+        "the derivative is lost in f's own rounding at `x` (f's values are much larger than "
+        "their variation); the comparison resolves only 1.2e+01 relative (a pass needs "
+        "1e-06). Try another point, or method='complex' if f is complex-analytic"
+    )
+
+
+# -- inconclusive verdicts, word for word ------------------------------------------------------
+
+
+def test_a_kink_is_reported_with_its_slopes_step_and_output():
+    kinked = check_gradient(lambda x: np.sum(np.abs(x)), np.sign, np.array([0.0, 1.0]), rng=0)
+    assert fields(kinked) == ("inconclusive", "central", 47, 2, (2,))
+    assert kinked.reason == (
+        "f is not differentiable at `x` along a direction compared (one-sided slopes -0.557303 "
+        "and -1.29977), or has a kink or jump within 2.4e-07 of `x`: no claim can be checked "
+        "there. Try another point (central differences: `f` returned a real result for "
+        "complex input)"
+    )
+    rows = check_jacobian(
+        np.abs, lambda x: np.diag(np.sign(x)), np.array([1.0, 0.0]), method="central", rng=0
+    )
+    assert fields(rows) == ("inconclusive", "central", 46, 2, (2, 2))
+    assert rows.reason == (
+        "f is not differentiable at `x` along a direction compared (output 1) (one-sided "
+        "slopes 0.724368 and -0.724368), or has a kink or jump within 2.4e-07 of `x`: no claim "
+        "can be checked there. Try another point"
+    )
+
+
+def test_a_stationary_point_is_reported_as_such():
+    result = check_gradient(square, twice, np.zeros(2), method="central", rng=0)
+    assert result.verdict == "inconclusive"
+    assert result.reason == (
+        "`x` is (near) a stationary point: the derivative there is below the rounding of its "
+        "own terms, and any formula that also vanishes at `x` would agree. Try another point"
+    )
+
+
+def test_too_few_resolved_directions_are_reported_with_their_bound():
+    def f(x):
+        return 4e5 + x @ x
+
+    result = check_gradient(f, twice, X0, method="central", rng=0)
+    assert fields(result) == ("inconclusive", "central", 9, 2, (2,))
+    assert result.reason == (
+        "2 directions bound the error only to ‖claimed − true‖ ≤ 2.2e-04 ‖claimed‖ (with "
+        "probability 99.99%), and a pass needs 1e-06 (10 rtol): each direction is resolved to "
+        "1e-06 of ‖claimed‖ here. Try method='complex' if f is complex-analytic, or a larger "
+        "rtol"
+    )
+    assert result.bound == pytest.approx(2.15e-4, rel=1e-2)
+
+
+def test_a_small_row_beside_a_large_one_is_reported_with_its_sizes():
+    def f(x):
+        return np.array([1e12 * np.sum(x**2), 1e-6 * x[0]])
+
+    claimed = np.array([2e12 * X0, [1e-6 * (1 + 1e-5), 0.0]])
+    result = check_jacobian(f, lambda x: claimed, X0, rng=0)
+    assert fields(result) == ("inconclusive", "complex", 6, 2, (2, 2))
+    assert result.reason == (
+        "output 1's row (size 1.0e-06) is small beside the largest (4.5e+12), and its claimed "
+        "and numerical values differ by 9.9e-06 of its own size: more than its own rounding "
+        "explains, but within the rounding of the largest row, which a row computed from "
+        "shared terms can carry; a pass needs 1e-06. Check that output on its own, or rescale "
+        "it"
+    )
