@@ -231,3 +231,51 @@ def test_a_small_row_beside_a_large_one_is_reported_with_its_sizes():
         "shared terms can carry; a pass needs 1e-06. Check that output on its own, or rescale "
         "it"
     )
+
+
+class TurnsNonAnalytic:
+    """``sum x_i^3``, whose complex values are conjugated after the first complex call."""
+
+    def __init__(self):
+        self.complex_calls = 0
+
+    def __call__(self, x):
+        value = np.sum(x * x * x)
+        if np.iscomplexobj(x):
+            self.complex_calls += 1
+            if self.complex_calls > 1:
+                return np.conj(value)
+        return value
+
+
+def test_a_complex_step_that_disagrees_along_the_directions_added_is_not_trusted():
+    # One direction leaves the bound in norm short: a Rademacher and a Gaussian direction are
+    # added, and the guard, taken again along their combination, finds f's complex values
+    # conjugated there (1 + 4 evaluations first, 2 + 4 + 2 refined for the added ones).
+    x = np.array([1.0, -2.0, 0.5])
+    for method in ("complex", "auto"):
+        result = check_gradient(TurnsNonAnalytic(), lambda x: 3 * x * x, x, method=method,
+                                directions=1, rng=0)  # fmt: skip
+        assert fields(result) == ("inconclusive", "complex", 13, 1, (3,))
+        assert result.reason == (
+            "the complex step disagrees with central differences along the directions added to "
+            "bound the error in norm: `f` is probably not complex-analytic; use method='central'"
+        )
+    central = check_gradient(TurnsNonAnalytic(), lambda x: 3 * x * x, x, method="central",
+                             directions=1, rng=0)  # fmt: skip
+    assert fields(central) == ("passed", "central", 13, 3, (3,))
+
+
+def test_a_small_row_lost_in_its_own_rounding_is_reported_with_its_resolution():
+    def f(x):
+        return np.array([1e6 * np.sum(x**2), 1e3 + 1e-6 * x[0]])  # row 1 rides on 1e3
+
+    result = check_jacobian(f, lambda x: np.array([2e6 * x, [1e-6, 0.0]]), X0, method="central",
+                            rng=0)  # fmt: skip
+    assert fields(result) == ("inconclusive", "central", 9, 2, (2, 2))
+    assert result.reason == (
+        "output 1's row (size 1.0e-06) is small beside the largest (4.5e+06), and its rounding "
+        "resolves it only to 5.3e-03 of its own size; a pass needs 1e-06. Check that output "
+        "on its own, or rescale it"
+    )
+    assert result.tolerance == pytest.approx(5.33e-3, rel=1e-2)
