@@ -279,3 +279,32 @@ def test_a_small_row_lost_in_its_own_rounding_is_reported_with_its_resolution():
         "on its own, or rescale it"
     )
     assert result.tolerance == pytest.approx(5.33e-3, rel=1e-2)
+
+
+def test_the_rademacher_direction_added_counts_for_nothing_in_the_bound():
+    # One Gaussian direction leaves the bound short; a Rademacher and a Gaussian one are
+    # added, and only the two Gaussian directions enter the bound in norm (with the Rademacher
+    # one it would be 2.7e-11).
+    x = np.array([1.0, -2.0, 0.5])
+    result = check_gradient(lambda x: np.sum(x**3), lambda x: 3 * x * x, x, method="complex",
+                            directions=1, rng=0)  # fmt: skip
+    assert fields(result) == ("passed", "complex", 11, 3, (3,))
+    assert result.bound == pytest.approx(1.5958e-10, rel=1e-4)
+
+
+def test_a_jacobian_check_passes_its_precision_on():
+    M = np.array([[1.0, 2.0, 0.0], [0.0, 3.0, 1.0]])
+
+    def f(x):
+        return np.sin(M @ x).astype(np.float32)
+
+    def jac(x):
+        return np.cos(M @ x)[:, None] * M
+
+    single = check_jacobian(f, jac, np.ones(3), method="central", precision="float32", rng=0)
+    assert (single.verdict, single.rtol) == ("passed", 1e-3)
+    assert single.reason == (
+        "float32: f's values carry noise ≈ 2e-06 relative, which allows rtol 1.0e-03 (asked: 1e-07)"
+    )
+    double = check_jacobian(f, jac, np.ones(3), method="central", rng=0)
+    assert (double.verdict, double.rtol) == ("inconclusive", 1e-7)
