@@ -65,7 +65,7 @@ def test_a_non_finite_value_near_x_ends_the_check_with_what_f_warned():
         "`f` returned NaN or infinity within 1.0e-03 of `x`: the derivative cannot be checked "
         "there (f warned: RuntimeWarning: invalid value encountered in log)"
     )
-    assert central.rtol == 1e-7
+    assert (central.kind, central.rtol) == ("gradient", 1e-7)
     assert math.isnan(central.max_rel_error)
     assert math.isnan(central.tolerance)
     # The complex step (log accepts complex input) is taken first, then central differences.
@@ -75,6 +75,7 @@ def test_a_non_finite_value_near_x_ends_the_check_with_what_f_warned():
     # A Jacobian's shape is not known before f's value: none is reported.
     jacobian = check_jacobian(np.log, lambda x: np.diag(1 / x), x, method="central", rng=0)
     assert fields(jacobian) == ("inconclusive", "central", 3, 2, ())
+    assert jacobian.kind == "jacobian"
     # Far from the origin the step is relative to x; a silent infinity adds no warning.
     far = np.array([-2000.0, 3000.0])
 
@@ -290,6 +291,10 @@ def test_the_rademacher_direction_added_counts_for_nothing_in_the_bound():
                             directions=1, rng=0)  # fmt: skip
     assert fields(result) == ("passed", "complex", 11, 3, (3,))
     assert result.bound == pytest.approx(1.5958e-10, rel=1e-4)
+    # Central differences: 15 directions added to the first two (9.6e-7 with the Rademacher one).
+    central = check_gradient(lambda x: 2e5 + x @ x, twice, X0, method="central", rng=0)
+    assert fields(central) == ("passed", "central", 69, 17, (2,))
+    assert central.bound == pytest.approx(9.9387e-7, rel=1e-4)
 
 
 def test_a_jacobian_check_passes_its_precision_on():
@@ -308,3 +313,82 @@ def test_a_jacobian_check_passes_its_precision_on():
     )
     double = check_jacobian(f, jac, np.ones(3), method="central", rng=0)
     assert (double.verdict, double.rtol) == ("inconclusive", 1e-7)
+
+
+def test_each_inconclusive_reason_ends_with_the_note_on_the_method():
+    # abs() makes f real for complex input: central differences decide, and say why.
+    real_note = " (central differences: `f` returned a real result for complex input)"
+    bound = check_gradient(lambda x: abs(4e5 + x @ x), twice, X0, rng=0)
+    assert fields(bound) == ("inconclusive", "central", 10, 2, (2,))
+    assert bound.reason == (
+        "2 directions bound the error only to ‖claimed − true‖ ≤ 2.2e-04 ‖claimed‖ (with "
+        "probability 99.99%), and a pass needs 1e-06 (10 rtol): each direction is resolved to "
+        "1e-06 of ‖claimed‖ here. Try method='complex' if f is complex-analytic, or a larger "
+        "rtol" + real_note
+    )
+
+    def ripple(x):  # f varies on a scale of 1e-7, far below the step
+        return abs(1e3 + x @ x + 1e-9 * np.sin(1e7 * (x[0] + 1.3 * x[1])))
+
+    curved = check_gradient(ripple, twice, X0, rng=0)
+    assert fields(curved) == ("inconclusive", "central", 25, 2, (2,))
+    assert curved.reason == (
+        "central differences cannot resolve the derivative finely enough here: f curves too "
+        "fast for their step; the comparison resolves only 2.5e-04 relative (a pass needs "
+        "1e-06). Try another point, or method='complex' if f is complex-analytic" + real_note
+    )
+
+    def rows(x):  # a complex step through abs() is not analytic: it disagrees
+        return np.array([abs(1e6 * np.sum(x**2)), 1e3 + 1e-6 * x[0]])
+
+    small = check_jacobian(rows, lambda x: np.array([2e6 * x, [1e-6, 0.0]]), X0, rng=0)
+    assert fields(small) == ("inconclusive", "central", 17, 2, (2, 2))
+    assert small.reason == (
+        "output 1's row (size 1.0e-06) is small beside the largest (4.5e+06), and its rounding "
+        "resolves it only to 5.3e-03 of its own size; a pass needs 1e-06. Check that output "
+        "on its own, or rescale it (central differences: the complex step disagreed with "
+        "central differences (f not analytic))"
+    )
+
+
+class HiddenTerm:
+    """``sum x_i^3 + e . x``, whose complex step misses ``e . x`` after the first complex call.
+
+    Records each complex call's direction (the imaginary part, normalized).
+    """
+
+    def __init__(self, e):
+        self.e, self.complex_calls, self.directions = e, 0, []
+
+    def __call__(self, x):
+        value = np.sum(x**3)
+        if np.iscomplexobj(x):
+            self.complex_calls += 1
+            self.directions.append(x.imag / np.linalg.norm(x.imag))
+            if self.complex_calls > 1:
+                return value + self.e @ x.real
+        return value + self.e @ x
+
+
+def _orthogonal(a, b):
+    return a - (a @ b) / (b @ b) * b
+
+
+@pytest.mark.parametrize("hidden_from", ["gaussian", "other weights"])
+def test_the_guard_of_the_directions_added_weighs_them_one_and_one_half(hidden_from):
+    # The directions added are a Rademacher one r and a Gaussian one g (same seed, same
+    # draws); the complex step errs by -e . u along them. The guard looks along r + g / 2:
+    # it sees an error that g alone cannot (e orthogonal to g), and one that r + 1.5 g would
+    # cancel (e orthogonal to it).
+    x = np.array([1.0, -2.0, 0.5])
+    probe = HiddenTerm(np.zeros(3))
+    check_gradient(probe, lambda x: 3 * x * x, x, method="complex", directions=1, rng=0)
+    _, r, g = probe.directions
+    e = _orthogonal(r, g if hidden_from == "gaussian" else r + 1.5 * g)
+    e = 3 * e / np.linalg.norm(e)
+    result = check_gradient(HiddenTerm(e), lambda x: 3 * x * x + e, x, method="complex",
+                            directions=1, rng=0)  # fmt: skip
+    assert fields(result) == ("inconclusive", "complex", 13, 1, (3,))
+    assert result.reason.startswith(
+        "the complex step disagrees with central differences along the directions added"
+    )
