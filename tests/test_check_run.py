@@ -392,3 +392,40 @@ def test_the_guard_of_the_directions_added_weighs_them_one_and_one_half(hidden_f
     assert result.reason.startswith(
         "the complex step disagrees with central differences along the directions added"
     )
+
+
+M3 = np.array([[1.0, 2.0, 0.0], [0.0, 3.0, 1.0], [1.0, 0.0, -1.0]])
+
+
+class Offset:
+    """``5e3 + M x + x^3 / 10``, recording every point: its offset leaves two directions short
+    of the bound in norm, so that central differences add two."""
+
+    def __init__(self):
+        self.points = []
+
+    def __call__(self, x):
+        self.points.append(np.array(x))
+        return 5e3 + M3 @ x + 0.1 * x**3
+
+
+def test_an_error_the_first_directions_cannot_see_fails_along_those_added():
+    x = np.array([1.0, -2.0, 0.5])
+
+    def jac(x):
+        return M3 + np.diag(0.3 * x**2)
+
+    probe = Offset()
+    right = check_jacobian(probe, jac, x, method="central", rng=0)
+    assert fields(right) == ("passed", "central", 17, 4, (3, 3))
+    first = []  # the first two directions, from the points central differences took
+    for p in probe.points:
+        if np.any(p != x):
+            d = (p - x) / np.linalg.norm(p - x)
+            if not any(abs(abs(d @ e) - 1) < 1e-6 for e in first):
+                first.append(d)
+    w = np.cross(first[0], first[1])
+    wrong = check_jacobian(Offset(), lambda x: jac(x) + 1e-3 * np.outer([1.0, 2.0, -1.0], w), x,
+                           method="central", rng=0)  # fmt: skip
+    assert fields(wrong) == ("failed", "central", 41, 4, (3, 3))
+    assert wrong.hint == ""  # a square claim: its transpose was compared along each direction
