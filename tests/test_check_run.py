@@ -429,3 +429,33 @@ def test_an_error_the_first_directions_cannot_see_fails_along_those_added():
                            method="central", rng=0)  # fmt: skip
     assert fields(wrong) == ("failed", "central", 41, 4, (3, 3))
     assert wrong.hint == ""  # a square claim: its transpose was compared along each direction
+
+
+# -- the diagnosis of a failure ------------------------------------------------------------
+
+
+def test_a_diagnosis_that_meets_a_non_finite_value_reports_no_entries():
+    x = np.array([1.0, -0.5, 0.25])
+
+    def f(x):  # NaN a step's length along the first coordinate, out of the directions' reach
+        return np.nan if x[0] > 1 + 0.99e-3 else x @ x
+
+    for diagnose in ("full", True):
+        result = check_gradient(f, lambda x: -2 * x, x, method="central", diagnose=diagnose,
+                                rng=0)  # fmt: skip
+        assert fields(result) == ("failed", "central", 20, 2, (3,))
+        assert (result.worst, result.numerical) == ((), None)
+        assert result.hint == "the claimed derivative has the wrong sign"
+
+
+def test_bisection_out_of_budget_joins_its_range_to_the_hint():
+    n = 4096
+    a = np.linspace(1, 2, n)
+    result = check_gradient(lambda x: np.sum(a * x * x), lambda x: -2 * a * x, np.ones(n),
+                            method="central", rng=0)  # fmt: skip
+    assert fields(result) == ("failed", "central", 41, 2, (n,))
+    assert (result.worst, result.numerical) == ((), None)
+    assert result.hint == (
+        "the claimed derivative has the wrong sign; the largest error lies among flat indices "
+        "3444 to 3447"
+    )
