@@ -6,6 +6,7 @@ evaluations each path costs (issue 18, item 8)."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -311,8 +312,17 @@ def test_a_jacobian_check_passes_its_precision_on():
     assert single.reason == (
         "float32: f's values carry noise ≈ 2e-06 relative, which allows rtol 1.0e-03 (asked: 1e-07)"
     )
+    # The note on the method follows the one on the tolerance.
+    noted = check_jacobian(f, jac, np.ones(3), precision="float32", rng=0)
+    assert noted.reason == single.reason + (
+        "; central differences: `f` warned for complex input (ComplexWarning)"
+    )
     double = check_jacobian(f, jac, np.ones(3), method="central", rng=0)
     assert (double.verdict, double.rtol) == ("inconclusive", 1e-7)
+    assert double.reason == (
+        "f's values carry noise ≈ 2e-06 relative (float32?); central differences resolve 2e-03 "
+        "here, a pass needs 1e-06"
+    )
 
 
 def test_each_inconclusive_reason_ends_with_the_note_on_the_method():
@@ -458,4 +468,53 @@ def test_bisection_out_of_budget_joins_its_range_to_the_hint():
     assert result.hint == (
         "the claimed derivative has the wrong sign; the largest error lies among flat indices "
         "3444 to 3447"
+    )
+
+
+def test_noise_that_changes_from_call_to_call_is_named_in_the_reason():
+    state = np.random.default_rng(5)
+
+    def jittery(x):
+        return (x @ x) * (1 + 1e-9 * state.standard_normal())
+
+    result = check_gradient(jittery, twice, X0, method="central", rng=0)
+    assert fields(result) == ("inconclusive", "central", 28, 2, (2,))
+    assert result.reason == (
+        "f's values carry noise ≈ 9e-10 relative (f(x) differs from call to call); central "
+        "differences resolve 8e-06 here, a pass needs 1e-06"
+    )
+
+
+def test_a_derivative_lost_in_rounding_under_the_complex_step_suggests_no_method():
+    result = check_gradient(lambda x: 1e20 + x @ x, twice, X0, method="complex", rng=0)
+    assert fields(result) == ("inconclusive", "complex", 6, 2, (2,))
+    assert result.reason == (
+        "the derivative is lost in f's own rounding at `x` (f's values are much larger than "
+        "their variation); the comparison resolves only 7.1e-13 relative (a pass needs "
+        "1e-06). Try another point (central differences could not resolve the directional "
+        "derivative to confirm the complex step; trusted because method='complex' was asked)"
+    )
+
+
+class WarnsOnce:
+    """``x . x``, real input only, warning at its first call."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, x):
+        if np.iscomplexobj(x):
+            raise TypeError("real input only")
+        self.calls += 1
+        if self.calls == 1:
+            warnings.warn("careful", RuntimeWarning, stacklevel=1)
+        return x @ x
+
+
+def test_what_f_warned_follows_the_note_on_the_method():
+    result = check_gradient(WarnsOnce(), twice, X0, rng=0)
+    assert fields(result) == ("passed", "central", 10, 2, (2,))
+    assert result.reason == (
+        "central differences: `f` refused complex input (TypeError: real input only); `f` "
+        "warned near `x`: RuntimeWarning: careful"
     )
