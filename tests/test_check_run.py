@@ -518,3 +518,77 @@ def test_what_f_warned_follows_the_note_on_the_method():
         "central differences: `f` refused complex input (TypeError: real input only); `f` "
         "warned near `x`: RuntimeWarning: careful"
     )
+
+
+def test_a_float32_check_keeps_its_step():
+    # The float32 step (3e-2 of max(1, |x|)) is never lengthened against rounding: two
+    # directions at it leave the bound short here, and two more are added.
+    result = check_gradient(lambda x: 1e5 + x @ x, twice, X0, precision="float32",
+                            method="central", rng=0)  # fmt: skip
+    assert fields(result) == ("passed", "central", 17, 4, (2,))
+
+
+class HiddenRow:
+    """Outputs ``sum x_i^3 + e . x`` and ``sum x_i^2``; the complex step misses ``e . x``.
+
+    Records each complex call's direction.
+    """
+
+    def __init__(self, e):
+        self.e, self.directions = e, []
+
+    def __call__(self, x):
+        if np.iscomplexobj(x):
+            self.directions.append(x.imag / np.linalg.norm(x.imag))
+            return np.array([np.sum(x**3) + self.e @ x.real, np.sum(x**2)])
+        return np.array([np.sum(x**3) + self.e @ x, np.sum(x**2)])
+
+
+@pytest.mark.parametrize("hidden_from", ["second", "other weights"])
+def test_the_first_guard_weighs_the_directions_one_and_one_half(hidden_from):
+    # A Jacobian's directions do not lean on the claim: a probe with the same seed records
+    # them (d0, d1). The guard looks along d0 + d1 / 2, and sees an error orthogonal to d1,
+    # or to d0 + 1.5 d1, which other weights would miss: the complex step is not trusted.
+    x = np.array([1.0, -2.0, 0.5])
+
+    def claimed(e):
+        return lambda x: np.array([3 * x * x + e, 2 * x])
+
+    probe = HiddenRow(np.zeros(3))
+    check_jacobian(probe, claimed(np.zeros(3)), x, rng=0)
+    d0, d1 = probe.directions[:2]
+    e = _orthogonal(d0, d1 if hidden_from == "second" else d0 + 1.5 * d1)
+    e = 3 * e / np.linalg.norm(e)
+    result = check_jacobian(HiddenRow(e), claimed(e), x, rng=0)
+    assert fields(result) == ("passed", "central", 17, 2, (2, 3))
+    assert result.reason == (
+        "central differences: the complex step disagreed with central differences (f not analytic)"
+    )
+
+
+class Cubic:
+    """``M x + x^3 / 10``, recording the direction of each complex call."""
+
+    def __init__(self):
+        self.directions = []
+
+    def __call__(self, x):
+        if np.iscomplexobj(x):
+            self.directions.append(x.imag / np.linalg.norm(x.imag))
+        return M3 @ x + 0.1 * x**3
+
+
+def test_an_error_the_first_direction_cannot_see_fails_along_complex_steps_added():
+    x = np.array([1.0, -2.0, 0.5])
+
+    def jac(x):
+        return M3 + np.diag(0.3 * x**2)
+
+    probe = Cubic()
+    right = check_jacobian(probe, jac, x, method="complex", directions=1, rng=0)
+    assert fields(right) == ("passed", "complex", 11, 3, (3, 3))
+    w = np.cross(probe.directions[0], [1.0, 0.0, 0.0])  # orthogonal to the first direction
+    wrong = check_jacobian(Cubic(), lambda x: jac(x) + 1e-3 * np.outer([1.0, 2.0, -1.0], w), x,
+                           method="complex", directions=1, rng=0)  # fmt: skip
+    assert fields(wrong) == ("failed", "complex", 15, 3, (3, 3))
+    assert wrong.hint == ""  # a square claim: its transpose was compared along each direction
