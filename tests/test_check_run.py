@@ -592,3 +592,13 @@ def test_an_error_the_first_direction_cannot_see_fails_along_complex_steps_added
                            method="complex", directions=1, rng=0)  # fmt: skip
     assert fields(wrong) == ("failed", "complex", 15, 3, (3, 3))
     assert wrong.hint == ""  # a square claim: its transpose was compared along each direction
+
+
+def test_a_lengthened_first_step_that_f_shortened_is_not_where_the_others_start():
+    # f's offset (1e4) lengthens the first step against rounding; its curvature (sin 3x)
+    # shortens it again. The other directions start at the usual step, not the longer one
+    # (which would cost 37 evaluations).
+    x = np.array([0.3, -0.7])
+    result = check_gradient(lambda x: 1e4 + np.sum(np.sin(3 * x)), lambda x: 3 * np.cos(3 * x),
+                            x, method="central", rng=0)  # fmt: skip
+    assert fields(result) == ("passed", "central", 31, 6, (2,))
