@@ -602,3 +602,13 @@ def test_a_lengthened_first_step_that_f_shortened_is_not_where_the_others_start(
     result = check_gradient(lambda x: 1e4 + np.sum(np.sin(3 * x)), lambda x: 3 * np.cos(3 * x),
                             x, method="central", rng=0)  # fmt: skip
     assert fields(result) == ("passed", "central", 31, 6, (2,))
+
+
+def test_a_guard_too_coarse_for_fast_curvature_is_taken_again_at_a_shorter_step():
+    # sin(30 x) curves fast on the scale of the step: central differences there cannot
+    # confirm the complex step (their truncation dominates); a step 16 times shorter does.
+    x = np.array([0.3, -0.7])
+    result = check_gradient(lambda x: np.sum(np.sin(30 * x)), lambda x: 30 * np.cos(30 * x), x,
+                            rng=0)  # fmt: skip
+    assert fields(result) == ("passed", "complex", 10, 2, (2,))
+    assert result.reason == ""
