@@ -612,3 +612,8 @@ def test_a_guard_too_coarse_for_fast_curvature_is_taken_again_at_a_shorter_step(
                             rng=0)  # fmt: skip
     assert fields(result) == ("passed", "complex", 10, 2, (2,))
     assert result.reason == ""
+    # A Jacobian output that is exactly zero has no truncation (and no noise): it does not
+    # make the shorter step worth its 4 evaluations when another output is unresolved.
+    rows = check_jacobian(lambda x: np.array([1e13 + x @ x, 0.0 * x[0]]),
+                          lambda x: np.array([2 * x, [0.0, 0.0]]), X0, rng=0)  # fmt: skip
+    assert fields(rows) == ("inconclusive", "central", 16, 2, (2, 2))
