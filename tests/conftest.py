@@ -35,6 +35,20 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
+@pytest.fixture(autouse=True)
+def _forget_real_only_functions():
+    """Each test starts with the checker's memory of real-only functions empty.
+
+    The memory lives as long as the process: where tests run twice in one process (mutmut's
+    clean run after its stats run, and the mutants forked from it), a function a test module
+    defines would be remembered from the first run, and the second would see "in an earlier
+    check" in its note.
+    """
+    from gradref import check
+
+    check._REAL_ONLY.clear()
+
+
 def well_conditioned(rng: np.random.Generator, n: int) -> np.ndarray:
     """A symmetric positive definite matrix with eigenvalues in [n, ~2n], by construction."""
     B = rng.standard_normal((n, n))
