@@ -1090,8 +1090,8 @@ def _run_check(
     directions: int,
     rtol: float | None,
     rng: np.random.Generator | int | None,
-    diagnose: bool | str = True,
-    precision: str = "float64",
+    diagnose: bool | str,
+    precision: str,
     learned: list[str],
 ) -> CheckResult:
     generator = _options(method, directions, rtol, rng, diagnose, precision)
@@ -1547,8 +1547,7 @@ def _run_check(
         if more == 0:
             break
         try:
-            if used == "central" and center is None:
-                center = fn.real(point)
+            # (Under central differences, f(x) was taken by the directions above.)
             # Central differences start where the earlier directions settled (a kink near
             # `x` shortened their step): the shorter step still looks for a kink of its own.
             start = min([h] + [c.estimate.step for c in comparisons if c.estimate.step > 0])
