@@ -624,12 +624,7 @@ def _smooth_central(
             # smoothness, and the shorter one's values fell on one step of a quantized f
             # (float32 arithmetic beside a float64 term), whose slope it measured. The longer
             # step is kept, its table's reading taken as f's noise.
-            noise = np.maximum(estimate.value_noise, fn.value_rounding * estimate.magnitude)
-            fn.table_noise = np.maximum(fn.table_noise, noise)
-            estimate = dataclasses.replace(
-                estimate, noise=estimate.noise + 3 * noise / estimate.step, value_noise=noise,
-                noisy=True,
-            )  # fmt: skip
+            estimate = _taken_as_noise(fn, estimate, center)
             break
         estimate = shorter
     if (
@@ -639,16 +634,25 @@ def _smooth_central(
     ):
         # The first step's disagreement was noise (float32 arithmetic, jitter): the shorter
         # ones only have more of it. Its error estimate takes the measured noise.
-        noise = np.maximum(first.value_noise, fn.value_rounding * first.magnitude)
-        if _like_noise(first, center):
-            fn.table_noise = np.maximum(fn.table_noise, noise)
-        estimate = dataclasses.replace(
-            first, kink=None, noise=first.noise + 3 * noise / first.step, value_noise=noise,
-            noisy=True,
-        )  # fmt: skip
+        estimate = _taken_as_noise(fn, first, center)
     elif first.kink is not None and estimate.kink is None and estimate.step < first.step:
         estimate = dataclasses.replace(estimate, straddled=True)
     return estimate
+
+
+def _taken_as_noise(fn: _Function, estimate: _Estimate, center: np.ndarray) -> _Estimate:
+    """``estimate`` with its table's reading taken as f's noise, which its error includes.
+
+    The reading (at least the rounding of f's values) is shared with every estimate where it
+    is the size of rounding in ``f(x)`` (:func:`_like_noise`, :func:`_table_noise`).
+    """
+    noise = np.maximum(estimate.value_noise, fn.value_rounding * estimate.magnitude)
+    if _like_noise(estimate, center):
+        fn.table_noise = np.maximum(fn.table_noise, noise)
+    return dataclasses.replace(
+        estimate, kink=None, noise=estimate.noise + 3 * noise / estimate.step, value_noise=noise,
+        noisy=True,
+    )  # fmt: skip
 
 
 #: The longest central step, relative to ``CENTRAL_STEP``, that the rounding of f's values
@@ -708,7 +712,7 @@ def _like_noise(estimate: _Estimate, center: np.ndarray) -> bool:
     return bool(np.all(reading <= NOISE_CEILING * np.abs(center)))
 
 
-def _table_noise(fn: _Function, estimate: _Estimate) -> Any:
+def _table_noise(fn: _Function, estimate: _Estimate, shared: Any = None) -> Any:
     """The noise of f's values that a difference table found along another direction, as
     ``estimate`` propagates it beyond its own table's reading.
 
@@ -717,12 +721,14 @@ def _table_noise(fn: _Function, estimate: _Estimate) -> Any:
     float32 numbers) reads zero, and a short step then measures the staircase's slope, not
     f's. Where one direction found f noisy (:func:`_smooth_central`), every estimate's error
     takes that noise at its own step: 3 / h, or 6 / h refined (as :func:`_jitter_noise`).
+    ``shared``, if given, stands for f's shared noise (what a reading would spare).
     """
     if estimate.step <= 0:
         return 0.0
     spread = 6.0 if estimate.refined else 3.0
     own = np.asarray(estimate.value_noise)
-    return spread * np.maximum(fn.table_noise - own, 0.0) / estimate.step
+    noise = fn.table_noise if shared is None else shared
+    return spread * np.maximum(noise - own, 0.0) / estimate.step
 
 
 def _loudest_elsewhere(fn: _Function, u: np.ndarray) -> tuple[float, np.ndarray, Any] | None:
@@ -1104,7 +1110,8 @@ def _run_check(
     if kind == "jacobian" and point.ndim != 1:
         raise ValueError(f"`x` must be a vector (m,) for a Jacobian check; got shape {point.shape}")
     fn = _Function(f, kind)
-    h = (FLOAT32_STEP if single else CENTRAL_STEP) * max(1.0, float(np.max(np.abs(point))))
+    extent = max(1.0, float(np.max(np.abs(point))))  # steps are relative to x's largest entry
+    h = (FLOAT32_STEP if single else CENTRAL_STEP) * extent
     dirs = []
     for _ in range(directions):
         u = generator.standard_normal(point.shape)
@@ -1304,7 +1311,7 @@ def _run_check(
     # and directions are added where they can bring it within 10 rtol.
     fail_level = rtol_used * min(1.0, FAIL_SIGMAS / math.sqrt(point.size))
 
-    def judge(estimate: _Estimate, a: np.ndarray):
+    def judge(estimate: _Estimate, a: np.ndarray, shared: Any = None):
         scale = np.maximum(row_norms, np.maximum(np.abs(a), np.abs(estimate.value)))
         # The claimed derivative's own rounding: relative to the largest row for a Jacobian,
         # whose rows share their terms ((1 - tanh^2) W loses digits in saturated rows).
@@ -1316,7 +1323,7 @@ def _run_check(
             noise = noise + 3 * np.asarray(estimate.value_noise) / estimate.step
         # And run-to-run noise, where it was measured (on the way to a failure), and the noise
         # another direction's table found.
-        noise = noise + _jitter_noise(fn, estimate) + _table_noise(fn, estimate)
+        noise = noise + _jitter_noise(fn, estimate) + _table_noise(fn, estimate, shared)
         if estimate.step > 0:
             # And the rounding of the points themselves: x + t u is stored to EPS |x_i| in
             # each coordinate, which moves f by up to EPS ||x|| ||grad f|| (negligible near
@@ -1416,13 +1423,11 @@ def _run_check(
                 loudest = _loudest_elsewhere(fn, comparison.u)
                 measure = comparison.estimate.step < h
                 if loudest is not None and not measure:
-                    kept = fn.table_noise
-                    fn.table_noise = np.maximum(kept, loudest[2].value_noise)
-                    _, _, rel_if, tol_if = judge(comparison.estimate, a)
-                    fn.table_noise = kept
+                    shared = np.maximum(fn.table_noise, loudest[2].value_noise)
+                    _, _, rel_if, tol_if = judge(comparison.estimate, a, shared)
                     measure = not (rel_if > np.maximum(tol_if, fail_level)).any()
                 # (f32 checks take a long first step, where f's shape outweighs its noise.)
-                spacing = CENTRAL_STEP * max(1.0, float(np.max(np.abs(point))))
+                spacing = CENTRAL_STEP * extent
                 if loudest is not None and not single:
                     spacing = max(spacing, loudest[2].step)
                 if measure and _shared_noise(fn, point, center, spacing, generator):
@@ -1811,7 +1816,7 @@ def _float32_rtol(fn, comparisons, row_norms, kind, n, default) -> tuple[float, 
 
 
 def _relative_noise(
-    fn: _Function, comparisons: list[_Comparison], center: np.ndarray | None = None
+    fn: _Function, comparisons: list[_Comparison], center: np.ndarray | None
 ) -> float:
     """The noise of f's values relative to |f|, if found above float64 rounding, else 0.
 
