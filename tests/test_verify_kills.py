@@ -61,6 +61,21 @@ def custom(sample, value=sum_of_squares, derivative=twice, **changes) -> Identit
     return Identity(**(fields | changes))
 
 
+def jacobian(value, wrt, derivative) -> Identity:
+    """A Jacobian identity whose inputs are sampled from their shape annotations."""
+    return Identity(
+        id="t.jac",
+        title="t",
+        formula="f",
+        wrt=wrt,
+        kind="jacobian",
+        value=value,
+        derivative=derivative,
+        symbolic=lambda **symbols: (None, None),
+        sources=(),
+    )
+
+
 def normal_sample(rng, n):
     return {"x": rng.standard_normal(n)}
 
@@ -325,17 +340,7 @@ def test_a_jacobian_with_respect_to_a_scalar_gives_the_formulas_a_scalar():
     # it back as a scalar, the shape their annotations declare (a (1,) array was refused by
     # `Arr[""]`, so such an identity failed whatever its derivative). Kills
     # `np.reshape(v, shape)` -> `np.reshape(v, None)` in `at`.
-    identity = Identity(
-        id="t.scaled",
-        title="t",
-        formula="f",
-        wrt="t",
-        kind="jacobian",
-        value=scaled,
-        derivative=d_scaled,
-        symbolic=lambda **symbols: (None, None),
-        sources=(),
-    )
+    identity = jacobian(scaled, "t", d_scaled)
     result = verify(identity, rng=0, dims=(1, 2, 3))
     assert result.passed, result.report()
     assert all(check.passed for _, check in result.checks)
@@ -386,17 +391,7 @@ def test_a_jacobian_is_flattened_when_the_variable_or_the_value_is_not_a_vector(
     # The checker takes a vector variable and a vector value: the Jacobian of a matrix
     # variable or of a matrix value is checked on both flattened. Kills
     # `np.ndim(x) == 1 and np.ndim(value) == 1` -> `or`.
-    identity = Identity(
-        id="t.flat",
-        title="t",
-        formula="f",
-        wrt=wrt,
-        kind="jacobian",
-        value=value,
-        derivative=derivative,
-        symbolic=lambda **symbols: (None, None),
-        sources=(),
-    )
+    identity = jacobian(value, wrt, derivative)
     result = verify(identity, rng=0, dims=(1, 2, 3))
     assert result.passed, result.report()
     failed = verify(dataclasses.replace(identity, derivative=wrong), rng=0, dims=(2, 3))
